@@ -1,0 +1,47 @@
+/** Composition root: config, logger, rules, store and plugins for a CLI command. */
+import { resolve } from 'node:path';
+import type { Logger } from 'pino';
+import { PLUGINS } from '../../collectors/index.js';
+import type { CollectorPlugin } from '../collectors/plugin.js';
+import { defaultConfigPath, loadConfig } from '../config/load.js';
+import type { RatchetConfig, TenantConfig } from '../config/schema.js';
+import { loadRuleSet, type RuleSet } from '../engine/load-rules.js';
+import { createLogger } from '../log/logger.js';
+import { defaultRulesPath } from '../paths.js';
+import { openStore } from '../store/index.js';
+import type { Store } from '../store/store.js';
+import type { CliIO } from './io.js';
+
+export class UsageError extends Error {}
+
+export interface Context {
+  config: RatchetConfig;
+  plugins: readonly CollectorPlugin[];
+  logger: Logger;
+  ruleSet: RuleSet;
+  store: Store;
+  close(): Promise<void>;
+}
+
+export function rulesPathOf(config: RatchetConfig): string {
+  return config.rules.path ? resolve(config.rules.path) : defaultRulesPath();
+}
+
+export async function openContext(opts: { config?: string; logLevel?: string }, io: CliIO): Promise<Context> {
+  const logger = createLogger({ destination: io.logDestination, level: opts.logLevel ?? io.env.RATCHET_LOG_LEVEL });
+  const { config, warnings } = loadConfig(opts.config ?? defaultConfigPath(io.env), PLUGINS, io.env);
+  for (const w of warnings) logger.warn(w);
+  const ruleSet = loadRuleSet(rulesPathOf(config), config.rules.overrides);
+  const store = openStore(config.storage.url);
+  await store.migrate();
+  return { config, plugins: PLUGINS, logger, ruleSet, store, close: () => store.close() };
+}
+
+export function selectTenants(config: RatchetConfig, ids: string[] | undefined): TenantConfig[] {
+  if (!ids || ids.length === 0) return config.tenants;
+  return ids.map((id) => {
+    const t = config.tenants.find((x) => x.id === id);
+    if (!t) throw new UsageError(`--tenant ${id}: no such tenant in the config (known: ${config.tenants.map((x) => x.id).join(', ')})`);
+    return t;
+  });
+}

@@ -1,0 +1,57 @@
+/**
+ * The contract between the core and a collector. The core knows no vendor: it hands a collector its own config
+ * section (already validated by the collector's zod schema, secrets resolved) and gets evidence back.
+ */
+import type { Logger } from 'pino';
+import type { ZodType } from 'zod';
+import type { Evidence } from '../evidence/types.js';
+
+export type CollectorStatus = 'ok' | 'partial' | 'error' | 'skipped';
+
+export interface CollectorContext {
+  tenantId: string;
+  logger: Logger;
+  /** Aborted when the scan's collector timeout fires or the process shuts down. */
+  signal: AbortSignal;
+  /** Injected clock: collectors never read Date.now() directly, so tests and rescoring are deterministic. */
+  now: () => Date;
+  /** Restrict collection to these evidence keys (targeted re-check); undefined = everything. */
+  only?: readonly string[];
+}
+
+export interface CollectorResult {
+  evidence: Evidence[];
+  /** HTTP requests made, retries included. */
+  requests: number;
+  /**
+   * ok = every key collected or honestly unavailable; partial = some keys errored; error = nothing could be
+   * collected (authentication failed, host unreachable).
+   */
+  status: Exclude<CollectorStatus, 'skipped'>;
+  error: string | null;
+}
+
+export interface DoctorCheck {
+  /** What was checked, e.g. "token", "GET /reports/authenticationMethods/userRegistrationDetails". */
+  check: string;
+  ok: boolean;
+  /** What is missing and how to fix it (permission name, licence, network). */
+  detail: string;
+}
+
+export interface CollectorPlugin<C = unknown> {
+  /** Collector id, used in evidence provenance and reports (e.g. "m365", "ninjaone"). */
+  id: string;
+  /** The tenant config section it reads: m365, rmm or backup. */
+  section: 'm365' | 'rmm' | 'backup';
+  /** For rmm/backup: the `provider` value that selects this plugin. */
+  provider?: string;
+  /** zod schema of its config section (strict: unknown keys are errors). Secret fields hold resolved values. */
+  configSchema: ZodType<C>;
+  /** Paths inside its config section that hold secrets (redacted from logs, never stored). */
+  secretFields: readonly string[];
+  /** Evidence keys it can produce. */
+  provides: readonly string[];
+  collect(config: C, ctx: CollectorContext): Promise<CollectorResult>;
+  doctor(config: C, ctx: CollectorContext): Promise<DoctorCheck[]>;
+}

@@ -1,0 +1,71 @@
+/**
+ * Reads, resolves and validates the config file. Failures are ConfigError: one line per problem, each naming the
+ * path and the fix; the CLI prints them and exits 2 — never a stack trace.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { parse as parseYaml, YAMLParseError } from 'yaml';
+import type { CollectorPlugin } from '../collectors/plugin.js';
+import { resolveReferences } from './secrets.js';
+import { buildConfigSchema, type RatchetConfig } from './schema.js';
+import { formatIssues, formatPath } from './zod-errors.js';
+
+export class ConfigError extends Error {
+  constructor(public readonly problems: string[], public readonly file?: string) {
+    super(`${file ? `${file}: ` : ''}invalid config:\n  ${problems.join('\n  ')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+export interface LoadedConfig {
+  config: RatchetConfig;
+  /** Non-fatal findings, e.g. a literal secret in the file. */
+  warnings: string[];
+  file?: string;
+}
+
+export function defaultConfigPath(env: NodeJS.ProcessEnv = process.env): string {
+  return env.RATCHET_CONFIG || 'config/ratchet.yaml';
+}
+
+export function parseConfig(raw: unknown, plugins: readonly CollectorPlugin[], env: NodeJS.ProcessEnv = process.env, file?: string): LoadedConfig {
+  const resolved = resolveReferences(raw, env);
+  const schema = buildConfigSchema(plugins);
+  const parsed = schema.safeParse(resolved.value);
+  const problems = [...resolved.problems];
+  if (!parsed.success) {
+    // A missing env var already produced a clearer message for that path than zod's "Required".
+    const known = new Set(resolved.problems.map((p) => p.split(':')[0]));
+    problems.push(...formatIssues(parsed.error).filter((p) => !known.has(p.split(':')[0])));
+  }
+  if (problems.length > 0 || !parsed.success) throw new ConfigError(problems, file);
+  const warnings: string[] = [];
+  parsed.data.tenants.forEach((t, i) => {
+    for (const section of ['m365', 'rmm', 'backup'] as const) {
+      const sec = t[section] as Record<string, unknown> | undefined;
+      if (!sec) continue;
+      const plugin = plugins.find((p) => p.section === section && (section === 'm365' || p.provider === sec.provider));
+      for (const field of plugin?.secretFields ?? []) {
+        const path = formatPath(['tenants', i, section, field]);
+        if (sec[field] !== undefined && !resolved.referenced.has(path)) {
+          warnings.push(`${path}: holds a literal secret; prefer \${env:NAME} or \${file:PATH} so it stays out of the file`);
+        }
+      }
+    }
+  });
+  return { config: parsed.data, warnings, file };
+}
+
+export function loadConfig(path: string, plugins: readonly CollectorPlugin[], env: NodeJS.ProcessEnv = process.env): LoadedConfig {
+  if (!existsSync(path)) {
+    throw new ConfigError([`config file not found (pass --config PATH or set RATCHET_CONFIG; start from config/ratchet.example.yaml)`], path);
+  }
+  let raw: unknown;
+  try {
+    raw = parseYaml(readFileSync(path, 'utf8'), { prettyErrors: true });
+  } catch (e) {
+    const msg = e instanceof YAMLParseError ? e.message.split('\n')[0] : (e as Error).message;
+    throw new ConfigError([`not valid YAML: ${msg}`], path);
+  }
+  if (raw === null || typeof raw !== 'object') throw new ConfigError(['the file is empty or not a YAML mapping'], path);
+  return parseConfig(raw, plugins, env, path);
+}

@@ -1,0 +1,114 @@
+/**
+ * Config schema (DESIGN §4). The core owns the frame; each collector plugin owns the schema of its own section, so
+ * adding a vendor never touches this file. Every object is strict: a misspelt key is an error, not silently ignored.
+ */
+import { z } from 'zod';
+import type { CollectorPlugin } from '../collectors/plugin.js';
+
+const httpsUrl = z.url({ protocol: /^https$/, error: 'must be an https:// URL' });
+
+const AlertSchema = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('teams'), url: httpsUrl }).strict(),
+  z.object({ type: z.literal('slack'), url: httpsUrl }).strict(),
+  z.object({ type: z.literal('webhook'), url: z.url(), secret: z.string().min(16, 'use a secret of at least 16 characters').optional() }).strict(),
+  z
+    .object({
+      type: z.literal('email'),
+      host: z.string(),
+      port: z.number().int().default(587),
+      secure: z.boolean().default(false),
+      username: z.string().optional(),
+      password: z.string().optional(),
+      from: z.string(),
+      to: z.array(z.string()).min(1),
+    })
+    .strict(),
+]);
+
+function sectionSchema(plugins: readonly CollectorPlugin[], section: 'rmm' | 'backup'): z.ZodType {
+  const forSection = plugins.filter((p) => p.section === section && p.provider);
+  const providers = forSection.map((p) => p.provider!);
+  return z.custom<Record<string, unknown>>().superRefine((val, ctx) => {
+    if (!val || typeof val !== 'object') {
+      ctx.addIssue({ code: 'custom', message: 'must be an object with a provider' });
+      return;
+    }
+    const provider = (val as Record<string, unknown>).provider;
+    const plugin = forSection.find((p) => p.provider === provider);
+    if (!plugin) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['provider'],
+        message: `unknown ${section} provider ${JSON.stringify(provider)} (available: ${providers.length ? providers.join(', ') : `none yet in this version`})`,
+      });
+      return;
+    }
+    const res = plugin.configSchema.safeParse(val);
+    if (!res.success) for (const issue of res.error.issues) ctx.addIssue({ ...issue, path: issue.path } as never);
+  });
+}
+
+export function buildConfigSchema(plugins: readonly CollectorPlugin[]) {
+  const m365 = plugins.find((p) => p.section === 'm365');
+  const TenantSchema = z
+    .object({
+      id: z.string().regex(/^[a-z0-9-]+$/, 'use lower-case letters, digits and dashes ([a-z0-9-])'),
+      name: z.string().min(1),
+      schedule: z.string().optional(),
+      m365: (m365?.configSchema ?? z.never()).optional(),
+      rmm: sectionSchema(plugins, 'rmm').optional(),
+      backup: sectionSchema(plugins, 'backup').optional(),
+    })
+    .strict();
+
+  return z
+    .object({
+      storage: z.object({ url: z.string().default('sqlite:./data/ratchet.db') }).strict().default({ url: 'sqlite:./data/ratchet.db' }),
+      server: z
+        .object({ host: z.string().default('127.0.0.1'), port: z.number().int().min(0).max(65535).default(8080), publicUrl: z.url().optional() })
+        .strict()
+        .default({ host: '127.0.0.1', port: 8080 }),
+      schedule: z
+        .object({
+          cron: z.string().default('0 2 * * *'),
+          timezone: z.string().default('UTC'),
+          concurrency: z.number().int().min(1).default(4),
+          jitterSeconds: z.number().int().min(0).default(300),
+        })
+        .strict()
+        .default({ cron: '0 2 * * *', timezone: 'UTC', concurrency: 4, jitterSeconds: 300 }),
+      scan: z
+        .object({
+          /** A collector that runs longer is aborted and its evidence marked error (one vendor cannot hang a scan). */
+          collectorTimeoutSeconds: z.number().positive().default(600),
+        })
+        .strict()
+        .default({ collectorTimeoutSeconds: 600 }),
+      regression: z
+        .object({ confirmScans: z.number().int().min(1).default(2), scoreDrop: z.number().positive().default(10) })
+        .strict()
+        .default({ confirmScans: 2, scoreDrop: 10 }),
+      alerts: z.array(AlertSchema).default([]),
+      rules: z
+        .object({ path: z.string().optional(), overrides: z.record(z.string(), z.unknown()).optional() })
+        .strict()
+        .default({}),
+      tenants: z
+        .array(TenantSchema)
+        .min(1, 'add at least one tenant')
+        .superRefine((tenants, ctx) => {
+          const seen = new Set<string>();
+          tenants.forEach((t, i) => {
+            if (seen.has(t.id)) ctx.addIssue({ code: 'custom', path: [i, 'id'], message: `duplicate tenant id "${t.id}"` });
+            seen.add(t.id);
+            if (!t.m365 && !t.rmm && !t.backup) {
+              ctx.addIssue({ code: 'custom', path: [i], message: 'a tenant needs at least one source: m365, rmm or backup' });
+            }
+          });
+        }),
+    })
+    .strict();
+}
+
+export type RatchetConfig = z.infer<ReturnType<typeof buildConfigSchema>>;
+export type TenantConfig = RatchetConfig['tenants'][number];

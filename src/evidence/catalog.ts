@@ -1,0 +1,126 @@
+/**
+ * The evidence catalog (DESIGN §6): every key a rule may read, the source section that produces it, which fields
+ * are measurable, and how long a value stays fresh. Rules are validated against this at load time.
+ * Freshness limits follow reference/maturity-gates.md §5 (Entra config 48 h, registration report 7 d, device and
+ * patch state 14 d, backup results 48 h, Secure Score 7 d).
+ */
+export type SourceSection = 'm365' | 'rmm' | 'backup' | 'history';
+
+export interface CatalogEntry {
+  key: string;
+  source: SourceSection;
+  description: string;
+  /** Fields a rule may use as `measure`, with their type. */
+  fields: Record<string, 'number' | 'boolean' | 'string'>;
+  maxAgeHours: number;
+}
+
+const H = 1;
+const D = 24;
+
+export const EVIDENCE_CATALOG: readonly CatalogEntry[] = [
+  {
+    key: 'm365.mfa.registration',
+    source: 'm365',
+    description: 'MFA registration of enabled member accounts (guests and disabled accounts excluded)',
+    fields: { eligible: 'number', registered: 'number', pct: 'number', admins: 'number', adminsRegistered: 'number', adminPct: 'number' },
+    maxAgeHours: 7 * D,
+  },
+  {
+    key: 'm365.mfa.enforcement',
+    source: 'm365',
+    description: 'How MFA is enforced: Conditional Access, security defaults, or not at all',
+    fields: { mode: 'string', allUsers: 'boolean', excludedPrincipals: 'number', phishingResistantAdmins: 'boolean', adminsEnforced: 'boolean' },
+    maxAgeHours: 48 * H,
+  },
+  {
+    key: 'm365.legacy_auth',
+    source: 'm365',
+    description: 'Legacy authentication blocked for all users by an enabled Conditional Access policy (or security defaults)',
+    fields: { blocked: 'boolean' },
+    maxAgeHours: 48 * H,
+  },
+  {
+    key: 'm365.secure_score',
+    source: 'm365',
+    description: 'Microsoft Secure Score, newest daily snapshot',
+    fields: { current: 'number', max: 'number', pct: 'number' },
+    maxAgeHours: 7 * D,
+  },
+  {
+    key: 'm365.admins',
+    source: 'm365',
+    description: 'Global Administrator role holders and those without MFA registered',
+    fields: { globalAdmins: 'number', globalAdminsWithoutMfa: 'number' },
+    maxAgeHours: 48 * H,
+  },
+  {
+    key: 'm365.devices.compliance',
+    source: 'm365',
+    description: 'Intune managed devices and their compliance state',
+    fields: { total: 'number', compliant: 'number', pct: 'number', stale30d: 'number' },
+    maxAgeHours: 14 * D,
+  },
+  {
+    key: 'm365.licenses',
+    source: 'm365',
+    description: 'Licences that decide which evidence can exist (Entra ID P1/P2, Intune)',
+    fields: { entraP1: 'boolean', entraP2: 'boolean', intune: 'boolean' },
+    maxAgeHours: 7 * D,
+  },
+  {
+    key: 'rmm.devices',
+    source: 'rmm',
+    description: 'RMM inventory and agent check-in',
+    fields: { total: 'number', servers: 'number', workstations: 'number', online24h: 'number', pct: 'number' },
+    maxAgeHours: 14 * D,
+  },
+  {
+    key: 'rmm.patches',
+    source: 'rmm',
+    description: 'OS patch compliance from the RMM',
+    fields: { devices: 'number', compliant: 'number', pct: 'number', pendingCritical: 'number', failed: 'number', oldestPendingDays: 'number' },
+    maxAgeHours: 14 * D,
+  },
+  {
+    key: 'rmm.alerts',
+    source: 'rmm',
+    description: 'Open RMM alerts and their age',
+    fields: { open: 'number', critical: 'number', oldestOpenHours: 'number', staleOver24h: 'number' },
+    maxAgeHours: 48 * H,
+  },
+  {
+    key: 'rmm.antivirus',
+    source: 'rmm',
+    description: 'Antivirus real-time protection reported by the RMM',
+    fields: { devices: 'number', protected: 'number', pct: 'number' },
+    maxAgeHours: 14 * D,
+  },
+  {
+    key: 'backup.protection',
+    source: 'backup',
+    description: 'Backup jobs/objects with a recent successful restore point',
+    fields: { protected: 'number', succeeded24h: 'number', pct: 'number', oldestSuccessHours: 'number' },
+    maxAgeHours: 48 * H,
+  },
+  {
+    key: 'backup.coverage',
+    source: 'backup',
+    description: 'RMM servers matched to backup objects by normalised host name',
+    fields: { servers: 'number', covered: 'number', pct: 'number' },
+    maxAgeHours: 48 * H,
+  },
+  {
+    key: 'history.stability',
+    source: 'history',
+    description: 'How long the tenant has held its level without a confirmed regression (derived from stored scans)',
+    fields: { days: 'number', scans: 'number', regressionFreeDays: 'number' },
+    maxAgeHours: 48 * H,
+  },
+];
+
+const BY_KEY = new Map(EVIDENCE_CATALOG.map((e) => [e.key, e]));
+
+export function catalogEntry(key: string): CatalogEntry | undefined {
+  return BY_KEY.get(key);
+}

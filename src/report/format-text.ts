@@ -1,0 +1,107 @@
+/**
+ * Human-readable renderings of reports: a terminal table and Markdown. Both say what a technician needs first —
+ * level and why, what is unknown and how to fix that, then the path to the next level.
+ */
+import type { Finding } from '../engine/types.js';
+import type { Report } from './types.js';
+
+const OUTCOME_ORDER: Record<string, number> = { fail: 0, partial: 1, unknown: 2, pass: 3, not_applicable: 4 };
+const OUTCOME_LABEL: Record<string, string> = { fail: 'FAIL', partial: 'PART', unknown: 'UNKN', pass: 'PASS', not_applicable: 'N/A ' };
+
+function levelLine(r: Report): string {
+  const l = r.level;
+  const conf = l.confirmed ? 'confirmed' : `unconfirmed — potential ${l.potential}`;
+  return `Level ${l.value} ${l.name} (${conf})`;
+}
+
+function scoreText(score: number | null | undefined): string {
+  return score === null || score === undefined ? '  n/a' : score.toFixed(1).padStart(5);
+}
+
+function sortFindings(findings: Finding[]): Finding[] {
+  return [...findings].sort(
+    (a, b) => OUTCOME_ORDER[a.outcome]! - OUTCOME_ORDER[b.outcome]! || a.level - b.level || b.weight - a.weight || a.ruleId.localeCompare(b.ruleId),
+  );
+}
+
+function pad(s: string, n: number): string {
+  return s.length >= n ? s : s + ' '.repeat(n - s.length);
+}
+
+export function formatTable(reports: Report[]): string {
+  const out: string[] = [];
+  if (reports.length > 1) {
+    out.push('Portfolio');
+    out.push(`  ${pad('tenant', 22)} ${pad('level', 34)} ${pad('scan', 9)} capabilities`);
+    for (const r of reports) {
+      const caps = r.capabilities
+        .filter((c) => c.assessed !== false)
+        .map((c) => `${c.id} ${c.level}/${scoreText(c.score).trim()}`)
+        .join('  ');
+      out.push(`  ${pad(r.tenant.id, 22)} ${pad(levelLine(r), 34)} ${pad(r.scan.status, 9)} ${caps}`);
+    }
+    out.push('');
+  }
+  for (const r of reports) {
+    out.push(`${r.tenant.name} (${r.tenant.id}) — scan ${r.scan.finishedAt}, ${r.scan.status}`);
+    out.push(`  ${levelLine(r)}`);
+    for (const c of r.scan.collectors) {
+      out.push(`  collector ${pad(c.id, 10)} ${pad(c.status, 8)} ${String(c.requests).padStart(5)} requests ${String(c.durationMs).padStart(7)} ms${c.error ? `  ${c.error}` : ''}`);
+    }
+    out.push('  Capabilities');
+    for (const c of r.capabilities) {
+      if (c.assessed === false) continue;
+      const pot = c.potential !== undefined && c.potential !== c.level ? ` (potential ${c.potential})` : '';
+      out.push(`    ${pad(c.name, 22)} level ${c.level}${pad(pot, 14)} score ${scoreText(c.score)}  coverage ${Math.round(c.coverage * 100)} %`);
+    }
+    out.push('  Findings');
+    for (const f of sortFindings(r.findings)) {
+      if (f.outcome === 'not_applicable') continue;
+      out.push(`    ${OUTCOME_LABEL[f.outcome]} L${f.level} ${pad(f.ruleId, 30)} ${f.observed}${f.outcome === 'pass' || f.outcome === 'unknown' ? '' : ` — expected ${f.expected}`}`);
+    }
+    if (r.level.unknown.length > 0) out.push(`  Unknown (fix access to confirm the level): ${r.level.unknown.join(', ')}`);
+    if (r.roadmap.length > 0) {
+      out.push(`  Roadmap to level ${r.roadmap[0]!.toLevel}`);
+      r.roadmap.slice(0, 5).forEach((item, i) => out.push(`    ${i + 1}. ${item.ruleId}: ${item.gap}\n       → ${item.remediation}`));
+    }
+    const reg = r.regression;
+    if (reg.detected) {
+      out.push(`  Regression ${reg.confirmed ? 'CONFIRMED' : 'detected (awaiting confirmation)'} since level ${reg.previousLevel}:`);
+      for (const d of reg.drops) out.push(`    ${d.kind} ${d.id}: ${d.from} → ${d.to} (${d.rules.map((x) => x.ruleId).join(', ')})`);
+    }
+    if (reg.lostVisibility.length > 0) out.push(`  Lost visibility (not a regression): ${reg.lostVisibility.join(', ')}`);
+    out.push('');
+  }
+  return out.join('\n');
+}
+
+const mdEscape = (s: string) => s.replace(/\|/g, '\\|').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+
+export function formatMarkdown(reports: Report[]): string {
+  const out: string[] = ['# Ratchet maturity report', ''];
+  for (const r of reports) {
+    out.push(`## ${mdEscape(r.tenant.name)} (\`${r.tenant.id}\`)`, '');
+    out.push(`**${levelLine(r)}** · scan \`${r.scan.id}\` finished ${r.scan.finishedAt} · status **${r.scan.status}**`, '');
+    out.push('| capability | level | potential | score | coverage |', '|---|---|---|---|---|');
+    for (const c of r.capabilities) {
+      if (c.assessed === false) continue;
+      out.push(`| ${c.name} | ${c.level} | ${c.potential ?? c.level} | ${scoreText(c.score).trim()} | ${Math.round(c.coverage * 100)} % |`);
+    }
+    out.push('', '| outcome | level | rule | observed | expected |', '|---|---|---|---|---|');
+    for (const f of sortFindings(r.findings)) {
+      if (f.outcome === 'not_applicable') continue;
+      out.push(`| ${f.outcome} | ${f.level} | ${f.ruleId} | ${mdEscape(f.observed)} | ${mdEscape(f.expected)} |`);
+    }
+    if (r.level.unknown.length > 0) out.push('', `Unknown gates (fix access to confirm the level): ${r.level.unknown.map((u) => `\`${u}\``).join(', ')}`);
+    if (r.roadmap.length > 0) {
+      out.push('', `### Roadmap to level ${r.roadmap[0]!.toLevel}`, '');
+      r.roadmap.forEach((item, i) => out.push(`${i + 1}. **${item.ruleId}** — ${mdEscape(item.gap)}. ${mdEscape(item.remediation)}`));
+    }
+    if (r.regression.detected) {
+      out.push('', `### Regression ${r.regression.confirmed ? '(confirmed)' : '(awaiting confirmation)'}`, '');
+      for (const d of r.regression.drops) out.push(`- ${d.kind} \`${d.id}\`: ${d.from} → ${d.to}`);
+    }
+    out.push('');
+  }
+  return out.join('\n');
+}

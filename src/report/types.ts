@@ -1,0 +1,49 @@
+/** The report JSON contract, schemaVersion 1 (DESIGN §5). */
+import type { Evidence } from '../evidence/types.js';
+import type { CapabilityScore, Finding, LevelSummary, RoadmapItem } from '../engine/types.js';
+import type { CollectorStatus } from '../collectors/plugin.js';
+
+export type ScanStatus = 'complete' | 'partial' | 'failed';
+
+export interface CollectorRun {
+  id: string;
+  status: CollectorStatus;
+  durationMs: number;
+  requests: number;
+  error: string | null;
+}
+
+export interface RegressionDrop {
+  kind: 'level' | 'capability';
+  id: string;
+  from: number;
+  to: number;
+  rules: Array<{ ruleId: string; from: string; to: string; observed: string; expected: string }>;
+}
+
+export interface RegressionSummary {
+  detected: boolean;
+  confirmed: boolean;
+  previousLevel: number | null;
+  drops: RegressionDrop[];
+  /** Evidence keys that were ok in the previous scan and are not now: a visibility loss, never a regression. */
+  lostVisibility: string[];
+}
+
+export interface Report {
+  schemaVersion: 1;
+  tenant: { id: string; name: string };
+  scan: {
+    id: string;
+    startedAt: string;
+    finishedAt: string;
+    status: ScanStatus;
+    collectors: CollectorRun[];
+  };
+  level: LevelSummary;
+  capabilities: Array<Pick<CapabilityScore, 'id' | 'name' | 'level' | 'score' | 'coverage'> & Partial<CapabilityScore>>;
+  findings: Finding[];
+  evidence: Evidence[];
+  regression: RegressionSummary;
+  roadmap: RoadmapItem[];
+}

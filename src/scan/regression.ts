@@ -1,0 +1,101 @@
+/**
+ * Regression detection (DESIGN §8), stateless part: compares a scan with the history before it. Only findings known
+ * in both scans are compared, so a permission gap can never look like a regression; evidence that stopped being
+ * available is reported as lost visibility instead.
+ */
+import type { Finding } from '../engine/types.js';
+import type { Evidence } from '../evidence/types.js';
+import type { RegressionDrop, RegressionSummary, Report } from '../report/types.js';
+
+export interface RegressionOptions {
+  confirmScans: number;
+  scoreDrop: number;
+}
+
+type ScanView = Pick<Report, 'level' | 'findings' | 'evidence' | 'capabilities'>;
+
+const known = (f: Finding) => f.outcome !== 'unknown' && f.outcome !== 'not_applicable';
+
+function scoreOver(findings: Finding[]): number | null {
+  const w = findings.reduce((s, f) => s + f.weight, 0);
+  if (w === 0) return null;
+  return (findings.reduce((s, f) => s + f.weight * (f.score ?? 0), 0) / w) * 100;
+}
+
+function changedRules(before: Finding[], after: Finding[], capability?: string) {
+  const prev = new Map(before.map((f) => [f.ruleId, f]));
+  return after
+    .filter((f) => !capability || f.capability === capability)
+    .flatMap((f) => {
+      const p = prev.get(f.ruleId);
+      if (!p || !known(p) || !known(f) || (f.score ?? 0) >= (p.score ?? 0)) return [];
+      return [{ ruleId: f.ruleId, from: p.outcome, to: f.outcome, observed: f.observed, expected: f.expected }];
+    });
+}
+
+/** Drops of `current` against `baseline`, comparing only what both scans could see. */
+export function compareScans(baseline: ScanView, current: ScanView, opts: RegressionOptions): RegressionDrop[] {
+  const drops: RegressionDrop[] = [];
+  const prevById = new Map(baseline.findings.map((f) => [f.ruleId, f]));
+  const bothKnown = current.findings.filter((f) => known(f) && prevById.has(f.ruleId) && known(prevById.get(f.ruleId)!));
+  const ids = new Set(bothKnown.map((f) => f.ruleId));
+  const baseKnown = baseline.findings.filter((f) => ids.has(f.ruleId));
+  // A confirmed-level drop counts only when a rule known in both scans got worse (not when a gate became unknown).
+  const levelRules = changedRules(baseKnown, bothKnown).filter((r) => r.to !== 'pass');
+  if (current.level.value < baseline.level.value && levelRules.length > 0) {
+    drops.push({ kind: 'level', id: 'overall', from: baseline.level.value, to: current.level.value, rules: levelRules });
+  }
+  const capIds = new Set(current.findings.map((f) => f.capability));
+  for (const cap of capIds) {
+    const before = scoreOver(baseKnown.filter((f) => f.capability === cap));
+    const after = scoreOver(bothKnown.filter((f) => f.capability === cap));
+    if (before === null || after === null) continue;
+    if (before - after >= opts.scoreDrop) {
+      drops.push({
+        kind: 'capability',
+        id: cap,
+        from: Math.round(before * 10) / 10,
+        to: Math.round(after * 10) / 10,
+        rules: changedRules(baseKnown, bothKnown, cap),
+      });
+    }
+  }
+  return drops;
+}
+
+export function lostVisibility(before: Evidence[], after: Evidence[]): string[] {
+  const now = new Map(after.map((e) => [e.key, e]));
+  return before.filter((e) => e.status === 'ok' && now.get(e.key)?.status !== 'ok').map((e) => e.key);
+}
+
+/**
+ * @param current the scan being finished
+ * @param previousComplete complete scans before it, newest first
+ * @param currentComplete whether the current scan is complete (partial scans never confirm)
+ */
+export function detectRegression(
+  current: ScanView,
+  previousComplete: ScanView[],
+  currentComplete: boolean,
+  opts: RegressionOptions,
+): RegressionSummary {
+  const last = previousComplete[0];
+  if (!last) return { detected: false, confirmed: false, previousLevel: null, drops: [], lostVisibility: [] };
+  const drops = compareScans(last, current, opts);
+  // Confirmed when the drop has held for `confirmScans` consecutive complete scans against the scan before them.
+  let confirmed = false;
+  const baseline = previousComplete[opts.confirmScans - 1];
+  if (currentComplete && baseline) {
+    const run = [current, ...previousComplete.slice(0, opts.confirmScans - 1)];
+    const against = run.map((s) => compareScans(baseline, s, opts));
+    confirmed = against.every((d) => d.length > 0);
+    if (confirmed && drops.length === 0) drops.push(...(against[0] ?? []));
+  }
+  return {
+    detected: drops.length > 0,
+    confirmed,
+    previousLevel: last.level.value,
+    drops,
+    lostVisibility: lostVisibility(last.evidence, current.evidence),
+  };
+}

@@ -1,0 +1,100 @@
+/**
+ * Versioned schema migrations of the SQLite store (DESIGN §10).
+ *
+ * Rules for editing this file:
+ * - Never change a migration that has shipped: databases in the field have already recorded its version, so an
+ *   edit would never reach them and the schema would silently fork. Append a new migration instead.
+ * - Versions are consecutive integers starting at 1; `assertMigrationsWellFormed` checks this at start-up so a
+ *   merge mistake fails loudly instead of skipping a step.
+ * - Each migration runs inside the same transaction as the insert into `schema_migrations`, so a migration is
+ *   either fully applied and recorded or not at all. (SQLite DDL is transactional.)
+ */
+export interface Migration {
+  version: number;
+  name: string;
+  sql: string;
+}
+
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    name: 'initial history schema',
+    // STRICT tables make SQLite enforce the declared column types, so a bug that writes a string into `level`
+    // fails at write time instead of corrupting history queries later.
+    // `report_json` / `bundle_json` keep the exact documents for replay and rescoring; the normalised tables
+    // duplicate the queryable parts so history can be analysed with plain SQL.
+    // `ordinal` keeps each list in the order the report had it; rowid order is an SQLite accident that a
+    // PostgreSQL adapter could not reproduce.
+    sql: `
+CREATE TABLE scans (
+  id                    TEXT    NOT NULL PRIMARY KEY,
+  tenant_id             TEXT    NOT NULL,
+  started_at            TEXT    NOT NULL,
+  finished_at           TEXT    NOT NULL,
+  status                TEXT    NOT NULL CHECK (status IN ('complete', 'partial', 'failed')),
+  level                 INTEGER NOT NULL,
+  potential             INTEGER NOT NULL,
+  confirmed             INTEGER NOT NULL CHECK (confirmed IN (0, 1)),
+  regression_detected   INTEGER NOT NULL CHECK (regression_detected IN (0, 1)),
+  regression_confirmed  INTEGER NOT NULL CHECK (regression_confirmed IN (0, 1)),
+  rules_version         TEXT    NOT NULL,
+  report_json           TEXT    NOT NULL,
+  bundle_json           TEXT    NOT NULL
+) STRICT;
+
+-- History is always read per tenant, newest first.
+CREATE INDEX scans_tenant_started ON scans (tenant_id, started_at);
+
+CREATE TABLE evidence (
+  scan_id       TEXT    NOT NULL REFERENCES scans (id) ON DELETE CASCADE,
+  key           TEXT    NOT NULL,
+  ordinal       INTEGER NOT NULL,
+  status        TEXT    NOT NULL CHECK (status IN ('ok', 'unavailable', 'error')),
+  reason        TEXT,
+  reason_code   TEXT,
+  value_json    TEXT,
+  source_json   TEXT    NOT NULL,
+  collected_at  TEXT    NOT NULL,
+  PRIMARY KEY (scan_id, key)
+) STRICT;
+
+CREATE TABLE findings (
+  scan_id     TEXT    NOT NULL REFERENCES scans (id) ON DELETE CASCADE,
+  rule_id     TEXT    NOT NULL,
+  ordinal     INTEGER NOT NULL,
+  capability  TEXT    NOT NULL,
+  level       INTEGER NOT NULL,
+  outcome     TEXT    NOT NULL CHECK (outcome IN ('pass', 'fail', 'partial', 'unknown', 'not_applicable')),
+  score       REAL,
+  observed    TEXT    NOT NULL,
+  expected    TEXT    NOT NULL,
+  PRIMARY KEY (scan_id, rule_id)
+) STRICT;
+
+CREATE TABLE capability_scores (
+  scan_id     TEXT    NOT NULL REFERENCES scans (id) ON DELETE CASCADE,
+  capability  TEXT    NOT NULL,
+  ordinal     INTEGER NOT NULL,
+  level       INTEGER NOT NULL,
+  potential   INTEGER,
+  score       REAL,
+  coverage    REAL    NOT NULL,
+  PRIMARY KEY (scan_id, capability)
+) STRICT;
+`,
+  },
+];
+
+/** The schema version this code writes and understands. */
+export const LATEST_SCHEMA_VERSION: number = MIGRATIONS.at(-1)?.version ?? 0;
+
+/** Throws when the list is not 1, 2, 3, … in order: a gap or a duplicate would skip or repeat a step. */
+export function assertMigrationsWellFormed(migrations: readonly Migration[]): void {
+  migrations.forEach((m, i) => {
+    if (m.version !== i + 1) {
+      throw new Error(
+        `store migrations are malformed: entry ${i} ("${m.name}") has version ${m.version}, expected ${i + 1}`,
+      );
+    }
+  });
+}

@@ -1,0 +1,377 @@
+/**
+ * The default history store: one SQLite file through better-sqlite3 (DESIGN §10).
+ *
+ * better-sqlite3 is synchronous; the methods are `async` only to satisfy the adapter-neutral `Store` interface,
+ * which also has to fit network-backed adapters. Because every method body is synchronous, a single store
+ * instance never interleaves two transactions.
+ */
+import { mkdirSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import Database from 'better-sqlite3';
+import type { Report, ScanStatus } from '../report/types.js';
+import type { EvidenceBundle } from '../evidence/types.js';
+import { assertMigrationsWellFormed, MIGRATIONS, type Migration } from './migrations.js';
+import type { ListOptions, ScanSummary, Store, StoredScan } from './store.js';
+
+export interface SqliteStoreOptions {
+  /**
+   * How long a statement waits for another connection's lock before failing with SQLITE_BUSY. `ratchet serve`
+   * and a CLI `ratchet scan` may share one file, so a short wait beats an immediate error.
+   */
+  busyTimeoutMs?: number;
+  /** Override the migration list; only tests need this (to exercise upgrades). */
+  migrations?: readonly Migration[];
+}
+
+/** The database was written by a newer Ratchet: the old code must not guess at a schema it does not know. */
+export class SchemaTooNewError extends Error {
+  constructor(
+    readonly databaseVersion: number,
+    readonly codeVersion: number,
+    location: string,
+  ) {
+    super(
+      `The history database ${location} has schema version ${databaseVersion}, but this version of Ratchet only ` +
+        `knows schema versions up to ${codeVersion}. Upgrade Ratchet, or point storage.url at another database.`,
+    );
+    this.name = 'SchemaTooNewError';
+  }
+}
+
+const DEFAULT_BUSY_TIMEOUT_MS = 5_000;
+
+/**
+ * `Date.prototype.toISOString()` output. History is ordered by comparing `started_at` as text, which equals
+ * time order only when every timestamp has this exact shape (UTC, `Z`, three fraction digits): `…:00Z` would
+ * sort after `…:00.500Z`. So non-canonical timestamps are rejected rather than silently misordered.
+ */
+const CANONICAL_TIMESTAMP = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
+
+interface ScanRow {
+  id: string;
+  tenant_id: string;
+  started_at: string;
+  finished_at: string;
+  status: ScanStatus;
+  rules_version: string;
+  report_json: string;
+  bundle_json: string;
+}
+
+interface SummaryRow {
+  id: string;
+  tenant_id: string;
+  started_at: string;
+  finished_at: string;
+  status: ScanStatus;
+  level: number;
+  potential: number;
+  confirmed: 0 | 1;
+  regression_detected: 0 | 1;
+  regression_confirmed: 0 | 1;
+}
+
+interface CapabilityRow {
+  scan_id: string;
+  capability: string;
+  level: number;
+  score: number | null;
+  coverage: number;
+}
+
+/** Everything one scan writes, serialised up front so the write transaction holds the lock only for inserts. */
+interface ScanRows {
+  scan: Record<string, string | number>;
+  evidence: Array<Record<string, string | number | null>>;
+  findings: Array<Record<string, string | number | null>>;
+  capabilities: Array<Record<string, string | number | null>>;
+}
+
+interface Statements {
+  insertScan: Database.Statement;
+  insertEvidence: Database.Statement;
+  insertFinding: Database.Statement;
+  insertCapability: Database.Statement;
+  getScan: Database.Statement<[string], ScanRow>;
+  recentScans: Database.Statement<[{ tenant: string; statuses: string | null; limit: number }], ScanRow>;
+  listScans: Database.Statement<[{ tenant: string; statuses: string | null; limit: number }], SummaryRow>;
+  capabilitiesOf: Database.Statement<[string], CapabilityRow>;
+  tenantIds: Database.Statement<[], { tenant_id: string }>;
+}
+
+// `status IN (json_each(…))` lets one prepared statement take any number of statuses; NULL means "no filter".
+const TENANT_FILTER = `
+  WHERE tenant_id = @tenant
+    AND (@statuses IS NULL OR status IN (SELECT value FROM json_each(@statuses)))`;
+// rowid breaks ties between scans that started in the same millisecond: the later insert is the newer scan.
+const NEWEST_FIRST = `ORDER BY started_at DESC, rowid DESC LIMIT @limit`;
+
+export class SqliteStore implements Store {
+  private db: Database.Database | null;
+  private statements: Statements | null = null;
+  private readonly migrations: readonly Migration[];
+  /** For error messages: the resolved file path, or `:memory:`. */
+  readonly location: string;
+
+  /** @param path a file path (parent directories are created) or `:memory:`. */
+  constructor(path: string, options: SqliteStoreOptions = {}) {
+    if (path.trim() === '') {
+      // better-sqlite3 treats '' as "anonymous temporary database", which would silently lose history.
+      throw new Error('SqliteStore needs a file path or ":memory:", got an empty string');
+    }
+    this.migrations = options.migrations ?? MIGRATIONS;
+    assertMigrationsWellFormed(this.migrations);
+    this.location = path === ':memory:' ? path : resolve(path);
+    if (path !== ':memory:') mkdirSync(dirname(this.location), { recursive: true });
+
+    const db = new Database(this.location);
+    try {
+      // WAL: readers (web UI, `ratchet history`) never block the scheduler's writes, and a crash mid-write
+      // leaves the last committed state intact. On :memory: SQLite keeps journal_mode=memory, which is fine.
+      db.pragma('journal_mode = WAL');
+      db.pragma(`busy_timeout = ${Math.max(0, Math.trunc(options.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS))}`);
+      // Off by default in SQLite; without it ON DELETE CASCADE and the REFERENCES clauses are decoration.
+      db.pragma('foreign_keys = ON');
+      // NORMAL in WAL mode never corrupts and keeps every commit across a process crash; only an OS crash or
+      // power loss can roll back the last few commits, an acceptable trade for not fsyncing every scan.
+      db.pragma('synchronous = NORMAL');
+    } catch (err) {
+      db.close();
+      // The first pragma is where "file is not a database" surfaces; say which file.
+      throw new Error(`Cannot open the history database ${this.location}: ${(err as Error).message}`, { cause: err });
+    }
+    this.db = db;
+  }
+
+  async migrate(): Promise<void> {
+    this.migrateSync();
+  }
+
+  async saveScan(scan: StoredScan): Promise<void> {
+    const statements = this.ready();
+    const rows = toRows(scan);
+    const db = this.open();
+    // One transaction: the scan row and all its child rows commit together or not at all. IMMEDIATE takes the
+    // write lock up front so the busy timeout applies, instead of failing on a read→write lock upgrade.
+    db.transaction(() => {
+      statements.insertScan.run(rows.scan);
+      for (const row of rows.evidence) statements.insertEvidence.run(row);
+      for (const row of rows.findings) statements.insertFinding.run(row);
+      for (const row of rows.capabilities) statements.insertCapability.run(row);
+    }).immediate();
+  }
+
+  async getScan(id: string): Promise<StoredScan | null> {
+    const row = this.ready().getScan.get(id);
+    return row ? fromRow(row) : null;
+  }
+
+  async recentScans(tenantId: string, opts: ListOptions = {}): Promise<StoredScan[]> {
+    return this.ready().recentScans.all(listParams(tenantId, opts)).map(fromRow);
+  }
+
+  async listScans(tenantId: string, opts: ListOptions = {}): Promise<ScanSummary[]> {
+    const statements = this.ready();
+    const rows = statements.listScans.all(listParams(tenantId, opts));
+    if (rows.length === 0) return [];
+    // One query for all capability rows instead of one per scan.
+    const byScan = new Map<string, ScanSummary['capabilities']>(rows.map((r) => [r.id, []]));
+    for (const c of statements.capabilitiesOf.all(JSON.stringify(rows.map((r) => r.id)))) {
+      byScan.get(c.scan_id)?.push({ id: c.capability, level: c.level, score: c.score, coverage: c.coverage });
+    }
+    return rows.map((r) => ({
+      id: r.id,
+      tenantId: r.tenant_id,
+      startedAt: r.started_at,
+      finishedAt: r.finished_at,
+      status: r.status,
+      level: r.level,
+      potential: r.potential,
+      confirmed: r.confirmed === 1,
+      regressionDetected: r.regression_detected === 1,
+      regressionConfirmed: r.regression_confirmed === 1,
+      capabilities: byScan.get(r.id) ?? [],
+    }));
+  }
+
+  async tenantIds(): Promise<string[]> {
+    return this.ready().tenantIds.all().map((r) => r.tenant_id);
+  }
+
+  /** Idempotent: closing twice is harmless, so shutdown paths need not track whether they already closed. */
+  async close(): Promise<void> {
+    const db = this.db;
+    this.db = null;
+    this.statements = null;
+    if (db?.open) db.close();
+  }
+
+  private open(): Database.Database {
+    if (!this.db) throw new Error(`The history store ${this.location} is closed`);
+    return this.db;
+  }
+
+  /** Applies pending migrations on first use, so a caller that forgot `migrate()` gets history, not "no such table". */
+  private ready(): Statements {
+    if (!this.statements) this.migrateSync();
+    return this.statements as Statements;
+  }
+
+  private migrateSync(): void {
+    const db = this.open();
+    const codeVersion = this.migrations.at(-1)?.version ?? 0;
+    // IMMEDIATE: two processes starting together must not both see version 0 and both run migration 1.
+    db.transaction(() => {
+      db.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
+        version     INTEGER NOT NULL PRIMARY KEY,
+        name        TEXT    NOT NULL,
+        applied_at  TEXT    NOT NULL
+      ) STRICT`);
+      const current =
+        db.prepare<[], { v: number | null }>('SELECT max(version) AS v FROM schema_migrations').get()?.v ?? 0;
+      if (current > codeVersion) throw new SchemaTooNewError(current, codeVersion, this.location);
+      const record = db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)');
+      for (const m of this.migrations) {
+        if (m.version <= current) continue;
+        db.exec(m.sql);
+        record.run(m.version, m.name, new Date().toISOString());
+      }
+    }).immediate();
+    this.statements ??= prepare(db);
+  }
+}
+
+function prepare(db: Database.Database): Statements {
+  return {
+    insertScan: db.prepare(`INSERT INTO scans (id, tenant_id, started_at, finished_at, status, level, potential,
+        confirmed, regression_detected, regression_confirmed, rules_version, report_json, bundle_json)
+      VALUES (@id, @tenant_id, @started_at, @finished_at, @status, @level, @potential, @confirmed,
+        @regression_detected, @regression_confirmed, @rules_version, @report_json, @bundle_json)`),
+    insertEvidence: db.prepare(`INSERT INTO evidence (scan_id, key, ordinal, status, reason, reason_code, value_json,
+        source_json, collected_at)
+      VALUES (@scan_id, @key, @ordinal, @status, @reason, @reason_code, @value_json, @source_json, @collected_at)`),
+    insertFinding: db.prepare(`INSERT INTO findings (scan_id, rule_id, ordinal, capability, level, outcome, score,
+        observed, expected)
+      VALUES (@scan_id, @rule_id, @ordinal, @capability, @level, @outcome, @score, @observed, @expected)`),
+    insertCapability: db.prepare(`INSERT INTO capability_scores (scan_id, capability, ordinal, level, potential,
+        score, coverage)
+      VALUES (@scan_id, @capability, @ordinal, @level, @potential, @score, @coverage)`),
+    getScan: db.prepare(`SELECT id, tenant_id, started_at, finished_at, status, rules_version, report_json,
+        bundle_json FROM scans WHERE id = ?`),
+    recentScans: db.prepare(`SELECT id, tenant_id, started_at, finished_at, status, rules_version, report_json,
+        bundle_json FROM scans ${TENANT_FILTER} ${NEWEST_FIRST}`),
+    listScans: db.prepare(`SELECT id, tenant_id, started_at, finished_at, status, level, potential, confirmed,
+        regression_detected, regression_confirmed FROM scans ${TENANT_FILTER} ${NEWEST_FIRST}`),
+    capabilitiesOf: db.prepare(`SELECT scan_id, capability, level, score, coverage FROM capability_scores
+      WHERE scan_id IN (SELECT value FROM json_each(?)) ORDER BY scan_id, ordinal`),
+    tenantIds: db.prepare('SELECT DISTINCT tenant_id FROM scans ORDER BY tenant_id'),
+  };
+}
+
+function listParams(tenantId: string, opts: ListOptions): { tenant: string; statuses: string | null; limit: number } {
+  const { limit, statuses } = opts;
+  if (limit !== undefined && (!Number.isInteger(limit) || limit < 0)) {
+    throw new RangeError(`limit must be a non-negative integer, got ${String(limit)}`);
+  }
+  return {
+    tenant: tenantId,
+    // An empty list means "no filter", not "match nothing": callers pass the (possibly empty) --status flags.
+    statuses: statuses && statuses.length > 0 ? JSON.stringify(statuses) : null,
+    // SQLite reads a negative LIMIT as "no limit".
+    limit: limit ?? -1,
+  };
+}
+
+/** Rejects scans whose parts disagree: history keyed by the wrong tenant or id would be silently wrong forever. */
+function validate(scan: StoredScan): void {
+  const problems: string[] = [];
+  if (typeof scan.id !== 'string' || scan.id === '') problems.push('id is empty');
+  if (typeof scan.tenantId !== 'string' || scan.tenantId === '') problems.push('tenantId is empty');
+  for (const field of ['startedAt', 'finishedAt'] as const) {
+    const v = scan[field];
+    if (typeof v !== 'string' || !CANONICAL_TIMESTAMP.test(v) || Number.isNaN(Date.parse(v))) {
+      problems.push(`${field} must be a UTC timestamp as written by Date.prototype.toISOString(), got ${JSON.stringify(v)}`);
+    }
+  }
+  if (scan.report?.scan?.id !== scan.id) {
+    problems.push(`report.scan.id (${JSON.stringify(scan.report?.scan?.id)}) differs from id`);
+  }
+  if (scan.report?.tenant?.id !== scan.tenantId) {
+    problems.push(`report.tenant.id (${JSON.stringify(scan.report?.tenant?.id)}) differs from tenantId`);
+  }
+  if (scan.bundle?.tenantId !== scan.tenantId) {
+    problems.push(`bundle.tenantId (${JSON.stringify(scan.bundle?.tenantId)}) differs from tenantId`);
+  }
+  if (problems.length > 0) {
+    throw new Error(`Cannot save scan ${JSON.stringify(scan.id)}: ${problems.join('; ')}`);
+  }
+}
+
+function toRows(scan: StoredScan): ScanRows {
+  validate(scan);
+  const { report } = scan;
+  const bool = (b: boolean | undefined): number => (b ? 1 : 0);
+  return {
+    scan: {
+      id: scan.id,
+      tenant_id: scan.tenantId,
+      started_at: scan.startedAt,
+      finished_at: scan.finishedAt,
+      status: scan.status,
+      level: report.level.value,
+      potential: report.level.potential,
+      confirmed: bool(report.level.confirmed),
+      regression_detected: bool(report.regression?.detected),
+      regression_confirmed: bool(report.regression?.confirmed),
+      rules_version: scan.rulesVersion,
+      report_json: JSON.stringify(report),
+      bundle_json: JSON.stringify(scan.bundle),
+    },
+    // The normalised evidence rows come from the report, like findings and scores, so the three tables describe
+    // the same document; the bundle (the scorer's raw input) is kept whole in bundle_json for rescoring.
+    evidence: report.evidence.map((e, ordinal) => ({
+      scan_id: scan.id,
+      key: e.key,
+      ordinal,
+      status: e.status,
+      reason: e.reason ?? null,
+      reason_code: e.reasonCode ?? null,
+      value_json: e.value == null ? null : JSON.stringify(e.value),
+      source_json: JSON.stringify(e.source),
+      collected_at: e.collectedAt,
+    })),
+    findings: report.findings.map((f, ordinal) => ({
+      scan_id: scan.id,
+      rule_id: f.ruleId,
+      ordinal,
+      capability: f.capability,
+      level: f.level,
+      outcome: f.outcome,
+      score: f.score ?? null,
+      observed: f.observed,
+      expected: f.expected,
+    })),
+    capabilities: report.capabilities.map((c, ordinal) => ({
+      scan_id: scan.id,
+      capability: c.id,
+      ordinal,
+      level: c.level,
+      potential: c.potential ?? null,
+      score: c.score ?? null,
+      coverage: c.coverage,
+    })),
+  };
+}
+
+function fromRow(row: ScanRow): StoredScan {
+  return {
+    id: row.id,
+    tenantId: row.tenant_id,
+    startedAt: row.started_at,
+    finishedAt: row.finished_at,
+    status: row.status,
+    rulesVersion: row.rules_version,
+    report: JSON.parse(row.report_json) as Report,
+    bundle: JSON.parse(row.bundle_json) as EvidenceBundle,
+  };
+}
