@@ -16,6 +16,7 @@ import { openContext, selectTenants, UsageError, type Context } from './context.
 import { EXIT, processIO, type CliIO } from './io.js';
 import { pluginFor } from '../scan/run-collectors.js';
 import type { ScanSummary } from '../store/store.js';
+import { StoreUrlError } from '../store/index.js';
 
 type Format = 'table' | 'json' | 'markdown';
 const formatOption = () => new Option('--format <format>', 'output format').choices(['table', 'json', 'markdown']).default('table');
@@ -187,7 +188,7 @@ export async function main(argv: string[], io: CliIO = processIO): Promise<numbe
       io.err(`ratchet: ${scrub(e.message)}\n`);
       return EXIT.usage;
     }
-    if (e instanceof UsageError) {
+    if (e instanceof UsageError || e instanceof StoreUrlError) {
       io.err(`ratchet: ${scrub(e.message)}\n`);
       return EXIT.usage;
     }

@@ -6,11 +6,12 @@
  * Prints `ready`, then `begin <id>` before and `saved <id>` after each save, so the parent knows which scans
  * must have survived (saved) and which one was in flight when it pulled the plug.
  *
- * It imports the TypeScript sources through ../helpers/typescript-hooks.mjs (see there for why not dist/).
+ * It imports the TypeScript sources through tsx's loader, so it runs exactly the code under test: importing dist/
+ * would make the test depend on a prior build and silently test stale code.
  */
-import { register } from 'node:module';
+import { register } from 'tsx/esm/api';
 
-register('../helpers/typescript-hooks.mjs', import.meta.url);
+register();
 
 const [dbPath, prefix, rows] = process.argv.slice(2);
 if (!dbPath || !prefix || !rows) {

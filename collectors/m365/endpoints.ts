@@ -1,0 +1,95 @@
+/**
+ * Every Graph endpoint the collector calls, with the least-privileged application permission and the licence it
+ * needs (reference/vendor-apis.md §1.1). One table so that error messages, doctor and the README name the same
+ * permission: a 403 must tell the operator exactly which grant to add.
+ */
+export interface EndpointSpec {
+  /** Path relative to /v1.0 without query, as shown in evidence provenance. */
+  path: string;
+  /** Least-privileged application permission (what to grant and admin-consent). */
+  permission: string;
+  /** Licence the tenant needs for the endpoint to answer, if any. */
+  licence: string | null;
+}
+
+export const ENDPOINTS = {
+  subscribedSkus: {
+    path: '/subscribedSkus',
+    // Microsoft documents LicenseAssignment.Read.All; ScubaGear reports it does not work and uses Organization.Read.All.
+    permission: 'LicenseAssignment.Read.All (or Organization.Read.All)',
+    licence: null,
+  },
+  registrationReport: {
+    path: '/reports/authenticationMethods/userRegistrationDetails',
+    permission: 'AuditLog.Read.All',
+    licence: 'Microsoft Entra ID P1 or P2',
+  },
+  conditionalAccess: {
+    path: '/identity/conditionalAccess/policies',
+    permission: 'Policy.Read.All',
+    licence: 'Microsoft Entra ID P1 (Conditional Access)',
+  },
+  securityDefaults: {
+    path: '/policies/identitySecurityDefaultsEnforcementPolicy',
+    permission: 'Policy.Read.All',
+    licence: null,
+  },
+  secureScores: {
+    path: '/security/secureScores',
+    permission: 'SecurityEvents.Read.All',
+    licence: null,
+  },
+  roleAssignments: {
+    path: '/roleManagement/directory/roleAssignments',
+    permission: 'RoleManagement.Read.Directory',
+    licence: null,
+  },
+  managedDevices: {
+    path: '/deviceManagement/managedDevices',
+    permission: 'DeviceManagementManagedDevices.Read.All',
+    licence: 'Microsoft Intune',
+  },
+  users: {
+    path: '/users',
+    permission: 'User.Read.All',
+    licence: null,
+  },
+  authenticationMethods: {
+    path: '/users/{id}/authentication/methods',
+    permission: 'UserAuthenticationMethod.Read.All',
+    licence: null,
+  },
+} as const satisfies Record<string, EndpointSpec>;
+
+export type EndpointName = keyof typeof ENDPOINTS;
+
+/** Global Administrator role template id (the same in every tenant). */
+export const GLOBAL_ADMIN_ROLE_TEMPLATE = '62e90394-69f5-4237-9190-012177145e10';
+
+/** Graph caps a JSON batch at 20 sub-requests (learn.microsoft.com/graph/json-batching). */
+export const BATCH_LIMIT = 20;
+
+/** Largest page the paged endpoints accept; fewer round trips on big tenants. */
+export const PAGE_SIZE = 999;
+
+export const QUERIES = {
+  subscribedSkus: '/subscribedSkus?$select=skuId,skuPartNumber,capabilityStatus,servicePlans',
+  securityDefaults: '/policies/identitySecurityDefaultsEnforcementPolicy?$select=id,isEnabled',
+  // secureScores documents $top/$filter/$skip/$count but not $select; one daily snapshot is small.
+  secureScores: '/security/secureScores?$top=1',
+  conditionalAccess: '/identity/conditionalAccess/policies?$select=id,displayName,state,conditions,grantControls',
+  globalAdmins:
+    `/roleManagement/directory/roleAssignments?$filter=roleDefinitionId eq '${GLOBAL_ADMIN_ROLE_TEMPLATE}'` +
+    '&$select=id,principalId,roleDefinitionId,directoryScopeId&$expand=principal',
+  // Needs ConsistencyLevel: eventual (advanced query on accountEnabled with $count).
+  disabledUsers: `/users?$filter=accountEnabled eq false&$select=id&$count=true&$top=${PAGE_SIZE}`,
+  registrationReport:
+    `/reports/authenticationMethods/userRegistrationDetails?$select=id,userPrincipalName,userType,isAdmin,isMfaRegistered,isMfaCapable&$top=${PAGE_SIZE}`,
+  usersForFallback: `/users?$select=id,userPrincipalName,userType,accountEnabled&$top=${PAGE_SIZE}`,
+  // Cheap eligible-user count for the CA exclusion allowance when the registration report is not collected.
+  eligibleUserCount: "/users?$filter=accountEnabled eq true and userType eq 'Member'&$count=true&$top=1&$select=id",
+  managedDevices: `/deviceManagement/managedDevices?$select=id,deviceName,complianceState,lastSyncDateTime,operatingSystem&$top=${PAGE_SIZE}`,
+  authenticationMethods: (userId: string) => `/users/${encodeURIComponent(userId)}/authentication/methods`,
+} as const;
+
+export const EVENTUAL_CONSISTENCY = { ConsistencyLevel: 'eventual' } as const;

@@ -1,0 +1,171 @@
+/**
+ * Credential and Graph client. Everything that touches the network for Graph is built here so that retries,
+ * throttling, timeouts and request counting behave the same for every endpoint (DESIGN §2: one place per protocol).
+ *
+ * Middleware chain (order matters):
+ *   AuthenticationHandler → RetryHandler → RequestMeter → HTTPMessageHandler
+ * The meter sits *below* the retry handler so each retry is counted and gets its own timeout.
+ */
+import { ClientCertificateCredential, ClientSecretCredential, type TokenCredential } from '@azure/identity';
+import {
+  AuthenticationHandler,
+  Client,
+  HTTPMessageHandler,
+  RetryHandler,
+  RetryHandlerOptions,
+  type Context,
+  type Middleware,
+  type MiddlewareOptions,
+} from '@microsoft/microsoft-graph-client';
+// The package has no "exports" map and Node's ESM loader refuses directory imports: name the file.
+import { TokenCredentialAuthenticationProvider } from '@microsoft/microsoft-graph-client/authProviders/azureTokenCredentials/index.js';
+import { scrub } from '../../src/log/secrets.js';
+import type { ResolvedCloud } from './clouds.js';
+import type { M365Config } from './config.js';
+
+/** A mutable request count. One per data source, plus one total for the collector. */
+export class RequestCounter {
+  count = 0;
+}
+
+/**
+ * Per-request middleware option naming the counters a request (and each of its retries) is charged to, so each
+ * evidence item can report the requests it cost. MiddlewareControl looks options up by constructor.
+ */
+export class RequestTag implements MiddlewareOptions {
+  readonly counters: readonly RequestCounter[];
+  constructor(...counters: RequestCounter[]) {
+    this.counters = counters;
+  }
+}
+
+/**
+ * Counts every HTTP request that reaches the wire and bounds each attempt with its own timeout, combined with
+ * the scan's abort signal so a cancelled scan stops in-flight calls at once.
+ */
+export class RequestMeter implements Middleware {
+  private next: Middleware | undefined;
+
+  constructor(
+    private readonly total: RequestCounter,
+    private readonly timeoutMs: number,
+    private readonly signal: AbortSignal,
+  ) {}
+
+  async execute(context: Context): Promise<void> {
+    this.total.count += 1;
+    const tag = context.middlewareControl?.getMiddlewareOptions(RequestTag) as RequestTag | undefined;
+    for (const counter of tag?.counters ?? []) counter.count += 1;
+
+    if (!this.next) throw new Error('RequestMeter has no next middleware');
+    const options = (context.options ??= {});
+    const previous = options.signal ?? undefined;
+    const signals = [this.signal, AbortSignal.timeout(this.timeoutMs)];
+    if (previous) signals.push(previous);
+    options.signal = AbortSignal.any(signals);
+    try {
+      await this.next.execute(context);
+    } finally {
+      // The retry handler re-runs the chain with the same options: give the next attempt a fresh timeout.
+      options.signal = previous ?? null;
+    }
+  }
+
+  setNext(next: Middleware): void {
+    this.next = next;
+  }
+}
+
+export function createCredential(config: M365Config, cloud: ResolvedCloud): TokenCredential {
+  const options = {
+    authorityHost: cloud.authorityHost,
+    // Instance discovery asks login.microsoftonline.com whether the authority is known; a custom (sovereign or
+    // simulated) authority is not, and is trusted because the operator configured it.
+    ...(cloud.custom ? { disableInstanceDiscovery: true } : {}),
+  };
+  if (config.clientSecret !== undefined) {
+    return new ClientSecretCredential(config.tenantId, config.clientId, config.clientSecret, options);
+  }
+  if (config.certificatePath !== undefined) {
+    return new ClientCertificateCredential(config.tenantId, config.clientId, { certificatePath: config.certificatePath }, options);
+  }
+  // The config schema guarantees one of the two; keep the type checker and future edits honest.
+  throw new Error('m365 config has neither clientSecret nor certificatePath');
+}
+
+export interface GraphClientOptions {
+  timeoutMs: number;
+  maxRetries: number;
+  /** The scan's abort signal. */
+  signal: AbortSignal;
+  /** Counts every request made through this client, retries included. */
+  total: RequestCounter;
+  /**
+   * Base back-off in seconds when a 429/503/504 carries no Retry-After (the library grows it exponentially).
+   * When the server sends Retry-After, that is what the handler waits.
+   */
+  retryDelaySeconds?: number;
+}
+
+export function createGraphClient(credential: TokenCredential, cloud: ResolvedCloud, opts: GraphClientOptions): Client {
+  const authProvider = new TokenCredentialAuthenticationProvider(credential, {
+    scopes: [cloud.scope],
+    getTokenOptions: { abortSignal: opts.signal },
+  });
+  const chain: Middleware[] = [
+    new AuthenticationHandler(authProvider),
+    new RetryHandler(new RetryHandlerOptions(opts.retryDelaySeconds ?? 1, opts.maxRetries)),
+    new RequestMeter(opts.total, opts.timeoutMs, opts.signal),
+    new HTTPMessageHandler(),
+  ];
+  return Client.initWithMiddleware({
+    middleware: chain,
+    // The client joins baseUrl + version + path, so the version is given separately (→ `${graphEndpoint}/v1.0`).
+    baseUrl: cloud.graphEndpoint,
+    defaultVersion: 'v1.0',
+    // Tokens are only attached to known Graph hosts; a custom cloud's host must be declared.
+    customHosts: new Set([cloud.graphHost]),
+  });
+}
+
+/**
+ * Acquire a token once up front: a bad secret or unknown tenant then fails the collector with one clear line
+ * instead of failing every endpoint with the same error.
+ */
+export async function acquireToken(credential: TokenCredential, cloud: ResolvedCloud, timeoutMs: number, signal: AbortSignal): Promise<void> {
+  const token = await credential.getToken(cloud.scope, { abortSignal: AbortSignal.any([signal, AbortSignal.timeout(timeoutMs)]) });
+  if (!token?.token) throw new Error('the token endpoint returned no access token');
+}
+
+/** MSAL error codes that carry no AADSTS code, in words an operator can act on. */
+const MSAL_HINTS: Record<string, string> = {
+  endpoints_resolution_error: 'could not read the tenant OpenID metadata (unknown tenant id/domain, or the authority is unreachable)',
+  network_error: 'network error reaching the authority',
+  invalid_client: 'the client credential was rejected',
+  unauthorized_client: 'the application is not known in this tenant (admin consent missing?)',
+};
+
+/**
+ * One line naming the tenant and what failed, e.g.
+ * `token request for tenant contoso.onmicrosoft.com failed: AADSTS7000215 Invalid client secret provided. (invalid_client)`.
+ */
+export function describeTokenError(err: unknown, config: Pick<M365Config, 'tenantId' | 'clientId'>, cloud: ResolvedCloud): string {
+  const raw = err instanceof Error ? err.message : String(err);
+  const head = `token request for tenant ${config.tenantId} (client ${config.clientId}) at ${cloud.authorityHost} failed`;
+  const aadsts = /AADSTS(\d+):?\s*([^\r\n]*)/.exec(raw);
+  const oauthCode = /^([a-z_]+):/.exec(raw)?.[1];
+  let detail: string;
+  if (aadsts) {
+    // Microsoft appends "Trace ID: … Correlation ID: … Timestamp: …" to the description; keep the sentence.
+    const sentence = (aadsts[2] ?? '').split(/\s+(?:Trace ID|Correlation ID|Timestamp):/)[0]?.replace(/\s+-\s*$/, '').trim() ?? '';
+    detail = `AADSTS${aadsts[1]} ${sentence}`.trim() + (oauthCode ? ` (${oauthCode})` : '');
+  } else if (oauthCode && MSAL_HINTS[oauthCode]) {
+    detail = `${MSAL_HINTS[oauthCode]} (${oauthCode})`;
+  } else if (err instanceof Error && (err.name === 'AbortError' || err.name === 'TimeoutError')) {
+    detail = 'timed out';
+  } else {
+    detail = raw;
+  }
+  const line = `${head}: ${detail}`.replace(/\s+/g, ' ').trim();
+  return scrub(line.length > 400 ? `${line.slice(0, 399)}…` : line);
+}

@@ -1,0 +1,86 @@
+/** `openStore` / `storage.url` parsing (DESIGN §4: `storage: { url: "sqlite:./data/ratchet.db" }`). */
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, relative } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { openStore, SqliteStore, sqlitePathFromUrl, StoreUrlError } from '../../src/store/index.js';
+import { sampleScan } from '../helpers/sample-scan.js';
+
+const tempRoot = mkdtempSync(join(tmpdir(), 'ratchet-open-store-'));
+afterAll(() => rmSync(tempRoot, { recursive: true, force: true }));
+
+describe('sqlitePathFromUrl', () => {
+  it.each([
+    ['sqlite:./data/ratchet.db', './data/ratchet.db'],
+    ['sqlite:data/ratchet.db', 'data/ratchet.db'],
+    ['sqlite:/var/lib/ratchet/ratchet.db', '/var/lib/ratchet/ratchet.db'],
+    ['SQLite:/var/lib/ratchet/ratchet.db', '/var/lib/ratchet/ratchet.db'],
+    ['sqlite::memory:', ':memory:'],
+    ['./data/ratchet.db', './data/ratchet.db'],
+    ['/abs/ratchet.db', '/abs/ratchet.db'],
+    [':memory:', ':memory:'],
+    ['  sqlite:./padded.db  ', './padded.db'],
+    ['C:\\ratchet\\ratchet.db', 'C:\\ratchet\\ratchet.db'],
+  ])('%s → %s', (url, path) => {
+    expect(sqlitePathFromUrl(url)).toBe(path);
+  });
+
+  it.each(['postgres://ratchet@db.example/ratchet', 'postgresql://ratchet@db.example:5432/ratchet', 'POSTGRES://x/y'])(
+    'refuses %s: PostgreSQL is not implemented yet',
+    (url) => {
+      expect(() => sqlitePathFromUrl(url)).toThrow(StoreUrlError);
+      expect(() => sqlitePathFromUrl(url)).toThrow(/PostgreSQL.*not implemented yet/);
+      expect(() => sqlitePathFromUrl(url)).toThrow(/storage\.url/);
+    },
+  );
+
+  it.each(['mysql://x/y', 'file:./x.db', 'sqlite:', 'sqlite:///abs/x.db', 'sqlite://host/x.db', '', '   '])(
+    'refuses %j naming storage.url and the accepted forms',
+    (url) => {
+      let error: unknown;
+      try {
+        sqlitePathFromUrl(url);
+      } catch (err) {
+        error = err;
+      }
+      expect(error).toBeInstanceOf(StoreUrlError);
+      expect((error as StoreUrlError).configKey).toBe('storage.url');
+      expect((error as Error).message).toMatch(/storage\.url/);
+      expect((error as Error).message).toContain('sqlite::memory:');
+      expect((error as Error).message).toContain('sqlite:/absolute/path.db');
+    },
+  );
+});
+
+describe('openStore', () => {
+  it('opens a working SQLite store for sqlite:<absolute path>, creating directories', async () => {
+    const path = join(tempRoot, 'abs', 'ratchet.db');
+    const store = openStore(`sqlite:${path}`);
+    expect(store).toBeInstanceOf(SqliteStore);
+    await store.migrate();
+    await store.saveScan(sampleScan());
+    await store.close();
+    expect(existsSync(path)).toBe(true);
+  });
+
+  it('resolves sqlite:./relative paths against the working directory', async () => {
+    const path = join(tempRoot, 'rel', 'ratchet.db');
+    const store = openStore(`sqlite:./${relative(process.cwd(), path)}`);
+    expect((store as SqliteStore).location).toBe(path);
+    await store.migrate();
+    await store.close();
+    expect(existsSync(path)).toBe(true);
+  });
+
+  it('opens an in-memory store for sqlite::memory:', async () => {
+    const store = openStore('sqlite::memory:');
+    await store.migrate();
+    await store.saveScan(sampleScan());
+    expect(await store.tenantIds()).toEqual(['contoso']);
+    await store.close();
+  });
+
+  it('throws for postgres:// without touching the file system', () => {
+    expect(() => openStore('postgres://ratchet@localhost/ratchet')).toThrow(/PostgreSQL.*storage\.url/);
+  });
+});
