@@ -165,13 +165,29 @@ function scoreCapability(id: string, name: string, findings: Finding[]): Capabil
     score: knownWeight > 0 ? Math.round((known.reduce((s, f) => s + f.weight * (f.score ?? 0), 0) / knownWeight) * 1000) / 10 : null,
     coverage: totalWeight > 0 ? Math.round((knownWeight / totalWeight) * 1000) / 1000 : 0,
     // History gates exist for every capability; only a real source makes a capability assessed.
-    assessed: applicable.some((f) => f.evidence.some((k) => catalogEntry(k)?.source !== 'history')),
+    assessed: applicable.some((f) => !isHistory(f)),
   };
+}
+
+const isHistory = (f: Finding) => f.evidence.every((k) => catalogEntry(k)?.source === 'history');
+
+/**
+ * History gates apply to every capability, but a capability with no source configured is not assessed at all:
+ * its "sustained for 90 days" gate is then not applicable rather than an unknown that clutters the report.
+ */
+function markUnassessedHistoryGates(findings: Finding[]): void {
+  const assessed = new Set(findings.filter((f) => f.outcome !== 'not_applicable' && !isHistory(f)).map((f) => f.capability));
+  for (const f of findings) {
+    if (isHistory(f) && !assessed.has(f.capability)) {
+      Object.assign(f, { outcome: 'not_applicable', score: null, measured: null, reason: 'capability not assessed: no source configured', observed: 'capability not assessed: no source configured' });
+    }
+  }
 }
 
 export function evaluate(bundle: EvidenceBundle, rules: readonly Rule[], opts: EvaluateOptions): Evaluation {
   const byKey = new Map(bundle.evidence.map((e) => [e.key, e]));
   const findings = rules.map((r) => evaluateRule(r, bundle, byKey, opts));
+  markUnassessedHistoryGates(findings);
   const capabilities = CAPABILITIES.map((c) => scoreCapability(c.id, c.name, findings.filter((f) => f.capability === c.id)));
   const assessed = capabilities.filter((c) => c.assessed);
   // The weakest capability sets the overall level (CMMI staged representation, Essential Eight).

@@ -1,0 +1,510 @@
+import nock from 'nock';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { Evidence } from '../../src/evidence/types.js';
+import { clearSecrets, registerSecret } from '../../src/log/secrets.js';
+import { collectM365 } from './collect.js';
+import { m365Plugin } from './index.js';
+import {
+  FakeGraph,
+  SECRET,
+  TENANT,
+  fixture,
+  graphError,
+  json,
+  mockLogin,
+  paged,
+  sequence,
+  standardTenant,
+  testConfig,
+  testContext,
+} from './test-support.js';
+
+let graph: FakeGraph;
+
+beforeEach(() => {
+  nock.cleanAll();
+  nock.disableNetConnect();
+  graph = new FakeGraph();
+});
+
+afterEach(() => {
+  nock.cleanAll();
+  nock.enableNetConnect();
+  clearSecrets();
+});
+
+function byKey(evidence: Evidence[], key: string): Evidence {
+  const e = evidence.find((x) => x.key === key);
+  if (!e) throw new Error(`no evidence ${key}; got ${evidence.map((x) => x.key).join(', ')}`);
+  return e;
+}
+
+describe('m365 collector — healthy tenant', () => {
+  it('collects every key through one $batch plus paging, with provenance and request counts', async () => {
+    const login = mockLogin();
+    standardTenant(graph).install();
+
+    const result = await m365Plugin.collect(testConfig(), testContext());
+
+    expect(graph.unmatched).toEqual([]);
+    expect(result.status).toBe('ok');
+    expect(result.error).toBeNull();
+    expect(result.evidence.map((e) => e.key)).toEqual([
+      'm365.licenses',
+      'm365.mfa.registration',
+      'm365.mfa.enforcement',
+      'm365.legacy_auth',
+      'm365.secure_score',
+      'm365.admins',
+      'm365.devices.compliance',
+    ]);
+    expect(login.tokenRequests).toBe(1);
+
+    // One $batch for the small GETs, with exactly these sub-requests.
+    expect(graph.batches).toHaveLength(1);
+    expect(graph.batches[0]!.requests.map((r) => r.id).sort()).toEqual(
+      ['conditionalAccess', 'disabledUsers', 'globalAdmins', 'secureScores', 'securityDefaults', 'subscribedSkus'].sort(),
+    );
+    const disabledSub = graph.batches[0]!.requests.find((r) => r.id === 'disabledUsers')!;
+    expect(disabledSub.headers?.consistencylevel ?? disabledSub.headers?.ConsistencyLevel).toBe('eventual');
+    expect(disabledSub.url.startsWith('/users?')).toBe(true);
+    // The bearer token reached the custom Graph host (customHosts).
+    expect(graph.authorizations.length).toBeGreaterThan(0);
+    expect(graph.authorizations.every((a) => a === 'Bearer eyJ0eXAiOiJKV1QifQ.test.token')).toBe(true);
+
+    // Paging: 3 report pages, 2 device pages, all plain GETs with $top=999 and $select.
+    const reportHits = graph.hits('/reports/authenticationMethods/userRegistrationDetails');
+    expect(reportHits).toHaveLength(3);
+    expect(reportHits.map((h) => h.query.get('$skiptoken'))).toEqual([null, 'page2', 'page3']);
+    expect(reportHits[0]!.query.get('$top')).toBe('999');
+    expect(reportHits[0]!.query.get('$select')).toContain('isMfaRegistered');
+    expect(graph.hits('/deviceManagement/managedDevices')).toHaveLength(2);
+
+    // 1 batch + 3 report pages + 2 device pages; the secure score nextLink is not followed.
+    expect(result.requests).toBe(6);
+
+    const lic = byKey(result.evidence, 'm365.licenses');
+    expect(lic.status).toBe('ok');
+    expect(lic.value).toEqual({ entraP1: true, entraP2: false, intune: true, skus: ['EMS', 'ENTERPRISEPACK'] });
+    expect(lic.source).toEqual({ collector: 'm365', endpoints: ['/subscribedSkus'], requests: 1 });
+    expect(lic.collectedAt).toBe('2024-06-01T00:00:00.000Z');
+
+    const reg = byKey(result.evidence, 'm365.mfa.registration');
+    expect(reg.status).toBe('ok');
+    // Eligible: Alex, Bianca, Ada, Carol, Bob, Erin (guest Allan and disabled Dan excluded).
+    expect(reg.value).toMatchObject({
+      eligible: 6,
+      registered: 4,
+      capable: 3,
+      pct: 66.7,
+      admins: 2,
+      adminsRegistered: 1,
+      adminPct: 50,
+      unregistered: ['CarolT@Contoso.com', 'bob.admin@contoso.com'],
+      unregisteredTotal: 2,
+      measuredBy: 'registration_report',
+    });
+    expect(reg.source.endpoints).toEqual(['/reports/authenticationMethods/userRegistrationDetails', '/users']);
+    expect(reg.source.requests).toBe(4);
+
+    const enf = byKey(result.evidence, 'm365.mfa.enforcement');
+    expect(enf.status).toBe('ok');
+    expect(enf.value).toMatchObject({
+      mode: 'conditional_access',
+      allUsers: true,
+      adminsEnforced: true,
+      policies: ['c1c1c1c1-0000-4000-8000-0000000000c1', 'c3c3c3c3-0000-4000-8000-0000000000c3'],
+      reportOnlyPolicies: ['c4c4c4c4-0000-4000-8000-0000000000c4'],
+      excludedPrincipals: 2,
+      phishingResistantAdmins: true,
+      eligibleUsers: 6,
+    });
+
+    const legacy = byKey(result.evidence, 'm365.legacy_auth');
+    expect(legacy.value).toMatchObject({ blocked: true, policies: ['c2c2c2c2-0000-4000-8000-0000000000c2'], via: 'conditional_access' });
+
+    const score = byKey(result.evidence, 'm365.secure_score');
+    expect(score.value).toEqual({ current: 45.5, max: 80, pct: 56.9, date: '2024-05-31T00:00:00Z' });
+    expect(graph.hits('/security/secureScores')).toHaveLength(1);
+
+    const admins = byKey(result.evidence, 'm365.admins');
+    expect(admins.value).toMatchObject({
+      globalAdmins: 2,
+      globalAdminsWithoutMfa: 1,
+      withoutMfa: ['bob.admin@contoso.com'],
+      globalAdminsNotMeasured: 0,
+      groups: 1,
+      mfaMeasuredBy: 'registration_report',
+    });
+
+    const devices = byKey(result.evidence, 'm365.devices.compliance');
+    expect(devices.value).toMatchObject({
+      total: 5,
+      compliant: 3,
+      pct: 60,
+      stale30d: 2,
+      nonCompliant: ["Carol's iPhone", 'CONTOSO-MAC-003'],
+      nonCompliantTotal: 2,
+    });
+    expect(devices.source).toEqual({ collector: 'm365', endpoints: ['/deviceManagement/managedDevices'], requests: 2 });
+  });
+});
+
+describe('m365 collector — throttling, permissions and schema', () => {
+  it('waits out a 429 with Retry-After: 1 and then succeeds, counting the retry', async () => {
+    mockLogin();
+    standardTenant(graph)
+      .on(
+        '/deviceManagement/managedDevices',
+        (() => {
+          const pages = paged({ '': fixture('managed-devices-page1.json'), devices2: fixture('managed-devices-page2.json') });
+          const page2 = sequence(graphError(429, fixture('error-throttled.json'), { 'Retry-After': '1' }), json(fixture('managed-devices-page2.json')));
+          return (req) => (req.query.get('$skiptoken') === 'devices2' ? page2(req) : pages(req));
+        })(),
+      )
+      .install();
+
+    const started = Date.now();
+    const result = await m365Plugin.collect(testConfig(), testContext());
+    const elapsed = Date.now() - started;
+
+    expect(result.status).toBe('ok');
+    const devices = byKey(result.evidence, 'm365.devices.compliance');
+    expect(devices.status).toBe('ok');
+    expect(devices.value).toMatchObject({ total: 5, compliant: 3 });
+    expect(graph.hits('/deviceManagement/managedDevices').map((h) => h.query.get('$skiptoken'))).toEqual([null, 'devices2', 'devices2']);
+    // Retry-After is honoured (1 s), and the retry is counted on the key and in the total.
+    expect(elapsed).toBeGreaterThanOrEqual(950);
+    expect(devices.source.requests).toBe(3);
+    expect(result.requests).toBe(7);
+  });
+
+  it('reports a 403 on one endpoint as unavailable naming the permission, while the others stay ok', async () => {
+    mockLogin();
+    standardTenant(graph).on('/security/secureScores', graphError(403, fixture('error-forbidden.json'))).install();
+
+    const result = await m365Plugin.collect(testConfig(), testContext());
+
+    expect(result.status).toBe('ok');
+    const score = byKey(result.evidence, 'm365.secure_score');
+    expect(score.status).toBe('unavailable');
+    expect(score.reasonCode).toBe('permission_missing');
+    expect(score.value).toBeNull();
+    expect(score.reason).toContain('SecurityEvents.Read.All');
+    expect(score.reason).toContain('5b7c9f0a-7f36-4a47-9e10-3d1f0c2b6a11');
+    for (const e of result.evidence.filter((x) => x.key !== 'm365.secure_score')) expect(e.status, e.key).toBe('ok');
+  });
+
+  it('names AuditLog.Read.All when the registration report is refused, and admins lose only the MFA count', async () => {
+    mockLogin();
+    standardTenant(graph).on('/reports/authenticationMethods/userRegistrationDetails', graphError(403, fixture('error-forbidden.json'))).install();
+
+    const result = await m365Plugin.collect(testConfig(), testContext());
+
+    const reg = byKey(result.evidence, 'm365.mfa.registration');
+    expect(reg.status).toBe('unavailable');
+    expect(reg.reasonCode).toBe('permission_missing');
+    expect(reg.reason).toContain('AuditLog.Read.All');
+    // Licences show P1, so the reason is a permission, not a licence.
+    expect(reg.reason).not.toContain('lacks');
+    const admins = byKey(result.evidence, 'm365.admins');
+    expect(admins.status).toBe('ok');
+    expect(admins.value).toMatchObject({ globalAdmins: 2, globalAdminsWithoutMfa: null });
+    // Enforcement still needs an eligible count: the cheap $count query stands in.
+    const countHits = graph.hits('/users').filter((h) => (h.query.get('$filter') ?? '').startsWith('accountEnabled eq true'));
+    expect(countHits).toHaveLength(1);
+    expect(countHits[0]!.headers.consistencylevel).toBe('eventual');
+    expect(byKey(result.evidence, 'm365.mfa.enforcement').value).toMatchObject({ eligibleUsers: 6 });
+  });
+
+  it('turns a payload that breaks its schema into error/schema_violation naming the field', async () => {
+    mockLogin();
+    const page2 = fixture<{ value: Array<Record<string, unknown>> }>('registration-details-page2.json');
+    page2.value[1]!.isMfaRegistered = 'yes';
+    standardTenant(graph)
+      .on(
+        '/reports/authenticationMethods/userRegistrationDetails',
+        paged({ '': fixture('registration-details-page1.json'), page2, page3: fixture('registration-details-page3.json') }),
+      )
+      .install();
+
+    const result = await m365Plugin.collect(testConfig(), testContext());
+
+    const reg = byKey(result.evidence, 'm365.mfa.registration');
+    expect(reg.status).toBe('error');
+    expect(reg.reasonCode).toBe('schema_violation');
+    // Item 1 of page 2 is item 4 of the collection.
+    expect(reg.reason).toContain('value[4].isMfaRegistered');
+    expect(reg.reason).toContain('/reports/authenticationMethods/userRegistrationDetails');
+    expect(result.status).toBe('partial');
+    expect(result.error).toContain('m365.mfa.registration');
+    expect(byKey(result.evidence, 'm365.devices.compliance').status).toBe('ok');
+  });
+
+  it('gives up after maxRetries on a persistent 503 and reports error/collector_error', async () => {
+    mockLogin();
+    standardTenant(graph)
+      .on('/deviceManagement/managedDevices', graphError(503, fixture('error-service-unavailable.json'), { 'Retry-After': '0' }))
+      .install();
+
+    const result = await m365Plugin.collect(testConfig({ maxRetries: 2 }), testContext());
+
+    const devices = byKey(result.evidence, 'm365.devices.compliance');
+    expect(devices.status).toBe('error');
+    expect(devices.reasonCode).toBe('collector_error');
+    expect(devices.reason).toContain('after 2 retries');
+    expect(devices.reason).toContain('1c2d3e4f-5a6b-4c7d-8e9f-0a1b2c3d4e5f');
+    expect(graph.hits('/deviceManagement/managedDevices')).toHaveLength(3);
+    expect(result.status).toBe('partial');
+  });
+
+  it('bounds each request with timeoutMs', async () => {
+    mockLogin();
+    standardTenant(graph)
+      .on('/deviceManagement/managedDevices', { ...json(fixture('managed-devices-page2.json')), delayMs: 2000 })
+      .install();
+
+    const result = await m365Plugin.collect(testConfig({ timeoutMs: 300 }), testContext());
+
+    const devices = byKey(result.evidence, 'm365.devices.compliance');
+    expect(devices.status).toBe('error');
+    expect(devices.reason).toContain('timed out after 300 ms');
+    expect(byKey(result.evidence, 'm365.mfa.registration').status).toBe('ok');
+  });
+
+  it('reports an empty Secure Score list as unavailable, not as a zero score', async () => {
+    mockLogin();
+    standardTenant(graph).on('/security/secureScores', json(fixture('secure-scores-empty.json'))).install();
+
+    const result = await m365Plugin.collect(testConfig(), testContext({ only: ['m365.secure_score'] }));
+
+    const score = byKey(result.evidence, 'm365.secure_score');
+    expect(score.status).toBe('unavailable');
+    expect(score.value).toBeNull();
+    expect(score.reason).toContain('empty list');
+  });
+
+  it('falls back to plain GETs when the $batch envelope itself fails', async () => {
+    mockLogin();
+    standardTenant(graph).install();
+    graph.batchEnvelopeReply = graphError(500, { error: { code: 'InternalServerError', message: 'boom' } });
+
+    const result = await m365Plugin.collect(testConfig(), testContext());
+
+    expect(result.status).toBe('ok');
+    expect(graph.batches).toHaveLength(1);
+    expect(graph.hits('/subscribedSkus').filter((h) => !h.viaBatch)).toHaveLength(1);
+    expect(graph.hits('/identity/conditionalAccess/policies').filter((h) => !h.viaBatch)).toHaveLength(1);
+    expect(byKey(result.evidence, 'm365.mfa.enforcement').value).toMatchObject({ allUsers: true });
+  });
+});
+
+describe('m365 collector — licence fallback', () => {
+  it('measures per user via $batch when the report answers the non-premium code, retrying a 429 sub-response', async () => {
+    mockLogin();
+    let victorCalls = 0;
+    standardTenant(graph)
+      // Licences unreadable: the report is tried first and refused for want of P1/P2.
+      .on('/subscribedSkus', graphError(403, fixture('error-forbidden.json')))
+      .on('/reports/authenticationMethods/userRegistrationDetails', graphError(403, fixture('error-non-premium.json')))
+      .on(/^\/users\/[^/]+\/authentication\/methods$/, (req) => {
+        const id = req.path.split('/')[2];
+        switch (id) {
+          case '11111111-aaaa-4000-8000-000000000001':
+            return json(fixture('auth-methods-authenticator.json'));
+          case '22222222-aaaa-4000-8000-000000000002':
+            victorCalls += 1;
+            return victorCalls === 1
+              ? graphError(429, fixture('error-throttled.json'), { 'Retry-After': '1' })
+              : json(fixture('auth-methods-password-only.json'));
+          case 'a1a1a1a1-0000-4000-8000-000000000001':
+            return json(fixture('auth-methods-fido2.json'));
+          case '55555555-aaaa-4000-8000-000000000005':
+            return json(fixture('auth-methods-weak-only.json'));
+          default:
+            return graphError(404, { error: { code: 'Request_ResourceNotFound', message: `unexpected user ${id}` } });
+        }
+      })
+      .install();
+
+    const result = await m365Plugin.collect(testConfig(), testContext());
+
+    expect(graph.unmatched).toEqual([]);
+    const reg = byKey(result.evidence, 'm365.mfa.registration');
+    expect(reg.status).toBe('ok');
+    // Eligible: Uma, Victor, Ada, Xavier (guest and disabled Wendy excluded); TAP/email/password are not MFA.
+    expect(reg.value).toMatchObject({
+      eligible: 4,
+      registered: 2,
+      capable: null,
+      pct: 50,
+      admins: 1,
+      adminsRegistered: 1,
+      adminPct: 100,
+      unregistered: ['victor@fabrikam.com', 'xavier@fabrikam.com'],
+      measuredBy: 'per_user_methods',
+      adminScope: 'global_admins',
+    });
+    expect(String((reg.value as { fallbackReason: string }).fallbackReason)).toContain('Authentication_RequestFromNonPremiumTenantOrB2CTenant');
+    expect(reg.source.endpoints).toEqual(
+      expect.arrayContaining(['/reports/authenticationMethods/userRegistrationDetails', '/users', '/users/{id}/authentication/methods']),
+    );
+
+    // First round + one methods batch + one retry batch holding only the throttled user.
+    expect(graph.batches).toHaveLength(3);
+    expect(graph.batches[1]!.requests).toHaveLength(4);
+    expect(graph.batches[2]!.requests.map((r) => r.id)).toEqual(['22222222-aaaa-4000-8000-000000000002']);
+    expect(graph.batches[1]!.requests[0]!.url).toBe('/users/11111111-aaaa-4000-8000-000000000001/authentication/methods');
+    expect(victorCalls).toBe(2);
+    // The user listing was paged with $select and $top=999.
+    const listing = graph.hits('/users').filter((h) => h.query.get('$select') === 'id,userPrincipalName,userType,accountEnabled');
+    expect(listing).toHaveLength(2);
+    expect(listing[0]!.query.get('$top')).toBe('999');
+
+    expect(byKey(result.evidence, 'm365.licenses').status).toBe('unavailable');
+    expect(byKey(result.evidence, 'm365.licenses').reason).toContain('LicenseAssignment.Read.All');
+    const admins = byKey(result.evidence, 'm365.admins');
+    // Ada is registered (FIDO2); Bob is not in the user listing, so he is not measured rather than counted.
+    expect(admins.value).toMatchObject({ globalAdmins: 2, globalAdminsWithoutMfa: 0, globalAdminsNotMeasured: 1, mfaMeasuredBy: 'per_user_methods' });
+  });
+
+  it('goes straight to per-user methods when licences show no P1, and evaluates enforcement on security defaults alone', async () => {
+    mockLogin();
+    standardTenant(graph)
+      .on('/subscribedSkus', json(fixture('subscribed-skus-basic.json')))
+      .on('/identity/conditionalAccess/policies', graphError(403, fixture('error-forbidden.json')))
+      .on(/^\/users\/[^/]+\/authentication\/methods$/, json(fixture('auth-methods-authenticator.json')))
+      .install();
+
+    const result = await m365Plugin.collect(testConfig(), testContext());
+
+    expect(graph.hits('/reports/authenticationMethods/userRegistrationDetails')).toHaveLength(0);
+    expect(graph.hits('/deviceManagement/managedDevices')).toHaveLength(0);
+    const reg = byKey(result.evidence, 'm365.mfa.registration');
+    expect(reg.value).toMatchObject({ eligible: 4, registered: 4, measuredBy: 'per_user_methods' });
+    expect(String((reg.value as { fallbackReason: string }).fallbackReason)).toContain('no Microsoft Entra ID P1/P2');
+
+    const enf = byKey(result.evidence, 'm365.mfa.enforcement');
+    // No P1: Conditional Access cannot exist, so its 403 is not a gap; no security defaults → no enforcement at all.
+    expect(enf.status).toBe('ok');
+    expect(enf.value).toMatchObject({ mode: 'none', allUsers: false, adminsEnforced: false, conditionalAccessEvaluated: false });
+    expect(enf.source.endpoints).toContain('/subscribedSkus');
+    expect(byKey(result.evidence, 'm365.legacy_auth').value).toMatchObject({ blocked: false, via: 'none' });
+
+    const devices = byKey(result.evidence, 'm365.devices.compliance');
+    expect(devices.status).toBe('unavailable');
+    expect(devices.reasonCode).toBe('not_licensed');
+    expect(devices.reason).toContain('Intune');
+    expect(result.status).toBe('ok');
+  });
+
+  it('credits security defaults on a tenant without P1', async () => {
+    mockLogin();
+    standardTenant(graph)
+      .on('/subscribedSkus', json(fixture('subscribed-skus-basic.json')))
+      .on('/identity/conditionalAccess/policies', graphError(403, fixture('error-forbidden.json')))
+      .on('/policies/identitySecurityDefaultsEnforcementPolicy', json(fixture('security-defaults-enabled.json')))
+      .install();
+
+    const result = await m365Plugin.collect(testConfig(), testContext({ only: ['m365.mfa.enforcement', 'm365.legacy_auth'] }));
+
+    expect(byKey(result.evidence, 'm365.mfa.enforcement').value).toMatchObject({
+      mode: 'security_defaults',
+      allUsers: true,
+      adminsEnforced: true,
+      phishingResistantAdmins: false,
+    });
+    expect(byKey(result.evidence, 'm365.legacy_auth').value).toMatchObject({ blocked: true, via: 'security_defaults' });
+  });
+
+  it('reports the fallback as unavailable naming UserAuthenticationMethod.Read.All when methods are refused', async () => {
+    mockLogin();
+    standardTenant(graph)
+      .on('/subscribedSkus', json(fixture('subscribed-skus-basic.json')))
+      .on(/^\/users\/[^/]+\/authentication\/methods$/, graphError(403, fixture('error-forbidden.json')))
+      .install();
+
+    const result = await m365Plugin.collect(testConfig(), testContext({ only: ['m365.mfa.registration'] }));
+
+    const reg = byKey(result.evidence, 'm365.mfa.registration');
+    expect(reg.status).toBe('unavailable');
+    expect(reg.reasonCode).toBe('permission_missing');
+    expect(reg.reason).toContain('UserAuthenticationMethod.Read.All');
+    expect(reg.reason).toContain('P1/P2');
+  });
+
+  it('names Policy.Read.All when Conditional Access is refused on a tenant that has P1', async () => {
+    mockLogin();
+    standardTenant(graph).on('/identity/conditionalAccess/policies', graphError(403, fixture('error-forbidden.json'))).install();
+
+    const result = await m365Plugin.collect(testConfig(), testContext());
+
+    for (const key of ['m365.mfa.enforcement', 'm365.legacy_auth']) {
+      const e = byKey(result.evidence, key);
+      expect(e.status, key).toBe('unavailable');
+      expect(e.reasonCode).toBe('permission_missing');
+      expect(e.reason).toContain('Policy.Read.All');
+    }
+    expect(result.status).toBe('ok');
+  });
+});
+
+describe('m365 collector — authentication and targeting', () => {
+  it('fails the collector with one line naming the tenant and the AADSTS code when the secret is wrong', async () => {
+    const wrong = 'definitely-the-wrong-secret-42';
+    registerSecret(wrong);
+    const login = mockLogin();
+    standardTenant(graph).install();
+
+    const result = await m365Plugin.collect(testConfig({ clientSecret: wrong }), testContext());
+
+    expect(login.tokenRequests).toBe(1);
+    expect(result.status).toBe('error');
+    expect(result.error).toContain(TENANT);
+    expect(result.error).toContain('AADSTS7000215');
+    expect(result.error).toContain('Invalid client secret provided');
+    expect(result.error).not.toContain('\n');
+    expect(result.error).not.toContain(wrong);
+    expect(result.error).not.toContain(SECRET);
+    expect(result.requests).toBe(0);
+    expect(graph.log).toHaveLength(0);
+    expect(result.evidence).toHaveLength(7);
+    for (const e of result.evidence) {
+      expect(e.status).toBe('error');
+      expect(e.reasonCode).toBe('collector_error');
+      expect(e.reason).toBe(result.error);
+    }
+  });
+
+  it('honours ctx.only: one key, and only what it depends on', async () => {
+    mockLogin();
+    standardTenant(graph).install();
+
+    const result = await collectM365(testConfig(), testContext({ only: ['m365.secure_score'] }));
+
+    expect(result.evidence.map((e) => e.key)).toEqual(['m365.secure_score']);
+    expect(graph.batches).toHaveLength(1);
+    expect(graph.batches[0]!.requests.map((r) => r.id).sort()).toEqual(['secureScores', 'subscribedSkus']);
+    expect(graph.log.filter((r) => !r.viaBatch)).toHaveLength(0);
+    expect(result.requests).toBe(1);
+  });
+
+  it('for a targeted enforcement re-check uses a $count instead of paging the registration report', async () => {
+    mockLogin();
+    standardTenant(graph).install();
+
+    const result = await collectM365(testConfig(), testContext({ only: ['m365.mfa.enforcement'] }));
+
+    expect(result.evidence.map((e) => e.key)).toEqual(['m365.mfa.enforcement']);
+    expect(graph.hits('/reports/authenticationMethods/userRegistrationDetails')).toHaveLength(0);
+    const count = graph.hits('/users').filter((h) => !h.viaBatch);
+    expect(count).toHaveLength(1);
+    expect(count[0]!.query.get('$count')).toBe('true');
+    expect(byKey(result.evidence, 'm365.mfa.enforcement').source.endpoints).toContain('/users');
+  });
+
+  it('collects nothing for keys it does not provide', async () => {
+    const result = await collectM365(testConfig(), testContext({ only: ['rmm.devices'] }));
+    expect(result).toEqual({ evidence: [], requests: 0, status: 'ok', error: null });
+  });
+});

@@ -1,0 +1,442 @@
+/**
+ * Orchestration of one m365 collection:
+ *   1. token (fail fast with one clear line),
+ *   2. one $batch for the small single-page GETs (licences, security defaults, Secure Score, CA policies,
+ *      Global Administrator assignments, disabled-user ids), with any @odata.nextLink followed outside the batch,
+ *   3. registration paging and device paging concurrently,
+ *   4. pure evaluation of Conditional Access with the eligible-user count.
+ * Each evidence key succeeds or fails on its own: one failing endpoint never sinks the others.
+ */
+import type { Logger } from 'pino';
+import { z, type ZodType } from 'zod';
+import type { CollectorContext, CollectorResult } from '../../src/collectors/plugin.js';
+import type { Evidence } from '../../src/evidence/types.js';
+import { scrub } from '../../src/log/secrets.js';
+import { deriveAdmins, globalAdminPrincipals, type GlobalAdminPrincipal } from './admins.js';
+import { resolveCloud, type ResolvedCloud } from './clouds.js';
+import type { M365Config } from './config.js';
+import { evaluateLegacyAuth, evaluateMfaEnforcement, type EnforcementValue, type LegacyAuthValue } from './conditional-access.js';
+import { DeviceTally, type DevicesValue } from './devices.js';
+import { ENDPOINTS, EVENTUAL_CONSISTENCY, QUERIES } from './endpoints.js';
+import { classify, isForbidden, pathOf, toGraphFailure, type ClassifyOptions, type Failure } from './errors.js';
+import {
+  EVIDENCE_KEYS,
+  PROVIDED_KEYS,
+  Provenance,
+  evidenceFrom,
+  failedEvidence,
+  type EvidenceKey,
+  type Outcome,
+} from './evidence.js';
+import { RequestCounter, RequestTag, acquireToken, createCredential, createGraphClient, describeTokenError } from './graph.js';
+import { deriveLicenses, type LicenseValue } from './licenses.js';
+import { collectRegistration, type RegistrationResult } from './mfa-registration.js';
+import { getJson, iteratePages, parseWith, runBatch, type BatchOutcome, type BatchRequest, type GraphContext } from './requests.js';
+import {
+  collectionPage,
+  conditionalAccessPolicy,
+  directoryObjectId,
+  managedDevice as managedDeviceSchema,
+  roleAssignment,
+  securityDefaultsPolicy,
+  subscribedSku,
+  type ConditionalAccessPolicy,
+} from './schema.js';
+import { deriveSecureScore, type SecureScoreValue } from './secure-score.js';
+
+/** Test seam: everything else comes from config. */
+export interface CollectOptions {
+  retryDelaySeconds?: number;
+}
+
+export interface Plan {
+  keys: ReadonlySet<EvidenceKey>;
+  policies: boolean;
+  secureScore: boolean;
+  globalAdmins: boolean;
+  registration: boolean;
+  devices: boolean;
+}
+
+/** `ctx.only` → the keys to emit and the data they depend on (admins need registration; CA needs eligible users). */
+export function planFor(only?: readonly string[]): Plan {
+  const keys = new Set(only ? PROVIDED_KEYS.filter((k) => only.includes(k)) : PROVIDED_KEYS);
+  const has = (k: EvidenceKey) => keys.has(k);
+  return {
+    keys,
+    policies: has(EVIDENCE_KEYS.enforcement) || has(EVIDENCE_KEYS.legacyAuth),
+    secureScore: has(EVIDENCE_KEYS.secureScore),
+    globalAdmins: has(EVIDENCE_KEYS.admins) || has(EVIDENCE_KEYS.registration),
+    registration: has(EVIDENCE_KEYS.registration) || has(EVIDENCE_KEYS.admins),
+    devices: has(EVIDENCE_KEYS.devices),
+  };
+}
+
+type Fetched<T> = { ok: true; data: T } | { ok: false; error: Error };
+
+const BATCH_IDS = {
+  subscribedSkus: 'subscribedSkus',
+  securityDefaults: 'securityDefaults',
+  secureScores: 'secureScores',
+  conditionalAccess: 'conditionalAccess',
+  globalAdmins: 'globalAdmins',
+  disabledUsers: 'disabledUsers',
+} as const;
+
+function firstRoundRequests(plan: Plan, cloud: ResolvedCloud): BatchRequest[] {
+  const requests: BatchRequest[] = [{ id: BATCH_IDS.subscribedSkus, url: QUERIES.subscribedSkus }];
+  if (plan.policies) {
+    requests.push({ id: BATCH_IDS.securityDefaults, url: QUERIES.securityDefaults });
+    requests.push({ id: BATCH_IDS.conditionalAccess, url: QUERIES.conditionalAccess });
+  }
+  if (plan.secureScore && cloud.features.secureScore) requests.push({ id: BATCH_IDS.secureScores, url: QUERIES.secureScores });
+  if (plan.globalAdmins) requests.push({ id: BATCH_IDS.globalAdmins, url: QUERIES.globalAdmins });
+  if (plan.registration) requests.push({ id: BATCH_IDS.disabledUsers, url: QUERIES.disabledUsers, headers: { ...EVENTUAL_CONSISTENCY } });
+  return requests;
+}
+
+/** One round trip for the small GETs; if the envelope itself fails, fall back to plain GETs so nothing is lost. */
+async function firstRound(g: GraphContext, requests: BatchRequest[], tag: RequestTag, logger: Logger): Promise<Map<string, BatchOutcome>> {
+  try {
+    return await runBatch(g, requests, tag);
+  } catch (err) {
+    logger.warn({ err: toGraphFailure(err, '/$batch').message }, 'm365: $batch failed, retrying its requests one by one');
+    const entries = await Promise.all(
+      requests.map(async (r): Promise<[string, BatchOutcome]> => {
+        try {
+          const body = await getJson(g, r.url, z.unknown(), tag, r.headers);
+          return [r.id, { ok: true, body, status: 200 }];
+        } catch (e) {
+          return [r.id, { ok: false, error: toGraphFailure(e, pathOf(r.url)) }];
+        }
+      }),
+    );
+    return new Map(entries);
+  }
+}
+
+/** Items of a collection whose first page came from the batch; nextLinks are followed with its own counter. */
+async function allItems<T>(
+  g: GraphContext,
+  outcome: BatchOutcome | undefined,
+  url: string,
+  itemSchema: ZodType<T>,
+  counter: RequestCounter,
+  headers?: Record<string, string>,
+): Promise<Fetched<T[]>> {
+  if (!outcome) return { ok: false, error: new Error(`GET ${pathOf(url)} was not requested`) };
+  if (!outcome.ok) return { ok: false, error: outcome.error };
+  const items: T[] = [];
+  try {
+    await iteratePages(g, { url, firstPage: outcome.body, itemSchema, tag: new RequestTag(counter), headers, onItem: (i) => void items.push(i) });
+    return { ok: true, data: items };
+  } catch (err) {
+    return { ok: false, error: toGraphFailure(err, pathOf(url)) };
+  }
+}
+
+function single<T>(outcome: BatchOutcome | undefined, url: string, schema: ZodType<T>): Fetched<T> {
+  if (!outcome) return { ok: false, error: new Error(`GET ${pathOf(url)} was not requested`) };
+  if (!outcome.ok) return { ok: false, error: outcome.error };
+  try {
+    return { ok: true, data: parseWith(schema, outcome.body, pathOf(url)) };
+  } catch (err) {
+    return { ok: false, error: err as Error };
+  }
+}
+
+function fail<V>(failure: Failure): Outcome<V> {
+  return { ok: false, failure };
+}
+
+async function collectDevices(
+  g: GraphContext,
+  licences: LicenseValue | null,
+  now: Date,
+  opts: ClassifyOptions,
+  provenance: Provenance,
+): Promise<Outcome<DevicesValue>> {
+  if (licences && !licences.intune) {
+    return fail({
+      status: 'unavailable',
+      reasonCode: 'not_licensed',
+      reason: 'the tenant has no Microsoft Intune licence (no active subscription includes an Intune service plan), so there are no managed devices to measure',
+    });
+  }
+  const counter = new RequestCounter();
+  provenance.add(ENDPOINTS.managedDevices.path, counter);
+  const tally = new DeviceTally(now);
+  try {
+    await iteratePages(g, { url: QUERIES.managedDevices, itemSchema: managedDeviceSchema, tag: new RequestTag(counter), onItem: (d) => tally.add(d) });
+  } catch (err) {
+    return fail(classify(err, ENDPOINTS.managedDevices, opts, licences?.intune));
+  }
+  return { ok: true, value: tally.value() };
+}
+
+/** Enabled member accounts, for the CA exclusion allowance when the registration report is not collected. */
+async function countEligibleUsers(g: GraphContext, counter: RequestCounter, logger: Logger): Promise<number | null> {
+  try {
+    const page = await getJson(g, QUERIES.eligibleUserCount, collectionPage, new RequestTag(counter), { ...EVENTUAL_CONSISTENCY });
+    return page['@odata.count'] ?? null;
+  } catch (err) {
+    logger.debug({ err: toGraphFailure(err, ENDPOINTS.users.path).message }, 'm365: eligible user count unavailable; CA exclusion allowance uses its floor');
+    return null;
+  }
+}
+
+function evaluatePolicies(
+  sd: Fetched<{ isEnabled: boolean }>,
+  ca: Fetched<ConditionalAccessPolicy[]>,
+  licences: LicenseValue | null,
+  eligibleUsers: number | null,
+  opts: ClassifyOptions,
+): { enforcement: Outcome<EnforcementValue>; legacy: Outcome<LegacyAuthValue> } {
+  const both = (failure: Failure) => ({ enforcement: fail<EnforcementValue>(failure), legacy: fail<LegacyAuthValue>(failure) });
+  if (!sd.ok) return both(classify(sd.error, ENDPOINTS.securityDefaults, opts));
+  let policies: ConditionalAccessPolicy[];
+  let evaluated = true;
+  if (ca.ok) {
+    policies = ca.data;
+  } else if (isForbidden(ca.error) && licences && !licences.entraP1) {
+    // Without P1 Conditional Access cannot exist: its absence is positive evidence, decided by security defaults.
+    policies = [];
+    evaluated = false;
+  } else {
+    return both(classify(ca.error, ENDPOINTS.conditionalAccess, opts, licences?.entraP1));
+  }
+  const input = { policies, securityDefaultsEnabled: sd.data.isEnabled, eligibleUsers, conditionalAccessEvaluated: evaluated };
+  return { enforcement: { ok: true, value: evaluateMfaEnforcement(input) }, legacy: { ok: true, value: evaluateLegacyAuth(input) } };
+}
+
+function collectorStatus(evidence: Evidence[], tenantId: string): Pick<CollectorResult, 'status' | 'error'> {
+  const errored = evidence.filter((e) => e.status === 'error');
+  if (errored.length === 0) return { status: 'ok', error: null };
+  if (errored.length === evidence.length) {
+    return { status: 'error', error: scrub(`no m365 evidence could be collected for tenant ${tenantId}: ${errored[0]?.reason ?? 'unknown error'}`) };
+  }
+  return { status: 'partial', error: scrub(`${errored.length} of ${evidence.length} m365 evidence keys failed: ${errored.map((e) => `${e.key} (${e.reason})`).join('; ')}`) };
+}
+
+function allFailed(plan: Plan, failure: Failure, collectedAt: string, endpoints: string[] = []): Evidence[] {
+  return [...plan.keys].map((key) => failedEvidence(key, failure, new Provenance().add(endpoints), collectedAt));
+}
+
+export async function collectM365(config: M365Config, ctx: CollectorContext, options: CollectOptions = {}): Promise<CollectorResult> {
+  const collectedAt = ctx.now().toISOString();
+  const plan = planFor(ctx.only);
+  if (plan.keys.size === 0) return { evidence: [], requests: 0, status: 'ok', error: null };
+  const logger = ctx.logger;
+  const cloud = resolveCloud(config.cloud);
+  const total = new RequestCounter();
+
+  let credential;
+  try {
+    credential = createCredential(config, cloud);
+    await acquireToken(credential, cloud, config.timeoutMs, ctx.signal);
+  } catch (err) {
+    const message = describeTokenError(err, config, cloud);
+    logger.debug(message); // the core logs result.error at warn level
+    return {
+      evidence: allFailed(plan, { status: 'error', reasonCode: 'collector_error', reason: message }, collectedAt),
+      requests: 0,
+      status: 'error',
+      error: message,
+    };
+  }
+
+  try {
+    const g: GraphContext = {
+      client: createGraphClient(credential, cloud, {
+        timeoutMs: config.timeoutMs,
+        maxRetries: config.maxRetries,
+        signal: ctx.signal,
+        total,
+        retryDelaySeconds: options.retryDelaySeconds,
+      }),
+      graphOrigin: cloud.graphOrigin,
+      maxRetries: config.maxRetries,
+      signal: ctx.signal,
+    };
+    const evidence = await collectWithClient(g, cloud, config, plan, ctx, collectedAt, logger);
+    return { evidence, requests: total.count, ...collectorStatus(evidence, config.tenantId) };
+  } catch (err) {
+    // Unexpected (a bug, or abort between steps): still no crash, and every key says why.
+    const reason = scrub(`m365 collection failed for tenant ${config.tenantId}: ${(err as Error)?.message ?? String(err)}`);
+    logger.error({ err }, reason);
+    return {
+      evidence: allFailed(plan, { status: 'error', reasonCode: 'collector_error', reason }, collectedAt),
+      requests: total.count,
+      status: 'error',
+      error: reason,
+    };
+  }
+}
+
+async function collectWithClient(
+  g: GraphContext,
+  cloud: ResolvedCloud,
+  config: M365Config,
+  plan: Plan,
+  ctx: CollectorContext,
+  collectedAt: string,
+  logger: Logger,
+): Promise<Evidence[]> {
+  const opts: ClassifyOptions = { timeoutMs: config.timeoutMs, maxRetries: config.maxRetries };
+  const now = ctx.now();
+
+  // ---- round 1: one $batch -------------------------------------------------------------------------------
+  const batchCounter = new RequestCounter();
+  const batch = await firstRound(g, firstRoundRequests(plan, cloud), new RequestTag(batchCounter), logger);
+  logger.debug({ requests: batchCounter.count }, 'm365: first round done');
+
+  const counters = {
+    skus: new RequestCounter(),
+    ca: new RequestCounter(),
+    ga: new RequestCounter(),
+    disabled: new RequestCounter(),
+    eligible: new RequestCounter(),
+  };
+  const prov = {
+    skus: () => new Provenance().add(ENDPOINTS.subscribedSkus.path, batchCounter, counters.skus),
+    policies: () =>
+      new Provenance().add([ENDPOINTS.securityDefaults.path, ENDPOINTS.conditionalAccess.path], batchCounter, counters.ca),
+    secureScore: () => new Provenance().add(ENDPOINTS.secureScores.path, batchCounter),
+    ga: () => new Provenance().add(ENDPOINTS.roleAssignments.path, batchCounter, counters.ga),
+    disabled: () => new Provenance().add(ENDPOINTS.users.path, batchCounter, counters.disabled),
+  };
+
+  const disabledIds = new Set<string>();
+  const [skus, ca, ga, disabled] = await Promise.all([
+    allItems(g, batch.get(BATCH_IDS.subscribedSkus), QUERIES.subscribedSkus, subscribedSku, counters.skus),
+    plan.policies
+      ? allItems(g, batch.get(BATCH_IDS.conditionalAccess), QUERIES.conditionalAccess, conditionalAccessPolicy, counters.ca)
+      : Promise.resolve(null),
+    plan.globalAdmins ? allItems(g, batch.get(BATCH_IDS.globalAdmins), QUERIES.globalAdmins, roleAssignment, counters.ga) : Promise.resolve(null),
+    plan.registration
+      ? (async (): Promise<Fetched<null>> => {
+          const outcome = batch.get(BATCH_IDS.disabledUsers);
+          if (!outcome?.ok) return { ok: false, error: outcome?.ok === false ? outcome.error : new Error('not requested') };
+          try {
+            await iteratePages(g, {
+              url: QUERIES.disabledUsers,
+              firstPage: outcome.body,
+              itemSchema: directoryObjectId,
+              tag: new RequestTag(counters.disabled),
+              headers: { ...EVENTUAL_CONSISTENCY },
+              onItem: (u) => void disabledIds.add(u.id),
+            });
+            return { ok: true, data: null };
+          } catch (err) {
+            return { ok: false, error: toGraphFailure(err, ENDPOINTS.users.path) };
+          }
+        })()
+      : Promise.resolve(null),
+  ]);
+
+  const licencesOutcome: Outcome<LicenseValue> = skus.ok
+    ? { ok: true, value: deriveLicenses(skus.data) }
+    : fail(classify(skus.error, ENDPOINTS.subscribedSkus, opts));
+  const licences = licencesOutcome.ok ? licencesOutcome.value : null;
+  if (!licences) logger.info('m365: licences unknown; 403 answers will name both permission and licence');
+
+  let gaPrincipals: GlobalAdminPrincipal[] | null = null;
+  if (ga?.ok) gaPrincipals = globalAdminPrincipals(ga.data);
+  const gaUserIds = new Set((gaPrincipals ?? []).filter((p) => p.kind === 'user').map((p) => p.id));
+
+  // ---- round 2: the paged work, concurrently -------------------------------------------------------------
+  const devicesProvenance = new Provenance();
+  const [registration, devices] = await Promise.all([
+    plan.registration
+      ? collectRegistration({
+          g,
+          cloud,
+          classifyOptions: opts,
+          logger,
+          licences,
+          globalAdminIds: gaUserIds,
+          disabledUsers: disabled?.ok
+            ? { ok: true, ids: disabledIds }
+            : { ok: false, failure: classify(disabled?.ok === false ? disabled.error : new Error('not requested'), ENDPOINTS.users, opts) },
+          disabledUsersProvenance: prov.disabled(),
+        })
+      : Promise.resolve(null as RegistrationResult | null),
+    plan.devices ? collectDevices(g, licences, now, opts, devicesProvenance) : Promise.resolve(null),
+  ]);
+
+  // ---- evaluation ----------------------------------------------------------------------------------------
+  const out = new Map<EvidenceKey, Evidence>();
+  const emit = (key: EvidenceKey, make: () => Evidence) => {
+    if (plan.keys.has(key)) out.set(key, make());
+  };
+
+  emit(EVIDENCE_KEYS.licenses, () => evidenceFrom(EVIDENCE_KEYS.licenses, licencesOutcome, prov.skus(), collectedAt));
+
+  if (registration) {
+    emit(EVIDENCE_KEYS.registration, () => {
+      const p = new Provenance().merge(registration.provenance);
+      if (registration.outcome.ok && registration.outcome.value.measuredBy === 'per_user_methods') p.merge(prov.ga(), prov.skus());
+      return evidenceFrom(EVIDENCE_KEYS.registration, registration.outcome, p, collectedAt);
+    });
+  }
+
+  emit(EVIDENCE_KEYS.admins, () => {
+    const p = prov.ga();
+    if (!ga) return failedEvidence(EVIDENCE_KEYS.admins, { status: 'error', reasonCode: 'collector_error', reason: 'not requested' }, p, collectedAt);
+    if (!ga.ok || !gaPrincipals) {
+      return failedEvidence(EVIDENCE_KEYS.admins, classify(ga.ok ? new Error('no data') : ga.error, ENDPOINTS.roleAssignments, opts), p, collectedAt);
+    }
+    const measured = registration?.outcome.ok ? registration.globalAdminRegistration : null;
+    if (registration) p.merge(registration.provenance);
+    const value = {
+      ...deriveAdmins(gaPrincipals, measured),
+      mfaMeasuredBy: registration?.outcome.ok ? registration.outcome.value.measuredBy : null,
+      mfaUnmeasuredReason: registration && !registration.outcome.ok ? registration.outcome.failure.reason : null,
+    };
+    return evidenceFrom(EVIDENCE_KEYS.admins, { ok: true, value }, p, collectedAt);
+  });
+
+  if (plan.policies && ca) {
+    const p = prov.policies();
+    let eligible = registration?.outcome.ok ? registration.outcome.value.eligible : null;
+    if (eligible === null) {
+      eligible = await countEligibleUsers(g, counters.eligible, logger);
+      p.add(ENDPOINTS.users.path, counters.eligible);
+    }
+    const sd = single(batch.get(BATCH_IDS.securityDefaults), QUERIES.securityDefaults, securityDefaultsPolicy);
+    const result = evaluatePolicies(sd, ca, licences, eligible, opts);
+    // Licences decided how a refused CA read was interpreted: show them in the provenance.
+    if (!ca.ok) p.merge(prov.skus());
+    emit(EVIDENCE_KEYS.enforcement, () => evidenceFrom(EVIDENCE_KEYS.enforcement, result.enforcement, p, collectedAt));
+    emit(EVIDENCE_KEYS.legacyAuth, () => evidenceFrom(EVIDENCE_KEYS.legacyAuth, result.legacy, p, collectedAt));
+  }
+
+  emit(EVIDENCE_KEYS.secureScore, () => {
+    const p = prov.secureScore();
+    let outcome: Outcome<SecureScoreValue>;
+    if (!cloud.features.secureScore) {
+      outcome = fail({
+        status: 'unavailable',
+        reasonCode: 'not_licensed',
+        reason: `Microsoft Secure Score is not offered in the ${cloud.name} cloud`,
+      });
+    } else {
+      const res = batch.get(BATCH_IDS.secureScores);
+      try {
+        outcome = res?.ok ? deriveSecureScore(res.body) : fail(classify(res?.error ?? new Error('not requested'), ENDPOINTS.secureScores, opts));
+      } catch (err) {
+        outcome = fail(classify(err, ENDPOINTS.secureScores, opts));
+      }
+    }
+    return evidenceFrom(EVIDENCE_KEYS.secureScore, outcome, p, collectedAt);
+  });
+
+  if (devices) {
+    emit(EVIDENCE_KEYS.devices, () => {
+      if (!devices.ok && devices.failure.reasonCode === 'not_licensed') devicesProvenance.merge(prov.skus());
+      return evidenceFrom(EVIDENCE_KEYS.devices, devices, devicesProvenance, collectedAt);
+    });
+  }
+
+  return PROVIDED_KEYS.filter((k) => out.has(k)).map((k) => out.get(k)!);
+}

@@ -1,0 +1,86 @@
+import nock from 'nock';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { DoctorCheck } from '../../src/collectors/plugin.js';
+import { m365Plugin } from './index.js';
+import { FakeGraph, TENANT, fixture, graphError, json, mockLogin, standardTenant, testConfig, testContext } from './test-support.js';
+
+beforeEach(() => {
+  nock.cleanAll();
+  nock.disableNetConnect();
+});
+afterEach(() => {
+  nock.cleanAll();
+  nock.enableNetConnect();
+});
+
+const check = (checks: DoctorCheck[], name: string) => {
+  const c = checks.find((x) => x.check === name);
+  if (!c) throw new Error(`no check ${name}; got ${checks.map((x) => x.check).join(', ')}`);
+  return c;
+};
+
+describe('m365 doctor', () => {
+  it('passes on a healthy tenant, probing each endpoint cheaply', async () => {
+    mockLogin();
+    const graph = standardTenant(new FakeGraph())
+      .on(/^\/users\/[^/]+\/authentication\/methods$/, json(fixture('auth-methods-authenticator.json')))
+      .install();
+
+    const checks = await m365Plugin.doctor(testConfig(), testContext());
+
+    expect(checks.map((c) => c.check)).toEqual([
+      'token',
+      'GET /subscribedSkus',
+      'GET /reports/authenticationMethods/userRegistrationDetails',
+      'GET /identity/conditionalAccess/policies',
+      'GET /policies/identitySecurityDefaultsEnforcementPolicy',
+      'GET /security/secureScores',
+      'GET /roleManagement/directory/roleAssignments',
+      'GET /deviceManagement/managedDevices',
+      'GET /users',
+      'GET /users/{id}/authentication/methods',
+    ]);
+    expect(checks.filter((c) => !c.ok)).toEqual([]);
+    expect(graph.hits('/reports/authenticationMethods/userRegistrationDetails')[0]!.query.get('$top')).toBe('1');
+    expect(graph.batches).toHaveLength(0);
+  });
+
+  it('names the missing permission, the missing licence and the fallback', async () => {
+    mockLogin();
+    standardTenant(new FakeGraph())
+      .on('/deviceManagement/managedDevices', graphError(403, fixture('error-forbidden.json')))
+      .on('/reports/authenticationMethods/userRegistrationDetails', graphError(403, fixture('error-non-premium.json')))
+      .on(/^\/users\/[^/]+\/authentication\/methods$/, graphError(403, fixture('error-forbidden.json')))
+      .install();
+
+    const checks = await m365Plugin.doctor(testConfig(), testContext());
+
+    expect(check(checks, 'token').ok).toBe(true);
+    const devices = check(checks, 'GET /deviceManagement/managedDevices');
+    expect(devices.ok).toBe(false);
+    expect(devices.detail).toContain('DeviceManagementManagedDevices.Read.All');
+    expect(devices.detail).toContain('5b7c9f0a-7f36-4a47-9e10-3d1f0c2b6a11');
+    const report = check(checks, 'GET /reports/authenticationMethods/userRegistrationDetails');
+    expect(report.ok).toBe(false);
+    expect(report.detail).toContain('Entra ID P1 or P2');
+    expect(report.detail).toContain('UserAuthenticationMethod.Read.All');
+    const methods = check(checks, 'GET /users/{id}/authentication/methods');
+    expect(methods.ok).toBe(false);
+    expect(methods.detail).toContain('UserAuthenticationMethod.Read.All');
+    expect(check(checks, 'GET /security/secureScores').ok).toBe(true);
+  });
+
+  it('reports a token failure and skips the endpoint checks', async () => {
+    mockLogin();
+    const graph = new FakeGraph().install();
+
+    const checks = await m365Plugin.doctor(testConfig({ clientSecret: 'not-the-right-one-000' }), testContext());
+
+    const token = check(checks, 'token');
+    expect(token.ok).toBe(false);
+    expect(token.detail).toContain(TENANT);
+    expect(token.detail).toContain('AADSTS7000215');
+    expect(checks.slice(1).every((c) => !c.ok && c.detail === 'not checked: no token')).toBe(true);
+    expect(graph.log).toHaveLength(0);
+  });
+});

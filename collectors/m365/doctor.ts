@@ -1,0 +1,109 @@
+/**
+ * `ratchet doctor` for m365: can we get a token, and can each endpoint be read? Every check names what is
+ * missing (the permission to grant, the licence the tenant lacks, or the network error), with Microsoft's
+ * request-id when there was a response.
+ */
+import { z } from 'zod';
+import type { CollectorContext, DoctorCheck } from '../../src/collectors/plugin.js';
+import { resolveCloud } from './clouds.js';
+import type { M365Config } from './config.js';
+import { ENDPOINTS, GLOBAL_ADMIN_ROLE_TEMPLATE, QUERIES, type EndpointSpec } from './endpoints.js';
+import { classify, isNonPremium, type ClassifyOptions } from './errors.js';
+import { RequestCounter, RequestTag, acquireToken, createCredential, createGraphClient, describeTokenError } from './graph.js';
+import { getJson, type GraphContext } from './requests.js';
+import { collectionPage } from './schema.js';
+
+interface Probe {
+  spec: EndpointSpec;
+  url: string;
+  headers?: Record<string, string>;
+}
+
+const PROBES: Probe[] = [
+  { spec: ENDPOINTS.subscribedSkus, url: '/subscribedSkus?$select=skuId' },
+  { spec: ENDPOINTS.registrationReport, url: `${ENDPOINTS.registrationReport.path}?$select=id&$top=1` },
+  { spec: ENDPOINTS.conditionalAccess, url: `${ENDPOINTS.conditionalAccess.path}?$select=id&$top=1` },
+  { spec: ENDPOINTS.securityDefaults, url: QUERIES.securityDefaults },
+  { spec: ENDPOINTS.secureScores, url: QUERIES.secureScores },
+  { spec: ENDPOINTS.roleAssignments, url: `${ENDPOINTS.roleAssignments.path}?$filter=roleDefinitionId eq '${GLOBAL_ADMIN_ROLE_TEMPLATE}'&$select=id` },
+  { spec: ENDPOINTS.managedDevices, url: `${ENDPOINTS.managedDevices.path}?$select=id&$top=1` },
+  { spec: ENDPOINTS.users, url: '/users?$select=id&$top=1' },
+];
+
+const label = (spec: EndpointSpec) => `GET ${spec.path}`;
+
+export async function doctorM365(config: M365Config, ctx: CollectorContext, options: { retryDelaySeconds?: number } = {}): Promise<DoctorCheck[]> {
+  const cloud = resolveCloud(config.cloud);
+  const checks: DoctorCheck[] = [];
+  let credential;
+  try {
+    credential = createCredential(config, cloud);
+    await acquireToken(credential, cloud, config.timeoutMs, ctx.signal);
+    checks.push({ check: 'token', ok: true, detail: `token for ${cloud.scope} issued by ${cloud.authorityHost} for tenant ${config.tenantId}` });
+  } catch (err) {
+    checks.push({ check: 'token', ok: false, detail: describeTokenError(err, config, cloud) });
+    for (const p of PROBES) checks.push({ check: label(p.spec), ok: false, detail: 'not checked: no token' });
+    checks.push({ check: label(ENDPOINTS.authenticationMethods), ok: false, detail: 'not checked: no token' });
+    return checks;
+  }
+
+  const g: GraphContext = {
+    client: createGraphClient(credential, cloud, {
+      timeoutMs: config.timeoutMs,
+      maxRetries: config.maxRetries,
+      signal: ctx.signal,
+      total: new RequestCounter(),
+      retryDelaySeconds: options.retryDelaySeconds,
+    }),
+    graphOrigin: cloud.graphOrigin,
+    maxRetries: config.maxRetries,
+    signal: ctx.signal,
+  };
+  const opts: ClassifyOptions = { timeoutMs: config.timeoutMs, maxRetries: config.maxRetries };
+  const tag = new RequestTag();
+
+  let firstUserId: string | null = null;
+  const results = await Promise.all(
+    PROBES.map(async (probe): Promise<DoctorCheck> => {
+      if (probe.spec === ENDPOINTS.secureScores && !cloud.features.secureScore) {
+        return { check: label(probe.spec), ok: true, detail: `not offered in the ${cloud.name} cloud; evidence will be unavailable` };
+      }
+      try {
+        const page = await getJson(g, probe.url, probe.spec === ENDPOINTS.securityDefaults ? z.unknown() : collectionPage, tag, probe.headers);
+        if (probe.spec === ENDPOINTS.users) {
+          const first = (page as { value?: Array<{ id?: unknown }> }).value?.[0]?.id;
+          if (typeof first === 'string') firstUserId = first;
+        }
+        return { check: label(probe.spec), ok: true, detail: `readable (${probe.spec.permission} granted)` };
+      } catch (err) {
+        if (probe.spec === ENDPOINTS.registrationReport && isNonPremium(err)) {
+          return {
+            check: label(probe.spec),
+            ok: false,
+            detail:
+              `the tenant has no ${probe.spec.licence}: MFA registration will be measured per user instead ` +
+              `(needs ${ENDPOINTS.users.permission} and ${ENDPOINTS.authenticationMethods.permission})`,
+          };
+        }
+        return { check: label(probe.spec), ok: false, detail: classify(err, probe.spec, opts).reason };
+      }
+    }),
+  );
+  checks.push(...results);
+
+  // Per-user methods are only needed without P1, but doctor says up front whether the fallback would work.
+  const methods = ENDPOINTS.authenticationMethods;
+  if (!cloud.features.authenticationMethods) {
+    checks.push({ check: label(methods), ok: true, detail: `not offered in the ${cloud.name} cloud` });
+  } else if (firstUserId === null) {
+    checks.push({ check: label(methods), ok: false, detail: `not checked: no user could be listed (needs ${ENDPOINTS.users.permission})` });
+  } else {
+    try {
+      await getJson(g, QUERIES.authenticationMethods(firstUserId), collectionPage, tag);
+      checks.push({ check: label(methods), ok: true, detail: `readable (${methods.permission} granted)` });
+    } catch (err) {
+      checks.push({ check: label(methods), ok: false, detail: classify(err, methods, opts).reason });
+    }
+  }
+  return checks;
+}

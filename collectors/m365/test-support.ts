@@ -1,0 +1,237 @@
+/**
+ * Test harness: nock stands in for the token endpoint (with the OpenID metadata MSAL reads first) and for Graph,
+ * including `$batch`, whose sub-requests are dispatched through the same routes as plain GETs so a fixture serves
+ * both. The real @azure/identity and Graph client run on top. Not a test file itself.
+ */
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import nock from 'nock';
+import pino from 'pino';
+import type { CollectorContext } from '../../src/collectors/plugin.js';
+import { m365ConfigSchema, type M365Config } from './config.js';
+
+export const TENANT = 'contoso.onmicrosoft.com';
+export const CLIENT_ID = '11111111-1111-1111-1111-111111111111';
+export const SECRET = 'correct-horse-battery-staple-secret';
+export const GRAPH = 'https://graph.test';
+export const LOGIN = 'https://login.test';
+const DEFAULT_LOGIN = LOGIN;
+export const NOW = new Date('2024-06-01T00:00:00Z');
+
+const FIXTURES = join(dirname(fileURLToPath(import.meta.url)), 'fixtures');
+
+/** Fresh copy of a fixture (tests may mutate it). */
+export function fixture<T = Record<string, unknown>>(name: string): T {
+  return JSON.parse(readFileSync(join(FIXTURES, name), 'utf8')) as T;
+}
+
+export function testConfig(overrides: Record<string, unknown> = {}): M365Config {
+  return m365ConfigSchema.parse({
+    tenantId: TENANT,
+    clientId: CLIENT_ID,
+    clientSecret: SECRET,
+    cloud: { graphEndpoint: GRAPH, authorityHost: LOGIN },
+    timeoutMs: 5000,
+    maxRetries: 3,
+    ...overrides,
+  });
+}
+
+export function testContext(opts: { only?: string[]; signal?: AbortSignal } = {}): CollectorContext {
+  return {
+    tenantId: 'contoso',
+    logger: pino({ level: 'silent' }),
+    signal: opts.signal ?? new AbortController().signal,
+    now: () => NOW,
+    only: opts.only,
+  };
+}
+
+export interface LoginMock {
+  tokenRequests: number;
+}
+
+/** Token endpoint + OpenID metadata. A wrong client secret gets Entra's real AADSTS7000215 answer. */
+export function mockLogin(opts: { secret?: string; tenant?: string; host?: string } = {}): LoginMock {
+  const tenant = opts.tenant ?? TENANT;
+  const secret = opts.secret ?? SECRET;
+  const LOGIN = opts.host ?? DEFAULT_LOGIN;
+  const state: LoginMock = { tokenRequests: 0 };
+  nock(LOGIN)
+    .persist()
+    .get(`/${tenant}/v2.0/.well-known/openid-configuration`)
+    .reply(200, {
+      token_endpoint: `${LOGIN}/${tenant}/oauth2/v2.0/token`,
+      authorization_endpoint: `${LOGIN}/${tenant}/oauth2/v2.0/authorize`,
+      issuer: `${LOGIN}/${tenant}/v2.0`,
+      jwks_uri: `${LOGIN}/${tenant}/discovery/v2.0/keys`,
+      end_session_endpoint: `${LOGIN}/${tenant}/oauth2/v2.0/logout`,
+    })
+    .post(`/${tenant}/oauth2/v2.0/token`)
+    .query(true)
+    .reply((_uri, body) => {
+      state.tokenRequests += 1;
+      const params = new URLSearchParams(typeof body === 'string' ? body : '');
+      if (params.get('client_secret') === secret && params.get('client_id') === CLIENT_ID) {
+        return [200, { token_type: 'Bearer', expires_in: 3599, ext_expires_in: 3599, access_token: 'eyJ0eXAiOiJKV1QifQ.test.token' }];
+      }
+      return [
+        401,
+        {
+          error: 'invalid_client',
+          error_description:
+            "AADSTS7000215: Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID, for a secret added to app '11111111-1111-1111-1111-111111111111'.\r\nTrace ID: 0d6a2f5e-7b1c-4c4e-9a3e-1c2b3d4e5f60\r\nCorrelation ID: 5f4e3d2c-1b0a-4987-8765-43210fedcba9\r\nTimestamp: 2024-06-01 00:00:00Z",
+          error_codes: [7000215],
+          timestamp: '2024-06-01 00:00:00Z',
+          trace_id: '0d6a2f5e-7b1c-4c4e-9a3e-1c2b3d4e5f60',
+          correlation_id: '5f4e3d2c-1b0a-4987-8765-43210fedcba9',
+        },
+      ];
+    });
+  return state;
+}
+
+export interface GraphRequestInfo {
+  /** Path relative to /v1.0, decoded, without query. */
+  path: string;
+  query: URLSearchParams;
+  headers: Record<string, string>;
+  viaBatch: boolean;
+}
+
+export interface Reply {
+  status: number;
+  body?: unknown;
+  headers?: Record<string, string>;
+  /** Delay before answering (plain GETs only), to provoke timeouts. */
+  delayMs?: number;
+}
+
+export type Handler = (req: GraphRequestInfo) => Reply;
+
+export const json = (body: unknown, headers?: Record<string, string>): Reply => ({ status: 200, body, headers });
+export const graphError = (status: number, body: unknown, headers?: Record<string, string>): Reply => ({ status, body, headers });
+
+/** Replies in order; the last one repeats. */
+export function sequence(...replies: Reply[]): Handler {
+  let i = 0;
+  return () => replies[Math.min(i++, replies.length - 1)]!;
+}
+
+/** Pages selected by `$skiptoken` ('' = first page). */
+export function paged(pages: Record<string, unknown>): Handler {
+  return (req) => {
+    const token = req.query.get('$skiptoken') ?? '';
+    return token in pages ? json(pages[token]) : graphError(400, { error: { code: 'BadRequest', message: `unknown skiptoken ${token}` } });
+  };
+}
+
+interface BatchBody {
+  requests: Array<{ id: string; method: string; url: string; headers?: Record<string, string> }>;
+}
+
+export class FakeGraph {
+  constructor(private readonly host: string = GRAPH) {}
+
+  private readonly routes: Array<{ match: string | RegExp; handler: Handler }> = [];
+  readonly log: GraphRequestInfo[] = [];
+  readonly unmatched: string[] = [];
+  readonly batches: BatchBody[] = [];
+  /** Authorization headers seen on plain requests (to prove the token reaches a custom host). */
+  readonly authorizations: string[] = [];
+  /** When set, the $batch envelope itself answers with this (to test the per-request fallback). */
+  batchEnvelopeReply: Reply | null = null;
+
+  /** Later registrations win, so a test can override one route of the standard tenant. */
+  on(match: string | RegExp, handler: Handler | Reply): this {
+    this.routes.push({ match, handler: typeof handler === 'function' ? handler : () => handler });
+    return this;
+  }
+
+  hits(match: string | RegExp): GraphRequestInfo[] {
+    return this.log.filter((r) => (typeof match === 'string' ? r.path === match : match.test(r.path)));
+  }
+
+  private dispatch(info: GraphRequestInfo): Reply {
+    this.log.push(info);
+    for (let i = this.routes.length - 1; i >= 0; i -= 1) {
+      const { match, handler } = this.routes[i]!;
+      if (typeof match === 'string' ? match === info.path : match.test(info.path)) return handler(info);
+    }
+    this.unmatched.push(`${info.path}?${info.query.toString()}`);
+    return graphError(404, { error: { code: 'Request_ResourceNotFound', message: `no fake route for ${info.path}` } });
+  }
+
+  private static parse(url: string, headers: Record<string, string>, viaBatch: boolean): GraphRequestInfo {
+    const u = new URL(url, 'https://fake.invalid/');
+    const path = decodeURIComponent(u.pathname).replace(/^\/v1\.0(?=\/)/, '');
+    return { path, query: u.searchParams, headers, viaBatch };
+  }
+
+  install(): this {
+    // eslint-disable-next-line @typescript-eslint/no-this-alias -- nock binds `this` to the intercepted request
+    const graph = this;
+    nock(this.host)
+      .persist()
+      .get(/^\/v1\.0\//)
+      .query(true)
+      .reply(function (uri, _body, callback) {
+        const headers = lowerHeaders((this.req.headers ?? {}) as Record<string, unknown>);
+        if (headers.authorization) graph.authorizations.push(headers.authorization);
+        const reply = graph.dispatch(FakeGraph.parse(uri, headers, false));
+        const answer = () => callback(null, [reply.status, reply.body === undefined ? '' : JSON.stringify(reply.body), { 'Content-Type': 'application/json', ...reply.headers }]);
+        if (reply.delayMs) setTimeout(answer, reply.delayMs);
+        else answer();
+      })
+      .post('/v1.0/$batch')
+      .reply((_uri, body) => {
+        const parsed = (typeof body === 'string' ? JSON.parse(body) : body) as BatchBody;
+        graph.batches.push(parsed);
+        if (graph.batchEnvelopeReply) {
+          const r = graph.batchEnvelopeReply;
+          return [r.status, JSON.stringify(r.body ?? ''), { 'Content-Type': 'application/json', ...r.headers }];
+        }
+        const responses = parsed.requests.map((r) => {
+          const reply = graph.dispatch(FakeGraph.parse(r.url, lowerHeaders(r.headers ?? {}), true));
+          return {
+            id: r.id,
+            status: reply.status,
+            headers: { 'Content-Type': 'application/json', ...reply.headers },
+            body: reply.body,
+          };
+        });
+        return [200, { responses }, { 'Content-Type': 'application/json' }];
+      });
+    return this;
+  }
+}
+
+function lowerHeaders(h: Record<string, unknown>): Record<string, string> {
+  return Object.fromEntries(Object.entries(h).map(([k, v]) => [k.toLowerCase(), Array.isArray(v) ? v.join(', ') : String(v)]));
+}
+
+/** Routes of a healthy, fully licensed tenant (fixtures/), served for both plain GETs and $batch. */
+export function standardTenant(graph: FakeGraph): FakeGraph {
+  return graph
+    .on('/subscribedSkus', json(fixture('subscribed-skus.json')))
+    .on('/policies/identitySecurityDefaultsEnforcementPolicy', json(fixture('security-defaults-disabled.json')))
+    .on('/security/secureScores', json(fixture('secure-scores.json')))
+    .on('/identity/conditionalAccess/policies', json(fixture('conditional-access-policies.json')))
+    .on('/roleManagement/directory/roleAssignments', json(fixture('role-assignments-global-admins.json')))
+    .on('/users', (req) => {
+      const filter = req.query.get('$filter') ?? '';
+      if (filter === 'accountEnabled eq false') return json(fixture('users-disabled.json'));
+      if (filter.startsWith('accountEnabled eq true')) return json({ '@odata.count': 6, value: [{ id: 'x' }] });
+      return paged({ '': fixture('users-page1.json'), users2: fixture('users-page2.json') })(req);
+    })
+    .on(
+      '/reports/authenticationMethods/userRegistrationDetails',
+      paged({
+        '': fixture('registration-details-page1.json'),
+        page2: fixture('registration-details-page2.json'),
+        page3: fixture('registration-details-page3.json'),
+      }),
+    )
+    .on('/deviceManagement/managedDevices', paged({ '': fixture('managed-devices-page1.json'), devices2: fixture('managed-devices-page2.json') }));
+}
