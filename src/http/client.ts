@@ -1,0 +1,188 @@
+/**
+ * The one HTTP layer for non-Graph vendors (DESIGN §2): axios with a per-attempt timeout, retries with backoff that
+ * honour Retry-After (header, or the JSON body where a vendor puts it), client-side pacing under published limits,
+ * no retry on an IP-block 403, bearer tokens with refresh on 401, an optional private CA for self-hosted servers
+ * (never turning verification off), request counting, and zod parsing of every response.
+ */
+import { readFileSync } from 'node:fs';
+import { Agent as HttpsAgent } from 'node:https';
+import { Agent as HttpAgent } from 'node:http';
+import { rootCertificates } from 'node:tls';
+import axios, { AxiosError, type AxiosInstance, type AxiosRequestConfig } from 'axios';
+import axiosRetry, { exponentialDelay } from 'axios-retry';
+import pThrottle from 'p-throttle';
+import type { Logger } from 'pino';
+import type { z } from 'zod';
+import { formatPath } from '../config/zod-errors.js';
+import { VendorHttpError, type HttpErrorKind } from './errors.js';
+import { createOAuthTokenSource, type OAuthOptions, type TokenSource } from './oauth.js';
+
+export interface VendorHttpOptions {
+  vendor: string;
+  baseURL: string;
+  logger: Logger;
+  timeoutMs?: number;
+  maxRetries?: number;
+  /** PEM file of a private CA (self-hosted VBR, VSPC, N-central …). Added to — not replacing — the public roots. */
+  caFile?: string;
+  /** Client-side pacing: at most `limit` requests per `intervalMs` (Datto RMM: 600 / 60 000). */
+  pacing?: { limit: number; intervalMs: number };
+  headers?: Record<string, string>;
+  /** OAuth token for `Authorization: Bearer`; invalidated and fetched again once on a 401. */
+  oauth?: OAuthOptions;
+  /** Seconds to wait read from an error body (VSPC: `{"errors":[{"code":429,"retryAfter":25}]}`). */
+  retryAfterFromBody?: (body: unknown) => number | undefined;
+  /** A 403 that means "your IP is blocked" (Datto RMM): not a permission problem, and retrying makes it worse. */
+  isIpBlock?: (status: number, body: unknown) => boolean;
+  /** Longest wait a Retry-After may ask for before we give up instead (keeps a scan from sleeping for an hour). */
+  maxRetryAfterSeconds?: number;
+  /** Base of the exponential backoff when the server names no wait. */
+  backoffBaseMs?: number;
+  signal?: AbortSignal;
+}
+
+export interface RequestOptions {
+  params?: Record<string, string | number | boolean | undefined>;
+  headers?: Record<string, string>;
+}
+
+export interface VendorHttp {
+  get<S extends z.ZodType>(path: string, schema: S, opts?: RequestOptions): Promise<z.output<S>>;
+  /** HTTP requests that reached the wire, retries and token requests included. */
+  readonly requests: number;
+  readonly tokenSource: TokenSource | null;
+}
+
+function agentFor(baseURL: string, caFile?: string): { httpsAgent?: HttpsAgent; httpAgent?: HttpAgent } {
+  // keep-alive: paging is many small sequential requests to one host.
+  if (baseURL.startsWith('http:')) return { httpAgent: new HttpAgent({ keepAlive: true }) };
+  const ca = caFile ? [...rootCertificates, readFileSync(caFile, 'utf8')] : undefined;
+  return { httpsAgent: new HttpsAgent({ keepAlive: true, ...(ca ? { ca } : {}) }) };
+}
+
+function errorBodyMessage(body: unknown): string {
+  if (!body || typeof body !== 'object') return '';
+  const b = body as Record<string, unknown>;
+  const candidates = [b.errorMessage, b.message, b.error_description, b.error, b.resultCode, (b.errors as Array<Record<string, unknown>> | undefined)?.[0]?.message];
+  const first = candidates.find((c) => typeof c === 'string' && c.length > 0) as string | undefined;
+  return first ? `: ${first.slice(0, 200)}` : '';
+}
+
+function kindOf(status: number | null, code: string | undefined): HttpErrorKind {
+  if (status === null) {
+    if (code === 'ECONNABORTED' || code === 'ETIMEDOUT') return 'timeout';
+    if (code === 'ERR_CANCELED') return 'aborted';
+    return 'network';
+  }
+  if (status === 401) return 'auth';
+  if (status === 403) return 'forbidden';
+  if (status === 404) return 'not_found';
+  if (status === 429) return 'throttled';
+  if (status >= 500) return 'server';
+  return 'bad_request';
+}
+
+/** Path without query string, for messages (queries may carry filters nobody needs in a log). */
+function pathOf(url: string | undefined): string {
+  return (url ?? '').split('?')[0] ?? '';
+}
+
+export function createVendorHttp(opts: VendorHttpOptions): VendorHttp {
+  const instance: AxiosInstance = axios.create({
+    baseURL: opts.baseURL,
+    timeout: opts.timeoutMs ?? 30_000,
+    headers: { Accept: 'application/json', 'User-Agent': 'ratchet', ...opts.headers },
+    signal: opts.signal,
+    // No proxy env surprises in a scanner that must only talk to the configured host.
+    proxy: false,
+    ...agentFor(opts.baseURL, opts.caFile),
+  });
+  let wire = 0;
+  const base = new URL(opts.baseURL);
+  const throttle = opts.pacing ? pThrottle({ limit: opts.pacing.limit, interval: opts.pacing.intervalMs }) : null;
+  const pace = throttle ? throttle(async () => undefined) : null;
+  const maxWaitMs = (opts.maxRetryAfterSeconds ?? 300) * 1000;
+
+  instance.interceptors.request.use(async (config) => {
+    if (pace) await pace();
+    wire += 1;
+    return config;
+  });
+
+  const serverWaitMs = (error: AxiosError): number => {
+    const header = Number(error.response?.headers?.['retry-after']);
+    const fromBody = opts.retryAfterFromBody?.(error.response?.data);
+    return Math.max(Number.isFinite(header) ? header * 1000 : 0, fromBody ? fromBody * 1000 : 0);
+  };
+
+  axiosRetry(instance, {
+    retries: opts.maxRetries ?? 4,
+    shouldResetTimeout: true,
+    retryCondition: (error) => {
+      const status = error.response?.status;
+      if (status === undefined) return error.code !== 'ERR_CANCELED';
+      if (status === 403 || status === 401) return false;
+      if (status === 429 || status >= 500) return serverWaitMs(error) <= maxWaitMs;
+      return false;
+    },
+    retryDelay: (retryCount, error) => Math.max(exponentialDelay(retryCount, error, opts.backoffBaseMs ?? 250), serverWaitMs(error)),
+    onRetry: (retryCount, error, config) => {
+      opts.logger.debug({ vendor: opts.vendor, path: pathOf(config.url), status: error.response?.status, retryCount }, 'retrying vendor request');
+    },
+  });
+
+  const tokenSource = opts.oauth ? createOAuthTokenSource(instance, opts.oauth) : null;
+
+  async function send(path: string, config: AxiosRequestConfig, retriedAuth = false): Promise<unknown> {
+    const headers: Record<string, string> = { ...(config.headers as Record<string, string>) };
+    try {
+      if (tokenSource) headers.Authorization = `Bearer ${await tokenSource.getToken()}`;
+      const res = await instance.request({ ...config, url: path, headers });
+      return res.data;
+    } catch (e) {
+      if (!(e instanceof AxiosError)) throw e;
+      // Never let an AxiosError escape: its config holds headers and, for token calls, the form with the secret.
+      const status = e.response?.status ?? null;
+      const body = e.response?.data;
+      if (status === 401 && tokenSource && !retriedAuth) {
+        // Token revoked or expired early: fetch a new one once.
+        tokenSource.invalidate();
+        return send(path, config, true);
+      }
+      let kind = kindOf(status, e.code);
+      if (status === 403 && opts.isIpBlock?.(status, body)) kind = 'ip_blocked';
+      const tlsHint = /CERT|SELF_SIGNED|UNABLE_TO_VERIFY/.test(e.code ?? '') ? ' (the server certificate is not trusted: set caFile to its CA)' : '';
+      const what = status === null ? `${e.code ?? 'network error'}${tlsHint}` : `HTTP ${status}`;
+      throw new VendorHttpError(opts.vendor, kind, `${opts.vendor} GET ${pathOf(path)} failed: ${what}${errorBodyMessage(body)}`, status, pathOf(path));
+    }
+  }
+
+  return {
+    async get(path, schema, ro = {}) {
+      if (/^https?:/i.test(path)) {
+        // Next-page URLs come from the vendor; never send our token to another origin.
+        const target = new URL(path);
+        if (target.origin !== base.origin) {
+          throw new VendorHttpError(opts.vendor, 'bad_request', `${opts.vendor}: next-page URL points at ${target.origin}, not ${base.origin}; refusing to follow it`, null, pathOf(target.pathname));
+        }
+      }
+      const data = await send(path, { method: 'GET', params: ro.params, headers: ro.headers });
+      const parsed = schema.safeParse(data);
+      if (!parsed.success) {
+        const issue = parsed.error.issues[0]!;
+        throw new VendorHttpError(
+          opts.vendor,
+          'schema',
+          `${opts.vendor} GET ${pathOf(path)}: unexpected response at ${formatPath(issue.path)}: ${issue.message}`,
+          200,
+          pathOf(path),
+        );
+      }
+      return parsed.data as z.output<typeof schema>;
+    },
+    get requests() {
+      return wire;
+    },
+    tokenSource,
+  };
+}

@@ -1,0 +1,48 @@
+/**
+ * Classified failures of vendor HTTP calls. A collector maps them to evidence: `auth`/`forbidden` →
+ * `unavailable` (name the missing role or scope), everything else → `error`. Messages never carry request bodies,
+ * headers or query strings, so no credential can ride along.
+ */
+import type { UnknownReason } from '../evidence/types.js';
+import { scrub } from '../log/secrets.js';
+
+export type HttpErrorKind =
+  | 'auth' // 401, or the token endpoint refused the credentials
+  | 'forbidden' // 403: missing role/scope
+  | 'ip_blocked' // 403 that the vendor uses for an IP block: never retried
+  | 'not_found'
+  | 'throttled' // 429 still after retries
+  | 'server' // 5xx after retries
+  | 'timeout'
+  | 'network'
+  | 'bad_request'
+  | 'schema' // the response did not match the collector's zod schema
+  | 'aborted';
+
+export class VendorHttpError extends Error {
+  constructor(
+    public readonly vendor: string,
+    public readonly kind: HttpErrorKind,
+    message: string,
+    public readonly status: number | null = null,
+    public readonly endpoint: string | null = null,
+  ) {
+    super(scrub(message));
+    this.name = 'VendorHttpError';
+  }
+
+  /** Evidence status for this failure: a permission problem is `unavailable`, never a failed control. */
+  get evidenceStatus(): 'unavailable' | 'error' {
+    return this.kind === 'auth' || this.kind === 'forbidden' ? 'unavailable' : 'error';
+  }
+
+  get reasonCode(): UnknownReason {
+    if (this.kind === 'auth' || this.kind === 'forbidden') return 'permission_missing';
+    if (this.kind === 'schema') return 'schema_violation';
+    return 'collector_error';
+  }
+}
+
+export function isVendorHttpError(e: unknown): e is VendorHttpError {
+  return e instanceof VendorHttpError;
+}

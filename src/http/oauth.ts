@@ -1,0 +1,87 @@
+/**
+ * OAuth2 token source for vendor APIs (client credentials or password grant): caches the token until shortly before
+ * it expires, shares one in-flight request between concurrent callers, and is invalidated on a 401 so the next
+ * call fetches a fresh one.
+ */
+import type { AxiosInstance } from 'axios';
+import { z } from 'zod';
+import { VendorHttpError } from './errors.js';
+
+export interface TokenSource {
+  getToken(): Promise<string>;
+  invalidate(): void;
+  /** Token requests made (for the collector's request count). */
+  readonly requests: number;
+}
+
+const TokenResponse = z.looseObject({
+  access_token: z.string().min(1),
+  expires_in: z.coerce.number().positive().optional(),
+  token_type: z.string().optional(),
+});
+
+const OAuthError = z.looseObject({ error: z.string().optional(), error_description: z.string().optional() });
+
+export interface OAuthOptions {
+  vendor: string;
+  /** Absolute URL or a path relative to the http instance's baseURL. */
+  tokenPath: string;
+  /** Form fields: grant_type, client_id, client_secret, scope, username, password … */
+  form: Record<string, string>;
+  /** Send client_id/client_secret as HTTP Basic instead of in the form (Acronis). */
+  basic?: { username: string; password: string };
+  headers?: Record<string, string>;
+  /** Refresh this long before expiry. */
+  skewSeconds?: number;
+  now?: () => number;
+}
+
+export function createOAuthTokenSource(http: AxiosInstance, opts: OAuthOptions): TokenSource {
+  let cached: { token: string; expiresAt: number } | null = null;
+  let inflight: Promise<string> | null = null;
+  let requests = 0;
+  const now = opts.now ?? Date.now;
+  const skew = (opts.skewSeconds ?? 60) * 1000;
+
+  async function fetchToken(): Promise<string> {
+    requests += 1;
+    const res = await http.post(opts.tokenPath, new URLSearchParams(opts.form).toString(), {
+      headers: { 'Content-Type': 'application/x-www-form-urlencoded', Accept: 'application/json', ...opts.headers },
+      auth: opts.basic,
+      // The token endpoint answers errors as JSON bodies; inspect them instead of throwing axios errors
+      // (whose config would carry the form with the secret).
+      validateStatus: () => true,
+      // Token calls are not retried by the pipeline: a wrong secret must fail fast and clearly.
+      'axios-retry': { retries: 0 },
+    } as never);
+    if (res.status >= 200 && res.status < 300) {
+      const parsed = TokenResponse.safeParse(res.data);
+      if (!parsed.success) {
+        throw new VendorHttpError(opts.vendor, 'schema', `${opts.vendor}: token endpoint answered without an access_token`, res.status, opts.tokenPath);
+      }
+      const ttl = (parsed.data.expires_in ?? 3600) * 1000;
+      cached = { token: parsed.data.access_token, expiresAt: now() + Math.max(ttl - skew, ttl / 2) };
+      return parsed.data.access_token;
+    }
+    const body = OAuthError.safeParse(res.data);
+    const code = body.success && body.data.error ? ` (${body.data.error}${body.data.error_description ? `: ${body.data.error_description}` : ''})` : '';
+    const kind = res.status === 400 || res.status === 401 || res.status === 403 ? 'auth' : res.status >= 500 ? 'server' : 'bad_request';
+    throw new VendorHttpError(opts.vendor, kind, `${opts.vendor}: token request refused with HTTP ${res.status}${code}`, res.status, opts.tokenPath);
+  }
+
+  return {
+    async getToken() {
+      if (cached && now() < cached.expiresAt) return cached.token;
+      inflight ??= fetchToken().finally(() => {
+        inflight = null;
+      });
+      return inflight;
+    },
+    invalidate() {
+      cached = null;
+    },
+    get requests() {
+      return requests;
+    },
+  };
+}
