@@ -79,7 +79,16 @@ export const EVIDENCE_CATALOG: readonly CatalogEntry[] = [
     key: 'rmm.patches',
     source: 'rmm',
     description: 'OS patch compliance from the RMM',
-    fields: { devices: 'number', compliant: 'number', pct: 'number', pendingCritical: 'number', failed: 'number', oldestPendingDays: 'number' },
+    fields: {
+      devices: 'number',
+      compliant: 'number',
+      pct: 'number',
+      pendingCritical: 'number',
+      failed: 'number',
+      oldestPendingDays: 'number',
+      automated: 'number',
+      automatedPct: 'number',
+    },
     maxAgeHours: 14 * D,
   },
   {
