@@ -7,6 +7,7 @@ import type { CollectorPlugin } from '../collectors/plugin.js';
 import type { RatchetConfig, TenantConfig } from '../config/schema.js';
 import { evaluate } from '../engine/evaluate.js';
 import type { RuleSet } from '../engine/load-rules.js';
+import { deriveEvidence } from '../evidence/derive.js';
 import type { EvidenceBundle } from '../evidence/types.js';
 import { scrubDeep } from '../log/secrets.js';
 import type { CollectorRun, Report, ScanStatus } from '../report/types.js';
@@ -55,7 +56,11 @@ export async function scanTenant(tenant: TenantConfig, deps: ScanDeps): Promise<
     tenantId: tenant.id,
     sources: collected.sources,
     collectedAt: finishedAt.toISOString(),
-    evidence: [...collected.evidence, historyStability(summaries, finishedAt)],
+    evidence: [
+      ...collected.evidence,
+      ...deriveEvidence(collected.evidence, collected.sources, finishedAt),
+      historyStability(summaries, finishedAt),
+    ],
   };
   const previousComplete = await deps.store.recentScans(tenant.id, { statuses: ['complete'], limit: HISTORY_LOOKBACK });
   const previous = previousComplete[0]?.report.findings;
