@@ -27,9 +27,9 @@ export function rulesPathOf(config: RatchetConfig): string {
   return config.rules.path ? resolve(config.rules.path) : defaultRulesPath();
 }
 
-export async function openContext(opts: { config?: string; logLevel?: string }, io: CliIO): Promise<Context> {
+export async function openContext(opts: { config?: string; logLevel?: string; requireSecrets?: boolean }, io: CliIO): Promise<Context> {
   const logger = createLogger({ destination: io.logDestination, level: opts.logLevel ?? io.env.RATCHET_LOG_LEVEL });
-  const { config, warnings } = loadConfig(opts.config ?? defaultConfigPath(io.env), PLUGINS, io.env);
+  const { config, warnings } = loadConfig(opts.config ?? defaultConfigPath(io.env), PLUGINS, io.env, { requireSecrets: opts.requireSecrets ?? true });
   for (const w of warnings) logger.warn(w);
   const ruleSet = loadRuleSet(rulesPathOf(config), config.rules.overrides);
   const store = openStore(config.storage.url);

@@ -14,6 +14,8 @@ import { rescoreScan } from '../scan/rescore.js';
 import { scanTenant } from '../scan/run-scan.js';
 import { openContext, selectTenants, UsageError, type Context } from './context.js';
 import { EXIT, processIO, type CliIO } from './io.js';
+import { runDemo } from './demo.js';
+import { runSimulate, untilSignal, type SimulateOptions } from './simulate.js';
 import { pluginFor } from '../scan/run-collectors.js';
 import type { ScanSummary } from '../store/store.js';
 import { StoreUrlError } from '../store/index.js';
@@ -40,7 +42,7 @@ function scanExitCode(reports: Report[], failOnRegression: boolean): number {
 function historyTable(tenant: string, rows: ScanSummary[]): string {
   const lines = [`History of ${tenant} (newest first)`, '  finished                  status    level  potential  regression  capabilities'];
   for (const s of rows) {
-    const caps = s.capabilities.map((c) => `${c.id} ${c.level}/${c.score === null ? 'n/a' : c.score.toFixed(1)}`).join('  ');
+    const caps = s.capabilities.filter((c) => c.score !== null || c.coverage > 0).map((c) => `${c.id} ${c.level}/${c.score === null ? 'n/a' : c.score.toFixed(1)}`).join('  ');
     const reg = s.regressionConfirmed ? 'confirmed' : s.regressionDetected ? 'detected' : '-';
     lines.push(`  ${s.finishedAt.padEnd(25)} ${s.status.padEnd(9)} ${String(s.level).padEnd(6)} ${String(s.potential).padEnd(10)} ${reg.padEnd(11)} ${caps}`);
   }
@@ -57,15 +59,38 @@ export async function main(argv: string[], io: CliIO = processIO): Promise<numbe
     .configureOutput({ writeOut: io.out, writeErr: io.err })
     .showHelpAfterError(false);
 
-  const withContext = async <T>(fn: (ctx: Context) => Promise<T>): Promise<T> => {
+  const withContext = async <T>(fn: (ctx: Context) => Promise<T>, requireSecrets = true): Promise<T> => {
     const g = program.opts<{ config?: string; logLevel?: string }>();
-    const ctx = await openContext(g, io);
+    const ctx = await openContext({ ...g, requireSecrets }, io);
     try {
       return await fn(ctx);
     } finally {
       await ctx.close();
     }
   };
+
+  program
+    .command('demo')
+    .description('start the built-in simulator, scan its sample tenants end to end and print the portfolio (no credentials needed)')
+    .addOption(formatOption())
+    .option('--data-dir <path>', 'where history and the demo config go', 'data')
+    .action(async (o: { format: Format; dataDir: string }) => {
+      code = await runDemo({ format: o.format, dataDir: o.dataDir }, io);
+    });
+
+  program
+    .command('simulate')
+    .description('run the tenant simulator alone and print its endpoints and a matching config')
+    .option('--port <n>', 'port on 127.0.0.1 (0 = any free port)', '0')
+    .option('--profile <profile>', 'one tenant of this profile (level1 … level5) instead of the sample portfolio')
+    .option('--users <n>', 'users of the single tenant')
+    .option('--devices <n>', 'devices of the single tenant')
+    .option('--latency-ms <n>', 'added latency per request')
+    .option('--faults <spec>', 'fault spec, e.g. 429=0.2,5xx=0.05,403=/security/secureScores')
+    .option('--cert-dir <path>', 'keep the CA here so NODE_EXTRA_CA_CERTS can name a stable file')
+    .action(async (o: SimulateOptions) => {
+      code = await runSimulate(o, io, untilSignal());
+    });
 
   program
     .command('scan')
@@ -111,7 +136,7 @@ export async function main(argv: string[], io: CliIO = processIO): Promise<numbe
         const reports = await Promise.all(scans.map((s) => rescoreScan(s, ctx.ruleSet, ctx.store, ctx.config.regression)));
         io.out(render(reports, o.format));
         return reports.length ? EXIT.ok : EXIT.runtime;
-      });
+      }, false);
     });
 
   program
@@ -133,7 +158,7 @@ export async function main(argv: string[], io: CliIO = processIO): Promise<numbe
           );
         } else io.out(historyTable(o.tenant, rows));
         return EXIT.ok;
-      });
+      }, false);
     });
 
   const rules = program.command('rules').description('rule set tools');

@@ -27,8 +27,19 @@ export function defaultConfigPath(env: NodeJS.ProcessEnv = process.env): string 
   return env.RATCHET_CONFIG || 'config/ratchet.yaml';
 }
 
-export function parseConfig(raw: unknown, plugins: readonly CollectorPlugin[], env: NodeJS.ProcessEnv = process.env, file?: string): LoadedConfig {
-  const resolved = resolveReferences(raw, env);
+export interface ParseOptions {
+  /** Missing secrets are an error only for commands that contact vendors (scan, doctor). */
+  requireSecrets?: boolean;
+}
+
+export function parseConfig(
+  raw: unknown,
+  plugins: readonly CollectorPlugin[],
+  env: NodeJS.ProcessEnv = process.env,
+  file?: string,
+  opts: ParseOptions = {},
+): LoadedConfig {
+  const resolved = resolveReferences(raw, env, opts.requireSecrets === false);
   const schema = buildConfigSchema(plugins);
   const parsed = schema.safeParse(resolved.value);
   const problems = [...resolved.problems];
@@ -55,7 +66,7 @@ export function parseConfig(raw: unknown, plugins: readonly CollectorPlugin[], e
   return { config: parsed.data, warnings, file };
 }
 
-export function loadConfig(path: string, plugins: readonly CollectorPlugin[], env: NodeJS.ProcessEnv = process.env): LoadedConfig {
+export function loadConfig(path: string, plugins: readonly CollectorPlugin[], env: NodeJS.ProcessEnv = process.env, opts: ParseOptions = {}): LoadedConfig {
   if (!existsSync(path)) {
     throw new ConfigError([`config file not found (pass --config PATH or set RATCHET_CONFIG; start from config/ratchet.example.yaml)`], path);
   }
@@ -67,5 +78,5 @@ export function loadConfig(path: string, plugins: readonly CollectorPlugin[], en
     throw new ConfigError([`not valid YAML: ${msg}`], path);
   }
   if (raw === null || typeof raw !== 'object') throw new ConfigError(['the file is empty or not a YAML mapping'], path);
-  return parseConfig(raw, plugins, env, path);
+  return parseConfig(raw, plugins, env, path, opts);
 }

@@ -19,7 +19,11 @@ export function isReference(v: unknown): boolean {
   return typeof v === 'string' && REF.test(v);
 }
 
-export function resolveReferences(raw: unknown, env: NodeJS.ProcessEnv = process.env): ResolveResult {
+/**
+ * @param lenient leave unresolvable references in place instead of failing: for commands that read history and
+ * never contact a vendor (history, rescore, rules check), a missing secret is not a problem.
+ */
+export function resolveReferences(raw: unknown, env: NodeJS.ProcessEnv = process.env, lenient = false): ResolveResult {
   const problems: string[] = [];
   const referenced = new Set<string>();
   const walk = (v: unknown, path: PropertyKey[]): unknown => {
@@ -31,6 +35,7 @@ export function resolveReferences(raw: unknown, env: NodeJS.ProcessEnv = process
       if (kind === 'env') {
         const val = env[name];
         if (val === undefined || val === '') {
+          if (lenient) return v;
           problems.push(`${formatPath(path)}: environment variable ${name} is not set (export it, or use \${file:PATH})`);
           return undefined;
         }
@@ -43,6 +48,7 @@ export function resolveReferences(raw: unknown, env: NodeJS.ProcessEnv = process
         registerSecret(val);
         return val;
       } catch (e) {
+        if (lenient) return v;
         problems.push(`${formatPath(path)}: cannot read secret file ${name} (${(e as NodeJS.ErrnoException).code ?? 'error'})`);
         return undefined;
       }

@@ -105,3 +105,46 @@ export function formatMarkdown(reports: Report[]): string {
   }
   return out.join('\n');
 }
+
+/**
+ * The portfolio view: one row per tenant (level, confirmed or potential, scores per capability, scan status) and,
+ * under it, the top of each tenant's roadmap and what is unknown — what a technician scans first in the morning.
+ */
+export function formatPortfolio(reports: Report[], opts: { markdown?: boolean } = {}): string {
+  const capIds = [...new Set(reports.flatMap((r) => r.capabilities.filter((c) => c.assessed !== false).map((c) => c.id)))];
+  const levelCell = (r: Report) => `${r.level.value} ${r.level.name}${r.level.confirmed ? '' : ` (potential ${r.level.potential})`}`;
+  const capCell = (r: Report, id: string) => {
+    const c = r.capabilities.find((x) => x.id === id && x.assessed !== false);
+    return c ? `L${c.level} ${scoreText(c.score).trim()}` : '—';
+  };
+  const regressionCell = (r: Report) => (r.regression.confirmed ? 'CONFIRMED' : r.regression.detected ? 'detected' : '-');
+  const header = ['tenant', 'level', ...capIds, 'scan', 'regression'];
+  const rows = reports.map((r) => [r.tenant.name, levelCell(r), ...capIds.map((id) => capCell(r, id)), r.scan.status, regressionCell(r)]);
+  const out: string[] = [];
+  if (opts.markdown) {
+    out.push('# Ratchet portfolio', '', `| ${header.join(' | ')} |`, `|${header.map(() => '---').join('|')}|`);
+    for (const row of rows) out.push(`| ${row.map(mdEscape).join(' | ')} |`);
+    out.push('');
+  } else {
+    const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)));
+    const line = (cells: string[]) => cells.map((c, i) => pad(c, widths[i]!)).join('  ').trimEnd();
+    out.push(line(header), widths.map((w) => '─'.repeat(w)).join('  '));
+    for (const row of rows) out.push(line(row));
+    out.push('');
+  }
+  for (const r of reports) {
+    const items = r.roadmap.slice(0, 3);
+    const title = `${r.tenant.name} — ${r.roadmap.length ? `to level ${r.roadmap[0]!.toLevel}` : 'top level reached'}`;
+    out.push(opts.markdown ? `### ${mdEscape(title)}` : title);
+    for (const item of items) out.push(`${opts.markdown ? '-' : '   •'} ${item.ruleId}: ${opts.markdown ? mdEscape(item.gap) : item.gap}`);
+    if (r.roadmap.length > items.length) out.push(`${opts.markdown ? '-' : '   •'} … ${r.roadmap.length - items.length} more`);
+    if (!r.level.confirmed) {
+      const u = r.level.unknown.slice(0, 4).join(', ');
+      out.push(`${opts.markdown ? '-' : '   ?'} unconfirmed — cannot measure: ${u}${r.level.unknown.length > 4 ? ', …' : ''}`);
+    }
+    const failed = r.scan.collectors.filter((c) => c.error);
+    for (const c of failed) out.push(`${opts.markdown ? '-' : '   !'} collector ${c.id}: ${c.error}`);
+    if (opts.markdown) out.push('');
+  }
+  return `${out.join('\n')}\n`;
+}
