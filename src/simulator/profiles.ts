@@ -1,0 +1,312 @@
+/**
+ * Tenant profiles: knob presets that make Ratchet's DEFAULT rules (rules/default.yaml) infer a known level for an
+ * m365-only tenant (capabilities identity and endpoint; endpoint is gated only by Intune device compliance there:
+ * device-compliance-basic ≥ 70 % L2, device-compliance ≥ 85 % L3, device-compliance-high ≥ 95 % L4).
+ * Every measured value sits well clear of its threshold (the engine's dead band is 2 points).
+ *
+ * | profile | identity                                                                    | MFA reg. | GAs | compliant | confirmed / potential |
+ * |---------|-----------------------------------------------------------------------------|----------|-----|-----------|-----------------------|
+ * | level1  | no security defaults, no CA; 1 GA and 2 other admins without MFA             | 15 %     | 5   | 30 %      | 1 / 1                 |
+ * | level2  | CA: MFA for admin roles (enabled) + all-users MFA in report-only             | 65 %     | 5   | 78 %      | 2 / 2                 |
+ * | level3  | + all-users MFA enabled (1 break-glass excluded), legacy-auth block          | 93 %     | 3   | 90 %      | 3 / 3                 |
+ * | level4  | + phishing-resistant strength for admin roles, every admin registered        | 99.5 %   | 3   | 97 %      | 4 / 5                 |
+ * | level5  | as level4, with more headroom (secure score 86 %, no stale devices)          | 100 %    | 3   | 99 %      | 4 / 5                 |
+ *
+ * Level 5 needs 90 days of history (`history.stability`, the `*-sustained` gates), which a freshly simulated tenant
+ * never has: `level5` therefore yields confirmed level 4 with potential 5, its only unknown gates being
+ * `identity-sustained` and `endpoint-sustained`. Once a store holds 90 days of complete scans it confirms 5.
+ * For an m365-only tenant the history gates are the *only* level-5 gates, so `level4` data has potential 5 too:
+ * what separates 4 from 5 is time without regression, not tenant data. level5 merely keeps more margin.
+ */
+
+export const PROFILE_NAMES = ['level1', 'level2', 'level3', 'level4', 'level5'] as const;
+export type ProfileName = (typeof PROFILE_NAMES)[number];
+
+/**
+ * Licence mix. `p2` = Microsoft 365 E5 (Entra ID P2 + Intune); `p1` = Microsoft 365 Business Premium (Entra ID P1 +
+ * Intune); `none` = Microsoft 365 Business Standard (no AAD_PREMIUM, no INTUNE service plan): the registration
+ * report then answers 403 Authentication_RequestFromNonPremiumTenantOrB2CTenant and managedDevices answers
+ * 400 "Request not applicable to target tenant." as Intune does for unlicensed tenants.
+ */
+export type Licence = 'p2' | 'p1' | 'none';
+
+/** State of one Conditional Access policy: absent, or present in one of Graph's states. */
+export type PolicyState = 'enabled' | 'reportOnly' | 'disabled' | 'none';
+
+export interface CaPolicyKnobs {
+  /** "Require MFA for all users" on all cloud apps. */
+  mfaAllUsers: PolicyState;
+  /** "Require MFA for administrators" (includeRoles: Global Administrator and other admin role templates). */
+  mfaAdmins: PolicyState;
+  /** Built-in "Phishing-resistant MFA" authentication strength (id …0004) for the admin roles. */
+  phishingResistantAdmins: PolicyState;
+  /** "Block legacy authentication": all users, clientAppTypes exchangeActiveSync + other, grant block. */
+  legacyBlock: PolicyState;
+  /** Users excluded from the all-users MFA and legacy-auth policies (break-glass Global Administrators first). */
+  excludedPrincipals: number;
+  /** Add policies that must NOT count as MFA enforcement (compliant-device OR hybrid-join, risk-based MFA). */
+  decoys: boolean;
+}
+
+export interface TenantKnobs {
+  users: number;
+  devices: number;
+  /** Share (0–100) of enabled member accounts with isMfaRegistered. */
+  mfaPct: number;
+  /** Guest accounts (userType Guest). */
+  guests: number;
+  /** Disabled member accounts (accountEnabled false). */
+  disabled: number;
+  /** Enabled members holding any directory role, Global Administrators included. */
+  admins: number;
+  globalAdmins: number;
+  globalAdminsWithoutMfa: number;
+  /** Holders of other admin roles without MFA registered. */
+  adminsWithoutMfa: number;
+  caPolicies: CaPolicyKnobs;
+  securityDefaults: boolean;
+  /** Secure Score as a share (0–100) of the maximum. */
+  secureScorePct: number;
+  /** Share (0–100) of managed devices in complianceState compliant. */
+  compliantPct: number;
+  /** Share (0–100) of managed devices whose lastSyncDateTime is older than 30 days. */
+  staleDevicesPct: number;
+  licence: Licence;
+  /**
+   * What GET /identity/conditionalAccess/policies answers on a tenant without Entra ID P1 (Microsoft does not
+   * document it: vendor-apis §1.1 UNVERIFIED): `empty` = 200 with no policies (default), `forbidden` = 403.
+   */
+  caWithoutPremium: 'empty' | 'forbidden';
+}
+
+/** Knobs as accepted from callers: everything optional, CA knobs too. */
+export type KnobOverrides = Partial<Omit<TenantKnobs, 'caPolicies'>> & { caPolicies?: Partial<CaPolicyKnobs> };
+
+export interface ProfileDefinition {
+  name: ProfileName;
+  description: string;
+  /** Confirmed level a fresh scan with the default rules should infer. */
+  expectedLevel: number;
+  /** Potential level (unknown gates counted as passed). */
+  expectedPotential: number;
+  /** Guests and disabled accounts as shares of `users` when not given as counts. */
+  guestShare: number;
+  disabledShare: number;
+  knobs: TenantKnobs;
+}
+
+const NO_CA: CaPolicyKnobs = {
+  mfaAllUsers: 'none',
+  mfaAdmins: 'none',
+  phishingResistantAdmins: 'none',
+  legacyBlock: 'none',
+  excludedPrincipals: 0,
+  decoys: false,
+};
+
+const LEVEL4: TenantKnobs = {
+  users: 250,
+  devices: 200,
+  mfaPct: 99.5,
+  guests: 0,
+  disabled: 0,
+  admins: 7,
+  globalAdmins: 3,
+  globalAdminsWithoutMfa: 0,
+  adminsWithoutMfa: 0,
+  caPolicies: {
+    mfaAllUsers: 'enabled',
+    mfaAdmins: 'enabled',
+    phishingResistantAdmins: 'enabled',
+    legacyBlock: 'enabled',
+    excludedPrincipals: 1,
+    decoys: true,
+  },
+  securityDefaults: false,
+  secureScorePct: 75,
+  compliantPct: 97,
+  staleDevicesPct: 1,
+  licence: 'p2',
+  caWithoutPremium: 'empty',
+};
+
+export const PROFILES: Readonly<Record<ProfileName, ProfileDefinition>> = {
+  level1: {
+    name: 'level1',
+    description: 'Basic: no security defaults, no Conditional Access, 15 % MFA registration, 30 % compliant devices',
+    expectedLevel: 1,
+    expectedPotential: 1,
+    guestShare: 0.08,
+    disabledShare: 0.06,
+    knobs: {
+      ...LEVEL4,
+      mfaPct: 15,
+      admins: 9,
+      globalAdmins: 5,
+      globalAdminsWithoutMfa: 1,
+      adminsWithoutMfa: 2,
+      caPolicies: { ...NO_CA },
+      secureScorePct: 22,
+      compliantPct: 30,
+      staleDevicesPct: 25,
+      licence: 'p1',
+    },
+  },
+  level2: {
+    name: 'level2',
+    description: 'Managed: MFA enforced for admin roles by CA (all-users policy only report-only), 65 % registered, 78 % compliant',
+    expectedLevel: 2,
+    expectedPotential: 2,
+    guestShare: 0.06,
+    disabledShare: 0.05,
+    knobs: {
+      ...LEVEL4,
+      mfaPct: 65,
+      admins: 8,
+      globalAdmins: 5,
+      globalAdminsWithoutMfa: 0,
+      adminsWithoutMfa: 1,
+      caPolicies: { ...NO_CA, mfaAllUsers: 'reportOnly', mfaAdmins: 'enabled' },
+      secureScorePct: 41,
+      compliantPct: 78,
+      staleDevicesPct: 10,
+      licence: 'p1',
+    },
+  },
+  level3: {
+    name: 'level3',
+    description: 'Defined: all-users MFA enforced (1 break-glass exclusion), legacy auth blocked, 93 % registered, 3 GAs, 90 % compliant',
+    expectedLevel: 3,
+    expectedPotential: 3,
+    guestShare: 0.05,
+    disabledShare: 0.04,
+    knobs: {
+      ...LEVEL4,
+      mfaPct: 93,
+      admins: 7,
+      globalAdmins: 3,
+      globalAdminsWithoutMfa: 0,
+      adminsWithoutMfa: 1,
+      caPolicies: { ...NO_CA, mfaAllUsers: 'enabled', mfaAdmins: 'enabled', legacyBlock: 'enabled', excludedPrincipals: 1, decoys: true },
+      secureScorePct: 58,
+      compliantPct: 90,
+      staleDevicesPct: 4,
+      licence: 'p1',
+    },
+  },
+  level4: {
+    name: 'level4',
+    description: 'Quantitatively managed: + phishing-resistant MFA for admins, 99.5 % registered, every admin registered, 97 % compliant',
+    expectedLevel: 4,
+    // Level 5 is gated by history only (m365-only tenant): unknown on a fresh tenant, so potential 5.
+    expectedPotential: 5,
+    guestShare: 0.04,
+    disabledShare: 0.03,
+    knobs: { ...LEVEL4, caPolicies: { ...LEVEL4.caPolicies } },
+  },
+  level5: {
+    name: 'level5',
+    description: 'Optimizing data (level4 with more margin); confirmed 4 with potential 5 until 90 days of history exist',
+    expectedLevel: 4,
+    expectedPotential: 5,
+    guestShare: 0.04,
+    disabledShare: 0.03,
+    knobs: { ...LEVEL4, mfaPct: 100, compliantPct: 99, staleDevicesPct: 0, secureScorePct: 86, caPolicies: { ...LEVEL4.caPolicies } },
+  },
+};
+
+/** Knobs whose change can move a gate: when a caller overrides one, the profile's expected level no longer holds. */
+export const GATING_KNOBS: readonly (keyof TenantKnobs)[] = [
+  'mfaPct',
+  'admins',
+  'globalAdmins',
+  'globalAdminsWithoutMfa',
+  'adminsWithoutMfa',
+  'caPolicies',
+  'securityDefaults',
+  'compliantPct',
+  'licence',
+  'caWithoutPremium',
+];
+
+export function isProfileName(value: unknown): value is ProfileName {
+  return typeof value === 'string' && (PROFILE_NAMES as readonly string[]).includes(value);
+}
+
+const STATES: readonly PolicyState[] = ['enabled', 'reportOnly', 'disabled', 'none'];
+
+function policyState(value: unknown, path: string): PolicyState {
+  if (value === true) return 'enabled';
+  if (value === false) return 'none';
+  if (typeof value === 'string' && (STATES as readonly string[]).includes(value)) return value as PolicyState;
+  throw new Error(`${path}: expected one of ${STATES.join(', ')} (or a boolean), got ${JSON.stringify(value)}`);
+}
+
+function count(value: number, path: string): number {
+  if (!Number.isInteger(value) || value < 0) throw new Error(`${path}: expected a non-negative integer, got ${value}`);
+  return value;
+}
+
+function share(value: number, path: string): number {
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0 || value > 100) throw new Error(`${path}: expected a percentage 0–100, got ${value}`);
+  return value;
+}
+
+/**
+ * Merge a profile with caller overrides and validate the result. Guests and disabled accounts scale with `users`
+ * unless given; admin counts are clamped so they always fit in the enabled member population.
+ */
+export function resolveKnobs(profile: ProfileName, overrides: KnobOverrides = {}): TenantKnobs {
+  const def = PROFILES[profile];
+  const base = def.knobs;
+  const users = count(overrides.users ?? base.users, 'users');
+  const guests = count(overrides.guests ?? Math.round(users * def.guestShare), 'guests');
+  const disabled = count(overrides.disabled ?? Math.round(users * def.disabledShare), 'disabled');
+  if (guests + disabled > users) throw new Error(`guests (${guests}) + disabled (${disabled}) exceed users (${users})`);
+  const members = users - guests - disabled;
+  const ca = { ...base.caPolicies, ...(overrides.caPolicies ?? {}) };
+  const knobs: TenantKnobs = {
+    users,
+    devices: count(overrides.devices ?? base.devices, 'devices'),
+    mfaPct: share(overrides.mfaPct ?? base.mfaPct, 'mfaPct'),
+    guests,
+    disabled,
+    admins: 0,
+    globalAdmins: 0,
+    globalAdminsWithoutMfa: 0,
+    adminsWithoutMfa: 0,
+    caPolicies: {
+      mfaAllUsers: policyState(ca.mfaAllUsers, 'caPolicies.mfaAllUsers'),
+      mfaAdmins: policyState(ca.mfaAdmins, 'caPolicies.mfaAdmins'),
+      phishingResistantAdmins: policyState(ca.phishingResistantAdmins, 'caPolicies.phishingResistantAdmins'),
+      legacyBlock: policyState(ca.legacyBlock, 'caPolicies.legacyBlock'),
+      excludedPrincipals: count(ca.excludedPrincipals, 'caPolicies.excludedPrincipals'),
+      decoys: Boolean(ca.decoys),
+    },
+    securityDefaults: overrides.securityDefaults ?? base.securityDefaults,
+    secureScorePct: share(overrides.secureScorePct ?? base.secureScorePct, 'secureScorePct'),
+    compliantPct: share(overrides.compliantPct ?? base.compliantPct, 'compliantPct'),
+    staleDevicesPct: share(overrides.staleDevicesPct ?? base.staleDevicesPct, 'staleDevicesPct'),
+    licence: overrides.licence ?? base.licence,
+    caWithoutPremium: overrides.caWithoutPremium ?? base.caWithoutPremium,
+  };
+  if (!['p2', 'p1', 'none'].includes(knobs.licence)) throw new Error(`licence: expected p2, p1 or none, got ${JSON.stringify(knobs.licence)}`);
+  if (!['empty', 'forbidden'].includes(knobs.caWithoutPremium)) throw new Error(`caWithoutPremium: expected empty or forbidden, got ${JSON.stringify(knobs.caWithoutPremium)}`);
+  if (knobs.securityDefaults && knobs.licence !== 'none' && Object.values(knobs.caPolicies).some((s) => s === 'enabled')) {
+    // Entra refuses to enable security defaults while Conditional Access policies are on; mirror that.
+    throw new Error('securityDefaults cannot be true while a Conditional Access policy is enabled (Entra does not allow both)');
+  }
+  // Admins must be enabled members; clamp rather than fail so tiny tenants stay valid.
+  knobs.admins = Math.min(count(overrides.admins ?? base.admins, 'admins'), members);
+  knobs.globalAdmins = Math.min(count(overrides.globalAdmins ?? base.globalAdmins, 'globalAdmins'), knobs.admins);
+  knobs.globalAdminsWithoutMfa = Math.min(count(overrides.globalAdminsWithoutMfa ?? base.globalAdminsWithoutMfa, 'globalAdminsWithoutMfa'), knobs.globalAdmins);
+  knobs.adminsWithoutMfa = Math.min(count(overrides.adminsWithoutMfa ?? base.adminsWithoutMfa, 'adminsWithoutMfa'), knobs.admins - knobs.globalAdmins);
+  knobs.caPolicies.excludedPrincipals = Math.min(knobs.caPolicies.excludedPrincipals, members);
+  return knobs;
+}
+
+/** Did the caller override a knob that can move a gate? (Then the profile's expected level is not promised.) */
+export function overridesGatingKnob(overrides: KnobOverrides | undefined): boolean {
+  if (!overrides) return false;
+  return GATING_KNOBS.some((k) => overrides[k] !== undefined);
+}

@@ -1,0 +1,46 @@
+/**
+ * The demo portfolio: small tenants (a few hundred users) of different levels, so `ratchet demo` scans all of them
+ * in seconds and shows the whole range — including a permission gap that must read as "unknown", not "failed".
+ */
+import type { TenantSpec } from './server.js';
+
+export const SAMPLE_TENANTS: readonly TenantSpec[] = [
+  {
+    id: 'northwind',
+    name: 'Northwind Traders',
+    profile: 'level1',
+    seed: 'northwind',
+    knobs: { users: 140, devices: 90 },
+  },
+  {
+    id: 'fabrikam',
+    name: 'Fabrikam Inc',
+    profile: 'level2',
+    seed: 'fabrikam',
+    knobs: { users: 320, devices: 240 },
+  },
+  {
+    id: 'contoso',
+    name: 'Contoso Ltd',
+    profile: 'level3',
+    seed: 'contoso',
+    knobs: { users: 450, devices: 380 },
+  },
+  {
+    id: 'tailspin',
+    name: 'Tailspin Toys',
+    profile: 'level4',
+    seed: 'tailspin',
+    knobs: { users: 260, devices: 210 },
+  },
+  {
+    // Level-3 data, but the app lacks AuditLog.Read.All: the registration report answers 403. Expected: confirmed
+    // level 1, potential 3, with the registration-based gates listed as unknown.
+    id: 'woodgrove',
+    name: 'Woodgrove Bank',
+    profile: 'level3',
+    seed: 'woodgrove',
+    knobs: { users: 200, devices: 150 },
+    faults: { forbidden: ['/reports/authenticationMethods/userRegistrationDetails'] },
+  },
+];
