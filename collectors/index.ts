@@ -2,6 +2,7 @@
  * The collector registry: the only place that lists vendors. Adding a collector = one folder + one line here.
  */
 import type { CollectorPlugin } from '../src/collectors/plugin.js';
+import { acronisPlugin } from './acronis/index.js';
 import { m365Plugin } from './m365/index.js';
 
-export const PLUGINS: readonly CollectorPlugin[] = [m365Plugin as CollectorPlugin];
+export const PLUGINS: readonly CollectorPlugin[] = [m365Plugin, acronisPlugin] as CollectorPlugin[];

@@ -20,7 +20,20 @@ const TokenResponse = z.looseObject({
   token_type: z.string().optional(),
 });
 
-const OAuthError = z.looseObject({ error: z.string().optional(), error_description: z.string().optional() });
+// RFC 6749 says `error` is a string; some vendors nest an object ({ code, message }). Accept both.
+const OAuthError = z.looseObject({
+  error: z.union([z.string(), z.looseObject({ code: z.unknown().optional(), message: z.unknown().optional() })]).optional(),
+  error_description: z.string().optional(),
+});
+
+function oauthErrorText(body: unknown): string {
+  const parsed = OAuthError.safeParse(body);
+  if (!parsed.success || !parsed.data.error) return '';
+  const e = parsed.data.error;
+  const code = typeof e === 'string' ? e : [e.code, e.message].filter((x) => typeof x === 'string' || typeof x === 'number').join(': ');
+  const desc = parsed.data.error_description ? `: ${parsed.data.error_description}` : '';
+  return code || desc ? ` (${code}${desc})` : '';
+}
 
 export interface OAuthOptions {
   vendor: string;
@@ -63,8 +76,7 @@ export function createOAuthTokenSource(http: AxiosInstance, opts: OAuthOptions):
       cached = { token: parsed.data.access_token, expiresAt: now() + Math.max(ttl - skew, ttl / 2) };
       return parsed.data.access_token;
     }
-    const body = OAuthError.safeParse(res.data);
-    const code = body.success && body.data.error ? ` (${body.data.error}${body.data.error_description ? `: ${body.data.error_description}` : ''})` : '';
+    const code = oauthErrorText(res.data);
     const kind = res.status === 400 || res.status === 401 || res.status === 403 ? 'auth' : res.status >= 500 ? 'server' : 'bad_request';
     throw new VendorHttpError(opts.vendor, kind, `${opts.vendor}: token request refused with HTTP ${res.status}${code}`, res.status, opts.tokenPath);
   }

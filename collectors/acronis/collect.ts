@@ -1,0 +1,86 @@
+/**
+ * Orchestration of one Acronis collection:
+ *   1. token first (a wrong secret fails fast with one line naming the tenant and Acronis' error code),
+ *   2. the resource-status paging, one series per configured resource type, run concurrently and folded into one
+ *      tally as pages arrive,
+ *   3. the evidence item with its provenance.
+ */
+import type { CollectorContext, CollectorResult } from '../../src/collectors/plugin.js';
+import type { Evidence } from '../../src/evidence/types.js';
+import { scrub } from '../../src/log/secrets.js';
+import type { AcronisConfig } from './config.js';
+import { RESOURCE_STATUSES_PATH, TOKEN_PATH } from './endpoints.js';
+import { classify, describeTokenFailure, type Failure } from './errors.js';
+import { EVIDENCE_KEYS, PROVIDED_KEYS, failedEvidence, okEvidence, type EvidenceKey } from './evidence.js';
+import { createAcronisHttp, type HttpOptions } from './http.js';
+import { ProtectionTally } from './protection.js';
+import { forEachResourceStatus, type PagingStats } from './resource-statuses.js';
+
+/** Test seams; everything else comes from config. */
+export type CollectOptions = HttpOptions;
+
+export function keysFor(only?: readonly string[]): EvidenceKey[] {
+  return only ? PROVIDED_KEYS.filter((k) => only.includes(k)) : [...PROVIDED_KEYS];
+}
+
+function collectorStatus(evidence: Evidence[], tenantId: string): Pick<CollectorResult, 'status' | 'error'> {
+  const errored = evidence.filter((e) => e.status === 'error');
+  if (errored.length === 0) return { status: 'ok', error: null };
+  const detail = errored.map((e) => `${e.key}: ${e.reason ?? 'unknown error'}`).join('; ');
+  if (errored.length === evidence.length) return { status: 'error', error: scrub(`no acronis evidence could be collected for tenant ${tenantId}: ${detail}`) };
+  return { status: 'partial', error: scrub(`${errored.length} of ${evidence.length} acronis evidence keys failed for tenant ${tenantId}: ${detail}`) };
+}
+
+export async function collectAcronis(config: AcronisConfig, ctx: CollectorContext, options: CollectOptions = {}): Promise<CollectorResult> {
+  const collectedAt = ctx.now().toISOString();
+  const keys = keysFor(ctx.only);
+  if (keys.length === 0) return { evidence: [], requests: 0, status: 'ok', error: null };
+
+  const http = createAcronisHttp(config, ctx, options);
+  const tokens = http.tokenSource!;
+  try {
+    await tokens.getToken();
+  } catch (err) {
+    const message = describeTokenFailure(err, ctx.tenantId, config.baseUrl);
+    ctx.logger.debug({ tenant: ctx.tenantId }, message); // the core logs result.error
+    const failure: Failure = { status: 'error', reasonCode: 'collector_error', reason: message };
+    const evidence = keys.map((k) => failedEvidence(k, failure, { endpoints: [TOKEN_PATH], requests: http.requests }, collectedAt));
+    return { evidence, requests: http.requests, status: 'error', error: message };
+  }
+
+  const tally = new ProtectionTally({ now: ctx.now(), customerTenantId: config.customerTenantId, resourceTypes: config.resourceTypes });
+  const runs = await Promise.allSettled(
+    config.resourceTypes.map((type) =>
+      forEachResourceStatus(http, { type, tenantId: config.customerTenantId }, (item) => tally.add(item), ctx.signal),
+    ),
+  );
+  const rejected = runs.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  const provenance = { endpoints: [RESOURCE_STATUSES_PATH], requests: http.requests - tokens.requests };
+
+  let evidence: Evidence;
+  if (rejected) {
+    evidence = failedEvidence(EVIDENCE_KEYS.protection, classify(rejected.reason, config.customerTenantId), provenance, collectedAt);
+  } else {
+    const value = tally.value();
+    const stats = runs.map((r) => (r as PromiseFulfilledResult<PagingStats>).value);
+    ctx.logger.info(
+      {
+        tenant: ctx.tenantId,
+        pages: stats.reduce((n, s) => n + s.pages, 0),
+        items: tally.seen,
+        protected: value.protected,
+        excludedOtherTenant: value.excludedOtherTenant,
+      },
+      'acronis: resource statuses collected',
+    );
+    if (value.workloads === 0 && config.customerTenantId) {
+      ctx.logger.warn(
+        { tenant: ctx.tenantId, customerTenantId: config.customerTenantId },
+        'acronis: no workloads in the configured customer tenant; check customerTenantId and that the API client can see it',
+      );
+    }
+    evidence = okEvidence(EVIDENCE_KEYS.protection, value, provenance, collectedAt);
+  }
+  const out = keys.includes(EVIDENCE_KEYS.protection) ? [evidence] : [];
+  return { evidence: out, requests: http.requests, ...collectorStatus(out, ctx.tenantId) };
+}

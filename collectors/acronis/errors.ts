@@ -1,0 +1,60 @@
+/**
+ * Turns whatever went wrong into the evidence vocabulary (DESIGN §6): `unavailable` when Acronis won't tell us
+ * (401/403: a permission gap to fix, never a security failure) and `error` when collection failed (throttled or down
+ * after retries, timeout, a body that breaks its schema). Messages come from the shared HTTP layer, which never
+ * echoes headers, query strings or bodies beyond the vendor's own `message`; they are scrubbed once more here.
+ */
+import type { UnknownReason } from '../../src/evidence/types.js';
+import { isVendorHttpError } from '../../src/http/errors.js';
+import { scrub } from '../../src/log/secrets.js';
+import { permissionHint } from './endpoints.js';
+
+export interface Failure {
+  status: 'unavailable' | 'error';
+  reasonCode: UnknownReason;
+  reason: string;
+}
+
+/** Our own collection problems that are not HTTP failures (a cursor that never advances, …). */
+export class CollectionError extends Error {
+  override readonly name = 'CollectionError';
+}
+
+/** Classify a failure of the resource-status endpoint. */
+export function classify(err: unknown, customerTenantId: string | undefined): Failure {
+  if (isVendorHttpError(err)) {
+    if (err.kind === 'auth' || err.kind === 'forbidden') {
+      return { status: 'unavailable', reasonCode: 'permission_missing', reason: scrub(`${err.message} — ${permissionHint(customerTenantId)}`) };
+    }
+    if (err.kind === 'aborted') {
+      return { status: 'error', reasonCode: 'collector_error', reason: scrub(`${err.message} (the scan was aborted: collector timeout or shutdown)`) };
+    }
+    if (err.kind === 'throttled') {
+      return { status: 'error', reasonCode: 'collector_error', reason: scrub(`${err.message} (still throttled after retries that honoured Retry-After)`) };
+    }
+    return { status: 'error', reasonCode: err.reasonCode, reason: err.message };
+  }
+  const message = err instanceof Error ? err.message : String(err);
+  return { status: 'error', reasonCode: 'collector_error', reason: scrub(`acronis: ${message}`) };
+}
+
+/**
+ * One line for a failed token request, naming the tenant and what Acronis said (the HTTP layer puts the OAuth
+ * `error`/`error_description` into its message). Network failures reach us as raw errors with a `code`.
+ */
+export function describeTokenFailure(err: unknown, tenantId: string, baseUrl: string): string {
+  if (isVendorHttpError(err)) {
+    const hint =
+      err.kind === 'auth'
+        ? ` — check clientId/clientSecret, that the API client is enabled, and that ${baseUrl} is the data centre where it was created`
+        : err.kind === 'server'
+          ? ' — the Acronis identity service is failing; retry later'
+          : '';
+    return scrub(`acronis token request for tenant ${tenantId} failed: ${err.message.replace(/^acronis:\s*/, '')}${hint}`);
+  }
+  const code = (err as { code?: unknown } | null)?.code;
+  if (code === 'ERR_CANCELED') return `acronis token request for tenant ${tenantId} aborted (collector timeout or shutdown)`;
+  const tls = typeof code === 'string' && /CERT|SELF_SIGNED|UNABLE_TO_VERIFY/.test(code) ? ' (the server certificate is not trusted: set caFile to its CA)' : '';
+  const what = typeof code === 'string' ? `${code}${tls}` : err instanceof Error ? err.message : String(err);
+  return scrub(`acronis token request for tenant ${tenantId} failed: cannot reach ${baseUrl}: ${what}`);
+}

@@ -1,0 +1,23 @@
+/**
+ * Acronis Cyber Protect Cloud backup collector (`backup.provider: acronis`). See README.md for the API client
+ * setup, the endpoint it calls and how `backup.protection` is derived.
+ */
+import type { CollectorPlugin } from '../../src/collectors/plugin.js';
+import { collectAcronis } from './collect.js';
+import { acronisConfigSchema, secretFields, type AcronisConfig } from './config.js';
+import { doctorAcronis } from './doctor.js';
+import { COLLECTOR_ID, PROVIDED_KEYS } from './evidence.js';
+
+export type { AcronisConfig } from './config.js';
+export { acronisConfigSchema, secretFields } from './config.js';
+
+export const acronisPlugin: CollectorPlugin<AcronisConfig> = {
+  id: COLLECTOR_ID,
+  section: 'backup',
+  provider: 'acronis',
+  configSchema: acronisConfigSchema,
+  secretFields,
+  provides: PROVIDED_KEYS,
+  collect: (config, ctx) => collectAcronis(config, ctx),
+  doctor: (config, ctx) => doctorAcronis(config, ctx),
+};
