@@ -4,5 +4,6 @@
 import type { CollectorPlugin } from '../src/collectors/plugin.js';
 import { acronisPlugin } from './acronis/index.js';
 import { m365Plugin } from './m365/index.js';
+import { veeamVbrPlugin } from './veeam-vbr/index.js';
 
-export const PLUGINS: readonly CollectorPlugin[] = [m365Plugin, acronisPlugin] as CollectorPlugin[];
+export const PLUGINS: readonly CollectorPlugin[] = [m365Plugin, acronisPlugin, veeamVbrPlugin] as CollectorPlugin[];

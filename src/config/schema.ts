@@ -28,10 +28,11 @@ const AlertSchema = z.discriminatedUnion('type', [
 function sectionSchema(plugins: readonly CollectorPlugin[], section: 'rmm' | 'backup'): z.ZodType {
   const forSection = plugins.filter((p) => p.section === section && p.provider);
   const providers = forSection.map((p) => p.provider!);
-  return z.custom<Record<string, unknown>>().superRefine((val, ctx) => {
+  // A transform (not a refinement) so the plugin's defaults and transforms reach the collector.
+  return z.unknown().transform((val, ctx) => {
     if (!val || typeof val !== 'object') {
       ctx.addIssue({ code: 'custom', message: 'must be an object with a provider' });
-      return;
+      return z.NEVER;
     }
     const provider = (val as Record<string, unknown>).provider;
     const plugin = forSection.find((p) => p.provider === provider);
@@ -41,10 +42,14 @@ function sectionSchema(plugins: readonly CollectorPlugin[], section: 'rmm' | 'ba
         path: ['provider'],
         message: `unknown ${section} provider ${JSON.stringify(provider)} (available: ${providers.length ? providers.join(', ') : `none yet in this version`})`,
       });
-      return;
+      return z.NEVER;
     }
     const res = plugin.configSchema.safeParse(val);
-    if (!res.success) for (const issue of res.error.issues) ctx.addIssue({ ...issue, path: issue.path } as never);
+    if (!res.success) {
+      for (const issue of res.error.issues) ctx.addIssue({ ...issue, path: issue.path } as never);
+      return z.NEVER;
+    }
+    return res.data as Record<string, unknown>;
   });
 }
 

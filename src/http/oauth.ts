@@ -24,11 +24,16 @@ const TokenResponse = z.looseObject({
 const OAuthError = z.looseObject({
   error: z.union([z.string(), z.looseObject({ code: z.unknown().optional(), message: z.unknown().optional() })]).optional(),
   error_description: z.string().optional(),
+  // Veeam answers token errors as { errorCode, message } instead of RFC 6749's shape.
+  errorCode: z.string().optional(),
+  message: z.string().optional(),
 });
 
 function oauthErrorText(body: unknown): string {
   const parsed = OAuthError.safeParse(body);
-  if (!parsed.success || !parsed.data.error) return '';
+  if (!parsed.success) return '';
+  if (!parsed.data.error && parsed.data.errorCode) return ` (${parsed.data.errorCode}${parsed.data.message ? `: ${parsed.data.message}` : ''})`;
+  if (!parsed.data.error) return '';
   const e = parsed.data.error;
   const code = typeof e === 'string' ? e : [e.code, e.message].filter((x) => typeof x === 'string' || typeof x === 'number').join(': ');
   const desc = parsed.data.error_description ? `: ${parsed.data.error_description}` : '';

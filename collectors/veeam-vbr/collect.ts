@@ -1,0 +1,155 @@
+/**
+ * Orchestration of one VBR collection:
+ *   1. sign in (fail fast with one line naming the tenant and VBR's answer),
+ *   2. concurrently: job states (paged) and backup objects (paged), each object followed by a look-up of its
+ *      newest restore point with at most `concurrency` look-ups in flight,
+ *   3. one `backup.protection` item.
+ * Job states only add `failingJobs`: when they cannot be read the item stays `ok` with those fields null and a note.
+ */
+import type { CollectorContext, CollectorResult } from '../../src/collectors/plugin.js';
+import type { VendorHttp } from '../../src/http/client.js';
+import { scrub } from '../../src/log/secrets.js';
+import { nameMatcher, resolveConfig, type VeeamVbrConfig, type VeeamVbrConfigInput } from './config.js';
+import { PATHS, reportsLastRunFailed, restorePointsPath } from './endpoints.js';
+import { classify, describeTokenFailure, type Failure } from './errors.js';
+import { PROTECTION_KEY, failedEvidence, okEvidence } from './evidence.js';
+import { createVbrHttp, forEachPage, mapLimit } from './http.js';
+import { JobTally, type JobsValue } from './jobs.js';
+import { ProtectionTally, objectFilter, objectName, type ObjectResult, type ProtectionValue } from './protection.js';
+import { newestRestorePoint } from './restore-points.js';
+import { backupObjectsPage, jobStatesPage, type BackupObject } from './schema.js';
+
+/** Test seams; everything else comes from config. */
+export interface CollectOptions {
+  backoffBaseMs?: number;
+}
+
+interface Run {
+  http: VendorHttp;
+  config: VeeamVbrConfig;
+  ctx: CollectorContext;
+  /** Paths actually called, for provenance. */
+  endpoints: Set<string>;
+}
+
+async function readJobs(run: Run, notes: string[]): Promise<JobsValue | null> {
+  const { http, config, ctx, endpoints } = run;
+  const tally = new JobTally(nameMatcher(config.excludeJobs));
+  endpoints.add(PATHS.jobStates);
+  try {
+    await forEachPage(http, PATHS.jobStates, jobStatesPage, (jobs) => jobs.forEach((j) => tally.add(j)), { signal: ctx.signal });
+    return tally.value();
+  } catch (err) {
+    const failure = classify(err, PATHS.jobStates);
+    notes.push(`job states not read, failingJobs unknown: ${failure.reason}`);
+    ctx.logger.warn({ reasonCode: failure.reasonCode }, `veeam-vbr: ${failure.reason}`);
+    return null;
+  }
+}
+
+async function readObjects(run: Run): Promise<ProtectionTally> {
+  const { http, config, ctx, endpoints } = run;
+  const tally = new ProtectionTally(ctx.now().getTime(), reportsLastRunFailed(config.apiVersion));
+  const keep = objectFilter(config);
+  const rpPath = restorePointsPath(config.apiVersion);
+  endpoints.add(PATHS.backupObjects);
+  await forEachPage(
+    http,
+    PATHS.backupObjects,
+    backupObjectsPage,
+    async (objects: BackupObject[]) => {
+      const measured = objects.filter((o) => {
+        if (keep(o)) return true;
+        tally.exclude();
+        return false;
+      });
+      // Results land by position and are tallied in page order, so capped lists do not depend on timing.
+      const results: ObjectResult[] = new Array(measured.length);
+      await mapLimit(
+        measured.map((o, i) => [o, i] as const),
+        config.concurrency,
+        async ([o, i]) => {
+          let newestMs: number | null = null;
+          // restorePointsCount 0 means there is nothing to look up; absent or > 0 → ask.
+          if (o.restorePointsCount !== 0) {
+            endpoints.add(rpPath);
+            newestMs = await newestRestorePoint(http, rpPath, o.id);
+          }
+          results[i] = { name: objectName(o), newestMs, lastRunFailed: o.lastRunFailed ?? null };
+        },
+        ctx.signal,
+      );
+      for (const r of results) tally.add(r);
+    },
+    { signal: ctx.signal },
+  );
+  return tally;
+}
+
+async function collectProtection(run: Run): Promise<ProtectionValue> {
+  const notes: string[] = [];
+  const [jobs, tally] = await Promise.all([readJobs(run, notes), readObjects(run)]);
+  return tally.value(jobs, run.config.apiVersion, notes);
+}
+
+function orderedEndpoints(endpoints: Set<string>): string[] {
+  const order = [PATHS.jobStates, PATHS.backupObjects, PATHS.restorePoints, PATHS.objectRestorePoints] as string[];
+  return order.filter((p) => endpoints.has(p));
+}
+
+export async function collectVeeamVbr(
+  input: VeeamVbrConfig | VeeamVbrConfigInput,
+  ctx: CollectorContext,
+  options: CollectOptions = {},
+): Promise<CollectorResult> {
+  const collectedAt = ctx.now().toISOString();
+  if (ctx.only && !ctx.only.includes(PROTECTION_KEY)) return { evidence: [], requests: 0, status: 'ok', error: null };
+  const config = resolveConfig(input);
+
+  const allFailed = (failure: Failure, line: string, requests: number, endpoints: string[] = []): CollectorResult => ({
+    evidence: [failedEvidence(failure, { endpoints, requests }, collectedAt)],
+    requests,
+    status: 'error',
+    error: line,
+  });
+
+  let http: VendorHttp;
+  try {
+    http = createVbrHttp(config, { logger: ctx.logger, signal: ctx.signal, backoffBaseMs: options.backoffBaseMs });
+  } catch (err) {
+    // The only thing that throws here is reading caFile.
+    const line = scrub(`veeam-vbr collector for tenant ${ctx.tenantId}: cannot read caFile ${config.caFile ?? ''}: ${(err as Error).message}`);
+    return allFailed({ status: 'error', reasonCode: 'collector_error', reason: line }, line, 0);
+  }
+
+  try {
+    await http.tokenSource!.getToken();
+  } catch (err) {
+    const failure = describeTokenFailure(err, config, ctx.tenantId);
+    ctx.logger.debug(failure.line); // the core logs result.error at warn level
+    return allFailed(failure, failure.line, http.requests, ['/api/oauth2/token']);
+  }
+
+  const run: Run = { http, config, ctx, endpoints: new Set() };
+  try {
+    const value = await collectProtection(run);
+    ctx.logger.debug({ protected: value.protected, requests: http.requests }, 'veeam-vbr: backup.protection collected');
+    return {
+      evidence: [okEvidence(value, { endpoints: orderedEndpoints(run.endpoints), requests: http.requests }, collectedAt)],
+      requests: http.requests,
+      status: 'ok',
+      error: null,
+    };
+  } catch (err) {
+    const failure = classify(err, PATHS.backupObjects);
+    const evidence = failedEvidence(failure, { endpoints: orderedEndpoints(run.endpoints), requests: http.requests }, collectedAt);
+    // Honestly unavailable (a role to grant) is not a collector failure; anything else means nothing was collected.
+    if (failure.status === 'unavailable') return { evidence: [evidence], requests: http.requests, status: 'ok', error: null };
+    return {
+      evidence: [evidence],
+      requests: http.requests,
+      status: 'error',
+      error: scrub(`no veeam-vbr evidence could be collected for tenant ${ctx.tenantId}: ${failure.reason}`),
+    };
+  }
+}

@@ -1,0 +1,40 @@
+/**
+ * Every VBR REST path the collector calls, the least role that may call it, and the query it sends. One table so
+ * that error messages, doctor and the README name the same role and the same parameters.
+ */
+import type { ApiVersion } from './config.js';
+
+export const TOKEN_PATH = '/api/oauth2/token';
+
+/**
+ * Least built-in role that can read all three endpoints ("Available to" in the 1.1-rev0 … 1.3-rev2 specs). Custom
+ * roles cannot obtain a token up to 1.3-rev1 (Login: "Authentication with custom roles is not allowed").
+ */
+export const LEAST_ROLE = 'Veeam Backup Viewer';
+
+/** Page size for skip/limit paging. VBR publishes no maximum; its own examples answer with limit 200. */
+export const PAGE_SIZE = 200;
+
+export const PATHS = {
+  jobStates: '/api/v1/jobs/states',
+  backupObjects: '/api/v1/backupObjects',
+  /** 1.1-rev1 and later (renamed from /api/v1/objectRestorePoints: "Breaking Changes" of REST API 1.1-rev1). */
+  restorePoints: '/api/v1/restorePoints',
+  /** 1.1-rev0 (VBR 12.0) only. */
+  objectRestorePoints: '/api/v1/objectRestorePoints',
+} as const;
+
+/** The restore point collection for this API revision. */
+export function restorePointsPath(version: ApiVersion): string {
+  return version === '1.1-rev0' ? PATHS.objectRestorePoints : PATHS.restorePoints;
+}
+
+/** Newest restore point of one backup object: filtered by object, newest first, one row. */
+export function newestRestorePointQuery(backupObjectId: string): Record<string, string | number | boolean> {
+  return { backupObjectIdFilter: backupObjectId, orderColumn: 'CreationTime', orderAsc: false, limit: 1 };
+}
+
+/** `lastRunFailed` on backup objects exists from 1.3-rev0 (VBR 13) on. */
+export function reportsLastRunFailed(version: ApiVersion): boolean {
+  return version.startsWith('1.3-');
+}

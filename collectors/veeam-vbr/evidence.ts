@@ -1,0 +1,39 @@
+/**
+ * Evidence builders. The collector produces one key, `backup.protection`; `backup.coverage` is derived by the core
+ * from our `objectNames` and the RMM's `serverNames`.
+ */
+import type { Evidence } from '../../src/evidence/types.js';
+import type { Failure } from './errors.js';
+
+export const COLLECTOR_ID = 'veeam-vbr';
+export const PROTECTION_KEY = 'backup.protection';
+export const PROVIDED_KEYS = [PROTECTION_KEY] as const;
+
+export interface Source {
+  endpoints: readonly string[];
+  requests: number;
+}
+
+export function okEvidence(value: Record<string, unknown>, source: Source, collectedAt: string): Evidence {
+  return {
+    key: PROTECTION_KEY,
+    status: 'ok',
+    value,
+    reason: null,
+    reasonCode: null,
+    source: { collector: COLLECTOR_ID, endpoints: [...source.endpoints], requests: source.requests },
+    collectedAt,
+  };
+}
+
+export function failedEvidence(failure: Failure, source: Source, collectedAt: string): Evidence {
+  return {
+    key: PROTECTION_KEY,
+    status: failure.status,
+    value: null,
+    reason: failure.reason,
+    reasonCode: failure.reasonCode,
+    source: { collector: COLLECTOR_ID, endpoints: [...source.endpoints], requests: source.requests },
+    collectedAt,
+  };
+}

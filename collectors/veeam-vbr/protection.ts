@@ -1,0 +1,127 @@
+/**
+ * `backup.protection` derivation (docs/evidence.md), pure and incremental: one call per protected object as the
+ * pages arrive, counters and capped name lists only, so memory does not grow with the estate.
+ *
+ *   protected          objects in `GET /api/v1/backupObjects` that pass the config filters
+ *   succeeded24h       objects whose newest restore point was created within 24 h of the scan (now − t ≤ 24 h).
+ *                      A restore point exists only when a run (Success or Warning) wrote one, so it is the
+ *                      last *successful* backup of that object.
+ *   oldestSuccessHours the largest "hours since newest restore point"; null when one object has none, or none are protected
+ *   failing            objects without a restore point in 24 h, or whose last run failed (`lastRunFailed`, 1.3+)
+ *   objectNames        the objects' `name` as VBR shows it — input of the backup.coverage join
+ */
+import { CappedCollector, pct } from '../../src/evidence/types.js';
+import { nameMatcher, type VeeamVbrConfig } from './config.js';
+import type { JobsValue } from './jobs.js';
+import type { BackupObject } from './schema.js';
+import { hoursBetween } from './time.js';
+
+export const OBJECT_NAMES_CAP = 10_000;
+const DAY_MS = 24 * 3_600_000;
+
+export interface ProtectionValue extends Record<string, unknown> {
+  protected: number;
+  succeeded24h: number;
+  pct: number | null;
+  oldestSuccessHours: number | null;
+  failing: string[];
+  failingTotal: number;
+  objectNames: string[];
+  objectNamesTotal: number;
+  /** Objects without any restore point (never backed up, or every point aged out). */
+  neverSucceeded: number;
+  /** Objects whose last run failed per `lastRunFailed`; null when the API revision does not report it (< 1.3). */
+  lastRunFailed: number | null;
+  /** Objects left out by `platforms`, `excludeTypes` or `excludeObjects`. */
+  excluded: number;
+  /** From job states; null when they could not be read (see `notes`). */
+  jobs: number | null;
+  failingJobs: string[] | null;
+  failingJobsTotal: number | null;
+  apiVersion: string;
+  notes: string[];
+}
+
+export interface ObjectResult {
+  name: string;
+  /** Epoch ms of the newest restore point, null when there is none. */
+  newestMs: number | null;
+  lastRunFailed: boolean | null;
+}
+
+/** Display name of an object: its `name`, or its id when VBR gave none. */
+export function objectName(o: BackupObject): string {
+  return o.name && o.name.trim() ? o.name.trim() : o.id;
+}
+
+/** The config filters as one predicate: true = the object is a protected workload we measure. */
+export function objectFilter(config: Pick<VeeamVbrConfig, 'platforms' | 'excludeTypes' | 'excludeObjects'>): (o: BackupObject) => boolean {
+  const platforms = config.platforms ? new Set(config.platforms.map((p) => p.toLowerCase())) : null;
+  const types = new Set(config.excludeTypes.map((t) => t.toLowerCase()));
+  const excludedName = nameMatcher(config.excludeObjects);
+  return (o) => {
+    if (platforms && !platforms.has(o.platformName.toLowerCase())) return false;
+    if (o.type && types.has(o.type.toLowerCase())) return false;
+    return !excludedName(objectName(o));
+  };
+}
+
+export class ProtectionTally {
+  private protectedCount = 0;
+  private succeeded = 0;
+  private never = 0;
+  private lastRunFailedCount = 0;
+  private excludedCount = 0;
+  private maxAgeMs = 0;
+  private readonly failing = new CappedCollector();
+  private readonly names = new CappedCollector(OBJECT_NAMES_CAP);
+
+  constructor(
+    private readonly nowMs: number,
+    /** Whether the API revision reports `lastRunFailed` on backup objects. */
+    private readonly lastRunReported: boolean,
+  ) {}
+
+  exclude(): void {
+    this.excludedCount += 1;
+  }
+
+  add(o: ObjectResult): void {
+    this.protectedCount += 1;
+    this.names.add(o.name);
+    let recent = false;
+    if (o.newestMs === null) {
+      this.never += 1;
+    } else {
+      // A point stamped in the future (clock skew between VBR and us) is as fresh as it gets.
+      const age = Math.max(0, this.nowMs - o.newestMs);
+      recent = age <= DAY_MS;
+      if (recent) this.succeeded += 1;
+      this.maxAgeMs = Math.max(this.maxAgeMs, age);
+    }
+    const lastFailed = this.lastRunReported && o.lastRunFailed === true;
+    if (lastFailed) this.lastRunFailedCount += 1;
+    if (!recent || lastFailed) this.failing.add(o.name);
+  }
+
+  value(jobs: JobsValue | null, apiVersion: string, notes: string[] = []): ProtectionValue {
+    return {
+      protected: this.protectedCount,
+      succeeded24h: this.succeeded,
+      pct: pct(this.succeeded, this.protectedCount),
+      oldestSuccessHours: this.protectedCount === 0 || this.never > 0 ? null : hoursBetween(this.maxAgeMs, 0),
+      failing: this.failing.list(),
+      failingTotal: this.failing.total,
+      objectNames: this.names.list(),
+      objectNamesTotal: this.names.total,
+      neverSucceeded: this.never,
+      lastRunFailed: this.lastRunReported ? this.lastRunFailedCount : null,
+      excluded: this.excludedCount,
+      jobs: jobs?.jobs ?? null,
+      failingJobs: jobs?.failingJobs ?? null,
+      failingJobsTotal: jobs?.failingJobsTotal ?? null,
+      apiVersion,
+      notes,
+    };
+  }
+}

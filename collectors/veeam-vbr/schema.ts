@@ -1,0 +1,73 @@
+/**
+ * zod schemas of the VBR REST responses the collector reads (OpenAPI 1.1-rev0, 1.2-rev1, 1.3-rev1, 1.3-rev2).
+ * Loose on fields we do not use (VBR adds properties with every revision), strict on the ones we do, and tolerant of
+ * the documented quirks: `platformName` values outside the enum in Veeam's own examples ("Vcd", "VmWare"), job
+ * `status` in lower case up to 1.2 and capitalised from 1.3, `null` for absent dates and ids.
+ */
+import { z } from 'zod';
+import { parseVeeamTime } from './time.js';
+
+/** ISO 8601 with offset → epoch milliseconds (UTC). A value that is not a date-time is a schema violation. */
+export const veeamTime = z.string().transform((text, ctx) => {
+  const epoch = parseVeeamTime(text);
+  if (epoch === null) {
+    ctx.addIssue({ code: 'custom', message: `not an ISO 8601 date-time: ${JSON.stringify(text.slice(0, 40))}` });
+    return z.NEVER;
+  }
+  return epoch;
+});
+
+/** `PaginationResult`: total and count are required by the spec; we rely on total and the length of `data`. */
+export const pagination = z.looseObject({
+  total: z.number().int().min(0),
+  count: z.number().int().min(0).optional(),
+  skip: z.number().int().nullish(),
+  limit: z.number().int().nullish(),
+});
+
+export function pageOf<T extends z.ZodType>(item: T) {
+  return z.looseObject({ data: z.array(item), pagination });
+}
+
+/** `BackupObjectModel` (+ Vi/Agent/CloudDirector/EntraID variants, which only add fields). */
+export const backupObject = z.looseObject({
+  id: z.string().min(1),
+  name: z.string().nullish(),
+  type: z.string().nullish(),
+  platformName: z.string().min(1),
+  restorePointsCount: z.number().int().min(0).nullish(),
+  /** From 1.3-rev0 (VBR 13): the last run of the job that protects the object failed. */
+  lastRunFailed: z.boolean().nullish(),
+});
+export type BackupObject = z.output<typeof backupObject>;
+export const backupObjectsPage = pageOf(backupObject);
+
+/** `ObjectRestorePointModel`: we read only `creationTime` (required by the spec). */
+export const restorePoint = z.looseObject({
+  id: z.string().min(1),
+  creationTime: veeamTime,
+});
+export type RestorePoint = z.output<typeof restorePoint>;
+export const restorePointsPage = pageOf(restorePoint);
+
+export const SESSION_RESULTS = ['None', 'Success', 'Warning', 'Failed'] as const;
+
+/** `JobStateModel`. */
+export const jobState = z.looseObject({
+  id: z.string().min(1),
+  name: z.string(),
+  type: z.string().nullish(),
+  /** running|inactive|disabled (1.1–1.2); Running|Inactive|Disabled|Enabled|Stopping|Stopped|Starting (1.3). */
+  status: z.string(),
+  lastResult: z.enum(SESSION_RESULTS),
+  lastRun: veeamTime.nullish(),
+});
+export type JobState = z.output<typeof jobState>;
+export const jobStatesPage = pageOf(jobState);
+
+/** `Error`, the body of every 4xx/5xx (spec: errorCode and message required). Used by tests and docs. */
+export const vbrErrorBody = z.looseObject({
+  errorCode: z.string(),
+  message: z.string(),
+  resourceId: z.string().nullish(),
+});

@@ -1,0 +1,243 @@
+/**
+ * Test harness: a fake VBR REST server on nock that behaves as the OpenAPI specs say — `x-api-version` required on
+ * every call (the token call too; an unknown one gets 400 "Unsupported RESTAPI version"), password grant, bearer
+ * tokens, skip/limit paging with `pagination{total,count,skip,limit}` (the server may cap the page size), restore
+ * points filtered by `backupObjectIdFilter` and sorted by `orderColumn`/`orderAsc`, and `Error` bodies
+ * (`{errorCode, message}`). Overrides inject faults per request. Not a test file itself.
+ */
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import nock, { type ReplyFnResult } from 'nock';
+import pino from 'pino';
+import type { CollectorContext } from '../../src/collectors/plugin.js';
+import { API_VERSIONS, resolveConfig, type VeeamVbrConfig } from './config.js';
+
+export const BASE = 'https://vbr.contoso.test:9419';
+export const USERNAME = 'CONTOSO\\svc-ratchet';
+export const PASSWORD = 'Vbr-Corr3ct-Horse-Battery-Staple';
+export const TENANT_ID = 'contoso';
+/** 06:00 UTC = 08:00 at the backup server (+02:00). */
+export const NOW = new Date('2025-07-29T06:00:00Z');
+
+const FIXTURES = join(dirname(fileURLToPath(import.meta.url)), 'fixtures');
+
+/** Fresh copy of a fixture (tests may mutate it). */
+export function fixture<T = Record<string, unknown>>(name: string): T {
+  return JSON.parse(readFileSync(join(FIXTURES, name), 'utf8')) as T;
+}
+
+export function testConfig(overrides: Record<string, unknown> = {}): VeeamVbrConfig {
+  return resolveConfig({
+    provider: 'veeam-vbr',
+    baseUrl: BASE,
+    username: USERNAME,
+    password: PASSWORD,
+    timeoutMs: 5000,
+    maxRetries: 2,
+    ...overrides,
+  } as VeeamVbrConfig);
+}
+
+export function testContext(opts: { only?: string[]; signal?: AbortSignal; now?: Date } = {}): CollectorContext {
+  return {
+    tenantId: TENANT_ID,
+    logger: pino({ level: 'silent' }),
+    signal: opts.signal ?? new AbortController().signal,
+    now: () => opts.now ?? NOW,
+    only: opts.only,
+  };
+}
+
+export interface Req {
+  method: 'GET' | 'POST';
+  path: string;
+  query: URLSearchParams;
+  headers: Record<string, string>;
+  form: URLSearchParams | null;
+}
+
+export interface Reply {
+  status: number;
+  body?: unknown;
+  headers?: Record<string, string>;
+  delayMs?: number;
+}
+
+/** Returns a reply to answer with, or undefined to let the fake answer normally. */
+export type Override = (req: Req) => Reply | undefined;
+
+type Row = Record<string, unknown>;
+
+/**
+ * Newest restore point per object id in the standard estate (server at +02:00 unless shown otherwise), scanned at
+ * NOW = 2025-07-29T06:00Z.
+ */
+export const STANDARD_POINTS: Record<string, string[]> = {
+  // winsrv88: 08:44:39.694Z on 28 Jul → 21.3 h ago.
+  '8c6b5a4e-8b47-4b02-9c2a-898cb7359e52': ['2025-07-27T10:40:00.5+02:00', '2025-07-28T10:44:39.694588+02:00'],
+  // sql01: 05:30Z → 24.5 h ago (read as UTC it would wrongly be 22.5 h).
+  'b74c6a02-e540-4a5c-8eac-e34550614b35': ['2025-07-28T07:30:00+02:00', '2025-07-27T07:30:00+02:00'],
+  // lin-web01: 06:30Z → 23.5 h ago (read as UTC it would wrongly be 28.5 h).
+  '4f0c2b7e-5d1a-4c8e-9a61-0e2f9d3b7c10': ['2025-07-28T01:30:00-05:00'],
+  // win10_pro (a template, excluded by default).
+  '8cc1503d-c191-41dc-97a6-d748aff9cad4': ['2025-06-01T12:00:00+02:00'],
+  // old-app: 7-digit fraction, 20 Jul 22:00Z → 200 h ago.
+  '1d2e3f40-5a6b-4c7d-8e9f-a0b1c2d3e4f5': ['2025-07-20T22:00:00.0000000+00:00', '2025-07-19T22:00:00+00:00'],
+  // App1 (vCloud vApp, platformName "Vcd" as in Veeam's own example): 00:00Z → 6 h ago.
+  'cd1d334e-e4fc-4a5c-a783-16a9ec783717': ['2025-07-29T01:00:00+01:00'],
+};
+
+export class FakeVbr {
+  /** Revisions the server accepts in x-api-version. */
+  supported: string[] = [...API_VERSIONS];
+  jobs: Row[] = [];
+  objects: Row[] = [];
+  points: Record<string, string[]> = {};
+  /** The server's own cap on `limit`. */
+  maxPage = 200;
+  restorePointDelayMs = 0;
+  readonly requests: Req[] = [];
+  readonly overrides: Override[] = [];
+  tokensIssued = 0;
+  inFlight = 0;
+  maxInFlight = 0;
+  private readonly valid = new Set<string>();
+
+  static standard(): FakeVbr {
+    const f = new FakeVbr();
+    f.jobs = [...fixture<{ data: Row[] }>('job-states-page1.json').data, ...fixture<{ data: Row[] }>('job-states-page2.json').data];
+    f.objects = fixture<{ data: Row[] }>('backup-objects.json').data;
+    f.points = structuredClone(STANDARD_POINTS);
+    return f;
+  }
+
+  /** Invalidate every issued token (VBR answers 401 until the client signs in again). */
+  revokeTokens(): void {
+    this.valid.clear();
+  }
+
+  get(path: string): Req[] {
+    return this.requests.filter((r) => r.method === 'GET' && r.path === path);
+  }
+
+  get tokenRequests(): Req[] {
+    return this.requests.filter((r) => r.method === 'POST' && r.path === '/api/oauth2/token');
+  }
+
+  install(): this {
+    const handle = (method: 'GET' | 'POST', uri: string, headers: Record<string, string>, body: string | null): Reply => {
+      const url = new URL(uri, BASE);
+      const req: Req = {
+        method,
+        path: decodeURIComponent(url.pathname),
+        query: url.searchParams,
+        headers,
+        form: method === 'POST' ? new URLSearchParams(body ?? '') : null,
+      };
+      this.requests.push(req);
+      return this.answer(req);
+    };
+    const headersOf = (h: Record<string, string | string[] | undefined>): Record<string, string> =>
+      Object.fromEntries(Object.entries(h).map(([k, v]) => [k.toLowerCase(), Array.isArray(v) ? v.join(', ') : String(v ?? '')]));
+    const send = (reply: Reply, cb: (err: NodeJS.ErrnoException | null, result: ReplyFnResult) => void) => {
+      const result = [reply.status, reply.body ?? '', { 'Content-Type': 'application/json; charset=utf-8', ...reply.headers }] as ReplyFnResult;
+      if (reply.delayMs) setTimeout(() => cb(null, result), reply.delayMs);
+      else cb(null, result);
+    };
+    nock(BASE)
+      .persist()
+      .post('/api/oauth2/token')
+      .reply(function (uri, body, cb) {
+        send(handle('POST', uri, headersOf(this.req.headers), typeof body === 'string' ? body : new URLSearchParams(body as Record<string, string>).toString()), cb);
+      })
+      .get(/.*/)
+      .query(true)
+      .reply(function (uri, _body, cb) {
+        send(handle('GET', uri, headersOf(this.req.headers), null), cb);
+      });
+    return this;
+  }
+
+  private answer(req: Req): Reply {
+    const version = req.headers['x-api-version'];
+    if (!version || !this.supported.includes(version)) {
+      return { status: 400, body: { ...fixture<Record<string, unknown>>('error-unsupported-version.json'), message: `Unsupported RESTAPI version. The following versions are supported: ${this.supported.join(', ')}` } };
+    }
+    for (const o of this.overrides) {
+      const r = o(req);
+      if (r) return r;
+    }
+    if (req.method === 'POST') return this.token(req);
+    const auth = req.headers.authorization ?? '';
+    if (!auth.startsWith('Bearer ') || !this.valid.has(auth.slice(7))) {
+      return { status: 401, body: fixture('error-expired-token.json') };
+    }
+    switch (req.path) {
+      case '/api/v1/jobs/states':
+        return this.page(req, this.jobs);
+      case '/api/v1/backupObjects':
+        return this.page(req, this.objects);
+      case '/api/v1/restorePoints':
+      case '/api/v1/objectRestorePoints':
+        return this.restorePoints(req);
+      default:
+        return { status: 404, body: { errorCode: 'NotFound', message: `No resource at ${req.path}`, resourceId: '' } };
+    }
+  }
+
+  private token(req: Req): Reply {
+    const form = req.form!;
+    if (form.get('grant_type') !== 'password' || form.get('username') !== USERNAME || form.get('password') !== PASSWORD) {
+      return { status: 401, body: fixture('error-token-credentials.json') };
+    }
+    this.tokensIssued += 1;
+    const token = `vbr-token-${this.tokensIssued}`;
+    this.valid.add(token);
+    return { status: 200, body: { ...fixture<Record<string, unknown>>('token.json'), access_token: token } };
+  }
+
+  private page(req: Req, rows: Row[], extra: Partial<Reply> = {}): Reply {
+    const skip = Number(req.query.get('skip') ?? 0);
+    const limit = Math.min(Number(req.query.get('limit') ?? this.maxPage), this.maxPage);
+    const data = rows.slice(skip, skip + limit);
+    return { status: 200, body: { data, pagination: { total: rows.length, count: data.length, skip, limit } }, ...extra };
+  }
+
+  private restorePoints(req: Req): Reply {
+    const objectId = req.query.get('backupObjectIdFilter');
+    const times = objectId ? (this.points[objectId] ?? []) : Object.values(this.points).flat();
+    const template = fixture<{ data: Row[] }>('restore-point.json').data[0]!;
+    let rows = times.map((creationTime, i) => ({ ...template, id: `${objectId ?? 'rp'}-${i}`, creationTime }));
+    if (req.query.get('orderColumn') === 'CreationTime') {
+      const asc = req.query.get('orderAsc') !== 'false';
+      rows = rows.sort((a, b) => (Date.parse(a.creationTime) - Date.parse(b.creationTime)) * (asc ? 1 : -1));
+    }
+    this.inFlight += 1;
+    this.maxInFlight = Math.max(this.maxInFlight, this.inFlight);
+    const delayMs = this.restorePointDelayMs;
+    const done = () => {
+      this.inFlight -= 1;
+    };
+    if (delayMs) setTimeout(done, delayMs);
+    else done();
+    return this.page(req, rows, { delayMs });
+  }
+}
+
+export const json = (body: unknown, headers?: Record<string, string>): Reply => ({ status: 200, body, headers });
+export const vbrError = (status: number, name: string, headers?: Record<string, string>): Reply => ({ status, body: fixture(name), headers });
+
+/** Answer the first `times` matching requests with `reply`, then let the fake answer normally. */
+export function times(n: number, match: (req: Req) => boolean, reply: Reply): Override {
+  let left = n;
+  return (req) => {
+    if (left > 0 && match(req)) {
+      left -= 1;
+      return reply;
+    }
+    return undefined;
+  };
+}
+
+export const isPath = (path: string) => (req: Req) => req.path === path;
