@@ -27,12 +27,16 @@ const OAuthError = z.looseObject({
   // Veeam answers token errors as { errorCode, message } instead of RFC 6749's shape.
   errorCode: z.string().optional(),
   message: z.string().optional(),
+  // NinjaOne's error body.
+  resultCode: z.string().optional(),
+  errorMessage: z.string().optional(),
 });
 
 function oauthErrorText(body: unknown): string {
   const parsed = OAuthError.safeParse(body);
   if (!parsed.success) return '';
   if (!parsed.data.error && parsed.data.errorCode) return ` (${parsed.data.errorCode}${parsed.data.message ? `: ${parsed.data.message}` : ''})`;
+  if (!parsed.data.error && parsed.data.resultCode) return ` (${parsed.data.resultCode}${parsed.data.errorMessage ? `: ${parsed.data.errorMessage}` : ''})`;
   if (!parsed.data.error) return '';
   const e = parsed.data.error;
   const code = typeof e === 'string' ? e : [e.code, e.message].filter((x) => typeof x === 'string' || typeof x === 'number').join(': ');

@@ -31,6 +31,8 @@ export interface SimulatorConfig {
         certificatePath?: string;
         cloud: { graphEndpoint: string; authorityHost: string };
       };
+      rmm?: Record<string, unknown>;
+      backup?: Record<string, unknown>;
     }>;
   };
   /**
@@ -44,17 +46,27 @@ export function secretEnvName(tenantId: string, prefix = 'RATCHET_SIM'): string 
   return `${prefix}_${tenantId.toUpperCase().replace(/[^A-Z0-9]+/g, '_')}_SECRET`;
 }
 
-export function configFor(sim: Pick<Simulator, 'url' | 'caPath' | 'tenants'>, opts: SimulatorConfigOptions = {}): SimulatorConfig {
+export function configFor(sim: Pick<Simulator, 'url' | 'caPath' | 'tenants'> & Partial<Pick<Simulator, 'vendorSections'>>, opts: SimulatorConfigOptions = {}): SimulatorConfig {
   const env: Record<string, string> = { NODE_EXTRA_CA_CERTS: sim.caPath };
   const chosen = sim.tenants.filter((t) => !opts.tenants || opts.tenants.includes(t.id));
   const tenants = chosen.map((t) => {
     const cloud = { graphEndpoint: sim.url, authorityHost: sim.url };
+    const vendors: Record<string, Record<string, unknown>> = {};
+    for (const v of sim.vendorSections?.(t.id) ?? []) {
+      const section = { ...v.section };
+      for (const [field, value] of Object.entries(v.secrets)) {
+        const envName = `${secretEnvName(t.id, opts.envPrefix).replace(/_SECRET$/, '')}_${v.kind.toUpperCase()}_${field.replace(/[A-Z]/g, (c) => `_${c}`).toUpperCase()}`;
+        env[envName] = value;
+        section[field] = `\${env:${envName}}`;
+      }
+      vendors[v.kind] = section;
+    }
     if (opts.preferCertificate && t.certificatePath) {
-      return { id: t.id, name: t.name, m365: { tenantId: t.tenantId, clientId: t.clientId, certificatePath: t.certificatePath, cloud } };
+      return { id: t.id, name: t.name, m365: { tenantId: t.tenantId, clientId: t.clientId, certificatePath: t.certificatePath, cloud }, ...vendors };
     }
     const name = secretEnvName(t.id, opts.envPrefix);
     env[name] = t.clientSecret;
-    return { id: t.id, name: t.name, m365: { tenantId: t.tenantId, clientId: t.clientId, clientSecret: `\${env:${name}}`, cloud } };
+    return { id: t.id, name: t.name, m365: { tenantId: t.tenantId, clientId: t.clientId, clientSecret: `\${env:${name}}`, cloud }, ...vendors };
   });
   return { config: { ...(opts.storageUrl ? { storage: { url: opts.storageUrl } } : {}), tenants }, env };
 }

@@ -26,6 +26,9 @@ import { SAMPLE_TENANTS } from './sample-tenants.js';
 import { TenantModel, type TenantTruth } from './tenant-model.js';
 import { createClientCertificate, createSimulatorCertificates } from './tls.js';
 import { TokenIssuer } from './tokens.js';
+import { Estate, type BackupProduct, type EstateKnobs, type RmmProduct } from './estate.js';
+import { ESTATE_PROFILES } from './estate-profiles.js';
+import { VENDOR_SIMULATORS, type VendorContext, type VendorTenantView } from './vendors/index.js';
 
 export interface TenantSpec {
   /** Ratchet config id ([a-z0-9-]); default: derived from the name. */
@@ -48,6 +51,12 @@ export interface TenantSpec {
   certificate?: boolean;
   /** Tenant faults, layered over the simulator's (a field set here wins). */
   faults?: FaultConfig | string;
+  /** RMM product whose API serves this tenant's estate (none: no RMM source). */
+  rmm?: RmmProduct;
+  /** Backup product whose API serves this tenant's protected workloads (none: no backup source). */
+  backup?: BackupProduct;
+  /** Estate knob overrides on top of the profile's (estate-profiles.ts). */
+  estate?: Partial<EstateKnobs>;
 }
 
 export interface SimulatedTenantInfo {
@@ -68,6 +77,8 @@ export interface SimulatedTenantInfo {
   expectedLevel: number | null;
   expectedPotential: number | null;
   knobs: TenantKnobs;
+  rmm?: RmmProduct;
+  backup?: BackupProduct;
 }
 
 export interface SimulatorOptions {
@@ -112,6 +123,10 @@ export interface Simulator {
   /** The tenant's generator (ground truth for tests). */
   model(tenant: string): TenantModel;
   truth(tenant: string): TenantTruth;
+  /** The tenant's RMM/backup estate (null without rmm and backup). */
+  estate(tenant: string): Estate | null;
+  /** Vendor config sections (rmm/backup) for configFor, secrets split out. */
+  vendorSections(tenant: string): Array<{ kind: 'rmm' | 'backup'; section: Record<string, unknown>; secrets: Record<string, string> }>;
   close(): Promise<void>;
 }
 
@@ -155,6 +170,13 @@ interface TenantState {
   model: TenantModel;
   faults: FaultConfig;
   identity: IdentityTenant;
+  estate: Estate | null;
+}
+
+function buildEstate(spec: TenantSpec, profile: ProfileName, seed: number, model: TenantModel, now: Date | undefined): Estate | null {
+  if (!spec.rmm && !spec.backup) return null;
+  const domain = `${model.domain.split('.')[0]}.local`;
+  return new Estate(hash32(seed, 'estate'), { ...ESTATE_PROFILES[profile], ...(spec.estate ?? {}) }, now ?? model.now, domain);
 }
 
 const MAX_BODY = 1024 * 1024;
@@ -245,7 +267,12 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
       expectedLevel: null,
       expectedPotential: null,
       knobs: model.knobs,
+      ...(spec.rmm ? { rmm: spec.rmm } : {}),
+      ...(spec.backup ? { backup: spec.backup } : {}),
     };
+    for (const product of [spec.rmm, spec.backup]) {
+      if (product && !VENDOR_SIMULATORS[product]) throw new Error(`tenant ${id}: no simulator for ${product} (available: ${Object.keys(VENDOR_SIMULATORS).join(', ') || 'none'})`);
+    }
     const identity: IdentityTenant = { tenantId, domain: model.domain, name: spec.name, clientId, clientSecret };
     if (spec.certificate) {
       const cert = await createClientCertificate(`ratchet-${id}`);
@@ -254,7 +281,8 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
       info.certificatePath = join(certs.dir, `${id}-client.pem`);
       writeFileSync(info.certificatePath, cert.combinedPem, { mode: 0o600 });
     }
-    const state: TenantState = { info, spec, overrides: { ...(spec.knobs ?? {}) }, model, faults: toFaults(spec.faults), identity };
+    const estate = buildEstate(spec, profile, hash32(String(seed)), model, options.now);
+    const state: TenantState = { info, spec, overrides: { ...(spec.knobs ?? {}) }, model, faults: toFaults(spec.faults), identity, estate };
     for (const key of [id, tenantId, model.domain.toLowerCase()]) {
       if (byKey.has(key)) throw new Error(`duplicate simulated tenant key ${key}`);
       byKey.set(key, state);
@@ -380,6 +408,40 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     send(res, result as GraphResult, headers);
   };
 
+  const vendorViews = (product: string): VendorTenantView[] =>
+    [...tenants.values()]
+      .filter((t) => t.estate && (t.spec.rmm === product || t.spec.backup === product))
+      .map((t) => ({ id: t.info.id, name: t.info.name, seed: hash32(String(t.spec.seed ?? t.info.id)), estate: t.estate!, faults: mergeFaults(simFaults, t.faults) }));
+
+  const handleVendor = async (product: string, req: IncomingMessage, res: ServerResponse, url: URL, headers: Record<string, string | undefined>, rawBody: string) => {
+    const vendor = VENDOR_SIMULATORS[product]!;
+    const views = vendorViews(product);
+    // Latency applies before the vendor even looks at the request, as network latency would.
+    await sleep(injector.latency(simFaults, `${product} ${req.method} ${url.pathname}${url.search}`), res);
+    const ctx: VendorContext = {
+      baseUrl: `${baseUrl}/${product}`,
+      tenants: views,
+      now: options.now ?? new Date(),
+      decide: (faults, key, path) => injector.decide(faults, key, path),
+      listed: (list, path) => matchesAny(list, path),
+      record: (route, status, tenantId) => record(route, status, tenantId),
+      sleep: async (ms) => {
+        await sleep(ms, res);
+        return !res.destroyed;
+      },
+    };
+    const path = url.pathname.slice(product.length + 1) || '/';
+    const result = await vendor.handle({ method: req.method ?? 'GET', path, query: url.searchParams, headers, rawBody }, ctx);
+    if (result.status === 0) {
+      // A stall the client gave up on: nothing to send.
+      return;
+    }
+    if (res.destroyed || res.writableEnded) return;
+    const text = result.rawBody !== undefined ? result.rawBody : result.body === undefined ? '' : JSON.stringify(result.body);
+    res.writeHead(result.status, { 'Content-Type': 'application/json; charset=utf-8', 'Content-Length': String(Buffer.byteLength(text)), ...(result.headers ?? {}) });
+    res.end(text);
+  };
+
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
     const headers = lowerHeaders(req);
     let url: URL;
@@ -399,6 +461,11 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     try {
       if (/^\/v1\.0(\/|$)/i.test(url.pathname)) {
         await handleGraph(req, res, url, headers, rawBody);
+        return;
+      }
+      const vendor = VENDOR_SIMULATORS[url.pathname.split('/')[1] ?? ''];
+      if (vendor) {
+        await handleVendor(vendor.id, req, res, url, headers, rawBody);
         return;
       }
       const key = url.pathname.split('/').filter(Boolean)[0] ?? '';
@@ -478,6 +545,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
         now: options.now,
       });
       state.overrides = overrides;
+      state.estate = buildEstate(state.spec, profile, hash32(String(state.spec.seed ?? state.info.id)), state.model, options.now);
       refreshInfo(state);
       return state.info;
     },
@@ -494,6 +562,19 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     },
     model: (key) => mustLookup(key).model,
     truth: (key) => mustLookup(key).model.truth(),
+    estate: (key) => mustLookup(key).estate,
+    vendorSections: (key) => {
+      const state = mustLookup(key);
+      const out: Array<{ kind: 'rmm' | 'backup'; section: Record<string, unknown>; secrets: Record<string, string> }> = [];
+      for (const product of [state.spec.rmm, state.spec.backup]) {
+        if (!product) continue;
+        const vendor = VENDOR_SIMULATORS[product]!;
+        const views = vendorViews(product);
+        const view = views.find((v) => v.id === state.info.id)!;
+        out.push({ kind: vendor.kind, ...vendor.configSection(view, `${baseUrl}/${product}`, views) });
+      }
+      return out;
+    },
     close: async () => {
       shutdown.abort();
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));

@@ -1,0 +1,115 @@
+/**
+ * Transport: the shared vendor HTTP layer (src/http/client.ts) with NinjaOne's OAuth2 client-credentials token and
+ * the two paging styles of the API — keyset (`pageSize` + `after` = last device id) for /v2/devices-detailed and the
+ * server-side cursor object (`cursor=<cursor.name>`) for /v2/queries/*. Pages are validated with zod and handed to a
+ * callback row by row, so callers aggregate while paging and nothing keeps the raw inventory.
+ */
+import type { Logger } from 'pino';
+import type { z } from 'zod';
+import { createVendorHttp, type VendorHttp } from '../../src/http/client.js';
+import { VendorHttpError } from '../../src/http/errors.js';
+import type { NinjaOneConfig } from './config.js';
+import { ENDPOINTS, MAX_PAGES, PAGE_SIZE, SCOPE, TOKEN_PATH } from './endpoints.js';
+import { devicesPage, type Device } from './schema.js';
+
+export const VENDOR = 'ninjaone';
+
+/** Test seams; everything else comes from config. */
+export interface TransportOptions {
+  /** Base of the exponential backoff when the server names no wait (default 250 ms). */
+  backoffBaseMs?: number;
+  pageSize?: number;
+}
+
+/**
+ * NinjaOne publishes no rate limit. We stay polite on our own (at most 20 requests a second per tenant) and honour a
+ * 429's Retry-After through the shared layer.
+ */
+export const PACING = { limit: 20, intervalMs: 1000 } as const;
+
+export function createNinjaHttp(config: NinjaOneConfig, logger: Logger, signal: AbortSignal, opts: TransportOptions = {}): VendorHttp {
+  return createVendorHttp({
+    vendor: VENDOR,
+    baseURL: config.baseUrl,
+    logger,
+    timeoutMs: config.timeoutMs,
+    maxRetries: config.maxRetries,
+    caFile: config.caFile,
+    pacing: PACING,
+    signal,
+    backoffBaseMs: opts.backoffBaseMs,
+    oauth: {
+      vendor: VENDOR,
+      tokenPath: TOKEN_PATH,
+      form: { grant_type: 'client_credentials', client_id: config.clientId, client_secret: config.clientSecret, scope: SCOPE },
+    },
+  });
+}
+
+/** Counts the calls made for one evidence source (a call retried by the transport counts once). */
+export class CallCounter {
+  count = 0;
+}
+
+function checkAborted(signal: AbortSignal, path: string): void {
+  if (signal.aborted) throw new VendorHttpError(VENDOR, 'aborted', `${VENDOR} GET ${path} was aborted (scan timeout or shutdown)`, null, path);
+}
+
+function pagingError(path: string, detail: string): VendorHttpError {
+  return new VendorHttpError(VENDOR, 'bad_request', `${VENDOR} GET ${path}: ${detail}`, null, path);
+}
+
+export interface PageContext {
+  http: VendorHttp;
+  signal: AbortSignal;
+  counter: CallCounter;
+  pageSize?: number;
+}
+
+/** Walk /v2/devices-detailed by keyset: `after` = the largest id of the previous page; a short page is the last. */
+export async function pageDevices(pc: PageContext, df: string | undefined, onDevice: (d: Device) => void): Promise<void> {
+  const path = ENDPOINTS.devices;
+  const pageSize = pc.pageSize ?? PAGE_SIZE;
+  let after: number | undefined;
+  for (let page = 0; page < MAX_PAGES; page += 1) {
+    checkAborted(pc.signal, path);
+    pc.counter.count += 1;
+    const rows = await pc.http.get(path, devicesPage, { params: { pageSize, after, df } });
+    let last = after ?? Number.NEGATIVE_INFINITY;
+    for (const d of rows) {
+      onDevice(d);
+      if (d.id > last) last = d.id;
+    }
+    if (rows.length < pageSize) return;
+    if (after !== undefined && last <= after) throw pagingError(path, `keyset paging did not advance past device id ${after}`);
+    after = last;
+  }
+  throw pagingError(path, `paging did not end after ${MAX_PAGES} pages`);
+}
+
+type QueryPageSchema<R> = z.ZodType<{ cursor?: { name?: string | null } | null; results: R[] }>;
+
+/**
+ * Walk a /v2/queries/* report: first call with the filters and `pageSize`, then `cursor=<cursor.name>` (filters
+ * repeated) until a page holds fewer rows than `pageSize`, or no cursor name comes back.
+ */
+export async function pageQuery<R>(
+  pc: PageContext,
+  path: string,
+  schema: QueryPageSchema<R>,
+  params: Record<string, string | number | undefined>,
+  onRow: (row: R) => void,
+): Promise<void> {
+  const pageSize = pc.pageSize ?? PAGE_SIZE;
+  let cursorName: string | undefined;
+  for (let page = 0; page < MAX_PAGES; page += 1) {
+    checkAborted(pc.signal, path);
+    pc.counter.count += 1;
+    const body = await pc.http.get(path, schema, { params: { ...params, pageSize, cursor: cursorName } });
+    for (const row of body.results) onRow(row);
+    const next = body.cursor?.name ?? undefined;
+    if (body.results.length < pageSize || !next) return;
+    cursorName = next;
+  }
+  throw pagingError(path, `paging did not end after ${MAX_PAGES} pages`);
+}

@@ -1,0 +1,175 @@
+/**
+ * `rmm.patches` from GET /v2/queries/os-patches: one row per OS patch that is pending, failed or rejected on a device
+ * (installed patches are not listed, so a device without rows has nothing outstanding).
+ *
+ * Row classification (status, severity and type compared case-insensitively):
+ * - `FAILED` → the device has a failed install; `REJECTED` and `INSTALLED` → ignored;
+ *   anything else (`APPROVED`, `MANUAL`, `PENDING`, unknown, missing) → pending.
+ * - a pending row is **relevant** when it is approved (`APPROVED`) or critical/security; **critical** when
+ *   `severity` is `CRITICAL` or `type` is `SECURITY_UPDATES` or `CRITICAL_UPDATES`.
+ * - its age runs from `timestamp` (epoch seconds: when NinjaOne recorded the row).
+ * A device is compliant when no relevant pending row is older than `patchWindowDays` and none of its rows failed.
+ * State is kept per device, not per row, and joined to the device scope at the end.
+ */
+import { CappedCollector, pct } from '../../src/evidence/types.js';
+import type { ManagedDevice } from './devices.js';
+import type { OsPatch } from './schema.js';
+import { DAY_MS, HOUR_MS, epochToMs, isoFromMs, round1 } from './time.js';
+
+export const CRITICAL_AFTER_HOURS = 48;
+const CRITICAL_TYPES = new Set(['SECURITY_UPDATES', 'CRITICAL_UPDATES']);
+
+function norm(v: string | null | undefined): string {
+  return (v ?? '').trim().toUpperCase().replace(/[\s-]+/g, '_');
+}
+
+export type RowKind = 'failed' | 'ignored' | 'pending';
+
+export function rowKind(p: Pick<OsPatch, 'status'>): RowKind {
+  const s = norm(p.status);
+  if (s === 'FAILED') return 'failed';
+  if (s === 'REJECTED' || s === 'INSTALLED') return 'ignored';
+  return 'pending';
+}
+
+export function isCritical(p: Pick<OsPatch, 'severity' | 'type'>): boolean {
+  return norm(p.severity) === 'CRITICAL' || CRITICAL_TYPES.has(norm(p.type));
+}
+
+export function isRelevant(p: Pick<OsPatch, 'status' | 'severity' | 'type'>): boolean {
+  return norm(p.status) === 'APPROVED' || isCritical(p);
+}
+
+interface DevicePatchState {
+  failed: number;
+  overdue: number;
+  relevantPending: number;
+  criticalOver48h: number;
+  oldestRelevantMs: number | null;
+  undatedRelevant: number;
+  undatedCritical: number;
+}
+
+export interface AutomationInput {
+  /** Effective policy ids that patch automatically, or null when unknown (with the reason). */
+  policyIds: ReadonlySet<number> | null;
+  note: string | null;
+}
+
+export interface PatchesValue extends Record<string, unknown> {
+  devices: number;
+  compliant: number;
+  pct: number | null;
+  pendingCritical: number | null;
+  failed: number;
+  oldestPendingDays: number | null;
+  oldestPendingSince: string | null;
+  automated: number | null;
+  automatedPct: number | null;
+  automationNote: string | null;
+  nonCompliant: string[];
+  nonCompliantTotal: number;
+  windowDays: number;
+  /** Relevant pending OS patch rows and failed rows on managed devices. */
+  pendingPatches: number;
+  failedPatches: number;
+  /** Rows whose device is not a managed device of the scope (other class, awaiting approval, deleted). */
+  ignoredRows: number;
+}
+
+export class PatchTally {
+  private readonly byDevice = new Map<number, DevicePatchState>();
+  private readonly windowStart: number;
+  private readonly criticalStart: number;
+
+  constructor(
+    now: Date,
+    readonly windowDays: number,
+  ) {
+    this.windowStart = now.getTime() - windowDays * DAY_MS;
+    this.criticalStart = now.getTime() - CRITICAL_AFTER_HOURS * HOUR_MS;
+  }
+
+  private state(deviceId: number): DevicePatchState {
+    let s = this.byDevice.get(deviceId);
+    if (!s) {
+      s = { failed: 0, overdue: 0, relevantPending: 0, criticalOver48h: 0, oldestRelevantMs: null, undatedRelevant: 0, undatedCritical: 0 };
+      this.byDevice.set(deviceId, s);
+    }
+    return s;
+  }
+
+  add(p: OsPatch): void {
+    const kind = rowKind(p);
+    if (kind === 'ignored') return;
+    if (kind === 'failed') {
+      this.state(p.deviceId).failed += 1;
+      return;
+    }
+    if (!isRelevant(p)) return;
+    const s = this.state(p.deviceId);
+    const critical = isCritical(p);
+    s.relevantPending += 1;
+    const since = epochToMs(p.timestamp);
+    if (since === null) {
+      s.undatedRelevant += 1;
+      if (critical) s.undatedCritical += 1;
+      return;
+    }
+    if (s.oldestRelevantMs === null || since < s.oldestRelevantMs) s.oldestRelevantMs = since;
+    if (since < this.windowStart) s.overdue += 1;
+    if (critical && since < this.criticalStart) s.criticalOver48h += 1;
+  }
+
+  value(managed: ReadonlyMap<number, ManagedDevice>, automation: AutomationInput, now: Date): PatchesValue {
+    let compliant = 0;
+    let failed = 0;
+    let pendingCritical = 0;
+    let criticalUnknown = false;
+    let oldest: number | null = null;
+    let oldestUnknown = false;
+    let pendingPatches = 0;
+    let failedPatches = 0;
+    let automated = 0;
+    const nonCompliant = new CappedCollector();
+    for (const [id, device] of managed) {
+      if (automation.policyIds && device.policyId !== null && automation.policyIds.has(device.policyId)) automated += 1;
+      const s = this.byDevice.get(id);
+      if (!s) {
+        compliant += 1;
+        continue;
+      }
+      pendingPatches += s.relevantPending;
+      failedPatches += s.failed;
+      if (s.failed > 0) failed += 1;
+      if (s.failed > 0 || s.overdue > 0) nonCompliant.add(device.label);
+      else compliant += 1;
+      pendingCritical += s.criticalOver48h;
+      if (s.undatedCritical > 0) criticalUnknown = true;
+      if (s.undatedRelevant > 0) oldestUnknown = true;
+      if (s.oldestRelevantMs !== null && (oldest === null || s.oldestRelevantMs < oldest)) oldest = s.oldestRelevantMs;
+    }
+    let ignoredRows = 0;
+    for (const [id, s] of this.byDevice) if (!managed.has(id)) ignoredRows += s.relevantPending + s.failed;
+    const devices = managed.size;
+    const automatedKnown = automation.policyIds !== null;
+    return {
+      devices,
+      compliant,
+      pct: pct(compliant, devices),
+      pendingCritical: criticalUnknown ? null : pendingCritical,
+      failed,
+      oldestPendingDays: oldestUnknown ? null : oldest === null ? 0 : round1(Math.max(0, now.getTime() - oldest) / DAY_MS),
+      oldestPendingSince: oldestUnknown ? null : isoFromMs(oldest),
+      automated: automatedKnown ? automated : null,
+      automatedPct: automatedKnown ? pct(automated, devices) : null,
+      automationNote: automation.note,
+      nonCompliant: nonCompliant.list(),
+      nonCompliantTotal: nonCompliant.total,
+      windowDays: this.windowDays,
+      pendingPatches,
+      failedPatches,
+      ignoredRows,
+    };
+  }
+}

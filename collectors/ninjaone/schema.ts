@@ -1,0 +1,109 @@
+/**
+ * zod schemas of the NinjaOne Public API v2 responses the collector reads (spec "NinjaOne Public API 2.0",
+ * 2.0.9-draft; components Device, Alert, Policy, Cursor, DeviceOSPatch, DeviceAntivirusStatus). Loose on fields we
+ * do not use, strict on the ones we do. The spec declares no field `required` and the API omits unset fields, so
+ * everything except the identifiers we join on may be absent or null.
+ */
+import { z } from 'zod';
+
+const epoch = z.number().nullish();
+const text = z.string().nullish();
+const id = z.number().int();
+
+/** `Device` (GET /v2/devices-detailed). `nodeClass` is a string, not the spec enum: new classes must not break a scan. */
+export const device = z.looseObject({
+  id,
+  organizationId: id.nullish(),
+  nodeClass: z.string().nullish(),
+  approvalStatus: text,
+  offline: z.boolean().nullish(),
+  displayName: text,
+  systemName: text,
+  dnsName: text,
+  netbiosName: text,
+  lastContact: epoch,
+  policyId: id.nullish(),
+  rolePolicyId: id.nullish(),
+});
+export type Device = z.output<typeof device>;
+export const devicesPage = z.array(device);
+
+/** `Cursor`: the server-side cursor of /v2/queries/*; `name` is sent back as `cursor=`. */
+export const cursor = z.looseObject({
+  name: z.string().nullish(),
+  offset: z.number().nullish(),
+  count: z.number().nullish(),
+  expires: epoch,
+});
+
+/**
+ * A page of a /v2/queries/* report: `{ cursor, results: [...] }` per the spec. Third-party code reports a bare
+ * array from some instances; that is accepted as a single, final page.
+ */
+export function queryPage<T extends z.ZodType>(row: T) {
+  // A preprocess rather than a union keeps zod's error path precise (`results[3].deviceId`, not "Invalid input").
+  return z.preprocess(
+    (body) => (Array.isArray(body) ? { cursor: null, results: body } : body),
+    z.looseObject({ cursor: cursor.nullish(), results: z.array(row) }),
+  );
+}
+
+/** `DeviceOSPatch` (GET /v2/queries/os-patches): a pending, failed or rejected OS patch on one device. */
+export const osPatch = z.looseObject({
+  id: text,
+  name: text,
+  severity: text,
+  status: text,
+  type: text,
+  kbNumber: text,
+  deviceId: id,
+  installedAt: epoch,
+  timestamp: epoch,
+});
+export type OsPatch = z.output<typeof osPatch>;
+export const osPatchPage = queryPage(osPatch);
+
+/** `DeviceAntivirusStatus` (GET /v2/queries/antivirus-status): one AV product on one device. */
+export const antivirusStatus = z.looseObject({
+  productName: text,
+  productState: text,
+  definitionStatus: text,
+  version: text,
+  deviceId: id,
+  timestamp: epoch,
+});
+export type AntivirusStatus = z.output<typeof antivirusStatus>;
+export const antivirusPage = queryPage(antivirusStatus);
+
+/**
+ * `Alert` (GET /v2/alerts): an active alert (triggered condition). The spec has no severity on Alert; a `severity`
+ * or `priority` field is read if the API supplies one (the enums of Activity and policy conditions).
+ */
+export const alert = z.looseObject({
+  uid: text,
+  deviceId: id.nullish(),
+  message: text,
+  subject: text,
+  sourceType: text,
+  sourceName: text,
+  createTime: epoch,
+  updateTime: epoch,
+  severity: text,
+  priority: text,
+  device: z.looseObject({ organizationId: id.nullish() }).nullish(),
+});
+export type Alert = z.output<typeof alert>;
+export const alertList = z.array(alert);
+
+/** `Policy` (GET /v2/policies). */
+export const policy = z.looseObject({
+  id,
+  parentPolicyId: id.nullish(),
+  name: text,
+  nodeClass: text,
+});
+export type Policy = z.output<typeof policy>;
+export const policyList = z.array(policy);
+
+/** `OrganizationDetailed` (GET /v2/organization/{id}), doctor only. */
+export const organization = z.looseObject({ id: id.nullish(), name: text });

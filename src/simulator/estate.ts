@@ -1,0 +1,293 @@
+/**
+ * The vendor-neutral IT estate of a simulated tenant: the devices an RMM manages (servers and workstations, agent
+ * check-ins, OS patch state, antivirus), its open alerts, and the workloads a backup tool protects. Vendor
+ * simulators (src/simulator/vendors/) render this one estate in their own API shapes, so a tenant looks the same
+ * whichever RMM or backup product the test picks — and `truth()` states, in Ratchet's evidence vocabulary
+ * (docs/evidence.md), what a correct collector must derive.
+ *
+ * Exact shares, scattered: an attribute is given by rank (rank < k ⇒ attribute) and ranks are a seeded permutation
+ * of positions, as in tenant-model.ts. Everything is computed on demand from (seed, index).
+ */
+import { hash32 } from './prng.js';
+import { Permutation } from './permutation.js';
+
+const HOUR = 3_600_000;
+const DAY = 24 * HOUR;
+
+export type RmmProduct = 'ninjaone' | 'datto-rmm';
+export type BackupProduct = 'veeam-vbr' | 'acronis';
+
+export interface EstateKnobs {
+  /** RMM-managed devices (0 = no RMM data). */
+  endpoints: number;
+  /** Share (0–100) of devices that are servers. */
+  serverPct: number;
+  /** Share (0–100) of devices whose agent checked in within 24 h. */
+  onlinePct: number;
+  /** Share (0–100) of devices with no approved/critical OS patch pending longer than the 30-day window. */
+  patchCompliantPct: number;
+  /** Share (0–100) of devices under an automated patch policy. */
+  patchAutomatedPct: number;
+  /** Devices (count) whose last OS patch install failed; taken from the non-compliant ones. */
+  patchFailedDevices: number;
+  /** Devices (count) with a critical OS patch pending longer than 48 h; taken from the non-compliant ones. */
+  pendingCriticalDevices: number;
+  /** Age in days of the oldest pending OS patch on a non-compliant device (≥ 31 when there is one). */
+  oldestPendingDays: number;
+  /** Share (0–100) of devices with real-time antivirus on and definitions current. */
+  avProtectedPct: number;
+  /** Open alerts; `staleAlerts` of them are older than 24 h, `criticalAlerts` are critical/high. */
+  openAlerts: number;
+  staleAlerts: number;
+  criticalAlerts: number;
+  /** Share (0–100) of servers that have a backup (the rest are the `backup.coverage` gap). */
+  backupCoveragePct: number;
+  /** Share (0–100) of protected workloads whose newest successful backup is within 24 h. */
+  backupSuccessPct: number;
+  /** Hours since the newest success of the stalest workload that did not succeed in 24 h (≥ 25). */
+  oldestSuccessHours: number;
+}
+
+export interface EstateDevice {
+  index: number;
+  /** Host name as the RMM agent reports it (NetBIOS-style, upper case, may be longer than 15 characters). */
+  name: string;
+  /** DNS name. */
+  fqdn: string;
+  isServer: boolean;
+  /** Agent checked in within 24 h. */
+  online: boolean;
+  lastContact: Date;
+  os: string;
+  patch: {
+    compliant: boolean;
+    automated: boolean;
+    failed: boolean;
+    /** A critical patch pending longer than 48 h. */
+    pendingCritical: boolean;
+    /** Age in days of the oldest pending patch (0 = none pending). */
+    oldestPendingDays: number;
+  };
+  av: { protected: boolean; product: string; state: 'on' | 'off' | 'outdated' | 'missing' };
+}
+
+export interface EstateAlert {
+  id: number;
+  deviceIndex: number;
+  deviceName: string;
+  critical: boolean;
+  created: Date;
+  message: string;
+}
+
+export interface EstateBackupObject {
+  index: number;
+  /** The name the backup product shows: FQDN, short name or NetBIOS-truncated, varying by object. */
+  name: string;
+  /** The RMM device it protects. */
+  deviceIndex: number;
+  succeeded24h: boolean;
+  lastSuccess: Date | null;
+  lastRun: Date;
+  lastRunFailed: boolean;
+}
+
+export const NO_ESTATE: EstateKnobs = {
+  endpoints: 0,
+  serverPct: 0,
+  onlinePct: 0,
+  patchCompliantPct: 0,
+  patchAutomatedPct: 0,
+  patchFailedDevices: 0,
+  pendingCriticalDevices: 0,
+  oldestPendingDays: 0,
+  avProtectedPct: 0,
+  openAlerts: 0,
+  staleAlerts: 0,
+  criticalAlerts: 0,
+  backupCoveragePct: 0,
+  backupSuccessPct: 0,
+  oldestSuccessHours: 0,
+};
+
+const share = (n: number, pctValue: number) => Math.round((n * pctValue) / 100);
+const pct = (part: number, whole: number) => (whole > 0 ? Math.round((part / whole) * 1000) / 10 : null);
+
+const SERVER_ROLES = ['DC', 'FS', 'SQL', 'APP', 'WEB', 'RDS', 'PRINT', 'EXCH', 'FILESERVER-PRIMARY', 'BACKUP-REPOSITORY'];
+const AV_PRODUCTS = ['Microsoft Defender Antivirus', 'SentinelOne', 'Bitdefender Endpoint Security'];
+
+export class Estate {
+  readonly servers: number;
+  readonly workstations: number;
+  private readonly rank: Permutation;
+  private readonly serverRank: Permutation;
+
+  constructor(
+    readonly seed: number,
+    readonly knobs: EstateKnobs,
+    readonly now: Date,
+    /** DNS suffix of the client's domain, e.g. `contoso.local`. */
+    readonly domain: string,
+  ) {
+    this.servers = Math.min(knobs.endpoints, share(knobs.endpoints, knobs.serverPct));
+    this.workstations = knobs.endpoints - this.servers;
+    this.rank = new Permutation(knobs.endpoints, hash32(seed, 'estate-rank'));
+    // Servers are positions whose rank is below `servers`; among servers, a second permutation orders coverage.
+    this.serverRank = new Permutation(this.servers, hash32(seed, 'server-rank'));
+  }
+
+  private counts() {
+    const n = this.knobs.endpoints;
+    const nonCompliant = n - share(n, this.knobs.patchCompliantPct);
+    return {
+      online: share(n, this.knobs.onlinePct),
+      compliant: n - nonCompliant,
+      automated: share(n, this.knobs.patchAutomatedPct),
+      failed: Math.min(nonCompliant, this.knobs.patchFailedDevices),
+      pendingCritical: Math.min(nonCompliant, this.knobs.pendingCriticalDevices),
+      protectedAv: share(n, this.knobs.avProtectedPct),
+    };
+  }
+
+  /** Device at listing position `index` (0-based). */
+  device(index: number): EstateDevice {
+    const r = this.rank.forward(index);
+    const isServer = r < this.servers;
+    const c = this.counts();
+    const n = this.knobs.endpoints;
+    // Independent attributes use rank offsets so that e.g. offline devices are not all the unpatched ones.
+    const rot = (salt: string) => (r + (hash32(this.seed, salt) % Math.max(1, n))) % Math.max(1, n);
+    const online = rot('online') < c.online;
+    const compliant = rot('patch') < c.compliant;
+    const ncRank = rot('patch') - c.compliant; // 0… among non-compliant devices
+    const failed = !compliant && ncRank < c.failed;
+    const pendingCritical = !compliant && ncRank >= c.failed && ncRank < c.failed + c.pendingCritical;
+    const automated = rot('automated') < c.automated;
+    const avProtected = rot('av') < c.protectedAv;
+    const minutesAgo = online ? 1 + (hash32(this.seed, 'contact', index) % (20 * 60)) : (25 + (hash32(this.seed, 'offline', index) % (24 * 20))) * 60;
+    const oldest = compliant ? (hash32(this.seed, 'recent-pending', index) % 3 === 0 ? 1 + (hash32(this.seed, 'age', index) % 10) : 0) : ncRank === 0 ? this.knobs.oldestPendingDays : 31 + (hash32(this.seed, 'nc-age', index) % Math.max(1, this.knobs.oldestPendingDays - 31));
+    const name = isServer ? this.serverName(this.serverRank.forward(r)) : `${this.prefix()}-${hash32(this.seed, 'ws-kind', index) % 4 === 0 ? 'DT' : 'LT'}-${String(r - this.servers + 1).padStart(4, '0')}`;
+    const avState: EstateDevice['av']['state'] = avProtected ? 'on' : (['off', 'outdated', 'missing'] as const)[hash32(this.seed, 'av-state', index) % 3]!;
+    return {
+      index,
+      name,
+      fqdn: `${name.toLowerCase()}.${this.domain}`,
+      isServer,
+      online,
+      lastContact: new Date(this.now.getTime() - minutesAgo * 60_000),
+      os: isServer ? 'Windows Server 2022 Standard' : 'Windows 11 Pro',
+      patch: { compliant, automated, failed, pendingCritical, oldestPendingDays: oldest },
+      av: { protected: avProtected, product: AV_PRODUCTS[hash32(this.seed, 'av') % AV_PRODUCTS.length]!, state: avState },
+    };
+  }
+
+  private prefix(): string {
+    return this.domain.split('.')[0]!.toUpperCase().slice(0, 8);
+  }
+
+  /** Server names; every third role is long enough that NetBIOS truncates it to 15 characters. */
+  private serverName(k: number): string {
+    const role = SERVER_ROLES[k % SERVER_ROLES.length]!;
+    return `SRV-${role}-${String(Math.floor(k / SERVER_ROLES.length) + 1).padStart(2, '0')}`;
+  }
+
+  *devices(): Generator<EstateDevice> {
+    for (let i = 0; i < this.knobs.endpoints; i++) yield this.device(i);
+  }
+
+  /** Open alerts, oldest first. */
+  alerts(): EstateAlert[] {
+    const out: EstateAlert[] = [];
+    const n = this.knobs.endpoints;
+    for (let a = 0; a < this.knobs.openAlerts && n > 0; a++) {
+      const stale = a < this.knobs.staleAlerts;
+      const hoursAgo = stale ? 25 + (hash32(this.seed, 'alert-age', a) % 200) : 1 + (hash32(this.seed, 'alert-age', a) % 22);
+      const deviceIndex = hash32(this.seed, 'alert-device', a) % n;
+      out.push({
+        id: 1000 + a,
+        deviceIndex,
+        deviceName: this.device(deviceIndex).name,
+        critical: a < this.knobs.criticalAlerts,
+        created: new Date(this.now.getTime() - hoursAgo * HOUR - (hash32(this.seed, 'alert-min', a) % 50) * 60_000),
+        message: ['Disk C: below 10 % free', 'Service Spooler stopped', 'Agent offline', 'CPU above 90 % for 15 minutes'][a % 4]!,
+      });
+    }
+    return out.sort((x, y) => x.created.getTime() - y.created.getTime());
+  }
+
+  /** Servers that have a backup, in server-rank order; names vary as backup products show them. */
+  backupObjects(): EstateBackupObject[] {
+    const covered = share(this.servers, this.knobs.backupCoveragePct);
+    const succeeded = share(covered, this.knobs.backupSuccessPct);
+    const out: EstateBackupObject[] = [];
+    for (let i = 0; i < this.knobs.endpoints; i++) {
+      const r = this.rank.forward(i);
+      if (r >= this.servers) continue;
+      const k = this.serverRank.forward(r);
+      if (k >= covered) continue;
+      const d = this.device(i);
+      const style = k % 3;
+      const name = style === 0 ? d.fqdn : style === 1 ? d.name.toLowerCase() : d.name.slice(0, 15);
+      const ok = k < succeeded;
+      const failedK = k - succeeded;
+      const lastSuccessHours = ok ? 1 + (hash32(this.seed, 'bk-ok', k) % 20) : failedK === 0 ? this.knobs.oldestSuccessHours : 25 + (hash32(this.seed, 'bk-old', k) % Math.max(1, this.knobs.oldestSuccessHours - 25));
+      out.push({
+        index: k,
+        name,
+        deviceIndex: i,
+        succeeded24h: ok,
+        lastSuccess: new Date(this.now.getTime() - lastSuccessHours * HOUR),
+        lastRun: new Date(this.now.getTime() - (ok ? lastSuccessHours : 2 + (hash32(this.seed, 'bk-run', k) % 10)) * HOUR),
+        lastRunFailed: !ok,
+      });
+    }
+    return out.sort((a, b) => a.index - b.index);
+  }
+
+  /** What a correct collector derives (docs/evidence.md). Vendor renderers may null fields their API cannot give. */
+  truth() {
+    const c = this.counts();
+    const n = this.knobs.endpoints;
+    let online = 0;
+    let compliant = 0;
+    let failed = 0;
+    let automated = 0;
+    let protectedAv = 0;
+    let pendingCritical = 0;
+    let oldestPendingDays = 0;
+    for (const d of this.devices()) {
+      if (d.online) online++;
+      if (d.patch.compliant) compliant++;
+      if (d.patch.failed) failed++;
+      if (d.patch.automated) automated++;
+      if (d.av.protected) protectedAv++;
+      if (d.patch.pendingCritical) pendingCritical++;
+      if (!d.patch.compliant) oldestPendingDays = Math.max(oldestPendingDays, d.patch.oldestPendingDays);
+    }
+    const alerts = this.alerts();
+    const objects = this.backupObjects();
+    const succeeded = objects.filter((o) => o.succeeded24h).length;
+    const failing = objects.filter((o) => !o.succeeded24h);
+    const oldestSuccessHours = objects.length ? Math.max(...objects.map((o) => (this.now.getTime() - o.lastSuccess!.getTime()) / HOUR)) : null;
+    void c;
+    return {
+      'rmm.devices': { total: n, servers: this.servers, workstations: this.workstations, online24h: online, pct: pct(online, n) },
+      'rmm.patches': { devices: n, compliant, pct: pct(compliant, n), pendingCritical, failed, oldestPendingDays, automated, automatedPct: pct(automated, n) },
+      'rmm.antivirus': { devices: n, protected: protectedAv, pct: pct(protectedAv, n) },
+      'rmm.alerts': {
+        open: alerts.length,
+        critical: alerts.filter((a) => a.critical).length,
+        oldestOpenHours: alerts.length ? Math.floor((this.now.getTime() - alerts[0]!.created.getTime()) / HOUR) : 0,
+        staleOver24h: alerts.filter((a) => this.now.getTime() - a.created.getTime() > DAY).length,
+      },
+      'backup.protection': {
+        protected: objects.length,
+        succeeded24h: succeeded,
+        pct: pct(succeeded, objects.length),
+        oldestSuccessHours: oldestSuccessHours === null ? null : Math.round(oldestSuccessHours * 10) / 10,
+        failingTotal: failing.length,
+      },
+      'backup.coverage': { servers: this.servers, covered: objects.length, pct: pct(objects.length, this.servers) },
+    };
+  }
+}
