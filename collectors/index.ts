@@ -3,8 +3,9 @@
  */
 import type { CollectorPlugin } from '../src/collectors/plugin.js';
 import { acronisPlugin } from './acronis/index.js';
+import { dattoRmmPlugin } from './datto-rmm/index.js';
 import { m365Plugin } from './m365/index.js';
 import { ninjaonePlugin } from './ninjaone/index.js';
 import { veeamVbrPlugin } from './veeam-vbr/index.js';
 
-export const PLUGINS: readonly CollectorPlugin[] = [m365Plugin, ninjaonePlugin, veeamVbrPlugin, acronisPlugin] as CollectorPlugin[];
+export const PLUGINS: readonly CollectorPlugin[] = [m365Plugin, ninjaonePlugin, dattoRmmPlugin, veeamVbrPlugin, acronisPlugin] as CollectorPlugin[];

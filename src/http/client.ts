@@ -33,7 +33,7 @@ export interface VendorHttpOptions {
   /** Seconds to wait read from an error body (VSPC: `{"errors":[{"code":429,"retryAfter":25}]}`). */
   retryAfterFromBody?: (body: unknown) => number | undefined;
   /** A 403 that means "your IP is blocked" (Datto RMM): not a permission problem, and retrying makes it worse. */
-  isIpBlock?: (status: number, body: unknown) => boolean;
+  isIpBlock?: (status: number, body: unknown, headers: Record<string, unknown>) => boolean;
   /** Longest wait a Retry-After may ask for before we give up instead (keeps a scan from sleeping for an hour). */
   maxRetryAfterSeconds?: number;
   /** Base of the exponential backoff when the server names no wait. */
@@ -99,7 +99,7 @@ export function createVendorHttp(opts: VendorHttpOptions): VendorHttp {
   });
   let wire = 0;
   const base = new URL(opts.baseURL);
-  const throttle = opts.pacing ? pThrottle({ limit: opts.pacing.limit, interval: opts.pacing.intervalMs }) : null;
+  const throttle = opts.pacing ? pThrottle({ limit: opts.pacing.limit, interval: opts.pacing.intervalMs, strict: true }) : null;
   const pace = throttle ? throttle(async () => undefined) : null;
   const maxWaitMs = (opts.maxRetryAfterSeconds ?? 300) * 1000;
 
@@ -150,7 +150,7 @@ export function createVendorHttp(opts: VendorHttpOptions): VendorHttp {
         return send(path, config, true);
       }
       let kind = kindOf(status, e.code);
-      if (status === 403 && opts.isIpBlock?.(status, body)) kind = 'ip_blocked';
+      if (status === 403 && opts.isIpBlock?.(status, body, (e.response?.headers ?? {}) as Record<string, unknown>)) kind = 'ip_blocked';
       const tlsHint = /CERT|SELF_SIGNED|UNABLE_TO_VERIFY/.test(e.code ?? '') ? ' (the server certificate is not trusted: set caFile to its CA)' : '';
       const what = status === null ? `${e.code ?? 'network error'}${tlsHint}` : `HTTP ${status}`;
       throw new VendorHttpError(opts.vendor, kind, `${opts.vendor} GET ${pathOf(path)} failed: ${what}${errorBodyMessage(body)}`, status, pathOf(path));

@@ -67,7 +67,19 @@ export function createOAuthTokenSource(http: AxiosInstance, opts: OAuthOptions):
 
   async function fetchToken(): Promise<string> {
     requests += 1;
-    const res = await http.post(opts.tokenPath, new URLSearchParams(opts.form).toString(), {
+    let res;
+    try {
+      res = await postToken();
+    } catch (e) {
+      // A network/TLS failure: never let the AxiosError escape — its config holds the form with the secret.
+      const code = (e as { code?: string }).code ?? 'network error';
+      throw new VendorHttpError(opts.vendor, code === 'ECONNABORTED' || code === 'ETIMEDOUT' ? 'timeout' : 'network', `${opts.vendor}: token request failed: ${code}`, null, opts.tokenPath);
+    }
+    return handleTokenResponse(res);
+  }
+
+  function postToken() {
+    return http.post(opts.tokenPath, new URLSearchParams(opts.form).toString(), {
       headers: { 'Content-Type': 'application/x-www-form-urlencoded', Accept: 'application/json', ...opts.headers },
       auth: opts.basic,
       // The token endpoint answers errors as JSON bodies; inspect them instead of throwing axios errors
@@ -76,6 +88,9 @@ export function createOAuthTokenSource(http: AxiosInstance, opts: OAuthOptions):
       // Token calls are not retried by the pipeline: a wrong secret must fail fast and clearly.
       'axios-retry': { retries: 0 },
     } as never);
+  }
+
+  function handleTokenResponse(res: { status: number; data: unknown }): string {
     if (res.status >= 200 && res.status < 300) {
       const parsed = TokenResponse.safeParse(res.data);
       if (!parsed.success) {

@@ -1,0 +1,185 @@
+/** Derivation edge cases, straight on the tallies (no HTTP). */
+import { describe, expect, it } from 'vitest';
+import { AlertTally } from './alerts.js';
+import { AntivirusTally } from './antivirus.js';
+import { classifyDevice, InventoryTally } from './devices.js';
+import { PatchTally } from './patches.js';
+import { alert, device, type Device } from './schema.js';
+import { HOUR, NOW } from './test-support.js';
+
+const now = NOW.getTime();
+
+function dev(overrides: Record<string, unknown> = {}): Device {
+  return device.parse({
+    uid: 'uid-1',
+    hostname: 'WS-1',
+    deviceClass: 'device',
+    deviceType: { category: 'Desktop', type: 'Desktop' },
+    operatingSystem: 'Microsoft Windows 11 Professional',
+    online: false,
+    suspended: false,
+    deleted: false,
+    lastSeen: now - HOUR,
+    antivirus: { antivirusProduct: 'Windows Defender', antivirusStatus: 'RunningAndUpToDate' },
+    patchManagement: { patchStatus: 'FullyPatched', patchesApprovedPending: 0, patchesNotApproved: 0, patchesInstalled: 10 },
+    ...overrides,
+  });
+}
+
+function inventory(devices: Device[]) {
+  const t = new InventoryTally(NOW, null);
+  for (const d of devices) t.add(d, classifyDevice(d));
+  return t.value();
+}
+
+describe('scope and role', () => {
+  it('tells servers from workstations by category or by a server operating system', () => {
+    expect(classifyDevice(dev({ deviceType: { category: 'Server', type: 'Rack Mount Chassis' } }))).toEqual({ included: true, role: 'server' });
+    // A VM often reports a desktop-like chassis; the OS still says server.
+    expect(classifyDevice(dev({ deviceType: { category: 'Desktop', type: 'Other' }, operatingSystem: 'Microsoft Windows Server 2022 Datacenter' }))).toEqual({
+      included: true,
+      role: 'server',
+    });
+    expect(classifyDevice(dev({ deviceType: { category: 'Laptop', type: 'Notebook' } }))).toEqual({ included: true, role: 'workstation' });
+    expect(classifyDevice(dev({ deviceType: null, operatingSystem: null }))).toEqual({ included: true, role: 'workstation' });
+  });
+
+  it('excludes printers, network devices and ESXi hosts by class, and deleted or suspended devices', () => {
+    expect(classifyDevice(dev({ deviceClass: 'printer' }))).toEqual({ included: false, excludedAs: 'printer' });
+    expect(classifyDevice(dev({ deviceClass: 'rmmnetworkdevice' }))).toEqual({ included: false, excludedAs: 'networkDevice' });
+    expect(classifyDevice(dev({ deviceClass: 'esxihost' }))).toEqual({ included: false, excludedAs: 'esxiHost' });
+    expect(classifyDevice(dev({ deleted: true }))).toEqual({ included: false, excludedAs: 'deleted' });
+    expect(classifyDevice(dev({ suspended: true }))).toEqual({ included: false, excludedAs: 'suspended' });
+  });
+
+  it('falls back to the category when the class is unknown or missing', () => {
+    expect(classifyDevice(dev({ deviceClass: 'unknown', deviceType: { category: 'Network Device', type: 'Switch' } }))).toEqual({
+      included: false,
+      excludedAs: 'networkDevice',
+    });
+    expect(classifyDevice(dev({ deviceClass: null, deviceType: { category: 'Printer', type: null } }))).toEqual({ included: false, excludedAs: 'printer' });
+    expect(classifyDevice(dev({ deviceClass: 'cloudcompute', deviceType: { category: 'Server', type: null } }))).toEqual({ included: true, role: 'server' });
+  });
+});
+
+describe('rmm.devices check-in window', () => {
+  it('counts a device seen exactly 24 h ago as checked in, and one a millisecond older as offline', () => {
+    const v = inventory([dev({ hostname: 'EDGE', lastSeen: now - 24 * HOUR }), dev({ hostname: 'LATE', lastSeen: now - 24 * HOUR - 1 })]);
+    expect(v.online24h).toBe(1);
+    expect(v.offline).toEqual(['LATE']);
+    expect(v.pct).toBe(50);
+  });
+
+  it('trusts online:true over an old lastSeen, and calls a device without either never seen', () => {
+    const v = inventory([dev({ hostname: 'UP', online: true, lastSeen: now - 90 * 24 * HOUR }), dev({ hostname: 'GHOST', online: null, lastSeen: null })]);
+    expect(v.online24h).toBe(1);
+    expect(v.onlineNow).toBe(1);
+    expect(v.neverSeen).toBe(1);
+    expect(v.offline).toEqual(['GHOST']);
+  });
+
+  it('names a device by its uid when it has no hostname', () => {
+    expect(inventory([dev({ hostname: null, uid: 'abc-uid', lastSeen: now - 48 * HOUR })]).offline).toEqual(['abc-uid']);
+  });
+
+  it('reports pct null (unknown), not 0, for an empty site', () => {
+    expect(inventory([]).pct).toBeNull();
+  });
+
+  it('caps the offline list at 1,000 names with the true count beside it', () => {
+    const many = Array.from({ length: 1005 }, (_, i) => dev({ uid: `u${i}`, hostname: `WS-${i}`, lastSeen: now - 30 * 24 * HOUR }));
+    const v = inventory(many);
+    expect(v.offline).toHaveLength(1000);
+    expect(v.offlineTotal).toBe(1005);
+  });
+});
+
+describe('rmm.patches from patchStatus', () => {
+  function patches(statuses: Array<string | null>) {
+    const t = new PatchTally();
+    statuses.forEach((s, i) => {
+      const d = dev({ uid: `u${i}`, hostname: `H${i}`, patchManagement: s === null ? null : { patchStatus: s, patchesApprovedPending: 2, patchesNotApproved: 1 } });
+      t.add(d, classifyDevice(d));
+    });
+    return t.value();
+  }
+
+  it('FullyPatched, ApprovedPending and RebootRequired are compliant; InstallError and NoPolicy are not', () => {
+    const v = patches(['FullyPatched', 'ApprovedPending', 'RebootRequired', 'InstallError', 'NoPolicy']);
+    expect(v).toMatchObject({ devices: 5, compliant: 3, pct: 60, failed: 1, noPolicy: 1, nonCompliant: ['H3', 'H4'] });
+  });
+
+  it('automated = a policy targets the device, over all managed devices (no data counts as not automated)', () => {
+    const v = patches(['FullyPatched', 'InstallError', 'NoPolicy', 'NoData', null]);
+    expect(v).toMatchObject({ managedDevices: 5, automated: 2, automatedPct: 40, devices: 3, noData: 2 });
+  });
+
+  it('never invents patch ages or severities', () => {
+    const v = patches(['ApprovedPending']);
+    expect(v.pendingCritical).toBeNull();
+    expect(v.oldestPendingDays).toBeNull();
+    expect(v.patchWindowDays).toBeNull();
+  });
+
+  it('counts a status Datto adds later as unrecognised instead of guessing', () => {
+    const v = patches(['FullyPatched', 'PartiallyPatched']);
+    expect(v).toMatchObject({ devices: 1, compliant: 1, unrecognised: 1, byStatus: { FullyPatched: 1, PartiallyPatched: 1 } });
+  });
+
+  it('ignores devices out of scope', () => {
+    const t = new PatchTally();
+    const printer = dev({ deviceClass: 'printer', patchManagement: { patchStatus: 'NoPolicy' } });
+    t.add(printer, classifyDevice(printer));
+    expect(t.value()).toMatchObject({ devices: 0, managedDevices: 0, pct: null, automatedPct: null });
+  });
+});
+
+describe('rmm.antivirus states', () => {
+  function av(statuses: Array<string | null>) {
+    const t = new AntivirusTally();
+    statuses.forEach((s, i) => {
+      const d = dev({ uid: `u${i}`, hostname: `H${i}`, antivirus: s === null ? null : { antivirusProduct: 'X', antivirusStatus: s } });
+      t.add(d, classifyDevice(d));
+    });
+    return t.value();
+  }
+
+  it('only RunningAndUpToDate is protected; NotDetected counts as an unprotected device', () => {
+    const v = av(['RunningAndUpToDate', 'RunningAndNotUpToDate', 'NotRunning', 'NotDetected']);
+    expect(v).toMatchObject({ devices: 4, protected: 1, pct: 25, outOfDate: 1, notRunning: 1, notDetected: 1, unprotected: ['H1', 'H2', 'H3'] });
+  });
+
+  it('leaves devices without AV data out of the denominator', () => {
+    const v = av(['RunningAndUpToDate', null, 'Quarantining']);
+    expect(v).toMatchObject({ devices: 1, protected: 1, pct: 100, notReporting: 1, unrecognised: 1 });
+  });
+});
+
+describe('rmm.alerts ages', () => {
+  function alerts(items: Array<Record<string, unknown>>) {
+    const t = new AlertTally(NOW, null);
+    for (const a of items) t.add(alert.parse(a));
+    return t.value();
+  }
+
+  it('ages from epoch ms and ISO with offsets alike; > 24 h is stale', () => {
+    const v = alerts([
+      { priority: 'High', timestamp: now - 24 * HOUR },
+      { priority: 'Low', timestamp: '2024-07-15T13:59:00+02:00' }, // 24 h 1 min before the scan
+      { priority: 'critical', timestamp: now - 3 * HOUR },
+    ]);
+    expect(v).toMatchObject({ open: 3, critical: 2, staleOver24h: 1, oldestOpenHours: 24, oldestOpenAt: '2024-07-15T11:59:00.000Z' });
+  });
+
+  it('reports 0 hours and no date when nothing is open', () => {
+    expect(alerts([])).toMatchObject({ open: 0, critical: 0, oldestOpenHours: 0, staleOver24h: 0, oldestOpenAt: null });
+  });
+
+  it('skips an alert marked resolved, and does not age one from the future', () => {
+    const v = alerts([
+      { priority: 'Critical', timestamp: now - 100 * HOUR, resolved: true },
+      { priority: 'Moderate', timestamp: now + HOUR },
+    ]);
+    expect(v).toMatchObject({ open: 1, critical: 0, oldestOpenHours: 0, staleOver24h: 0 });
+  });
+});

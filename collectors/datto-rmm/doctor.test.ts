@@ -1,0 +1,70 @@
+import nock from 'nock';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { doctorDattoRmm } from './doctor.js';
+import { SITE, SITE_ALERTS, SITE_DEVICES, api, fixture, mockToken, page, testConfig, testContext } from './test-support.js';
+
+beforeAll(() => {
+  nock.disableNetConnect();
+});
+afterEach(() => {
+  nock.cleanAll();
+});
+
+const RATE = '/api/v2/system/request_rate';
+
+describe('doctorDattoRmm', () => {
+  it('checks the token, one item of each listing, and the account read budget', async () => {
+    mockToken();
+    const scope = api()
+      .get(SITE_DEVICES)
+      .query({ max: '1' })
+      .reply(200, page('site-devices-page1.json', null))
+      .get(SITE_ALERTS)
+      .query({ max: '1' })
+      .reply(200, page('site-alerts-open-page1.json', null))
+      .get(RATE)
+      .reply(200, fixture('system-request-rate.json'));
+    const checks = await doctorDattoRmm(testConfig(), testContext());
+    expect(scope.isDone()).toBe(true);
+    expect(checks).toEqual([
+      { check: 'token', ok: true, detail: 'token issued by https://merlot-api.test/auth/oauth/token for API key K7RQ…EY01' },
+      { check: `GET ${SITE_DEVICES}`, ok: true, detail: `readable: 12 device(s) in site "Contoso Ltd - Head Office" (${SITE})` },
+      { check: `GET ${SITE_ALERTS}`, ok: true, detail: 'readable: 6 open alert(s)' },
+      { check: `GET ${RATE}`, ok: true, detail: 'the account used 42 of 600 reads in the last 60 s; this collector paces itself to 500 per 60 s' },
+    ]);
+  });
+
+  it('stops after a refused token and says which tenant and why', async () => {
+    mockToken({ secret: 'another-secret' });
+    const checks = await doctorDattoRmm(testConfig(), testContext());
+    expect(checks[0]).toMatchObject({ check: 'token', ok: false });
+    expect(checks[0]!.detail).toContain('tenant contoso');
+    expect(checks[0]!.detail).toContain('invalid_grant');
+    expect(checks.slice(1)).toEqual([
+      { check: `GET ${SITE_DEVICES}`, ok: false, detail: 'not checked: no token' },
+      { check: `GET ${SITE_ALERTS}`, ok: false, detail: 'not checked: no token' },
+    ]);
+  });
+
+  it('names the missing permission for a refused listing', async () => {
+    mockToken();
+    api()
+      .get(SITE_DEVICES)
+      .query({ max: '1' })
+      .reply(200, page('site-devices-page1.json', null))
+      .get(SITE_ALERTS)
+      .query({ max: '1' })
+      .reply(403, fixture('error-access-denied.json'))
+      .get('/api/v2/system/pagination')
+      .reply(200, fixture('system-pagination.json'))
+      .get(RATE)
+      .reply(200, { ...fixture('system-request-rate.json'), accountCount: 590 });
+    const checks = await doctorDattoRmm(testConfig(), testContext());
+    expect(checks[2]).toEqual({
+      check: `GET ${SITE_ALERTS}`,
+      ok: false,
+      detail: `GET ${SITE_ALERTS}: HTTP 403: the API user needs a security level whose Device Visibility includes the site(s) and whose Permissions allow viewing alerts (the built-in Administrator level has both)`,
+    });
+    expect(checks[3]!.detail).toContain('other integrations are using most of the budget');
+  });
+});

@@ -1,0 +1,125 @@
+/**
+ * `rmm.patches` from the per-device `patchManagement` summary — the only patch data Datto's API has. It carries a
+ * status and three counters, but no patch dates, severities or classifications, so:
+ *   - `pendingCritical` and `oldestPendingDays` are `null` (unknown, never a guess);
+ *   - compliance is read from `patchStatus`, not from a patch window (`patchWindowDays` is reported as null):
+ *
+ * | patchStatus      | in `devices` | compliant | `failed` | automated | why |
+ * |---|---|---|---|---|---|
+ * | FullyPatched     | yes | yes | –   | yes | nothing approved is missing |
+ * | ApprovedPending  | yes | yes | –   | yes | approved patches wait for the policy's next run, the normal state between runs; Datto gives no age |
+ * | RebootRequired   | yes | yes | –   | yes | installed, waiting for the reboot the policy schedules |
+ * | InstallError     | yes | no  | yes | yes | the policy ran and an install failed |
+ * | NoPolicy         | yes | no  | –   | no  | no patch policy targets the device: nothing patches it |
+ * | NoData, missing  | no  | –   | –   | no  | no patch audit yet (new agent, unsupported OS); counted in `noData` |
+ * | anything else    | no  | –   | –   | no  | a status Datto added later; counted in `unrecognised` |
+ *
+ * `automated` = devices a patch policy targets (FullyPatched, ApprovedPending, RebootRequired, InstallError);
+ * `automatedPct` is its share of **all** in-scope devices, so devices without patch data count as not automated.
+ * `approvedPending` and `rebootRequired` are counted beside, so a stricter rule can treat them as overdue.
+ */
+import { CappedCollector, pct } from '../../src/evidence/types.js';
+import { deviceName, type DeviceScope } from './devices.js';
+import type { Device } from './schema.js';
+
+const COMPLIANT = new Set(['FullyPatched', 'ApprovedPending', 'RebootRequired']);
+const AUTOMATED = new Set(['FullyPatched', 'ApprovedPending', 'RebootRequired', 'InstallError']);
+const NON_COMPLIANT = new Set(['InstallError', 'NoPolicy']);
+
+export interface PatchesValue extends Record<string, unknown> {
+  devices: number;
+  compliant: number;
+  pct: number | null;
+  pendingCritical: null;
+  failed: number;
+  oldestPendingDays: null;
+  automated: number;
+  automatedPct: number | null;
+  nonCompliant: string[];
+  nonCompliantTotal: number;
+  /** In-scope devices (the automatedPct denominator). */
+  managedDevices: number;
+  noPolicy: number;
+  approvedPending: number;
+  rebootRequired: number;
+  noData: number;
+  unrecognised: number;
+  /** Count per patchStatus as Datto reports it (`(none)` for a device without patch data). */
+  byStatus: Record<string, number>;
+  /** Sums of Datto's per-device counters over devices with patch data. */
+  patchesApprovedPending: number;
+  patchesNotApproved: number;
+  /** Datto gives no patch dates, so no window can be applied. */
+  patchWindowDays: null;
+  basis: 'datto_patch_status';
+}
+
+export class PatchTally {
+  private managed = 0;
+  private devices = 0;
+  private compliant = 0;
+  private failed = 0;
+  private automated = 0;
+  private noPolicy = 0;
+  private approvedPending = 0;
+  private rebootRequired = 0;
+  private noData = 0;
+  private unrecognised = 0;
+  private approvedPendingPatches = 0;
+  private notApprovedPatches = 0;
+  private readonly byStatus: Record<string, number> = {};
+  private readonly nonCompliant = new CappedCollector();
+
+  add(d: Device, scope: DeviceScope): void {
+    if (!scope.included) return;
+    this.managed += 1;
+    const pm = d.patchManagement;
+    const status = pm?.patchStatus?.trim() || null;
+    const label = status ?? '(none)';
+    this.byStatus[label] = (this.byStatus[label] ?? 0) + 1;
+    if (status === null || status === 'NoData') {
+      this.noData += 1;
+      return;
+    }
+    if (!COMPLIANT.has(status) && !NON_COMPLIANT.has(status)) {
+      this.unrecognised += 1;
+      return;
+    }
+    this.devices += 1;
+    this.approvedPendingPatches += pm?.patchesApprovedPending ?? 0;
+    this.notApprovedPatches += pm?.patchesNotApproved ?? 0;
+    if (AUTOMATED.has(status)) this.automated += 1;
+    if (COMPLIANT.has(status)) this.compliant += 1;
+    else this.nonCompliant.add(deviceName(d));
+    if (status === 'InstallError') this.failed += 1;
+    if (status === 'NoPolicy') this.noPolicy += 1;
+    if (status === 'ApprovedPending') this.approvedPending += 1;
+    if (status === 'RebootRequired') this.rebootRequired += 1;
+  }
+
+  value(): PatchesValue {
+    return {
+      devices: this.devices,
+      compliant: this.compliant,
+      pct: pct(this.compliant, this.devices),
+      pendingCritical: null,
+      failed: this.failed,
+      oldestPendingDays: null,
+      automated: this.automated,
+      automatedPct: pct(this.automated, this.managed),
+      nonCompliant: this.nonCompliant.list(),
+      nonCompliantTotal: this.nonCompliant.total,
+      managedDevices: this.managed,
+      noPolicy: this.noPolicy,
+      approvedPending: this.approvedPending,
+      rebootRequired: this.rebootRequired,
+      noData: this.noData,
+      unrecognised: this.unrecognised,
+      byStatus: { ...this.byStatus },
+      patchesApprovedPending: this.approvedPendingPatches,
+      patchesNotApproved: this.notApprovedPatches,
+      patchWindowDays: null,
+      basis: 'datto_patch_status',
+    };
+  }
+}

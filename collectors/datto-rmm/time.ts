@@ -1,0 +1,52 @@
+/**
+ * Datto RMM timestamps. The OpenAPI spec types them `string` / `date-time`; production sends **epoch milliseconds**
+ * (numbers) for every one of them (pncit/datto-rmm-api-client, design "Production defects"). Both are accepted and
+ * normalised to epoch milliseconds, UTC:
+ *   - a number, or a string of digits: epoch milliseconds; a value below 1e11 cannot be a plausible millisecond
+ *     date (it would be before 1973) and is read as epoch seconds instead;
+ *   - an ISO 8601 date-time with `Z` or an offset (`+02:00`, `+0200`): converted to UTC;
+ *   - an ISO date-time without a zone: read as UTC (Datto's servers run in UTC; the host's zone must not matter);
+ *   - `0`, `null`, `""`: unknown (null).
+ */
+
+const ISO = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,9}))?)?)?\s*(Z|[+-]\d{2}(?::?\d{2})?)?$/i;
+
+const SECONDS_BELOW = 1e11;
+
+function fromNumber(n: number): number | null {
+  if (!Number.isFinite(n) || n <= 0) return null;
+  return n < SECONDS_BELOW ? Math.round(n * 1000) : Math.round(n);
+}
+
+/** Epoch ms, `null` when absent, or `undefined` when the value is not a timestamp at all (a schema violation). */
+export function toEpochMs(value: unknown): number | null | undefined {
+  if (value === null || value === undefined) return null;
+  if (typeof value === 'number') return fromNumber(value);
+  if (typeof value !== 'string') return undefined;
+  const s = value.trim();
+  if (s === '') return null;
+  if (/^\d+(?:\.\d+)?$/.test(s)) return fromNumber(Number(s));
+  const m = ISO.exec(s);
+  if (!m) return undefined;
+  const [, y, mo, d, h = '00', mi = '00', sec = '00', frac = '', zone] = m;
+  let offset = 'Z';
+  if (zone && zone.toUpperCase() !== 'Z') {
+    const digits = zone.slice(1).replace(':', '');
+    offset = `${zone[0]}${digits.slice(0, 2)}:${(digits.slice(2) || '00').padEnd(2, '0')}`;
+  }
+  const ms = frac ? `.${frac.slice(0, 3).padEnd(3, '0')}` : '';
+  const parsed = Date.parse(`${y}-${mo}-${d}T${h}:${mi}:${sec}${ms}${offset}`);
+  return Number.isNaN(parsed) ? undefined : parsed;
+}
+
+export function toIso(ms: number | null): string | null {
+  return ms === null ? null : new Date(ms).toISOString();
+}
+
+export const HOUR_MS = 60 * 60 * 1000;
+export const DAY_MS = 24 * HOUR_MS;
+
+/** Hours with one decimal, never negative (a clock slightly ahead of ours is not a negative age). */
+export function hoursSince(ms: number, now: number): number {
+  return Math.max(0, Math.round(((now - ms) / HOUR_MS) * 10) / 10);
+}
