@@ -5,7 +5,7 @@
  * echoes headers, query strings or bodies beyond the vendor's own `message`; they are scrubbed once more here.
  */
 import type { UnknownReason } from '../../src/evidence/types.js';
-import { isVendorHttpError } from '../../src/http/errors.js';
+import { isVendorHttpError, networkCode } from '../../src/http/errors.js';
 import { scrub } from '../../src/log/secrets.js';
 import { permissionHint } from './endpoints.js';
 
@@ -43,7 +43,7 @@ export function classify(err: unknown, customerTenantId: string | undefined): Fa
  * `error`/`error_description` into its message). Network failures reach us as raw errors with a `code`.
  */
 export function describeTokenFailure(err: unknown, tenantId: string, baseUrl: string): string {
-  if (isVendorHttpError(err)) {
+  if (isVendorHttpError(err) && err.code === null) {
     const hint =
       err.kind === 'auth'
         ? ` — check clientId/clientSecret, that the API client is enabled, and that ${baseUrl} is the data centre where it was created`
@@ -52,9 +52,9 @@ export function describeTokenFailure(err: unknown, tenantId: string, baseUrl: st
           : '';
     return scrub(`acronis token request for tenant ${tenantId} failed: ${err.message.replace(/^acronis:\s*/, '')}${hint}`);
   }
-  const code = (err as { code?: unknown } | null)?.code;
+  const code = networkCode(err);
   if (code === 'ERR_CANCELED') return `acronis token request for tenant ${tenantId} aborted (collector timeout or shutdown)`;
   const tls = typeof code === 'string' && /CERT|SELF_SIGNED|UNABLE_TO_VERIFY/.test(code) ? ' (the server certificate is not trusted: set caFile to its CA)' : '';
-  const what = typeof code === 'string' ? `${code}${tls}` : err instanceof Error ? err.message : String(err);
+  const what = code !== undefined ? `${code}${tls}` : err instanceof Error ? err.message : String(err);
   return scrub(`acronis token request for tenant ${tenantId} failed: cannot reach ${baseUrl}: ${what}`);
 }

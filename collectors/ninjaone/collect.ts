@@ -9,6 +9,7 @@
  */
 import type { CollectorContext, CollectorResult } from '../../src/collectors/plugin.js';
 import type { Evidence } from '../../src/evidence/types.js';
+import { networkCode, TLS_ERROR } from '../../src/http/errors.js';
 import { registerSecret, scrub } from '../../src/log/secrets.js';
 import { deriveAlerts, type AlertsValue } from './alerts.js';
 import { AntivirusTally, type AntivirusValue } from './antivirus.js';
@@ -90,9 +91,10 @@ export async function collectNinjaOne(raw: NinjaOneConfig, ctx: CollectorContext
   try {
     await http.tokenSource!.getToken();
   } catch (err) {
-    const code = (err as { code?: unknown })?.code;
-    const tls = typeof code === 'string' && /CERT|SELF_SIGNED|UNABLE_TO_VERIFY/.test(code) ? ' (the server certificate is not trusted: set caFile to its CA)' : '';
-    const message = tokenFailureMessage(err, ctx.tenantId, config.baseUrl) + tls;
+    const code = networkCode(err);
+    const base = tokenFailureMessage(err, ctx.tenantId, config.baseUrl);
+    const tls = code && TLS_ERROR.test(code) && !base.includes('not trusted') ? ' (the server certificate is not trusted: set caFile to its CA)' : '';
+    const message = base + tls;
     ctx.logger.debug(message); // the core logs result.error at warn level
     return {
       evidence: allFailed(plan, { status: 'error', reasonCode: 'collector_error', reason: message }, collectedAt, TOKEN_PATH),

@@ -4,9 +4,8 @@
  * collection failed (5xx or timeout after retries, a body that breaks its schema). Messages come from
  * VendorHttpError, which never carries headers, bodies or query strings; every line is scrubbed once more here.
  */
-import { AxiosError } from 'axios';
 import type { UnknownReason } from '../../src/evidence/types.js';
-import { VendorHttpError } from '../../src/http/errors.js';
+import { networkCode, VendorHttpError } from '../../src/http/errors.js';
 import { scrub } from '../../src/log/secrets.js';
 import { API_VERSIONS, type VeeamVbrConfig } from './config.js';
 import { LEAST_ROLE, TOKEN_PATH } from './endpoints.js';
@@ -53,9 +52,10 @@ export function classify(err: unknown, path: string): Failure {
           return { status: 'error', reasonCode: 'collector_error', reason: err.message };
       }
     }
-    if (err instanceof AxiosError) {
-      // Not expected (the HTTP layer converts these), but never print its config: it may hold the sign-in form.
-      return { status: 'error', reasonCode: 'collector_error', reason: `GET ${path} failed: ${err.code ?? 'network error'}` };
+    const code = networkCode(err);
+    if (code !== undefined) {
+      // Never print a transport error's config: it may hold the sign-in form. Its code says enough.
+      return { status: 'error', reasonCode: 'collector_error', reason: `GET ${path} failed: ${code}` };
     }
     const message = err instanceof Error ? err.message : String(err);
     return { status: 'error', reasonCode: 'collector_error', reason: `GET ${path} failed: ${oneLine(message)}` };
@@ -77,7 +77,8 @@ export function describeTokenFailure(err: unknown, config: VeeamVbrConfig, tenan
   const where = `veeam-vbr sign-in for tenant ${tenantId} at ${config.baseUrl} (user ${config.username}, x-api-version ${config.apiVersion}) failed`;
   let detail: string;
   let failure: Failure;
-  if (err instanceof VendorHttpError) {
+  const code = networkCode(err);
+  if (err instanceof VendorHttpError && err.code === null) {
     detail = err.message;
     if (err.endpoint === TOKEN_PATH && err.kind === 'auth') {
       if (err.status === 400) {
@@ -93,8 +94,7 @@ export function describeTokenFailure(err: unknown, config: VeeamVbrConfig, tenan
     } else {
       failure = { status: err.evidenceStatus, reasonCode: err.reasonCode, reason: '' };
     }
-  } else if (err instanceof AxiosError) {
-    const code = err.code ?? 'network error';
+  } else if (code !== undefined) {
     detail = `${code}${TLS_CODES.test(code) ? ' (the server certificate is not trusted: set caFile to the PEM of the VBR certificate or its CA, see README)' : ''}`;
     failure = { status: 'error', reasonCode: 'collector_error', reason: '' };
   } else {

@@ -14,7 +14,7 @@ import pThrottle from 'p-throttle';
 import type { Logger } from 'pino';
 import type { z } from 'zod';
 import { formatPath } from '../config/zod-errors.js';
-import { VendorHttpError, type HttpErrorKind } from './errors.js';
+import { TLS_ERROR, VendorHttpError, type HttpErrorKind } from './errors.js';
 import { createOAuthTokenSource, type OAuthOptions, type TokenSource } from './oauth.js';
 
 export interface VendorHttpOptions {
@@ -151,9 +151,9 @@ export function createVendorHttp(opts: VendorHttpOptions): VendorHttp {
       }
       let kind = kindOf(status, e.code);
       if (status === 403 && opts.isIpBlock?.(status, body, (e.response?.headers ?? {}) as Record<string, unknown>)) kind = 'ip_blocked';
-      const tlsHint = /CERT|SELF_SIGNED|UNABLE_TO_VERIFY/.test(e.code ?? '') ? ' (the server certificate is not trusted: set caFile to its CA)' : '';
+      const tlsHint = TLS_ERROR.test(e.code ?? '') ? ' (the server certificate is not trusted: set caFile to its CA)' : '';
       const what = status === null ? `${e.code ?? 'network error'}${tlsHint}` : `HTTP ${status}`;
-      throw new VendorHttpError(opts.vendor, kind, `${opts.vendor} GET ${pathOf(path)} failed: ${what}${errorBodyMessage(body)}`, status, pathOf(path));
+      throw new VendorHttpError(opts.vendor, kind, `${opts.vendor} GET ${pathOf(path)} failed: ${what}${errorBodyMessage(body)}`, status, pathOf(path), status === null ? (e.code ?? null) : null);
     }
   }
 

@@ -26,6 +26,8 @@ export class VendorHttpError extends Error {
     message: string,
     public readonly status: number | null = null,
     public readonly endpoint: string | null = null,
+    /** The network/TLS error code when no HTTP answer came (ECONNREFUSED, ERR_CANCELED, DEPTH_ZERO_SELF_SIGNED_CERT …). */
+    public readonly code: string | null = null,
   ) {
     super(scrub(message));
     this.name = 'VendorHttpError';
@@ -46,3 +48,12 @@ export class VendorHttpError extends Error {
 export function isVendorHttpError(e: unknown): e is VendorHttpError {
   return e instanceof VendorHttpError;
 }
+
+/** The network/TLS error code of a failure that got no HTTP answer, whatever form it took. */
+export function networkCode(err: unknown): string | undefined {
+  if (err instanceof VendorHttpError) return err.code ?? undefined;
+  const code = (err as { code?: unknown } | null)?.code;
+  return typeof code === 'string' ? code : undefined;
+}
+
+export const TLS_ERROR = /CERT|SELF_SIGNED|UNABLE_TO_VERIFY/;

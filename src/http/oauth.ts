@@ -5,7 +5,7 @@
  */
 import type { AxiosInstance } from 'axios';
 import { z } from 'zod';
-import { VendorHttpError } from './errors.js';
+import { TLS_ERROR, VendorHttpError } from './errors.js';
 
 export interface TokenSource {
   getToken(): Promise<string>;
@@ -73,7 +73,9 @@ export function createOAuthTokenSource(http: AxiosInstance, opts: OAuthOptions):
     } catch (e) {
       // A network/TLS failure: never let the AxiosError escape — its config holds the form with the secret.
       const code = (e as { code?: string }).code ?? 'network error';
-      throw new VendorHttpError(opts.vendor, code === 'ECONNABORTED' || code === 'ETIMEDOUT' ? 'timeout' : 'network', `${opts.vendor}: token request failed: ${code}`, null, opts.tokenPath);
+      const kind = code === 'ERR_CANCELED' ? 'aborted' : code === 'ECONNABORTED' || code === 'ETIMEDOUT' ? 'timeout' : 'network';
+      const hint = TLS_ERROR.test(code) ? ' (the server certificate is not trusted: set caFile to its CA)' : '';
+      throw new VendorHttpError(opts.vendor, kind, `${opts.vendor}: token request failed: ${code}${hint}`, null, opts.tokenPath, code);
     }
     return handleTokenResponse(res);
   }
