@@ -83,6 +83,40 @@ CREATE TABLE capability_scores (
 ) STRICT;
 `,
   },
+  {
+    version: 2,
+    name: 'regression episodes and the alert outbox',
+    // Episodes and deliveries are written in the same transaction as the scan that caused them, so a crash or a
+    // restart can neither lose an alert nor send one twice (the idempotency key is unique).
+    sql: `
+CREATE TABLE episodes (
+  id                TEXT    NOT NULL PRIMARY KEY,
+  tenant_id         TEXT    NOT NULL,
+  kind              TEXT    NOT NULL CHECK (kind IN ('regression', 'visibility')),
+  state             TEXT    NOT NULL CHECK (state IN ('pending', 'confirmed', 'closed')),
+  opened_at         TEXT    NOT NULL,
+  closed_at         TEXT,
+  episode_json      TEXT    NOT NULL
+) STRICT;
+CREATE INDEX episodes_by_tenant ON episodes (tenant_id, opened_at);
+
+CREATE TABLE deliveries (
+  id                TEXT    NOT NULL PRIMARY KEY,
+  episode_id        TEXT    NOT NULL REFERENCES episodes (id) ON DELETE CASCADE,
+  event             TEXT    NOT NULL,
+  channel           TEXT    NOT NULL,
+  idempotency_key   TEXT    NOT NULL UNIQUE,
+  payload_json      TEXT    NOT NULL,
+  status            TEXT    NOT NULL CHECK (status IN ('pending', 'delivered', 'failed')),
+  attempts          INTEGER NOT NULL,
+  next_attempt_at   TEXT    NOT NULL,
+  last_error        TEXT,
+  created_at        TEXT    NOT NULL,
+  delivered_at      TEXT
+) STRICT;
+CREATE INDEX deliveries_due ON deliveries (status, next_attempt_at);
+`,
+  },
 ];
 
 /** The schema version this code writes and understands. */

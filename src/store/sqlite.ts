@@ -11,7 +11,8 @@ import Database from 'better-sqlite3';
 import type { Report, ScanStatus } from '../report/types.js';
 import type { EvidenceBundle } from '../evidence/types.js';
 import { assertMigrationsWellFormed, MIGRATIONS, type Migration } from './migrations.js';
-import type { ListOptions, ScanSummary, Store, StoredScan } from './store.js';
+import type { Delivery, Episode } from '../regression/types.js';
+import type { DeliveryUpdate, ListOptions, ScanEffects, ScanSummary, Store, StoredScan } from './store.js';
 
 export interface SqliteStoreOptions {
   /**
@@ -97,6 +98,65 @@ interface Statements {
   listScans: Database.Statement<[{ tenant: string; statuses: string | null; limit: number }], SummaryRow>;
   capabilitiesOf: Database.Statement<[string], CapabilityRow>;
   tenantIds: Database.Statement<[], { tenant_id: string }>;
+  upsertEpisode: Database.Statement;
+  episodes: Database.Statement<[{ tenant: string; open: number; limit: number }], { episode_json: string }>;
+  insertDelivery: Database.Statement;
+  dueDeliveries: Database.Statement<[string, number], DeliveryRow>;
+  deliveries: Database.Statement<[{ episode: string | null; limit: number }], DeliveryRow>;
+  updateDelivery: Database.Statement;
+}
+
+interface DeliveryRow {
+  id: string;
+  episode_id: string;
+  event: Delivery['event'];
+  channel: string;
+  idempotency_key: string;
+  payload_json: string;
+  status: Delivery['status'];
+  attempts: number;
+  next_attempt_at: string;
+  last_error: string | null;
+  created_at: string;
+  delivered_at: string | null;
+}
+
+function episodeRow(e: Episode) {
+  return { id: e.id, tenant_id: e.tenantId, kind: e.kind, state: e.state, opened_at: e.openedAt, closed_at: e.closedAt, episode_json: JSON.stringify(e) };
+}
+
+function deliveryRow(d: Delivery) {
+  return {
+    id: d.id,
+    episode_id: d.episodeId,
+    event: d.event,
+    channel: d.channel,
+    idempotency_key: d.idempotencyKey,
+    payload_json: JSON.stringify(d.payload),
+    status: d.status,
+    attempts: d.attempts,
+    next_attempt_at: d.nextAttemptAt,
+    last_error: d.lastError,
+    created_at: d.createdAt,
+    delivered_at: d.deliveredAt,
+  };
+}
+
+function fromDeliveryRow(r: DeliveryRow): Delivery {
+  return {
+    id: r.id,
+    episodeId: r.episode_id,
+    event: r.event,
+    channel: r.channel,
+    idempotencyKey: r.idempotency_key,
+    payload: JSON.parse(r.payload_json) as Delivery['payload'],
+    status: r.status,
+    attempts: r.attempts,
+    nextAttemptAt: r.next_attempt_at,
+    lastError: r.last_error,
+    createdAt: r.created_at,
+    deliveredAt: r.delivered_at,
+  };
 }
 
 // `status IN (json_each(…))` lets one prepared statement take any number of statuses; NULL means "no filter".
@@ -147,18 +207,49 @@ export class SqliteStore implements Store {
     this.migrateSync();
   }
 
-  async saveScan(scan: StoredScan): Promise<void> {
+  async saveScan(scan: StoredScan, effects: ScanEffects = {}): Promise<void> {
     const statements = this.ready();
     const rows = toRows(scan);
+    const episodes = (effects.episodes ?? []).map(episodeRow);
+    const deliveries = (effects.deliveries ?? []).map(deliveryRow);
     const db = this.open();
-    // One transaction: the scan row and all its child rows commit together or not at all. IMMEDIATE takes the
-    // write lock up front so the busy timeout applies, instead of failing on a read→write lock upgrade.
+    // One transaction: the scan row, its child rows, and the episodes and alerts it causes commit together or not
+    // at all. IMMEDIATE takes the write lock up front so the busy timeout applies, instead of failing on a
+    // read→write lock upgrade.
     db.transaction(() => {
       statements.insertScan.run(rows.scan);
       for (const row of rows.evidence) statements.insertEvidence.run(row);
       for (const row of rows.findings) statements.insertFinding.run(row);
       for (const row of rows.capabilities) statements.insertCapability.run(row);
+      for (const row of episodes) statements.upsertEpisode.run(row);
+      for (const row of deliveries) statements.insertDelivery.run(row);
     }).immediate();
+  }
+
+  async episodes(tenantId: string, opts: { open?: boolean; limit?: number } = {}): Promise<Episode[]> {
+    return this.ready()
+      .episodes.all({ tenant: tenantId, open: opts.open ? 1 : 0, limit: opts.limit ?? -1 })
+      .map((r) => JSON.parse(r.episode_json) as Episode);
+  }
+
+  async saveEpisode(episode: Episode): Promise<void> {
+    this.ready().upsertEpisode.run(episodeRow(episode));
+  }
+
+  async dueDeliveries(now: string, limit: number): Promise<Delivery[]> {
+    return this.ready().dueDeliveries.all(now, limit).map(fromDeliveryRow);
+  }
+
+  async deliveries(opts: { episodeId?: string; limit?: number } = {}): Promise<Delivery[]> {
+    return this.ready().deliveries.all({ episode: opts.episodeId ?? null, limit: opts.limit ?? -1 }).map(fromDeliveryRow);
+  }
+
+  async updateDelivery(id: string, u: DeliveryUpdate): Promise<void> {
+    this.ready().updateDelivery.run({ id, status: u.status, attempts: u.attempts, next_attempt_at: u.nextAttemptAt, last_error: u.lastError, delivered_at: u.deliveredAt });
+  }
+
+  async ping(): Promise<void> {
+    this.open().prepare('SELECT 1').get();
   }
 
   async getScan(id: string): Promise<StoredScan | null> {
@@ -265,6 +356,23 @@ function prepare(db: Database.Database): Statements {
     capabilitiesOf: db.prepare(`SELECT scan_id, capability, level, score, coverage FROM capability_scores
       WHERE scan_id IN (SELECT value FROM json_each(?)) ORDER BY scan_id, ordinal`),
     tenantIds: db.prepare('SELECT DISTINCT tenant_id FROM scans ORDER BY tenant_id'),
+    upsertEpisode: db.prepare(`INSERT INTO episodes (id, tenant_id, kind, state, opened_at, closed_at, episode_json)
+      VALUES (@id, @tenant_id, @kind, @state, @opened_at, @closed_at, @episode_json)
+      ON CONFLICT (id) DO UPDATE SET state = excluded.state, closed_at = excluded.closed_at, episode_json = excluded.episode_json`),
+    episodes: db.prepare(`SELECT episode_json FROM episodes WHERE tenant_id = @tenant AND (@open = 0 OR state != 'closed')
+      ORDER BY opened_at DESC, rowid DESC LIMIT @limit`),
+    // An idempotency key already queued is left alone: replaying a scan's effects never queues an alert twice.
+    insertDelivery: db.prepare(`INSERT INTO deliveries (id, episode_id, event, channel, idempotency_key, payload_json, status,
+        attempts, next_attempt_at, last_error, created_at, delivered_at)
+      VALUES (@id, @episode_id, @event, @channel, @idempotency_key, @payload_json, @status, @attempts, @next_attempt_at,
+        @last_error, @created_at, @delivered_at)
+      ON CONFLICT (idempotency_key) DO NOTHING`),
+    dueDeliveries: db.prepare(`SELECT * FROM deliveries WHERE status = 'pending' AND next_attempt_at <= ?
+      ORDER BY next_attempt_at, rowid LIMIT ?`),
+    deliveries: db.prepare(`SELECT * FROM deliveries WHERE (@episode IS NULL OR episode_id = @episode)
+      ORDER BY created_at, rowid LIMIT @limit`),
+    updateDelivery: db.prepare(`UPDATE deliveries SET status = @status, attempts = @attempts, next_attempt_at = @next_attempt_at,
+        last_error = @last_error, delivered_at = @delivered_at WHERE id = @id`),
   };
 }
 
