@@ -18,6 +18,7 @@ import { runDemo } from './demo.js';
 import { runSimulate, untilSignal, type SimulateOptions } from './simulate.js';
 import { pluginFor } from '../scan/run-collectors.js';
 import type { ScanSummary } from '../store/store.js';
+import type { Episode } from '../regression/types.js';
 import { StoreUrlError } from '../store/index.js';
 
 type Format = 'table' | 'json' | 'markdown';
@@ -45,6 +46,20 @@ function historyTable(tenant: string, rows: ScanSummary[]): string {
     const caps = s.capabilities.filter((c) => c.score !== null || c.coverage > 0).map((c) => `${c.id} ${c.level}/${c.score === null ? 'n/a' : c.score.toFixed(1)}`).join('  ');
     const reg = s.regressionConfirmed ? 'confirmed' : s.regressionDetected ? 'detected' : '-';
     lines.push(`  ${s.finishedAt.padEnd(25)} ${s.status.padEnd(9)} ${String(s.level).padEnd(6)} ${String(s.potential).padEnd(10)} ${reg.padEnd(11)} ${caps}`);
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+function episodeWhat(e: Episode): string {
+  if (e.kind === 'visibility') return `lost: ${e.lostKeys.join(', ')}`;
+  return e.drops.map((d) => `${d.kind} ${d.id} ${d.from} → ${d.to} (${d.rules.map((r) => r.ruleId).join(', ')})`).join('; ');
+}
+
+function episodesTable(episodes: Episode[]): string {
+  if (episodes.length === 0) return '\nNo regression or visibility episodes.\n';
+  const lines = ['', 'Episodes (newest first)'];
+  for (const e of episodes) {
+    lines.push(`  ${e.kind.padEnd(10)} ${e.state.padEnd(9)} opened ${e.openedAt}${e.closedAt ? ` closed ${e.closedAt}` : ''}  level ${e.previousLevel ?? '?'} → ${e.currentLevel ?? '?'}  ${episodeWhat(e)}`);
   }
   return `${lines.join('\n')}\n`;
 }
@@ -149,14 +164,17 @@ export async function main(argv: string[], io: CliIO = processIO): Promise<numbe
       code = await withContext(async (ctx) => {
         selectTenants(ctx.config, [o.tenant]);
         const rows = await ctx.store.listScans(o.tenant, { limit: Number(o.limit) || 30 });
-        if (o.format === 'json') io.out(`${JSON.stringify({ schemaVersion: 1, tenant: o.tenant, scans: rows }, null, 2)}\n`);
+        const episodes = await ctx.store.episodes(o.tenant, { limit: Number(o.limit) || 30 });
+        if (o.format === 'json') io.out(`${JSON.stringify({ schemaVersion: 1, tenant: o.tenant, scans: rows, episodes }, null, 2)}\n`);
         else if (o.format === 'markdown') {
           io.out(
             [`# History of ${o.tenant}`, '', '| finished | status | level | potential | regression |', '|---|---|---|---|---|',
               ...rows.map((s) => `| ${s.finishedAt} | ${s.status} | ${s.level} | ${s.potential} | ${s.regressionConfirmed ? 'confirmed' : s.regressionDetected ? 'detected' : '-'} |`),
+              '', '## Episodes', '', '| kind | state | opened | confirmed | closed | level | what |', '|---|---|---|---|---|---|---|',
+              ...episodes.map((e) => `| ${e.kind} | ${e.state} | ${e.openedAt} | ${e.confirmedAt ?? '-'} | ${e.closedAt ?? '-'} | ${e.previousLevel ?? '?'} → ${e.currentLevel ?? '?'} | ${episodeWhat(e)} |`),
               ''].join('\n'),
           );
-        } else io.out(historyTable(o.tenant, rows));
+        } else io.out(historyTable(o.tenant, rows) + episodesTable(episodes));
         return EXIT.ok;
       }, false);
     });

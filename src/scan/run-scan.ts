@@ -12,8 +12,9 @@ import type { EvidenceBundle } from '../evidence/types.js';
 import { scrubDeep } from '../log/secrets.js';
 import type { CollectorRun, Report, ScanStatus } from '../report/types.js';
 import type { Store } from '../store/store.js';
+import { advanceEpisodes, type ScanView } from '../regression/episodes.js';
+import { planDeliveries } from '../regression/plan.js';
 import { historyStability } from './history-evidence.js';
-import { detectRegression } from './regression.js';
 import { runCollectors } from './run-collectors.js';
 
 export interface ScanDeps {
@@ -24,6 +25,8 @@ export interface ScanDeps {
   logger: Logger;
   now?: () => Date;
   signal?: AbortSignal;
+  /** Alert channel ids (`<index>:<type>`); confirmed regressions queue one delivery per channel. */
+  channelIds?: readonly string[];
 }
 
 export function scanStatus(runs: CollectorRun[]): ScanStatus {
@@ -32,25 +35,30 @@ export function scanStatus(runs: CollectorRun[]): ScanStatus {
   return active.every((r) => r.status === 'ok') ? 'complete' : 'partial';
 }
 
-/** How many previous complete scans the regression check needs to look at. */
-const HISTORY_LOOKBACK = 10;
+const view = (id: string, r: Pick<Report, 'level' | 'findings' | 'evidence' | 'capabilities'>): ScanView => ({
+  id,
+  level: r.level,
+  findings: r.findings,
+  evidence: r.evidence,
+  capabilities: r.capabilities,
+});
 
-export async function scanTenant(tenant: TenantConfig, deps: ScanDeps): Promise<Report> {
+interface Collected {
+  runs: CollectorRun[];
+  evidence: EvidenceBundle['evidence'];
+  sources: string[];
+}
+
+/**
+ * Scores collected evidence, advances regression episodes and stores everything in one transaction.
+ * `recheck` marks the targeted re-check of critical rules that follows a pending regression.
+ */
+async function finishScan(tenant: TenantConfig, deps: ScanDeps, collected: Collected, startedAt: Date, recheck: boolean): Promise<{ report: Report; recheckKeys: string[] }> {
   const now = deps.now ?? (() => new Date());
   const logger = deps.logger.child({ tenant: tenant.id });
   const id = randomUUID();
-  const startedAt = now();
-  logger.info({ scanId: id }, 'scan started');
-
-  const collected = await runCollectors(tenant, deps.plugins, {
-    logger,
-    now,
-    timeoutMs: deps.config.scan.collectorTimeoutSeconds * 1000,
-    signal: deps.signal,
-  });
   const status = scanStatus(collected.runs);
   const finishedAt = now();
-
   const summaries = await deps.store.listScans(tenant.id, { statuses: ['complete'], limit: 10_000 });
   const bundle: EvidenceBundle = {
     tenantId: tenant.id,
@@ -62,15 +70,24 @@ export async function scanTenant(tenant: TenantConfig, deps: ScanDeps): Promise<
       historyStability(summaries, finishedAt),
     ],
   };
-  const previousComplete = await deps.store.recentScans(tenant.id, { statuses: ['complete'], limit: HISTORY_LOOKBACK });
-  const previous = previousComplete[0]?.report.findings;
-  const evaluation = evaluate(bundle, deps.ruleSet.rules, { now: finishedAt, previous });
-  const regression = detectRegression(
-    { ...evaluation, evidence: bundle.evidence },
-    previousComplete.map((s) => s.report),
-    status === 'complete',
-    deps.config.regression,
-  );
+  const [lastComplete] = await deps.store.recentScans(tenant.id, { statuses: ['complete'], limit: 1 });
+  const evaluation = evaluate(bundle, deps.ruleSet.rules, { now: finishedAt, previous: lastComplete?.report.findings });
+  const open = await deps.store.episodes(tenant.id, { open: true });
+  const baselines = new Map<string, ScanView>();
+  for (const e of open) {
+    if (!e.baselineScanId || baselines.has(e.baselineScanId)) continue;
+    const b = await deps.store.getScan(e.baselineScanId);
+    if (b) baselines.set(b.id, view(b.id, b.report));
+  }
+  const episodes = advanceEpisodes({
+    tenant: { id: tenant.id, name: tenant.name },
+    scan: { ...view(id, { ...evaluation, evidence: bundle.evidence }), status, finishedAt: finishedAt.toISOString() },
+    open,
+    lastComplete: lastComplete ? view(lastComplete.id, lastComplete.report) : undefined,
+    baselines,
+    recheck,
+    opts: { ...deps.config.regression, publicUrl: deps.config.server.publicUrl },
+  });
 
   const report: Report = scrubDeep({
     schemaVersion: 1,
@@ -80,25 +97,47 @@ export async function scanTenant(tenant: TenantConfig, deps: ScanDeps): Promise<
     capabilities: evaluation.capabilities,
     findings: evaluation.findings,
     evidence: bundle.evidence,
-    regression,
+    regression: episodes.regression,
     roadmap: evaluation.roadmap,
   });
-  await deps.store.saveScan({
-    id,
-    tenantId: tenant.id,
-    startedAt: report.scan.startedAt,
-    finishedAt: report.scan.finishedAt,
-    status,
-    rulesVersion: deps.ruleSet.version,
-    report,
-    bundle: scrubDeep(bundle),
-  });
+  const deliveries = episodes.events.flatMap((ev) => planDeliveries(scrubDeep(ev), deps.channelIds ?? [], finishedAt));
+  await deps.store.saveScan(
+    { id, tenantId: tenant.id, startedAt: report.scan.startedAt, finishedAt: report.scan.finishedAt, status, rulesVersion: deps.ruleSet.version, report, bundle: scrubDeep(bundle) },
+    { episodes: episodes.episodes, deliveries },
+  );
   logger.info(
-    { scanId: id, status, level: report.level.value, potential: report.level.potential, regression: regression.detected },
+    { scanId: id, status, level: report.level.value, potential: report.level.potential, regression: report.regression.detected, recheck },
     'scan finished',
   );
-  if (regression.lostVisibility.length > 0) {
-    logger.warn({ keys: regression.lostVisibility }, 'lost visibility: evidence that was available before is not now');
+  for (const ev of episodes.events) {
+    logger.warn({ scanId: id, episode: ev.episodeId, event: ev.kind, previousLevel: ev.previousLevel, currentLevel: ev.currentLevel }, `alert queued: ${ev.kind}`);
   }
-  return report;
+  if (report.regression.lostVisibility.length > 0) {
+    logger.warn({ keys: report.regression.lostVisibility }, 'lost visibility: evidence that was available before is not now');
+  }
+  return { report, recheckKeys: episodes.recheckKeys };
+}
+
+export async function scanTenant(tenant: TenantConfig, deps: ScanDeps): Promise<Report> {
+  const now = deps.now ?? (() => new Date());
+  const logger = deps.logger.child({ tenant: tenant.id });
+  const startedAt = now();
+  logger.info('scan started');
+  const collectorOpts = { logger, now, timeoutMs: deps.config.scan.collectorTimeoutSeconds * 1000, signal: deps.signal };
+  const collected = await runCollectors(tenant, deps.plugins, collectorOpts);
+  // An aborted scan (shutdown) is not stored: half-collected evidence would read as lost visibility.
+  if (deps.signal?.aborted) throw new Error(`scan of ${tenant.id} aborted`);
+  const first = await finishScan(tenant, deps, collected, startedAt, false);
+  if (first.recheckKeys.length === 0 || deps.signal?.aborted) return first.report;
+
+  // A critical control dropped: re-collect just the evidence its rules read, now, instead of waiting for the next
+  // scheduled scan (DESIGN §8). The rest of the bundle is carried over from the scan just stored.
+  logger.warn({ keys: first.recheckKeys }, 'critical control regressed: targeted re-check');
+  const recheckStarted = now();
+  const again = await runCollectors(tenant, deps.plugins, { ...collectorOpts, only: first.recheckKeys });
+  if (deps.signal?.aborted) return first.report;
+  const fresh = new Set(again.evidence.map((e) => e.key));
+  const carried = first.report.evidence.filter((e) => !fresh.has(e.key) && e.source.collector !== 'core' && e.source.collector !== 'history');
+  const merged: Collected = { runs: again.runs, evidence: [...carried, ...again.evidence], sources: collected.sources };
+  return (await finishScan(tenant, deps, merged, recheckStarted, true)).report;
 }

@@ -149,20 +149,38 @@ describe('ratchet scan', () => {
     expect(impossible.measured).toBe(lenient.measured);
   });
 
-  it('--fail-on regression exits 4 once a regression is confirmed', async () => {
+  it('a critical control switched off is confirmed at once by a targeted re-check: exit 4', async () => {
     const cfg = config(dir);
     const t = (h: number) => () => new Date(NOW.getTime() + h * 3_600_000);
     expect((await runCli(['--config', cfg, 'scan', '--fail-on', 'regression'], ENV, t(0))).code).toBe(0);
     // MFA enforcement switched off: no CA policy, no security defaults.
     graph.on('/identity/conditionalAccess/policies', json({ value: [] }));
-    const firstBad = await runCli(['--config', cfg, 'scan', '--fail-on', 'regression', '--format', 'json'], ENV, t(1));
-    expect(firstBad.code).toBe(0);
-    expect((JSON.parse(firstBad.stdout) as Report).regression).toMatchObject({ detected: true, confirmed: false });
-    const secondBad = await runCli(['--config', cfg, 'scan', '--fail-on', 'regression', '--format', 'json'], ENV, t(2));
-    expect(secondBad.code).toBe(4);
-    const rep = JSON.parse(secondBad.stdout) as Report;
+    const bad = await runCli(['--config', cfg, 'scan', '--fail-on', 'regression', '--format', 'json'], ENV, t(1));
+    expect(bad.code).toBe(4);
+    const rep = JSON.parse(bad.stdout) as Report;
+    expect(rep.regression).toMatchObject({ detected: true, confirmed: true, previousLevel: 1 });
+    expect(rep.regression.drops.flatMap((d) => d.rules.map((x) => x.ruleId))).toContain('mfa-admins-enforced');
+    expect(bad.logs).toMatch(/targeted re-check/);
+    // The first scan and the re-check are both history.
+    const hist = JSON.parse((await runCli(['--config', cfg, 'history', '--tenant', 'contoso', '--format', 'json'], ENV)).stdout) as { scans: unknown[] };
+    expect(hist.scans).toHaveLength(3);
+  });
+
+  it('a non-critical drop is confirmed only after confirmScans complete scans', async () => {
+    const cfg = config(dir);
+    const t = (h: number) => () => new Date(NOW.getTime() + h * 3_600_000);
+    const device = (i: number, state: string) => ({ id: `d-${i}`, deviceName: `PC-${i}`, complianceState: state, lastSyncDateTime: '2024-05-31T08:00:00Z', operatingSystem: 'Windows' });
+    graph.on('/deviceManagement/managedDevices', json({ value: [1, 2, 3, 4, 5].map((i) => device(i, 'compliant')) }));
+    expect((await runCli(['--config', cfg, 'scan', '--fail-on', 'regression'], ENV, t(0))).code).toBe(0);
+    graph.on('/deviceManagement/managedDevices', json({ value: [1, 2, 3, 4, 5].map((i) => device(i, i <= 2 ? 'compliant' : 'noncompliant')) }));
+    const first = await runCli(['--config', cfg, 'scan', '--fail-on', 'regression', '--format', 'json'], ENV, t(1));
+    expect(first.code).toBe(0);
+    expect((JSON.parse(first.stdout) as Report).regression).toMatchObject({ detected: true, confirmed: false });
+    const second = await runCli(['--config', cfg, 'scan', '--fail-on', 'regression', '--format', 'json'], ENV, t(2));
+    expect(second.code).toBe(4);
+    const rep = JSON.parse(second.stdout) as Report;
     expect(rep.regression.confirmed).toBe(true);
-    expect(rep.regression.drops[0]!.rules.map((x) => x.ruleId)).toContain('mfa-admins-enforced');
+    expect(rep.regression.drops.find((d) => d.kind === 'capability' && d.id === 'endpoint')).toBeDefined();
   });
 
   it('table and markdown formats render the level and roadmap', async () => {

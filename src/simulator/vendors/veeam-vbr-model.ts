@@ -1,0 +1,264 @@
+/**
+ * One simulated Veeam Backup & Replication server per tenant, derived from the tenant's Estate: its build and the
+ * REST revisions (`x-api-version`) it accepts, its UTC offset, the backup objects (one per estate backup object,
+ * plus a VM template that only full runs protect), their restore points and the jobs that protect them.
+ *
+ * Consistency with the estate: an object's newest restore point is the estate's `lastSuccess` (a point exists only
+ * where a run succeeded); an object the estate marks as failing belongs to a job whose `lastResult` is `Failed` and
+ * whose `lastRun` is the failed run; from 1.3-rev0 on, the object carries `lastRunFailed: true`. Everything is a
+ * pure function of (seed, estate); the per-estate index (a few numbers per backup object) is cached in a WeakMap, so
+ * a replaced estate (setProfile) drops it.
+ */
+import type { Estate } from '../estate.js';
+import { guid } from '../ids.js';
+import { hash32 } from '../prng.js';
+
+const HOUR = 3_600_000;
+const DAY = 24 * HOUR;
+
+/** REST revisions each build answers (helpcenter.veeam.com/docs/backup/vbr_rest/versioning.html). */
+export const VBR_BUILDS = {
+  '12.0': { version: '12.0.0.1420', revisions: ['1.0-rev1', '1.0-rev2', '1.1-rev0'] },
+  '12.3.1': { version: '12.3.1.1139', revisions: ['1.0-rev1', '1.0-rev2', '1.1-rev0', '1.1-rev1', '1.1-rev2', '1.2-rev0', '1.2-rev1'] },
+  '13.0.1': { version: '13.0.1.180', revisions: ['1.1-rev0', '1.1-rev1', '1.1-rev2', '1.2-rev0', '1.2-rev1', '1.3-rev0', '1.3-rev1'] },
+} as const;
+export type VbrBuild = keyof typeof VBR_BUILDS;
+
+/** Non-UTC offsets of the backup servers (VBR stamps times in the server's local zone). */
+const OFFSETS_MIN = [120, 60, -300, 330, 600, -180, 180, 480];
+
+export type VbrPlatform = 'VMware' | 'HyperV' | 'WindowsPhysical';
+
+export interface VbrObject {
+  id: string;
+  name: string;
+  type: 'VM' | 'Computer' | 'Template';
+  platformName: VbrPlatform;
+  /** Estate backup-object index, -1 for the template. */
+  k: number;
+  newestMs: number;
+  /** Start of the object's last run (the failed one when `lastRunFailed`). */
+  lastRunMs: number;
+  lastRunFailed: boolean;
+  points: number;
+  job: number;
+}
+
+export interface VbrJob {
+  id: string;
+  name: string;
+  platform: VbrPlatform | 'Template';
+  objects: number;
+  failed: boolean;
+  warning: boolean;
+  disabled: boolean;
+  lastRunMs: number | null;
+}
+
+export interface VbrServer {
+  build: VbrBuild;
+  revisions: readonly string[];
+  /** Newest revision the server accepts: what the tenant's config asks for. */
+  newest: string;
+  offsetMinutes: number;
+  host: string;
+  /** Backup objects in listing order (by id: failing and healthy objects interleave across pages). */
+  objects: VbrObject[];
+  byId: Map<string, number>;
+  jobs: VbrJob[];
+  /** Unique server-side seed (ids, fraction digits). */
+  seed: number;
+}
+
+/** Build of a tenant's VBR server: 12.0 (1.1-rev0, objectRestorePoints), 12.3.1 or 13.0.1 (lastRunFailed). */
+export function vbrBuildOf(seed: number): VbrBuild {
+  const r = hash32(seed, 'vbr-build') % 5;
+  return r === 0 ? '12.0' : r <= 2 ? '12.3.1' : '13.0.1';
+}
+
+const JOB_SIZE = 8;
+const cache = new WeakMap<Estate, VbrServer>();
+
+export function vbrServer(estate: Estate, tenantSeed: number): VbrServer {
+  const hit = cache.get(estate);
+  if (hit) return hit;
+  const seed = hash32(tenantSeed, 'vbr');
+  const build = vbrBuildOf(tenantSeed);
+  const revisions = VBR_BUILDS[build].revisions;
+  const now = estate.now.getTime();
+  const platformOf = (k: number): VbrPlatform => {
+    const r = hash32(seed, 'platform', k) % 10;
+    return r < 6 ? 'VMware' : r < 8 ? 'HyperV' : 'WindowsPhysical';
+  };
+
+  const base = estate.backupObjects();
+  // Jobs: per platform, consecutive estate objects in chunks (estate order puts healthy objects first, so most jobs
+  // are all-healthy or all-failing and one boundary job per platform is mixed — Failed, as VBR reports a run in
+  // which any object failed).
+  const jobs: VbrJob[] = [];
+  const objects: VbrObject[] = [];
+  const open = new Map<VbrPlatform, number>();
+  const counters = new Map<string, number>();
+  const newJob = (platform: VbrJob['platform'], label: string): number => {
+    const n = (counters.get(label) ?? 0) + 1;
+    counters.set(label, n);
+    jobs.push({ id: guid(seed, 'job', jobs.length), name: `${label} ${String(n).padStart(2, '0')}`, platform, objects: 0, failed: false, warning: false, disabled: false, lastRunMs: null });
+    return jobs.length - 1;
+  };
+  const LABEL: Record<VbrPlatform, string> = { VMware: 'Servers vSphere', HyperV: 'Servers Hyper-V', WindowsPhysical: 'Windows agents' };
+  for (const o of base) {
+    const platform = platformOf(o.index);
+    let j = open.get(platform);
+    if (j === undefined || jobs[j]!.objects >= JOB_SIZE) {
+      j = newJob(platform, LABEL[platform]);
+      open.set(platform, j);
+    }
+    const job = jobs[j]!;
+    const newestMs = o.lastSuccess!.getTime();
+    const lastRunMs = o.lastRun.getTime();
+    job.objects += 1;
+    job.failed ||= o.lastRunFailed;
+    job.lastRunMs = Math.max(job.lastRunMs ?? 0, lastRunMs);
+    objects.push({
+      id: guid(seed, 'backup-object', o.index),
+      name: o.name,
+      type: platform === 'WindowsPhysical' ? 'Computer' : 'VM',
+      platformName: platform,
+      k: o.index,
+      newestMs,
+      lastRunMs,
+      lastRunFailed: o.lastRunFailed,
+      // Retention 14–30 points; an object whose newest point is old has kept its older ones too.
+      points: 14 + (hash32(seed, 'points', o.index) % 17),
+      job: j,
+    });
+  }
+  for (const job of jobs) job.warning = !job.failed && hash32(seed, 'warning', job.id) % 5 === 0;
+  // A VM template protected monthly by full runs: old by design, excluded by the collector's default excludeTypes.
+  const tplJob = newJob('Template', 'Templates monthly');
+  const tplNewest = now - 12 * DAY - 3 * HOUR;
+  jobs[tplJob]!.objects = 1;
+  jobs[tplJob]!.lastRunMs = tplNewest;
+  objects.push({ id: guid(seed, 'template'), name: 'tpl-win2022-std', type: 'Template', platformName: 'VMware', k: -1, newestMs: tplNewest, lastRunMs: tplNewest, lastRunFailed: false, points: 3, job: tplJob });
+  // A retired lab job: disabled, last run failed months ago, no objects left. Not a failing job (it does not run).
+  const lab = newJob('VMware', 'Old lab backup');
+  Object.assign(jobs[lab]!, { disabled: true, failed: true, lastRunMs: now - 97 * DAY - 5 * HOUR });
+
+  objects.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  const byId = new Map(objects.map((o, i) => [o.id, i] as const));
+  const server: VbrServer = {
+    build,
+    revisions,
+    newest: revisions[revisions.length - 1]!,
+    offsetMinutes: OFFSETS_MIN[hash32(seed, 'offset') % OFFSETS_MIN.length]!,
+    host: `vbr01.${estate.domain}`,
+    objects,
+    byId,
+    jobs,
+    seed,
+  };
+  cache.set(estate, server);
+  return server;
+}
+
+/** Creation time of restore point `i` (0 = newest) of an object: daily, a few minutes' jitter. */
+export function pointTime(server: VbrServer, o: VbrObject, i: number): number {
+  if (i === 0) return o.newestMs;
+  return o.newestMs - i * DAY - (hash32(server.seed, 'rp-jitter', o.id, i) % 50) * 60_000 - (hash32(server.seed, 'rp-ms', o.id, i) % 1000);
+}
+
+/**
+ * ISO 8601 in the server's zone with its offset (`2025-07-28T10:44:39.694588+02:00`): 7, 6 or 3 fractional digits, or
+ * none when the instant has no milliseconds — the digits past the millisecond vary, as .NET prints ticks.
+ */
+export function vbrTime(server: VbrServer, ms: number, salt: string | number): string {
+  const local = new Date(ms + server.offsetMinutes * 60_000).toISOString();
+  const msPart = local.slice(20, 23);
+  const style = hash32(server.seed, 'frac', salt) % 4;
+  const extra = String(hash32(server.seed, 'ticks', salt) % 10_000).padStart(4, '0');
+  let frac: string;
+  if (style === 0 && msPart === '000') frac = '';
+  else if (style === 1) frac = `.${msPart}${extra.slice(0, 3)}`;
+  else if (style === 2) frac = `.${msPart}${extra}`;
+  else frac = `.${msPart}`;
+  const sign = server.offsetMinutes < 0 ? '-' : '+';
+  const abs = Math.abs(server.offsetMinutes);
+  const zone = `${sign}${String(Math.floor(abs / 60)).padStart(2, '0')}:${String(abs % 60).padStart(2, '0')}`;
+  return `${local.slice(0, 19)}${frac}${zone}`;
+}
+
+/** 1.3-rev0 and later: capitalised job status, new job types, `lastRunFailed` on backup objects. */
+export function isV13(revision: string): boolean {
+  return revision.startsWith('1.3-');
+}
+
+export function renderJobState(server: VbrServer, job: VbrJob, revision: string, domain: string): Record<string, unknown> {
+  const v13 = isV13(revision);
+  const lastResult = job.lastRunMs === null ? 'None' : job.failed ? 'Failed' : job.warning ? 'Warning' : 'Success';
+  const status = job.disabled ? 'disabled' : 'inactive';
+  const cap = (s: string) => s[0]!.toUpperCase() + s.slice(1);
+  const v13Type = { VMware: 'VSphereBackup', HyperV: 'HyperVBackup', WindowsPhysical: 'WindowsAgentBackup', Template: 'VSphereBackup' }[job.platform];
+  const workload = job.platform === 'WindowsPhysical' ? 'server' : 'vm';
+  return {
+    type: v13 ? v13Type : 'Backup',
+    status: v13 ? (job.disabled ? 'Disabled' : 'Stopped') : status,
+    lastResult,
+    workload: v13 ? cap(workload) : workload,
+    id: job.id,
+    name: job.name,
+    description: `Created by ${domain.split('.')[0]!.toUpperCase()}\\Administrator`,
+    lastRun: job.lastRunMs === null ? null : vbrTime(server, job.lastRunMs, `job-last ${job.id}`),
+    nextRun: job.disabled || job.lastRunMs === null ? null : vbrTime(server, job.lastRunMs + (job.platform === 'Template' ? 30 : 1) * DAY, `job-next ${job.id}`),
+    repositoryId: guid(server.seed, 'repository', job.platform),
+    repositoryName: job.platform === 'Template' ? 'Default Backup Repository' : 'Repository 01',
+    objectsCount: job.objects,
+    sessionId: guid(server.seed, 'session', job.id),
+    ...(v13 ? { highPriority: false, progressPercent: 100 } : {}),
+  };
+}
+
+export function renderBackupObject(server: VbrServer, o: VbrObject, revision: string, domain: string): Record<string, unknown> {
+  const common = {
+    platformName: o.platformName,
+    id: o.id,
+    name: o.name,
+    type: o.type,
+    platformId: '00000000-0000-0000-0000-000000000000',
+    restorePointsCount: o.points,
+    ...(isV13(revision) ? { lastRunFailed: o.lastRunFailed } : {}),
+  };
+  if (o.platformName === 'VMware') {
+    const folder = o.type === 'Template' ? 'Templates' : 'Servers';
+    return { viType: 'VirtualMachine', objectId: `vm-${1000 + (hash32(server.seed, 'moref', o.id) % 90000)}`, path: `vcenter01.${domain}\\Datacenter\\esx0${1 + (hash32(server.seed, 'esx', o.id) % 4)}.${domain}\\${folder}\\${o.name}`, ...common };
+  }
+  if (o.platformName === 'WindowsPhysical') {
+    return { ...common, biosUuid: guid(server.seed, 'bios', o.id), computerId: guid(server.seed, 'computer', o.id) };
+  }
+  return common;
+}
+
+export function renderRestorePoint(server: VbrServer, o: VbrObject, i: number): Record<string, unknown> {
+  const ops: Record<VbrPlatform, string[]> = {
+    VMware: ['StartViVMInstantRecovery', 'StartEntireVmRestore', 'StartFlrRestore'],
+    HyperV: ['StartHvVMInstantRecovery', 'StartEntireVmRestore', 'StartFlrRestore'],
+    WindowsPhysical: ['StartFlrRestore'],
+  };
+  return {
+    platformName: o.platformName,
+    type: i === o.points - 1 || i % 7 === 6 ? 'Full' : 'Increment',
+    malwareStatus: 'Clean',
+    id: guid(server.seed, 'restore-point', o.id, i),
+    name: o.platformName === 'WindowsPhysical' ? `${o.name} ${server.jobs[o.job]!.name}` : o.name,
+    platformId: '00000000-0000-0000-0000-000000000000',
+    creationTime: vbrTime(server, pointTime(server, o, i), `rp ${o.id} ${i}`),
+    backupId: guid(server.seed, 'backup', o.job),
+    sessionId: null,
+    allowedOperations: ops[o.platformName],
+    backupFileId: guid(server.seed, 'backup-file', o.id, i),
+  };
+}
+
+/** Jobs whose last result is Failed and that still run: what the collector's `failingJobsTotal` must say. */
+export function failingJobNames(server: VbrServer): string[] {
+  return server.jobs.filter((j) => j.failed && !j.disabled).map((j) => j.name);
+}
