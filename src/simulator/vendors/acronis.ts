@@ -135,7 +135,7 @@ export const acronisSimulator: VendorSimulator = {
     }
     if (route.toLowerCase() !== STATUSES_PATH.toLowerCase()) {
       const r = apiError(404, 'General', 'NotFound', `No route for ${req.method} ${route}`);
-      ctx.record(`${req.method} /${ID}{unknown}`, 404);
+      ctx.record(`${req.method} /${ID}/{unknown}`, 404);
       return r;
     }
     const label = `${req.method} /${ID}${STATUSES_PATH}`;
@@ -233,6 +233,7 @@ function token(req: VendorRequest, ctx: VendorContext): VendorResponse {
   if (req.method !== 'POST') return json(405, { error: 'invalid_request', error_description: 'Method not allowed' });
   const refuse = ctx.tenants.map((t) => t.faults.tokenRefuse).find((r) => r === 400 || r === 500);
   if (refuse === 500) return apiError(500, 'General', 'InternalServerError', 'Internal server error');
+  const account = acronisAccount(ctx.tenants);
   const form = new URLSearchParams(req.rawBody);
   let clientId = form.get('client_id');
   let clientSecret = form.get('client_secret');
@@ -240,16 +241,23 @@ function token(req: VendorRequest, ctx: VendorContext): VendorResponse {
   if (basic) {
     const decoded = Buffer.from(basic[1]!, 'base64').toString('utf8');
     const colon = decoded.indexOf(':');
+    // RFC 6749 §2.3.1 form-encodes both before Basic; most clients (axios included) do not. Accept either.
+    const unescape = (v: string) => {
+      try {
+        return decodeURIComponent(v);
+      } catch {
+        return v;
+      }
+    };
     if (colon > 0) {
-      clientId = decodeURIComponent(decoded.slice(0, colon));
-      clientSecret = decodeURIComponent(decoded.slice(colon + 1));
+      clientId = unescape(decoded.slice(0, colon));
+      clientSecret = unescape(decoded.slice(colon + 1));
     }
   }
   const grant = form.get('grant_type');
   if (grant !== 'client_credentials') {
     return json(400, { error: 'unsupported_grant_type', error_description: `Grant type ${JSON.stringify(grant ?? '')} is not supported for API clients` });
   }
-  const account = acronisAccount(ctx.tenants);
   if (refuse === 400 || clientId !== account.clientId || clientSecret !== account.clientSecret) {
     return json(401, { error: 'invalid_client', error_description: 'Client authentication failed' });
   }

@@ -270,9 +270,10 @@ function handleToken(req: VendorRequest, ctx: VendorContext): VendorResponse {
 async function handleApi(req: VendorRequest, ctx: VendorContext, r: Route): Promise<VendorResponse> {
   const label = `${req.method} ${PREFIX}${r.template}`;
   const fullPath = `${PREFIX}${req.path}`;
-  let tenantId: string | undefined;
+  // Known once the scope is: responses before that (401, 405) are recorded without a tenant.
+  const who: { tenantId?: string } = {};
   const done = (res: VendorResponse) => {
-    ctx.record(label, res.status, tenantId);
+    ctx.record(label, res.status, who.tenantId);
     return res;
   };
 
@@ -303,7 +304,8 @@ async function handleApi(req: VendorRequest, ctx: VendorContext, r: Route): Prom
   const scopedOrg = orgs && orgs.size === 1 ? inst.orgs[[...orgs][0]!] : undefined;
   if (scopedOrg) entry.tenant ??= scopedOrg.view.id;
   const view = scopedOrg?.view ?? ctx.tenants.find((t) => t.id === entry.tenant);
-  tenantId = view?.id;
+  const tenantId = view?.id;
+  who.tenantId = tenantId;
   const faults = view ? view.faults : unionFaults(ctx.tenants);
 
   if (!entry.scopes.has('monitoring')) return done(error(403, 'FORBIDDEN', 'Insufficient scope: monitoring is required'));

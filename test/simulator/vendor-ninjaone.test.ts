@@ -1,0 +1,235 @@
+/**
+ * The NinjaOne simulator against the REAL ninjaone collector over TLS: one instance (shared client app) holding one
+ * organisation per tenant, keyset paging of devices and cursor paging of the query reports over several pages, the
+ * organisation filter, policy-based patch automation, and the fault paths (429 storm, 403, malformed, schema
+ * violation, wrong secret).
+ */
+import pino from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PLUGINS } from '../../collectors/index.js';
+import { ninjaonePlugin } from '../../collectors/ninjaone/index.js';
+import type { CollectorContext, CollectorResult } from '../../src/collectors/plugin.js';
+import { parseConfig } from '../../src/config/load.js';
+import type { Evidence } from '../../src/evidence/types.js';
+import { configFor, startSimulator, type Simulator, type TenantSpec } from '../../src/simulator/index.js';
+import { VENDOR_SIMULATORS } from '../../src/simulator/vendors/index.js';
+import { FIXED_NOW, request, type HttpReply } from './helpers.js';
+
+const TENANTS: TenantSpec[] = [
+  { id: 'contoso', name: 'Contoso Ltd', profile: 'level2', rmm: 'ninjaone', estate: { endpoints: 2300, serverPct: 15, openAlerts: 40, staleAlerts: 25, criticalAlerts: 6 } },
+  { id: 'fabrikam', name: 'Fabrikam Inc', profile: 'level3', rmm: 'ninjaone', estate: { endpoints: 1450, serverPct: 25 } },
+  { id: 'tailspin', name: 'Tailspin Toys', profile: 'level1', rmm: 'ninjaone', estate: { endpoints: 320 } },
+];
+const KEYS = ['rmm.devices', 'rmm.patches', 'rmm.antivirus', 'rmm.alerts'] as const;
+
+let sim: Simulator;
+
+beforeAll(async () => {
+  sim = await startSimulator({ certDir: process.env.RATCHET_TEST_CA_DIR, now: FIXED_NOW, tenants: TENANTS });
+});
+afterAll(async () => {
+  await sim?.close();
+});
+
+function ctxFor(tenantId: string): CollectorContext {
+  return { tenantId, logger: pino({ level: 'silent' }), signal: new AbortController().signal, now: () => FIXED_NOW };
+}
+
+function sectionOf(tenantId: string, overrides: Record<string, unknown> = {}): Record<string, unknown> {
+  const v = sim.vendorSections(tenantId).find((s) => s.kind === 'rmm')!;
+  const out: Record<string, unknown> = { ...v.section, ...v.secrets, ...overrides };
+  for (const [k, val] of Object.entries(out)) if (val === undefined) delete out[k];
+  return out;
+}
+
+async function collect(tenantId: string, overrides: Record<string, unknown> = {}): Promise<CollectorResult> {
+  return ninjaonePlugin.collect(ninjaonePlugin.configSchema.parse(sectionOf(tenantId, overrides)), ctxFor(tenantId));
+}
+
+function ev(result: CollectorResult, key: string): Evidence {
+  return result.evidence.find((e) => e.key === key)!;
+}
+
+/** Evidence equals the estate truth on every contract field (unsupported fields null). */
+function expectTruth(result: CollectorResult, tenantId: string): void {
+  const truth = sim.estate(tenantId)!.truth() as Record<string, Record<string, unknown>>;
+  const unsupported = VENDOR_SIMULATORS.ninjaone!.unsupported ?? {};
+  for (const key of KEYS) {
+    const e = ev(result, key);
+    expect(e.status, `${tenantId} ${key}: ${e.reason}`).toBe('ok');
+    const value = e.value as Record<string, unknown>;
+    for (const [field, expected] of Object.entries(truth[key]!)) {
+      const want = unsupported[key]?.includes(field) ? null : expected;
+      if (key === 'rmm.alerts' && field === 'oldestOpenHours') {
+        // truth() floors the age to whole hours; the collector reports it to one decimal.
+        expect(Math.floor(value[field] as number), `${tenantId} ${key}.${field}`).toBe(want);
+      } else {
+        expect(value[field], `${tenantId} ${key}.${field}`).toEqual(want);
+      }
+    }
+  }
+}
+
+function valuesOf(result: CollectorResult): Record<string, unknown> {
+  return Object.fromEntries(result.evidence.map((e) => [e.key, e.value]));
+}
+
+async function token(): Promise<string> {
+  const s = sectionOf('contoso');
+  const reply = await request(sim, 'POST', `${s.baseUrl as string}/ws/oauth/token`, {
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ grant_type: 'client_credentials', client_id: s.clientId as string, client_secret: s.clientSecret as string, scope: 'monitoring' }).toString(),
+  });
+  expect(reply.status).toBe(200);
+  return reply.json().access_token as string;
+}
+
+function get(tok: string, pathAndQuery: string): Promise<HttpReply> {
+  return request(sim, 'GET', `${sectionOf('contoso').baseUrl as string}${pathAndQuery}`, { headers: { authorization: `Bearer ${tok}` } });
+}
+
+describe('ninjaone simulator + real collector', () => {
+  it('serves every tenant from one instance; each organisation sees exactly its own estate over several pages', async () => {
+    const sections = TENANTS.map((t) => sectionOf(t.id!));
+    expect(new Set(sections.map((s) => `${s.clientId as string}:${s.clientSecret as string}`)).size).toBe(1);
+    expect(new Set(sections.map((s) => s.organizationId)).size).toBe(3);
+    for (const t of TENANTS) {
+      sim.resetStats();
+      const result = await collect(t.id!);
+      expect(result.status, result.error ?? '').toBe('ok');
+      expectTruth(result, t.id!);
+      const estate = sim.estate(t.id!)!;
+      const devices = ev(result, 'rmm.devices').value as Record<string, unknown>;
+      // Agentless and pending nodes are listed but not managed.
+      expect(devices.excludedTotal).toBeGreaterThan(0);
+      expect(devices.pendingApproval).toBeGreaterThan(0);
+      expect(devices.serverNamesTotal).toBe(estate.servers);
+      const patches = ev(result, 'rmm.patches').value as Record<string, unknown>;
+      expect(patches.automatedPolicies).toEqual(expect.arrayContaining(['Windows Servers - Auto Patch', 'Windows Workstations - Auto Patch', 'Windows Servers - Auto Patch - SQL']));
+      expect(patches.ignoredRows).toBe(0);
+      const stats = sim.stats();
+      const pages = Math.floor((estate.knobs.endpoints + 1 + Math.floor(estate.knobs.endpoints / 50)) / 1000) + 1;
+      expect(stats.byRoute['GET /ninjaone/v2/devices-detailed']?.['200']).toBe(pages);
+      expect(stats.byRoute['GET /ninjaone/v2/queries/antivirus-status']?.['200']).toBeGreaterThanOrEqual(estate.knobs.endpoints > 1000 ? 2 : 1);
+      expect(stats.byTenant[t.id!]).toBeGreaterThan(4);
+    }
+  });
+
+  it('without organizationId the collector sees the whole instance (the filter matters)', async () => {
+    const result = await collect('contoso', { organizationId: undefined });
+    const total = TENANTS.reduce((n, t) => n + sim.estate(t.id!)!.knobs.endpoints, 0);
+    expect((ev(result, 'rmm.devices').value as Record<string, unknown>).total).toBe(total);
+    expect((ev(result, 'rmm.alerts').value as Record<string, unknown>).open).toBe(TENANTS.reduce((n, t) => n + sim.estate(t.id!)!.alerts().length, 0));
+  });
+
+  it('a config from configFor is accepted by Ratchet with the secret in env', () => {
+    const { config, env } = configFor(sim);
+    const rmm = config.tenants[0]!.rmm as Record<string, unknown>;
+    expect(rmm.clientSecret).toMatch(/^\$\{env:RATCHET_SIM_CONTOSO_RMM_CLIENT_SECRET\}$/);
+    const loaded = parseConfig(config, PLUGINS, env);
+    expect(loaded.config.tenants[1]!.rmm).toMatchObject({ provider: 'ninjaone', organizationId: sectionOf('fabrikam').organizationId, clientSecret: sectionOf('fabrikam').clientSecret });
+  });
+
+  it('speaks the documented protocol: token scopes, keyset and cursor paging, df, error bodies', async () => {
+    const s = sectionOf('contoso');
+    const form = (extra: Record<string, string>) => new URLSearchParams({ grant_type: 'client_credentials', client_id: s.clientId as string, client_secret: s.clientSecret as string, ...extra }).toString();
+    const post = (body: string, headers: Record<string, string> = {}) =>
+      request(sim, 'POST', `${s.baseUrl as string}/ws/oauth/token`, { headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers }, body });
+    const scoped = await post(form({ scope: 'monitoring management' }));
+    expect(scoped.status).toBe(400);
+    expect(scoped.json()).toMatchObject({ error: 'invalid_scope' });
+    const basic = await post('grant_type=client_credentials&scope=monitoring', { authorization: `Basic ${Buffer.from(`${s.clientId as string}:${s.clientSecret as string}`).toString('base64')}` });
+    expect(basic.status).toBe(200);
+    expect(basic.json()).toMatchObject({ token_type: 'bearer', expires_in: 3600, scope: 'monitoring' });
+
+    const tok = await token();
+    expect((await get('bad-token', '/v2/alerts')).status).toBe(401);
+    expect((await request(sim, 'GET', `${s.baseUrl as string}/v2/alerts`)).json()).toMatchObject({ resultCode: 'UNAUTHORIZED' });
+    const org = s.organizationId as number;
+    const page1 = (await get(tok, `/v2/devices-detailed?pageSize=7&df=${encodeURIComponent(`org = ${org}`)}`)).json() as unknown as Array<Record<string, unknown>>;
+    expect(page1).toHaveLength(7);
+    expect(page1.every((d) => d.organizationId === org)).toBe(true);
+    expect(typeof page1[0]!.lastContact).toBe('number');
+    expect(page1[0]!.lastContact as number).toBeLessThan(1e11); // epoch seconds
+    const last = page1[6]!.id as number;
+    const page2 = (await get(tok, `/v2/devices-detailed?pageSize=7&after=${last}&df=org%3D${org}`)).json() as unknown as Array<Record<string, unknown>>;
+    expect((page2[0]!.id as number) > last).toBe(true);
+    // Ids interleave across organisations: without df the neighbours belong to other organisations.
+    const all = (await get(tok, '/v2/devices?pageSize=6')).json() as unknown as Array<Record<string, unknown>>;
+    expect(new Set(all.map((d) => d.organizationId)).size).toBe(3);
+    expect((await get(tok, '/v2/devices-detailed?df=class%20in%20(WINDOWS_SERVER)')).status).toBe(400);
+
+    const q1 = (await get(tok, `/v2/queries/antivirus-status?pageSize=50&df=org%20%3D%20${org}`)).json() as { cursor: Record<string, unknown>; results: unknown[] };
+    expect(q1.cursor).toMatchObject({ offset: 0, count: 50, name: expect.any(String), expires: expect.any(Number) });
+    const q2 = (await get(tok, `/v2/queries/antivirus-status?pageSize=50&cursor=${encodeURIComponent(q1.cursor.name as string)}`)).json() as { cursor: Record<string, unknown>; results: unknown[] };
+    expect(q2.cursor).toMatchObject({ offset: 50, count: 50 });
+    expect(q2.results).not.toEqual(q1.results);
+    expect((await get(tok, '/v2/queries/os-patches?cursor=forged')).json()).toMatchObject({ resultCode: 'INVALID_CURSOR' });
+    const critical = (await get(tok, `/v2/queries/os-patches?df=org%3D${org}&severity=CRITICAL&status=APPROVED`)).json() as { results: unknown[] };
+    expect(critical.results).toHaveLength(sim.estate('contoso')!.truth()['rmm.patches'].pendingCritical);
+    expect((await get(tok, '/v2/organization/999')).status).toBe(404);
+    expect((await get(tok, `/v2/organization/${org}`)).json()).toMatchObject({ id: org, name: 'Contoso Ltd' });
+    const alerts = (await get(tok, `/v2/alerts?df=org%3D${org}`)).json() as unknown as Array<Record<string, unknown>>;
+    expect(alerts).toHaveLength(40);
+    expect(alerts[0]).not.toHaveProperty('severity');
+  });
+
+  it('a 429 storm is retried through to the same evidence', async () => {
+    const clean = await collect('fabrikam');
+    sim.setFaults({ rate429: 0.3, retryAfterSeconds: 0, seed: 7 }, 'fabrikam');
+    sim.resetStats();
+    try {
+      const stormy = await collect('fabrikam', { maxRetries: 8 });
+      expect(stormy.status, stormy.error ?? '').toBe('ok');
+      expect(valuesOf(stormy)).toEqual(valuesOf(clean));
+      const throttled = Object.entries(sim.stats().byRoute).reduce((n, [route, byStatus]) => n + (route.startsWith('GET /ninjaone/') ? (byStatus['429'] ?? 0) : 0), 0);
+      expect(throttled).toBeGreaterThan(2);
+      expect(stormy.requests).toBeGreaterThan(clean.requests);
+    } finally {
+      sim.setFaults({}, 'fabrikam');
+    }
+  }, 60_000);
+
+  it('a 403 on one report leaves that key unavailable naming the scope; the others still match the truth', async () => {
+    sim.setFaults({ forbidden: ['/ninjaone/v2/queries/antivirus-status'] }, 'contoso');
+    try {
+      const result = await collect('contoso');
+      const av = ev(result, 'rmm.antivirus');
+      expect(av).toMatchObject({ status: 'unavailable', reasonCode: 'permission_missing', value: null });
+      expect(av.reason).toMatch(/Monitoring/);
+      expect(result.status).toBe('ok');
+      expect(ev(result, 'rmm.devices').status).toBe('ok');
+      // Only contoso's organisation is refused: fabrikam, same client app, is unaffected.
+      expect(ev(await collect('fabrikam'), 'rmm.antivirus').status).toBe('ok');
+    } finally {
+      sim.setFaults({}, 'contoso');
+    }
+  });
+
+  it('a malformed payload and a schema violation are errors, never numbers', async () => {
+    sim.setFaults({ malformed: ['/ninjaone/v2/queries/os-patches'], schemaViolation: ['/ninjaone/v2/alerts'] }, 'tailspin');
+    try {
+      const result = await collect('tailspin');
+      expect(result.status).toBe('partial');
+      expect(ev(result, 'rmm.patches')).toMatchObject({ status: 'error', value: null });
+      expect(ev(result, 'rmm.alerts')).toMatchObject({ status: 'error', reasonCode: 'schema_violation', value: null });
+      expect(ev(result, 'rmm.alerts').reason).toMatch(/deviceId/);
+      expect(ev(result, 'rmm.devices').status).toBe('ok');
+    } finally {
+      sim.setFaults({}, 'tailspin');
+    }
+  });
+
+  it('wrong credentials stop the collector with the OAuth error', async () => {
+    const result = await collect('contoso', { clientSecret: 'not-the-secret' });
+    expect(result.status).toBe('error');
+    expect(result.error).toMatch(/invalid_client/);
+    expect(result.evidence.every((e) => e.status === 'error' && e.reasonCode === 'collector_error')).toBe(true);
+    sim.setFaults({ tokenRefuse: 400 }, 'tailspin');
+    try {
+      expect((await collect('contoso')).status).toBe('error');
+    } finally {
+      sim.setFaults({}, 'tailspin');
+    }
+  });
+});
