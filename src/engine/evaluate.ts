@@ -164,8 +164,9 @@ function scoreCapability(id: string, name: string, findings: Finding[]): Capabil
     // Unknown never counts as 0: the score is over known outcomes, with coverage beside it.
     score: knownWeight > 0 ? Math.round((known.reduce((s, f) => s + f.weight * (f.score ?? 0), 0) / knownWeight) * 1000) / 10 : null,
     coverage: totalWeight > 0 ? Math.round((knownWeight / totalWeight) * 1000) / 1000 : 0,
-    // History gates exist for every capability; only a real source makes a capability assessed.
-    assessed: applicable.some((f) => !isHistory(f)),
+    // History gates exist for every capability; only a real source makes a capability assessed. A capability whose
+    // applicable rules are all advisory (governance attestations by default) informs but never sets the level.
+    assessed: applicable.some((f) => !isHistory(f) && !f.advisory),
   };
 }
 
@@ -176,7 +177,7 @@ const isHistory = (f: Finding) => f.evidence.every((k) => catalogEntry(k)?.sourc
  * its "sustained for 90 days" gate is then not applicable rather than an unknown that clutters the report.
  */
 function markUnassessedHistoryGates(findings: Finding[]): void {
-  const assessed = new Set(findings.filter((f) => f.outcome !== 'not_applicable' && !isHistory(f)).map((f) => f.capability));
+  const assessed = new Set(findings.filter((f) => f.outcome !== 'not_applicable' && !isHistory(f) && !f.advisory).map((f) => f.capability));
   for (const f of findings) {
     if (isHistory(f) && !assessed.has(f.capability)) {
       Object.assign(f, { outcome: 'not_applicable', score: null, measured: null, reason: 'capability not assessed: no source configured', observed: 'capability not assessed: no source configured' });

@@ -1,0 +1,123 @@
+/**
+ * Contracts between the web layer's parts (issue 6): the authenticated principal that the auth plugin puts on every
+ * request, and the data service that both the REST API and the HTML pages read through — so the pages and the
+ * API can never disagree about what a principal may see. Tenant scoping lives in the service: a tenant outside
+ * the principal's scope is "not found" (404), never "forbidden", so its existence does not leak.
+ */
+import type { Evidence } from '../evidence/types.js';
+import type { Episode } from '../regression/types.js';
+import type { Report, ScanStatus } from '../report/types.js';
+import type { ScanSummary } from '../store/store.js';
+
+export type Role = 'viewer' | 'technician' | 'admin';
+export const ROLE_RANK: Readonly<Record<Role, number>> = { viewer: 0, technician: 1, admin: 2 };
+
+export interface Principal {
+  /** How the request authenticated: an API token (Authorization: Bearer) or a browser session cookie. */
+  via: 'token' | 'session';
+  /** Id of the API token (sessions are created by signing in with a token). */
+  tokenId: string;
+  /** The token's label, for the audit log ("alice@msp", "psa-integration"). */
+  name: string;
+  role: Role;
+  /** Tenant ids this principal may see; null = all tenants. */
+  tenants: readonly string[] | null;
+}
+
+export function hasRole(p: Principal, role: Role): boolean {
+  return ROLE_RANK[p.role] >= ROLE_RANK[role];
+}
+
+export function canSeeTenant(p: Principal, tenantId: string): boolean {
+  return p.tenants === null || p.tenants.includes(tenantId);
+}
+
+/** Governance criteria no API can show, recorded by a technician (DESIGN §7). */
+export const ATTESTATION_KINDS = ['documented_policies', 'dr_plan', 'restore_test', 'strategy_review', 'incident_response_plan', 'it_owner'] as const;
+export type AttestationKind = (typeof ATTESTATION_KINDS)[number];
+
+export interface Attestation {
+  id: string;
+  tenantId: string;
+  kind: AttestationKind;
+  note: string;
+  /** Where the artefact lives (document management link, file name): a reference, never the file itself. */
+  fileRef: string | null;
+  author: string;
+  /** When the attested fact was established (e.g. the date of the restore test). */
+  attestedAt: string;
+  expiresAt: string;
+  createdAt: string;
+  revokedAt: string | null;
+  revokedBy: string | null;
+}
+
+export type AttestationStatus = 'valid' | 'expired' | 'revoked';
+
+export interface AuditEntry {
+  id: string;
+  at: string;
+  actor: string;
+  action: string;
+  tenantId: string | null;
+  target: string | null;
+  detail: Record<string, unknown>;
+}
+
+export interface TenantSummary {
+  id: string;
+  name: string;
+  level: number | null;
+  levelName: string | null;
+  potential: number | null;
+  confirmed: boolean | null;
+  capabilities: Array<{ id: string; name: string; level: number; score: number | null; coverage: number }>;
+  lastScan: { id: string; finishedAt: string; status: ScanStatus } | null;
+  openRegressions: number;
+  /** Confirmed level of the last 30 scans, oldest first (for a sparkline). */
+  sparkline: Array<{ at: string; level: number; status: ScanStatus }>;
+}
+
+export interface OffenderPage {
+  /** Evidence value field holding the list (e.g. `unregistered`, `nonCompliant`, `uncovered`). */
+  field: string;
+  items: string[];
+  /** True count (lists are capped at collection). */
+  total: number;
+  page: number;
+  pageSize: number;
+}
+
+export interface ScanDiff {
+  from: { id: string; finishedAt: string; level: number };
+  to: { id: string; finishedAt: string; level: number };
+  capabilities: Array<{ id: string; fromLevel: number; toLevel: number; fromScore: number | null; toScore: number | null }>;
+  /** Rules whose outcome or measured value changed. */
+  rules: Array<{ ruleId: string; capability: string; from: string; to: string; fromObserved: string; toObserved: string }>;
+  evidence: Array<{ key: string; from: string; to: string }>;
+}
+
+/** Every read and action of the web layer. Each method enforces the principal's tenant scope (null = not found). */
+export interface WebService {
+  tenants(p: Principal): Promise<TenantSummary[]>;
+  tenant(p: Principal, tenantId: string): Promise<{ summary: TenantSummary; report: Report | null } | null>;
+  scans(p: Principal, tenantId: string, limit?: number): Promise<ScanSummary[] | null>;
+  scan(p: Principal, tenantId: string, scanId: string): Promise<Report | null>;
+  evidence(p: Principal, tenantId: string, scanId: string, key: string, page?: number, pageSize?: number): Promise<{ evidence: Evidence; offenders: OffenderPage[] } | null>;
+  diff(p: Principal, tenantId: string, fromScanId: string, toScanId: string): Promise<ScanDiff | null>;
+  episodes(p: Principal, tenantId: string): Promise<Episode[] | null>;
+  /** technician+ */
+  acknowledge(p: Principal, tenantId: string, episodeId: string, comment: string): Promise<Episode | null>;
+  /** technician+: queue a scan through the scheduler. */
+  scanNow(p: Principal, tenantId: string): Promise<{ queued: boolean; reason?: string } | null>;
+  attestations(p: Principal, tenantId: string): Promise<Array<Attestation & { status: AttestationStatus }> | null>;
+  /** technician+ */
+  recordAttestation(
+    p: Principal,
+    tenantId: string,
+    input: { kind: AttestationKind; note: string; fileRef?: string | null; attestedAt: string; expiresAt: string },
+  ): Promise<Attestation | null>;
+  /** technician+ */
+  revokeAttestation(p: Principal, tenantId: string, attestationId: string): Promise<Attestation | null>;
+  auditLog(p: Principal, tenantId?: string, limit?: number): Promise<AuditEntry[]>;
+}
