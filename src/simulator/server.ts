@@ -9,6 +9,7 @@
  * tenant's model with that tenant's faults layered over the simulator's.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
+import { setMaxListeners } from 'node:events';
 import { writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -214,6 +215,8 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
   const injector = new FaultInjector();
   let simFaults = toFaults(options.faults);
   const shutdown = new AbortController();
+  // Every pending wait listens for shutdown; hundreds of concurrent requests are normal in benchmarks.
+  setMaxListeners(0, shutdown.signal);
 
   const tenants = new Map<string, TenantState>();
   const byKey = new Map<string, TenantState>();

@@ -13,6 +13,7 @@ import { parseConfig } from '../../src/config/load.js';
 import type { Evidence } from '../../src/evidence/types.js';
 import { configFor, startSimulator, type Simulator, type TenantSpec } from '../../src/simulator/index.js';
 import { VENDOR_SIMULATORS } from '../../src/simulator/vendors/index.js';
+import { e2e } from '../e2e/harness.js';
 import { FIXED_NOW, request, type HttpReply } from './helpers.js';
 
 const TENANTS: TenantSpec[] = [
@@ -228,6 +229,41 @@ describe('ninjaone simulator + real collector', () => {
     sim.setFaults({ tokenRefuse: 400 }, 'tailspin');
     try {
       expect((await collect('contoso')).status).toBe('error');
+    } finally {
+      sim.setFaults({}, 'tailspin');
+    }
+  });
+});
+
+describe('ninjaone through the CLI', () => {
+  it('ratchet scan reads each tenant\'s organisation from the configFor config', async () => {
+    const run = await e2e({
+      tenants: [
+        { id: 'alpha', name: 'Alpha', profile: 'level3', rmm: 'ninjaone', estate: { endpoints: 1200 } },
+        { id: 'beta', name: 'Beta', profile: 'level1', rmm: 'ninjaone' },
+      ],
+    });
+    const scan = await run.scan();
+    expect(scan.reports.map((r) => r.tenant.id), scan.stderr).toEqual(['alpha', 'beta']);
+    for (const report of scan.reports) {
+      const truth = run.sim.estate(report.tenant.id)!.truth();
+      const devices = report.evidence.find((e) => e.key === 'rmm.devices')!;
+      expect(devices.status).toBe('ok');
+      expect(devices.value).toMatchObject({ total: truth['rmm.devices'].total, online24h: truth['rmm.devices'].online24h });
+      expect(report.evidence.find((e) => e.key === 'rmm.patches')!.value).toMatchObject({ compliant: truth['rmm.patches'].compliant, automated: truth['rmm.patches'].automated });
+      expect(report.scan.collectors.find((c) => c.id === 'ninjaone')).toMatchObject({ status: 'ok' });
+    }
+  });
+
+  it('a stalled request the collector gives up on is recorded as 499 and errors that key', async () => {
+    sim.setFaults({ stallRate: 1, stallMs: 5_000 }, 'tailspin');
+    sim.resetStats();
+    try {
+      const result = await collect('tailspin', { timeoutMs: 300, maxRetries: 0 });
+      expect(ev(result, 'rmm.devices')).toMatchObject({ status: 'error', value: null });
+      expect(ev(result, 'rmm.devices').reason).toMatch(/timed out/);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      expect(sim.stats().byRoute['GET /ninjaone/v2/devices-detailed']).toMatchObject({ '499': 1 });
     } finally {
       sim.setFaults({}, 'tailspin');
     }
