@@ -20,6 +20,7 @@ import {
 // The package has no "exports" map and Node's ESM loader refuses directory imports: name the file.
 import { TokenCredentialAuthenticationProvider } from '@microsoft/microsoft-graph-client/authProviders/azureTokenCredentials/index.js';
 import { scrub } from '../../src/log/secrets.js';
+import { recordRetry } from '../../src/metrics.js';
 import type { ResolvedCloud } from './clouds.js';
 import type { M365Config } from './config.js';
 
@@ -59,6 +60,8 @@ export class RequestMeter implements Middleware {
 
     if (!this.next) throw new Error('RequestMeter has no next middleware');
     const options = (context.options ??= {});
+    // The RetryHandler marks each retry attempt with a Retry-Attempt header (after a 429/503/504): count it.
+    if (options.headers && new Headers(options.headers as ConstructorParameters<typeof Headers>[0]).has('Retry-Attempt')) recordRetry('m365');
     const previous = options.signal ?? undefined;
     const signals = [this.signal, AbortSignal.timeout(this.timeoutMs)];
     if (previous) signals.push(previous);

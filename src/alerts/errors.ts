@@ -67,6 +67,7 @@ export function answerSnippet(body: unknown, max = 200): string {
   }
   text = text
     .replace(/(https?:\/\/[^\s"'<>?#]*)[?#][^\s"'<>]*/gi, '$1?…')
+    // eslint-disable-next-line no-control-regex -- stripping control characters is the point
     .replace(/[\u0000-\u001f\u007f]+/g, ' ')
     .trim();
   if (text.length > max) text = `${text.slice(0, max)}…`;

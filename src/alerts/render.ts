@@ -46,6 +46,8 @@ export interface AlertView {
   facts: AlertFact[];
   drops: AlertDropView[];
   lostKeys: string[];
+  /** What was left out to keep the alert within size limits, or null. */
+  omitted: string | null;
   /** An http(s) link to the evidence, or null (no `server.publicUrl`, or not a web URL). */
   link: string | null;
   /** The command that shows the evidence. */
@@ -55,11 +57,15 @@ export interface AlertView {
 }
 
 const MAX_FIELD = 500;
+const MAX_DROPS = 20;
+const MAX_RULES = 30;
+const MAX_LOST_KEYS = 50;
 
 /** Single line, no control or bidi-override characters, bounded: safe to place anywhere in any medium. */
 export function oneLine(value: unknown, max = MAX_FIELD): string {
   const s = String(value ?? '')
     // C0/C1 controls (newlines included) and the bidi overrides that can make text read differently than it is.
+    // eslint-disable-next-line no-control-regex -- matching control characters is the point
     .replace(/[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]+/g, ' ')
     .replace(/\s+/g, ' ')
     .trim();
@@ -77,12 +83,17 @@ export function escapeHtml(s: string): string {
 }
 
 /**
- * Adaptive Card TextBlock/FactSet markdown (a CommonMark subset in Teams): backslash-escape the punctuation that can
- * start emphasis, links, code, headings, quotes, lists or raw HTML, so a tenant called `**[click](https://x)**`
- * shows exactly that. Input is already single-line (see {@link oneLine}), so no block can be opened by a newline.
+ * Adaptive Card TextBlock/FactSet markdown (a CommonMark subset in Teams): backslash-escape what can open emphasis,
+ * a link (`[`…`]`), code, strikethrough or raw HTML anywhere, and a heading or list marker at the start — so a tenant
+ * called `**[click](https://x)**` shows exactly that. Input is already single-line (see {@link oneLine}), so no block
+ * can be opened by a newline. Ordinary punctuation (`.`, `-`, `(`) is left alone: a Teams client that mishandles an
+ * escape then shows a stray backslash only next to hostile characters, not in every date and score.
  */
 export function escapeCardMarkdown(s: string): string {
-  return s.replace(/[\\`*_{}[\]()#+\-.!<>~|]/g, (c) => `\\${c}`);
+  return s
+    .replace(/[\\`*_[\]<>~]/g, (c) => `\\${c}`)
+    .replace(/^(\s*)([#+-])/, '$1\\$2')
+    .replace(/^(\s*\d+)([.)])/, '$1\\$2');
 }
 
 /** A link we are willing to render as a clickable target: absolute http(s) only (no `javascript:`, no `data:`). */
@@ -126,19 +137,35 @@ export function renderAlert(event: AlertEvent): AlertView {
   const cur = level(event.currentLevel, event.currentLevelName);
   const levelChange = `${prev} → ${cur}`;
   const levelDropped = event.previousLevel !== null && event.currentLevel !== null && event.currentLevel < event.previousLevel;
-  const drops: AlertDropView[] = event.drops.slice(0, 20).map((d) => ({
-    heading: dropHeading(d),
-    rules: d.rules.slice(0, 25).map((r) => ({
-      ruleId: oneLine(r.ruleId, 100),
-      from: oneLine(r.from, 40),
-      to: oneLine(r.to, 40),
-      observed: oneLine(r.observed),
-      expected: oneLine(r.expected),
-    })),
-  }));
-  const lostKeys = event.lostKeys.slice(0, 50).map((k) => oneLine(k, 120));
+  // Bounded so every medium stays under its size limit (Teams Workflows cards ~28 KB, Slack 50 blocks): the
+  // alert names what changed; the link/command shows all of it.
+  let budget = MAX_RULES;
+  const drops: AlertDropView[] = event.drops.slice(0, MAX_DROPS).map((d) => {
+    const rules = d.rules.slice(0, Math.max(0, budget));
+    budget -= rules.length;
+    return {
+      heading: dropHeading(d),
+      rules: rules.map((r) => ({
+        ruleId: oneLine(r.ruleId, 100),
+        from: oneLine(r.from, 40),
+        to: oneLine(r.to, 40),
+        observed: oneLine(r.observed, 300),
+        expected: oneLine(r.expected, 300),
+      })),
+    };
+  });
+  const totalRules = event.drops.reduce((n, d) => n + d.rules.length, 0);
+  const shownRules = drops.reduce((n, d) => n + d.rules.length, 0);
+  const changedRules = new Set(event.drops.flatMap((d) => d.rules.map((r) => r.ruleId))).size;
+  const omittedParts = [
+    event.drops.length > drops.length ? plural(event.drops.length - drops.length, 'more drop') : null,
+    totalRules > shownRules ? plural(totalRules - shownRules, 'more changed rule') : null,
+    event.lostKeys.length > MAX_LOST_KEYS ? plural(event.lostKeys.length - MAX_LOST_KEYS, 'more evidence key') : null,
+  ].filter((x): x is string => x !== null);
+  const omitted = omittedParts.length > 0 ? `Not shown here: ${omittedParts.join(', ')}. See the evidence for all of it.` : null;
+  const lostKeys = event.lostKeys.slice(0, MAX_LOST_KEYS).map((k) => oneLine(k, 120));
   const firstDrop = drops[0]?.heading;
-  const more = drops.length > 1 ? ` and ${plural(drops.length - 1, 'more drop')}` : '';
+  const more = event.drops.length > 1 ? ` and ${plural(event.drops.length - 1, 'more drop')}` : '';
 
   let title: string;
   let summary: string;
@@ -147,14 +174,15 @@ export function renderAlert(event: AlertEvent): AlertView {
       title = levelDropped
         ? `${tenant.name}: maturity slipped from level ${prev} to ${cur}`
         : `${tenant.name}: maturity regression${firstDrop ? ` (${firstDrop}${more})` : ''}`;
-      summary = `A confirmed regression: ${plural(drops.reduce((n, d) => n + d.rules.length, 0), 'rule')} got worse since the last good scan.`;
+      // A rule can sit under the level drop and its capability's score drop: count it once.
+      summary = changedRules > 0 ? `A confirmed regression: ${plural(changedRules, 'rule')} got worse since the last good scan.` : 'A confirmed regression since the last good scan.';
       break;
     case 'recovery':
       title = `${tenant.name}: regression resolved, level ${cur}`;
       summary = 'The tenant is back at its baseline: the regression episode is closed.';
       break;
     case 'lost_visibility':
-      title = `${tenant.name}: lost visibility of ${plural(lostKeys.length, 'evidence source')}`;
+      title = `${tenant.name}: lost visibility of ${plural(event.lostKeys.length, 'evidence source')}`;
       summary =
         'Ratchet can no longer see this evidence, so the rules that depend on it are unknown. This is not a regression: check permissions, licences and collector health.';
       break;
@@ -180,6 +208,7 @@ export function renderAlert(event: AlertEvent): AlertView {
     facts,
     drops,
     lostKeys,
+    omitted,
     link: safeLink(event.link),
     command: oneLine(event.command, 300),
   };
@@ -207,6 +236,7 @@ function plainText(v: Omit<AlertView, 'text'>): string {
     lines.push('', 'Evidence no longer available:');
     for (const k of v.lostKeys) lines.push(`  - ${k}`);
   }
+  if (v.omitted) lines.push('', v.omitted);
   lines.push('', 'See the evidence:');
   if (v.link) lines.push(`  ${v.link}`);
   lines.push(`  ${v.command}`);

@@ -16,6 +16,7 @@ import type { z } from 'zod';
 import { formatPath } from '../config/zod-errors.js';
 import { TLS_ERROR, VendorHttpError, type HttpErrorKind } from './errors.js';
 import { createOAuthTokenSource, type OAuthOptions, type TokenSource } from './oauth.js';
+import { recordRetry } from '../metrics.js';
 
 export interface VendorHttpOptions {
   vendor: string;
@@ -127,6 +128,7 @@ export function createVendorHttp(opts: VendorHttpOptions): VendorHttp {
     },
     retryDelay: (retryCount, error) => Math.max(exponentialDelay(retryCount, error, opts.backoffBaseMs ?? 250), serverWaitMs(error)),
     onRetry: (retryCount, error, config) => {
+      recordRetry(opts.vendor);
       opts.logger.debug({ vendor: opts.vendor, path: pathOf(config.url), status: error.response?.status, retryCount }, 'retrying vendor request');
     },
   });

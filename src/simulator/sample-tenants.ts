@@ -11,6 +11,9 @@ export const SAMPLE_TENANTS: readonly TenantSpec[] = [
     profile: 'level1',
     seed: 'northwind',
     knobs: { users: 140, devices: 90 },
+    rmm: 'ninjaone',
+    backup: 'veeam-vbr',
+    estate: { endpoints: 90 },
   },
   {
     id: 'fabrikam',
@@ -18,6 +21,9 @@ export const SAMPLE_TENANTS: readonly TenantSpec[] = [
     profile: 'level2',
     seed: 'fabrikam',
     knobs: { users: 320, devices: 240 },
+    rmm: 'datto-rmm',
+    backup: 'acronis',
+    estate: { endpoints: 240 },
   },
   {
     id: 'contoso',
@@ -25,6 +31,9 @@ export const SAMPLE_TENANTS: readonly TenantSpec[] = [
     profile: 'level3',
     seed: 'contoso',
     knobs: { users: 450, devices: 380 },
+    rmm: 'ninjaone',
+    backup: 'veeam-vbr',
+    estate: { endpoints: 380 },
   },
   {
     id: 'tailspin',
@@ -32,6 +41,9 @@ export const SAMPLE_TENANTS: readonly TenantSpec[] = [
     profile: 'level4',
     seed: 'tailspin',
     knobs: { users: 260, devices: 210 },
+    rmm: 'ninjaone',
+    backup: 'acronis',
+    estate: { endpoints: 210 },
   },
   {
     // Level-3 data, but the app lacks AuditLog.Read.All: the registration report answers 403. Expected: confirmed
@@ -41,6 +53,9 @@ export const SAMPLE_TENANTS: readonly TenantSpec[] = [
     profile: 'level3',
     seed: 'woodgrove',
     knobs: { users: 200, devices: 150 },
+    rmm: 'datto-rmm',
+    backup: 'veeam-vbr',
+    estate: { endpoints: 150 },
     faults: { forbidden: ['/reports/authenticationMethods/userRegistrationDetails'] },
   },
 ];
