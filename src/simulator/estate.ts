@@ -185,10 +185,13 @@ export class Estate {
     return this.domain.split('.')[0]!.toUpperCase().slice(0, 8);
   }
 
-  /** Server names; every third role is long enough that NetBIOS truncates it to 15 characters. */
+  /**
+   * Server names. Some roles are long enough that NetBIOS truncates them to 15 characters; the number comes first so
+   * the truncated names stay unique, as they must be in a real Windows domain.
+   */
   private serverName(k: number): string {
     const role = SERVER_ROLES[k % SERVER_ROLES.length]!;
-    return `SRV-${role}-${String(Math.floor(k / SERVER_ROLES.length) + 1).padStart(2, '0')}`;
+    return `SRV${String(Math.floor(k / SERVER_ROLES.length) + 1).padStart(2, '0')}-${role}`;
   }
 
   *devices(): Generator<EstateDevice> {

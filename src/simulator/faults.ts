@@ -19,6 +19,7 @@
  *         | "schema=" path ("|" path)*                 200 with valid JSON of the wrong shape (alias schemaViolation=)
  *         | "token=" ("refuse" | "400" | "500")        the token endpoint refuses (400 invalid_grant) or fails (500)
  *         | "seed=" integer                            seed of the fault draws (default 1)
+ *         | "429once=" path ("|" path)*                the first request to each URL under these paths gets 429
  * rate   := decimal in [0, 1]
  * path   := a Graph path after /v1.0 (leading "/"), matched as a prefix by segments; a segment "*" or "{name}"
  *           matches any one segment, e.g. /reports/authenticationMethods/userRegistrationDetails,
@@ -55,6 +56,8 @@ export interface FaultConfig {
   schemaViolation?: string[];
   /** Token endpoint: 400 (refuse: an expired secret) or 500 (transient failure). */
   tokenRefuse?: false | 400 | 500;
+  /** Path prefixes whose first request per URL is answered 429 (then served): a deterministic throttle. */
+  throttleOnce?: string[];
 }
 
 export type FaultDecision =
@@ -133,6 +136,9 @@ export function parseFaultSpec(spec: string): FaultConfig {
       case 'malformed':
         out.malformed = [...(out.malformed ?? []), ...paths(value, 'malformed')];
         break;
+      case '429once':
+        out.throttleOnce = [...(out.throttleOnce ?? []), ...paths(value, '429once')];
+        break;
       case 'schema':
       case 'schemaviolation':
         out.schemaViolation = [...(out.schemaViolation ?? []), ...paths(value, 'schema')];
@@ -194,6 +200,9 @@ export class FaultInjector {
    * Graph path for the path-based faults. Order: stall, 429, 5xx, then 403 (permission) faults.
    */
   decide(f: FaultConfig, key: string, path: string, opts: { allowStall: boolean } = { allowStall: true }): FaultDecision {
+    if (matchesAny(f.throttleOnce, path) && this.occurrence(`once ${key}`) === 0) {
+      return { kind: '429', retryAfterSeconds: f.retryAfterSeconds ?? 1 };
+    }
     const random = (f.rate429 ?? 0) > 0 || (f.rate5xx ?? 0) > 0 || (opts.allowStall && (f.stallRate ?? 0) > 0);
     if (random) {
       const n = this.occurrence(key);
