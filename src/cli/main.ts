@@ -15,11 +15,17 @@ import { scanTenant } from '../scan/run-scan.js';
 import { openContext, selectTenants, UsageError, type Context } from './context.js';
 import { EXIT, processIO, type CliIO } from './io.js';
 import { runDemo } from './demo.js';
+import { createChannels } from '../alerts/channels.js';
+import { AlertDispatcher } from '../alerts/outbox.js';
 import { runSimulate, untilSignal, type SimulateOptions } from './simulate.js';
 import { pluginFor } from '../scan/run-collectors.js';
 import type { ScanSummary } from '../store/store.js';
 import type { Episode } from '../regression/types.js';
 import { StoreUrlError } from '../store/index.js';
+import { runServe } from '../server/serve.js';
+import { createApiToken, publicToken, revokeApiToken, ROLES, type PublicToken } from '../web/tokens.js';
+import { WebError } from '../web/errors.js';
+import type { Role } from '../web/contracts.js';
 
 type Format = 'table' | 'json' | 'markdown';
 const formatOption = () => new Option('--format <format>', 'output format').choices(['table', 'json', 'markdown']).default('table');
@@ -117,15 +123,35 @@ export async function main(argv: string[], io: CliIO = processIO): Promise<numbe
     .action(async (o: { tenant?: string[]; format: Format; out?: string; failOn?: string }) => {
       code = await withContext(async (ctx) => {
         const tenants = selectTenants(ctx.config, o.tenant);
+        const channels = createChannels(ctx.config.alerts, { now: io.now });
         const reports: Report[] = [];
         for (const t of tenants) {
-          reports.push(await scanTenant(t, { ...ctx, now: io.now }));
+          reports.push(await scanTenant(t, { ...ctx, now: io.now, channelIds: channels.map((c) => c.id) }));
+        }
+        // One-shot mode sends what the scans queued before exiting; what cannot be delivered now stays in the
+        // outbox for the next run (or `ratchet serve`) and is logged, never dropped.
+        if (channels.length > 0) {
+          try {
+            await new AlertDispatcher({ store: ctx.store, channels, logger: ctx.logger, now: io.now }).drain(60_000);
+          } catch (e) {
+            ctx.logger.error({ err: e }, 'alert delivery failed; alerts stay queued for the next run');
+          }
         }
         const text = render(reports, o.format);
         if (o.out) writeFileSync(o.out, text);
         else io.out(text);
         return scanExitCode(reports, o.failOn === 'regression');
       });
+    });
+
+  program
+    .command('serve')
+    .description('long-running: scheduled scans, GET /healthz and GET /metrics (SIGTERM/SIGINT stops gracefully)')
+    .option('--port <n>', 'port to listen on (overrides server.port; 0 = any free port)')
+    .option('--host <host>', 'address to listen on (overrides server.host)')
+    .option('--grace-seconds <n>', 'on SIGTERM/SIGINT, how long running scans may take to finish before they are aborted', '30')
+    .action(async (o: { port?: string; host?: string; graceSeconds: string }) => {
+      code = await withContext((ctx) => runServe(ctx, io, { port: o.port, host: o.host, graceSeconds: o.graceSeconds }));
     });
 
   program
@@ -175,6 +201,82 @@ export async function main(argv: string[], io: CliIO = processIO): Promise<numbe
               ''].join('\n'),
           );
         } else io.out(historyTable(o.tenant, rows) + episodesTable(episodes));
+        return EXIT.ok;
+      }, false);
+    });
+
+  // ── ratchet token create|list|revoke (web API tokens; the secret is printed once and only its hash is stored) ──
+  const token = program.command('token').description('API tokens for the REST API and the web UI sign-in');
+  token
+    .command('create')
+    .description('create a token and print it once (only its hash is stored)')
+    .addOption(new Option('--role <role>', 'viewer reads; technician also scans, acknowledges, attests; admin manages tokens').choices([...ROLES]).makeOptionMandatory())
+    .requiredOption('--name <label>', 'who or what uses it, for the audit log (e.g. alice@msp, psa-integration)')
+    .option('--tenants <ids>', 'comma-separated tenant ids the token may see (default: all tenants)')
+    .action(async (o: { role: Role; name: string; tenants?: string }) => {
+      code = await withContext(async (ctx) => {
+        const tenants = o.tenants === undefined ? null : o.tenants.split(',').map((t) => t.trim()).filter((t) => t !== '');
+        if (tenants !== null && tenants.length === 0) throw new UsageError('--tenants: list at least one tenant id, or leave the option out for all tenants');
+        let created: { token: string; record: PublicToken };
+        try {
+          created = await createApiToken(
+            ctx.store,
+            { name: o.name, role: o.role, tenants },
+            { createdBy: 'cli', knownTenants: ctx.config.tenants.map((t) => t.id), now: io.now?.() ?? new Date() },
+          );
+        } catch (e) {
+          if (e instanceof WebError && e.code === 'invalid_request') throw new UsageError(`--${e.message}`);
+          throw e;
+        }
+        const r = created.record;
+        io.out(`${created.token}\n`);
+        io.err(
+          `Created token ${r.id} "${r.name}" (role ${r.role}, tenants ${r.tenants ? r.tenants.join(', ') : 'all'}). ` +
+            'Store it now: it cannot be shown again (only its hash is kept).\n',
+        );
+        return EXIT.ok;
+      }, false);
+    });
+  token
+    .command('list')
+    .description('list tokens (never their secrets)')
+    .addOption(new Option('--format <format>', 'output format').choices(['table', 'json']).default('table'))
+    .action(async (o: { format: 'table' | 'json' }) => {
+      code = await withContext(async (ctx) => {
+        const rows = (await ctx.store.listTokens()).map(publicToken);
+        if (o.format === 'json') {
+          io.out(`${JSON.stringify({ tokens: rows }, null, 2)}\n`);
+          return EXIT.ok;
+        }
+        if (rows.length === 0) {
+          io.out('No tokens. Create one with: ratchet token create --role admin --name <label>\n');
+          return EXIT.ok;
+        }
+        const lines = ['id            role        status   name                      tenants              created                   last used'];
+        for (const t of rows) {
+          lines.push(
+            `${t.id.padEnd(13)} ${t.role.padEnd(11)} ${(t.revokedAt ? 'revoked' : 'active').padEnd(8)} ${t.name.slice(0, 25).padEnd(25)} ` +
+              `${(t.tenants ? t.tenants.join(',') : 'all').slice(0, 20).padEnd(20)} ${t.createdAt.padEnd(25)} ${t.lastUsedAt ?? '-'}`,
+          );
+        }
+        io.out(`${lines.join('\n')}\n`);
+        return EXIT.ok;
+      }, false);
+    });
+  token
+    .command('revoke')
+    .description('revoke a token at once (its browser sessions end too)')
+    .argument('<id>', 'token id (the part after rtk_, as shown by `ratchet token list`)')
+    .action(async (id: string) => {
+      code = await withContext(async (ctx) => {
+        const before = await ctx.store.getToken(id);
+        if (!before) throw new UsageError(`no token with id ${JSON.stringify(id)} (see \`ratchet token list\`)`);
+        if (before.revokedAt) {
+          io.out(`Token ${id} was already revoked at ${before.revokedAt}.\n`);
+          return EXIT.ok;
+        }
+        const r = await revokeApiToken(ctx.store, id, { by: 'cli', now: io.now?.() ?? new Date() });
+        io.out(`Revoked token ${id} "${r?.name ?? before.name}" at ${r?.revokedAt ?? ''}.\n`);
         return EXIT.ok;
       }, false);
     });

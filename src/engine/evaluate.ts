@@ -77,12 +77,14 @@ export function evaluateRule(rule: Rule, bundle: EvidenceBundle, byKey: Map<stri
   const expected = describe(rule.pass, rule.unit);
   const base = { title: rule.title, expected, remediation: rule.remediation };
   const source = catalogEntry(rule.evidence)?.source;
-  if (source && source !== 'history' && !bundle.sources.includes(source)) {
+  // History and attestations exist for every tenant: their rules are never not_applicable, at most unknown.
+  if (source && source !== 'history' && source !== 'attestation' && !bundle.sources.includes(source)) {
     return { ...base, ...unknownFinding(rule, 'not_applicable', `no ${source} source configured for this tenant`) };
   }
   const ev = byKey.get(rule.evidence);
   if (!ev) {
-    const why = source === 'history' ? 'insufficient history' : `evidence ${rule.evidence} was not collected`;
+    const why =
+      source === 'history' ? 'insufficient history' : source === 'attestation' ? 'no attestation recorded' : `evidence ${rule.evidence} was not collected`;
     return { ...base, ...unknownFinding(rule, 'unknown', why) };
   }
   if (ev.status !== 'ok' || !ev.value) {

@@ -4,7 +4,7 @@
  * Freshness limits follow reference/maturity-gates.md §5 (Entra config 48 h, registration report 7 d, device and
  * patch state 14 d, backup results 48 h, Secure Score 7 d).
  */
-export type SourceSection = 'm365' | 'rmm' | 'backup' | 'history';
+export type SourceSection = 'm365' | 'rmm' | 'backup' | 'history' | 'attestation';
 
 export interface CatalogEntry {
   key: string;
@@ -17,6 +17,34 @@ export interface CatalogEntry {
 
 const H = 1;
 const D = 24;
+
+/**
+ * `attestation.<kind>`: governance evidence a technician records in the web UI (DESIGN §7). The scan turns the
+ * tenant's newest valid attestation of each kind into evidence; an expired one is `unavailable` (stale) and none
+ * recorded is `unavailable` (not_configured), so their findings are unknown, never fail. Like `history`, this source
+ * exists for every tenant (never not_applicable). Kept in step with ATTESTATION_KINDS in src/web/contracts.ts.
+ */
+export const ATTESTATION_EVIDENCE_KINDS = ['documented_policies', 'dr_plan', 'restore_test', 'strategy_review', 'incident_response_plan', 'it_owner'] as const;
+
+const ATTESTATION_DESCRIPTIONS: Record<(typeof ATTESTATION_EVIDENCE_KINDS)[number], string> = {
+  documented_policies: 'Written IT policies (patching, backup, access) attested by a technician',
+  dr_plan: 'A disaster recovery plan with RPO/RTO attested by a technician',
+  restore_test: 'A restore test (or DR exercise) performed, attested by a technician with its date',
+  strategy_review: 'An IT strategy / roadmap review held with the client, attested by a technician',
+  incident_response_plan: 'An incident response plan attested by a technician',
+  it_owner: 'A named IT owner (and deputy) on the client side, attested by a technician',
+};
+
+function attestationEntries(): CatalogEntry[] {
+  return ATTESTATION_EVIDENCE_KINDS.map((kind) => ({
+    key: `attestation.${kind}`,
+    source: 'attestation' as const,
+    description: ATTESTATION_DESCRIPTIONS[kind],
+    fields: { attested: 'boolean', ageDays: 'number', expiresInDays: 'number' },
+    // The attestation's own expiry decides validity; this only covers replaying an old bundle.
+    maxAgeHours: 48 * H,
+  }));
+}
 
 export const EVIDENCE_CATALOG: readonly CatalogEntry[] = [
   {
@@ -126,6 +154,7 @@ export const EVIDENCE_CATALOG: readonly CatalogEntry[] = [
     fields: { days: 'number', scans: 'number', regressionFreeDays: 'number' },
     maxAgeHours: 48 * H,
   },
+  ...attestationEntries(),
 ];
 
 const BY_KEY = new Map(EVIDENCE_CATALOG.map((e) => [e.key, e]));

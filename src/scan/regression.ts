@@ -4,6 +4,7 @@
  * available is reported as lost visibility instead.
  */
 import type { Finding } from '../engine/types.js';
+import { catalogEntry } from '../evidence/catalog.js';
 import type { Evidence } from '../evidence/types.js';
 import type { RegressionDrop, RegressionSummary, Report } from '../report/types.js';
 
@@ -63,9 +64,14 @@ export function compareScans(baseline: ScanView, current: ScanView, opts: Regres
   return drops;
 }
 
+/**
+ * Collector evidence that was ok and is not now. History and attestations are not visibility: an expired
+ * attestation is a governance finding (its rule turns unknown), not a permission that went missing.
+ */
 export function lostVisibility(before: Evidence[], after: Evidence[]): string[] {
   const now = new Map(after.map((e) => [e.key, e]));
-  return before.filter((e) => e.status === 'ok' && now.get(e.key)?.status !== 'ok').map((e) => e.key);
+  const collected = (e: Evidence) => !['history', 'attestation'].includes(catalogEntry(e.key)?.source ?? '');
+  return before.filter((e) => e.status === 'ok' && collected(e) && now.get(e.key)?.status !== 'ok').map((e) => e.key);
 }
 
 /**

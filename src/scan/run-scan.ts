@@ -14,6 +14,7 @@ import type { CollectorRun, Report, ScanStatus } from '../report/types.js';
 import type { Store } from '../store/store.js';
 import { advanceEpisodes, type ScanView } from '../regression/episodes.js';
 import { planDeliveries } from '../regression/plan.js';
+import { attestationEvidence } from './attestation-evidence.js';
 import { historyStability } from './history-evidence.js';
 import { runCollectors } from './run-collectors.js';
 
@@ -60,6 +61,7 @@ async function finishScan(tenant: TenantConfig, deps: ScanDeps, collected: Colle
   const status = scanStatus(collected.runs);
   const finishedAt = now();
   const summaries = await deps.store.listScans(tenant.id, { statuses: ['complete'], limit: 10_000 });
+  const attestations = await deps.store.attestations(tenant.id);
   const bundle: EvidenceBundle = {
     tenantId: tenant.id,
     sources: collected.sources,
@@ -68,6 +70,7 @@ async function finishScan(tenant: TenantConfig, deps: ScanDeps, collected: Colle
       ...collected.evidence,
       ...deriveEvidence(collected.evidence, collected.sources, finishedAt),
       historyStability(summaries, finishedAt),
+      ...attestationEvidence(attestations, finishedAt),
     ],
   };
   const [lastComplete] = await deps.store.recentScans(tenant.id, { statuses: ['complete'], limit: 1 });
@@ -137,7 +140,9 @@ export async function scanTenant(tenant: TenantConfig, deps: ScanDeps): Promise<
   const again = await runCollectors(tenant, deps.plugins, { ...collectorOpts, only: first.recheckKeys });
   if (deps.signal?.aborted) return first.report;
   const fresh = new Set(again.evidence.map((e) => e.key));
-  const carried = first.report.evidence.filter((e) => !fresh.has(e.key) && e.source.collector !== 'core' && e.source.collector !== 'history');
+  // Derived, history and attestation evidence are recomputed by finishScan; carrying them would duplicate keys.
+  const recomputed = new Set(['core', 'history', 'attestation']);
+  const carried = first.report.evidence.filter((e) => !fresh.has(e.key) && !recomputed.has(e.source.collector));
   const merged: Collected = { runs: again.runs, evidence: [...carried, ...again.evidence], sources: collected.sources };
   return (await finishScan(tenant, deps, merged, recheckStarted, true)).report;
 }

@@ -17,6 +17,8 @@ import type { Store } from '../store/store.js';
 import { buildServer } from './app.js';
 import { createChannels } from '../alerts/channels.js';
 import { AlertDispatcher } from '../alerts/outbox.js';
+import { registerWeb } from '../web/index.js';
+import { uiPlugin } from '../web/ui/index.js';
 
 export const DEFAULT_GRACE_SECONDS = 30;
 /** How often the alert outbox is polled for due deliveries. */
@@ -145,6 +147,20 @@ export async function runServe(ctx: Context, io: CliIO, opts: ServeOptions = {})
     }
     alerts.start(ALERT_INTERVAL_MS);
     alertsStarted = true;
+    // Web UI and REST API: everything but /healthz and /metrics needs a token or a signed-in session.
+    await registerWeb(app, {
+      store,
+      config,
+      ruleSet: ctx.ruleSet,
+      now,
+      ui: uiPlugin,
+      scheduler: {
+        scanNow: (tenantId) => {
+          const r = scheduler.scanNow(tenantId);
+          return r.accepted ? { queued: true } : { queued: false, reason: r.reason ?? `a scan of ${tenantId} is already ${r.state ?? 'pending'}` };
+        },
+      },
+    });
 
     let url: string;
     try {

@@ -5,7 +5,7 @@
 import { SqliteStore } from './sqlite.js';
 import type { Store } from './store.js';
 
-export type { ListOptions, ScanSummary, Store, StoredScan } from './store.js';
+export type { ApiTokenRecord, AuditQuery, ListOptions, ScanSummary, SessionRecord, Store, StoredScan } from './store.js';
 export { SqliteStore, SchemaTooNewError, type SqliteStoreOptions } from './sqlite.js';
 export { MIGRATIONS, LATEST_SCHEMA_VERSION, type Migration } from './migrations.js';
 

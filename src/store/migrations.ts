@@ -117,6 +117,66 @@ CREATE TABLE deliveries (
 CREATE INDEX deliveries_due ON deliveries (status, next_attempt_at);
 `,
   },
+  {
+    version: 3,
+    name: 'web: API tokens, browser sessions, attestations and the audit log',
+    // Secrets are never stored: `api_tokens.token_hash` is the hex SHA-256 of the token's secret part and
+    // `sessions.id` the hex SHA-256 of the session cookie, so a copy of this file grants no access.
+    // `tenants_json` NULL means "all tenants"; otherwise a JSON array of tenant ids.
+    // Revoking a token deletes its sessions (in the same transaction, by the store), and ON DELETE CASCADE covers a
+    // deleted token row. The audit log is append-only: no code path updates or deletes its rows.
+    sql: `
+CREATE TABLE api_tokens (
+  id            TEXT    NOT NULL PRIMARY KEY,
+  name          TEXT    NOT NULL,
+  role          TEXT    NOT NULL CHECK (role IN ('viewer', 'technician', 'admin')),
+  tenants_json  TEXT,
+  token_hash    TEXT    NOT NULL,
+  created_at    TEXT    NOT NULL,
+  created_by    TEXT    NOT NULL,
+  last_used_at  TEXT,
+  revoked_at    TEXT,
+  revoked_by    TEXT
+) STRICT;
+
+CREATE TABLE sessions (
+  id            TEXT    NOT NULL PRIMARY KEY,
+  token_id      TEXT    NOT NULL REFERENCES api_tokens (id) ON DELETE CASCADE,
+  csrf_secret   TEXT    NOT NULL,
+  created_at    TEXT    NOT NULL,
+  expires_at    TEXT    NOT NULL
+) STRICT;
+CREATE INDEX sessions_by_expiry ON sessions (expires_at);
+CREATE INDEX sessions_by_token ON sessions (token_id);
+
+CREATE TABLE attestations (
+  id            TEXT    NOT NULL PRIMARY KEY,
+  tenant_id     TEXT    NOT NULL,
+  kind          TEXT    NOT NULL,
+  note          TEXT    NOT NULL,
+  file_ref      TEXT,
+  author        TEXT    NOT NULL,
+  attested_at   TEXT    NOT NULL,
+  expires_at    TEXT    NOT NULL,
+  created_at    TEXT    NOT NULL,
+  revoked_at    TEXT,
+  revoked_by    TEXT
+) STRICT;
+CREATE INDEX attestations_by_tenant ON attestations (tenant_id, created_at);
+
+CREATE TABLE audit_log (
+  id            TEXT    NOT NULL PRIMARY KEY,
+  at            TEXT    NOT NULL,
+  actor         TEXT    NOT NULL,
+  action        TEXT    NOT NULL,
+  tenant_id     TEXT,
+  target        TEXT,
+  detail_json   TEXT    NOT NULL
+) STRICT;
+CREATE INDEX audit_by_time ON audit_log (at);
+CREATE INDEX audit_by_tenant ON audit_log (tenant_id, at);
+`,
+  },
 ];
 
 /** The schema version this code writes and understands. */

@@ -12,7 +12,18 @@ import type { Report, ScanStatus } from '../report/types.js';
 import type { EvidenceBundle } from '../evidence/types.js';
 import { assertMigrationsWellFormed, MIGRATIONS, type Migration } from './migrations.js';
 import type { Delivery, Episode } from '../regression/types.js';
-import type { DeliveryUpdate, ListOptions, ScanEffects, ScanSummary, Store, StoredScan } from './store.js';
+import type { Attestation, AttestationKind, AuditEntry, Role } from '../web/contracts.js';
+import type {
+  ApiTokenRecord,
+  AuditQuery,
+  DeliveryUpdate,
+  ListOptions,
+  ScanEffects,
+  ScanSummary,
+  SessionRecord,
+  Store,
+  StoredScan,
+} from './store.js';
 
 export interface SqliteStoreOptions {
   /**
@@ -104,6 +115,116 @@ interface Statements {
   dueDeliveries: Database.Statement<[string, number], DeliveryRow>;
   deliveries: Database.Statement<[{ episode: string | null; limit: number }], DeliveryRow>;
   updateDelivery: Database.Statement;
+  insertToken: Database.Statement;
+  getToken: Database.Statement<[string], TokenRow>;
+  listTokens: Database.Statement<[], TokenRow>;
+  revokeToken: Database.Statement<[{ id: string; at: string; by: string }]>;
+  deleteSessionsOfToken: Database.Statement<[string]>;
+  touchToken: Database.Statement<[{ id: string; at: string }]>;
+  insertSession: Database.Statement;
+  getSession: Database.Statement<[string], SessionRow>;
+  deleteSession: Database.Statement<[string]>;
+  deleteExpiredSessions: Database.Statement<[string]>;
+  insertAttestation: Database.Statement;
+  getAttestation: Database.Statement<[string], AttestationRow>;
+  attestations: Database.Statement<[{ tenant: string; limit: number }], AttestationRow>;
+  revokeAttestation: Database.Statement<[{ id: string; at: string; by: string }]>;
+  insertAudit: Database.Statement;
+  auditLog: Database.Statement<[{ tenants: string | null; global: number; limit: number }], AuditRow>;
+}
+
+interface TokenRow {
+  id: string;
+  name: string;
+  role: Role;
+  tenants_json: string | null;
+  token_hash: string;
+  created_at: string;
+  created_by: string;
+  last_used_at: string | null;
+  revoked_at: string | null;
+  revoked_by: string | null;
+}
+
+interface SessionRow {
+  id: string;
+  token_id: string;
+  csrf_secret: string;
+  created_at: string;
+  expires_at: string;
+}
+
+interface AttestationRow {
+  id: string;
+  tenant_id: string;
+  kind: AttestationKind;
+  note: string;
+  file_ref: string | null;
+  author: string;
+  attested_at: string;
+  expires_at: string;
+  created_at: string;
+  revoked_at: string | null;
+  revoked_by: string | null;
+}
+
+interface AuditRow {
+  id: string;
+  at: string;
+  actor: string;
+  action: string;
+  tenant_id: string | null;
+  target: string | null;
+  detail_json: string;
+}
+
+const fromTokenRow = (r: TokenRow): ApiTokenRecord => ({
+  id: r.id,
+  name: r.name,
+  role: r.role,
+  tenants: r.tenants_json === null ? null : (JSON.parse(r.tenants_json) as string[]),
+  tokenHash: r.token_hash,
+  createdAt: r.created_at,
+  createdBy: r.created_by,
+  lastUsedAt: r.last_used_at,
+  revokedAt: r.revoked_at,
+  revokedBy: r.revoked_by,
+});
+
+const fromSessionRow = (r: SessionRow): SessionRecord => ({
+  idHash: r.id,
+  tokenId: r.token_id,
+  csrfSecret: r.csrf_secret,
+  createdAt: r.created_at,
+  expiresAt: r.expires_at,
+});
+
+const fromAttestationRow = (r: AttestationRow): Attestation => ({
+  id: r.id,
+  tenantId: r.tenant_id,
+  kind: r.kind,
+  note: r.note,
+  fileRef: r.file_ref,
+  author: r.author,
+  attestedAt: r.attested_at,
+  expiresAt: r.expires_at,
+  createdAt: r.created_at,
+  revokedAt: r.revoked_at,
+  revokedBy: r.revoked_by,
+});
+
+const fromAuditRow = (r: AuditRow): AuditEntry => ({
+  id: r.id,
+  at: r.at,
+  actor: r.actor,
+  action: r.action,
+  tenantId: r.tenant_id,
+  target: r.target,
+  detail: JSON.parse(r.detail_json) as Record<string, unknown>,
+});
+
+function auditRow(e: AuditEntry) {
+  return { id: e.id, at: e.at, actor: e.actor, action: e.action, tenant_id: e.tenantId, target: e.target, detail_json: JSON.stringify(e.detail ?? {}) };
 }
 
 interface DeliveryRow {
@@ -232,8 +353,141 @@ export class SqliteStore implements Store {
       .map((r) => JSON.parse(r.episode_json) as Episode);
   }
 
-  async saveEpisode(episode: Episode): Promise<void> {
-    this.ready().upsertEpisode.run(episodeRow(episode));
+  async saveEpisode(episode: Episode, audit?: AuditEntry): Promise<void> {
+    const statements = this.ready();
+    this.write(() => {
+      statements.upsertEpisode.run(episodeRow(episode));
+      if (audit) statements.insertAudit.run(auditRow(audit));
+    });
+  }
+
+  async createToken(token: ApiTokenRecord, audit?: AuditEntry): Promise<void> {
+    const statements = this.ready();
+    this.write(() => {
+      statements.insertToken.run({
+        id: token.id,
+        name: token.name,
+        role: token.role,
+        tenants_json: token.tenants === null ? null : JSON.stringify(token.tenants),
+        token_hash: token.tokenHash,
+        created_at: token.createdAt,
+        created_by: token.createdBy,
+        last_used_at: token.lastUsedAt,
+        revoked_at: token.revokedAt,
+        revoked_by: token.revokedBy,
+      });
+      if (audit) statements.insertAudit.run(auditRow(audit));
+    });
+  }
+
+  async getToken(id: string): Promise<ApiTokenRecord | null> {
+    const row = this.ready().getToken.get(id);
+    return row ? fromTokenRow(row) : null;
+  }
+
+  async listTokens(): Promise<ApiTokenRecord[]> {
+    return this.ready().listTokens.all().map(fromTokenRow);
+  }
+
+  async revokeToken(id: string, at: string, by: string, audit?: AuditEntry): Promise<ApiTokenRecord | null> {
+    const statements = this.ready();
+    return this.write(() => {
+      const changed = statements.revokeToken.run({ id, at, by }).changes;
+      if (changed > 0) {
+        statements.deleteSessionsOfToken.run(id);
+        if (audit) statements.insertAudit.run(auditRow(audit));
+      }
+      const row = statements.getToken.get(id);
+      return row ? fromTokenRow(row) : null;
+    });
+  }
+
+  async touchToken(id: string, at: string): Promise<void> {
+    this.ready().touchToken.run({ id, at });
+  }
+
+  async createSession(session: SessionRecord, audit?: AuditEntry): Promise<void> {
+    const statements = this.ready();
+    this.write(() => {
+      statements.insertSession.run({
+        id: session.idHash,
+        token_id: session.tokenId,
+        csrf_secret: session.csrfSecret,
+        created_at: session.createdAt,
+        expires_at: session.expiresAt,
+      });
+      if (audit) statements.insertAudit.run(auditRow(audit));
+    });
+  }
+
+  async getSession(idHash: string): Promise<SessionRecord | null> {
+    const row = this.ready().getSession.get(idHash);
+    return row ? fromSessionRow(row) : null;
+  }
+
+  async deleteSession(idHash: string, audit?: AuditEntry): Promise<void> {
+    const statements = this.ready();
+    this.write(() => {
+      const changed = statements.deleteSession.run(idHash).changes;
+      if (changed > 0 && audit) statements.insertAudit.run(auditRow(audit));
+    });
+  }
+
+  async deleteExpiredSessions(now: string): Promise<number> {
+    return this.ready().deleteExpiredSessions.run(now).changes;
+  }
+
+  async saveAttestation(a: Attestation, audit?: AuditEntry): Promise<void> {
+    const statements = this.ready();
+    this.write(() => {
+      statements.insertAttestation.run({
+        id: a.id,
+        tenant_id: a.tenantId,
+        kind: a.kind,
+        note: a.note,
+        file_ref: a.fileRef,
+        author: a.author,
+        attested_at: a.attestedAt,
+        expires_at: a.expiresAt,
+        created_at: a.createdAt,
+        revoked_at: a.revokedAt,
+        revoked_by: a.revokedBy,
+      });
+      if (audit) statements.insertAudit.run(auditRow(audit));
+    });
+  }
+
+  async getAttestation(id: string): Promise<Attestation | null> {
+    const row = this.ready().getAttestation.get(id);
+    return row ? fromAttestationRow(row) : null;
+  }
+
+  async attestations(tenantId: string, opts: { limit?: number } = {}): Promise<Attestation[]> {
+    return this.ready().attestations.all({ tenant: tenantId, limit: opts.limit ?? -1 }).map(fromAttestationRow);
+  }
+
+  async revokeAttestation(id: string, at: string, by: string, audit?: AuditEntry): Promise<Attestation | null> {
+    const statements = this.ready();
+    return this.write(() => {
+      const changed = statements.revokeAttestation.run({ id, at, by }).changes;
+      if (changed > 0 && audit) statements.insertAudit.run(auditRow(audit));
+      const row = statements.getAttestation.get(id);
+      return row ? fromAttestationRow(row) : null;
+    });
+  }
+
+  async appendAudit(entry: AuditEntry): Promise<void> {
+    this.ready().insertAudit.run(auditRow(entry));
+  }
+
+  async auditLog(query: AuditQuery = {}): Promise<AuditEntry[]> {
+    const { tenants, limit } = query;
+    if (limit !== undefined && (!Number.isInteger(limit) || limit < 0)) {
+      throw new RangeError(`limit must be a non-negative integer, got ${String(limit)}`);
+    }
+    return this.ready()
+      .auditLog.all({ tenants: tenants == null ? null : JSON.stringify(tenants), global: query.global === false ? 0 : 1, limit: limit ?? -1 })
+      .map(fromAuditRow);
   }
 
   async dueDeliveries(now: string, limit: number): Promise<Delivery[]> {
@@ -295,6 +549,11 @@ export class SqliteStore implements Store {
     this.db = null;
     this.statements = null;
     if (db?.open) db.close();
+  }
+
+  /** Runs `fn` in one IMMEDIATE transaction (a change and its audit entry commit together or not at all). */
+  private write<T>(fn: () => T): T {
+    return this.open().transaction(fn).immediate();
   }
 
   private open(): Database.Database {
@@ -373,6 +632,32 @@ function prepare(db: Database.Database): Statements {
       ORDER BY created_at, rowid LIMIT @limit`),
     updateDelivery: db.prepare(`UPDATE deliveries SET status = @status, attempts = @attempts, next_attempt_at = @next_attempt_at,
         last_error = @last_error, delivered_at = @delivered_at WHERE id = @id`),
+    insertToken: db.prepare(`INSERT INTO api_tokens (id, name, role, tenants_json, token_hash, created_at, created_by,
+        last_used_at, revoked_at, revoked_by)
+      VALUES (@id, @name, @role, @tenants_json, @token_hash, @created_at, @created_by, @last_used_at, @revoked_at, @revoked_by)`),
+    getToken: db.prepare('SELECT * FROM api_tokens WHERE id = ?'),
+    listTokens: db.prepare('SELECT * FROM api_tokens ORDER BY created_at, rowid'),
+    revokeToken: db.prepare('UPDATE api_tokens SET revoked_at = @at, revoked_by = @by WHERE id = @id AND revoked_at IS NULL'),
+    deleteSessionsOfToken: db.prepare('DELETE FROM sessions WHERE token_id = ?'),
+    touchToken: db.prepare('UPDATE api_tokens SET last_used_at = @at WHERE id = @id'),
+    insertSession: db.prepare(`INSERT INTO sessions (id, token_id, csrf_secret, created_at, expires_at)
+      VALUES (@id, @token_id, @csrf_secret, @created_at, @expires_at)`),
+    getSession: db.prepare('SELECT * FROM sessions WHERE id = ?'),
+    deleteSession: db.prepare('DELETE FROM sessions WHERE id = ?'),
+    deleteExpiredSessions: db.prepare('DELETE FROM sessions WHERE expires_at <= ?'),
+    insertAttestation: db.prepare(`INSERT INTO attestations (id, tenant_id, kind, note, file_ref, author, attested_at, expires_at,
+        created_at, revoked_at, revoked_by)
+      VALUES (@id, @tenant_id, @kind, @note, @file_ref, @author, @attested_at, @expires_at, @created_at, @revoked_at, @revoked_by)`),
+    getAttestation: db.prepare('SELECT * FROM attestations WHERE id = ?'),
+    attestations: db.prepare(`SELECT * FROM attestations WHERE tenant_id = @tenant ORDER BY created_at DESC, rowid DESC LIMIT @limit`),
+    revokeAttestation: db.prepare('UPDATE attestations SET revoked_at = @at, revoked_by = @by WHERE id = @id AND revoked_at IS NULL'),
+    insertAudit: db.prepare(`INSERT INTO audit_log (id, at, actor, action, tenant_id, target, detail_json)
+      VALUES (@id, @at, @actor, @action, @tenant_id, @target, @detail_json)`),
+    // Tenant entries filtered by the (optional) list, entries without a tenant only when asked for.
+    auditLog: db.prepare(`SELECT * FROM audit_log
+      WHERE (tenant_id IS NULL AND @global = 1)
+         OR (tenant_id IS NOT NULL AND (@tenants IS NULL OR tenant_id IN (SELECT value FROM json_each(@tenants))))
+      ORDER BY at DESC, rowid DESC LIMIT @limit`),
   };
 }
 

@@ -6,6 +6,7 @@
 import type { EvidenceBundle } from '../evidence/types.js';
 import type { Delivery, Episode } from '../regression/types.js';
 import type { Report, ScanStatus } from '../report/types.js';
+import type { Attestation, AuditEntry, Role } from '../web/contracts.js';
 
 export interface StoredScan {
   id: string;
@@ -47,6 +48,42 @@ export interface ScanEffects {
   deliveries?: Delivery[];
 }
 
+/**
+ * An API token as stored: only the SHA-256 of its secret, never the secret. `tenants` null = all tenants.
+ * Browser sessions are created by signing in with a token and end when it is revoked.
+ */
+export interface ApiTokenRecord {
+  id: string;
+  name: string;
+  role: Role;
+  tenants: string[] | null;
+  /** Hex SHA-256 of the token's secret part. */
+  tokenHash: string;
+  createdAt: string;
+  createdBy: string;
+  lastUsedAt: string | null;
+  revokedAt: string | null;
+  revokedBy: string | null;
+}
+
+/** A browser session: `idHash` is the hex SHA-256 of the cookie value, so the table grants nothing if copied. */
+export interface SessionRecord {
+  idHash: string;
+  tokenId: string;
+  /** Secret the session's CSRF tokens are derived from (@fastify/csrf). */
+  csrfSecret: string;
+  createdAt: string;
+  expiresAt: string;
+}
+
+export interface AuditQuery {
+  /** Tenant entries to include: null/undefined = every tenant, [] = none. */
+  tenants?: readonly string[] | null;
+  /** Include entries without a tenant (token management, sign-ins). Default true. */
+  global?: boolean;
+  limit?: number;
+}
+
 export type DeliveryUpdate = Pick<Delivery, 'status' | 'attempts' | 'nextAttemptAt' | 'lastError' | 'deliveredAt'>;
 
 export interface Store {
@@ -61,12 +98,42 @@ export interface Store {
   tenantIds(): Promise<string[]>;
   /** Episodes of a tenant, newest first; `open` = not closed. */
   episodes(tenantId: string, opts?: { open?: boolean; limit?: number }): Promise<Episode[]>;
-  /** Upsert one episode outside a scan (acknowledgement). */
-  saveEpisode(episode: Episode): Promise<void>;
+  /** Upsert one episode outside a scan (acknowledgement), with its audit entry in the same transaction. */
+  saveEpisode(episode: Episode, audit?: AuditEntry): Promise<void>;
   /** Pending deliveries whose next attempt is due at `now` (ISO), oldest first. */
   dueDeliveries(now: string, limit: number): Promise<Delivery[]>;
   deliveries(opts?: { episodeId?: string; limit?: number }): Promise<Delivery[]>;
   updateDelivery(id: string, update: DeliveryUpdate): Promise<void>;
+
+  // ── web (schema v3) ── every change that carries an `audit` entry writes it in the same transaction.
+  /** Inserts a token; a duplicate id is an error. */
+  createToken(token: ApiTokenRecord, audit?: AuditEntry): Promise<void>;
+  getToken(id: string): Promise<ApiTokenRecord | null>;
+  /** All tokens, oldest first (revoked ones included). */
+  listTokens(): Promise<ApiTokenRecord[]>;
+  /**
+   * Marks a token revoked and deletes its sessions. Revoking an already revoked token changes nothing (and writes
+   * no audit entry). Returns the token as stored afterwards, or null for an unknown id.
+   */
+  revokeToken(id: string, at: string, by: string, audit?: AuditEntry): Promise<ApiTokenRecord | null>;
+  /** Records a use of the token (last_used_at). */
+  touchToken(id: string, at: string): Promise<void>;
+  createSession(session: SessionRecord, audit?: AuditEntry): Promise<void>;
+  getSession(idHash: string): Promise<SessionRecord | null>;
+  deleteSession(idHash: string, audit?: AuditEntry): Promise<void>;
+  /** Deletes sessions whose expiry is at or before `now`; returns how many. */
+  deleteExpiredSessions(now: string): Promise<number>;
+  /** Inserts an attestation; a duplicate id is an error. */
+  saveAttestation(attestation: Attestation, audit?: AuditEntry): Promise<void>;
+  getAttestation(id: string): Promise<Attestation | null>;
+  /** A tenant's attestations, newest first (revoked ones included). */
+  attestations(tenantId: string, opts?: { limit?: number }): Promise<Attestation[]>;
+  /** Same semantics as revokeToken: idempotent, null for an unknown id. */
+  revokeAttestation(id: string, at: string, by: string, audit?: AuditEntry): Promise<Attestation | null>;
+  appendAudit(entry: AuditEntry): Promise<void>;
+  /** Audit entries, newest first. */
+  auditLog(query?: AuditQuery): Promise<AuditEntry[]>;
+
   /** Cheap round trip for health checks. */
   ping(): Promise<void>;
   close(): Promise<void>;

@@ -10,7 +10,9 @@
  * alone cannot see an evidence row whose scan row was rolled back).
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { Store, StoredScan } from '../../src/store/store.js';
+import type { ApiTokenRecord, SessionRecord, Store, StoredScan } from '../../src/store/store.js';
+import type { Attestation, AuditEntry } from '../../src/web/contracts.js';
+import type { Episode } from '../../src/regression/types.js';
 import { sampleHistory, sampleScan } from '../helpers/sample-scan.js';
 
 export interface StoreContractOptions {
@@ -21,6 +23,69 @@ export interface StoreContractOptions {
    */
   rowCounts?: (store: Store, scanId: string) => Promise<Record<string, number>>;
 }
+
+const token = (over: Partial<ApiTokenRecord> = {}): ApiTokenRecord => ({
+  id: 'a1b2c3d4e5f6',
+  name: 'alice@msp',
+  role: 'technician',
+  tenants: ['contoso', 'fabrikam'],
+  tokenHash: 'ab'.repeat(32),
+  createdAt: '2025-01-01T00:00:00.000Z',
+  createdBy: 'cli',
+  lastUsedAt: null,
+  revokedAt: null,
+  revokedBy: null,
+  ...over,
+});
+
+const attestation = (over: Partial<Attestation> = {}): Attestation => ({
+  id: 'att-1',
+  tenantId: 'contoso',
+  kind: 'dr_plan',
+  note: 'DR plan v3 approved by the client — "Ünïcode" <b>not html</b>',
+  fileRef: 'https://dms.example/dr-plan-v3.pdf',
+  author: 'alice@msp',
+  attestedAt: '2025-01-10T00:00:00.000Z',
+  expiresAt: '2026-01-10T00:00:00.000Z',
+  createdAt: '2025-01-11T09:00:00.000Z',
+  revokedAt: null,
+  revokedBy: null,
+  ...over,
+});
+
+const audit = (over: Partial<AuditEntry> = {}): AuditEntry => ({
+  id: `audit-${Math.random().toString(36).slice(2)}`,
+  at: '2025-01-11T09:00:00.000Z',
+  actor: 'alice@msp',
+  action: 'attestation.recorded',
+  tenantId: 'contoso',
+  target: 'att-1',
+  detail: { kind: 'dr_plan', nested: { n: 1 } },
+  ...over,
+});
+
+const episode = (over: Partial<Episode> = {}): Episode => ({
+  id: 'ep-1',
+  tenantId: 'contoso',
+  kind: 'regression',
+  state: 'confirmed',
+  openedAt: '2025-01-02T00:00:00.000Z',
+  openedScanId: 's-1',
+  baselineScanId: null,
+  confirmedAt: '2025-01-03T00:00:00.000Z',
+  confirmedScanId: 's-2',
+  closedAt: null,
+  closedScanId: null,
+  confirmations: 2,
+  previousLevel: 3,
+  currentLevel: 2,
+  drops: [],
+  lostKeys: [],
+  acknowledgedAt: null,
+  acknowledgedBy: null,
+  acknowledgement: null,
+  ...over,
+});
 
 /** Copies a scan under a new id (and optionally tenant / start time), keeping the documents consistent. */
 function withId(scan: StoredScan, id: string, startedAt = scan.startedAt): StoredScan {
@@ -292,6 +357,127 @@ export function runStoreContract(
         await store.saveScan(good);
         expect(await store.getScan('good')).toEqual(good);
         expect(await store.tenantIds()).toEqual(['contoso']);
+      });
+    });
+
+    describe('API tokens (schema v3)', () => {
+      it('round-trips a token with its scope; null scope means all tenants', async () => {
+        await store.createToken(token());
+        await store.createToken(token({ id: 'ffffffffffff', name: 'admin', role: 'admin', tenants: null, createdAt: '2025-01-02T00:00:00.000Z' }));
+        expect(await store.getToken('a1b2c3d4e5f6')).toEqual(token());
+        expect((await store.getToken('ffffffffffff'))?.tenants).toBeNull();
+        expect(await store.getToken('000000000000')).toBeNull();
+        expect((await store.listTokens()).map((t) => t.id)).toEqual(['a1b2c3d4e5f6', 'ffffffffffff']);
+      });
+
+      it('rejects a duplicate token id', async () => {
+        await store.createToken(token());
+        await expect(store.createToken(token({ name: 'other' }))).rejects.toThrow();
+        expect(await store.listTokens()).toHaveLength(1);
+      });
+
+      it('writes the audit entry with the token, and nothing when the insert fails', async () => {
+        await store.createToken(token(), audit({ id: 'a-create', action: 'token.created', tenantId: null, target: 'a1b2c3d4e5f6' }));
+        await expect(store.createToken(token(), audit({ id: 'a-dup', action: 'token.created', tenantId: null }))).rejects.toThrow();
+        expect((await store.auditLog()).map((e) => e.id)).toEqual(['a-create']);
+      });
+
+      it('revokes once: sessions go, the audit entry is written once, a second revoke changes nothing', async () => {
+        await store.createToken(token());
+        await store.createSession({ idHash: 'cd'.repeat(32), tokenId: 'a1b2c3d4e5f6', csrfSecret: 's', createdAt: '2025-01-01T00:00:00.000Z', expiresAt: '2099-01-01T00:00:00.000Z' });
+        const revoked = await store.revokeToken('a1b2c3d4e5f6', '2025-02-01T00:00:00.000Z', 'admin', audit({ id: 'r1', action: 'token.revoked', tenantId: null }));
+        expect(revoked).toMatchObject({ revokedAt: '2025-02-01T00:00:00.000Z', revokedBy: 'admin' });
+        expect(await store.getSession('cd'.repeat(32))).toBeNull();
+        const again = await store.revokeToken('a1b2c3d4e5f6', '2025-03-01T00:00:00.000Z', 'other', audit({ id: 'r2', action: 'token.revoked', tenantId: null }));
+        expect(again?.revokedAt).toBe('2025-02-01T00:00:00.000Z');
+        expect((await store.auditLog()).map((e) => e.id)).toEqual(['r1']);
+        expect(await store.revokeToken('000000000000', '2025-02-01T00:00:00.000Z', 'admin')).toBeNull();
+      });
+
+      it('touchToken records the last use', async () => {
+        await store.createToken(token());
+        await store.touchToken('a1b2c3d4e5f6', '2025-01-05T00:00:00.000Z');
+        expect((await store.getToken('a1b2c3d4e5f6'))?.lastUsedAt).toBe('2025-01-05T00:00:00.000Z');
+      });
+    });
+
+    describe('sessions (schema v3)', () => {
+      const session = (over: Partial<SessionRecord> = {}): SessionRecord => ({
+        idHash: 'ef'.repeat(32),
+        tokenId: 'a1b2c3d4e5f6',
+        csrfSecret: 'csrf-secret',
+        createdAt: '2025-01-01T00:00:00.000Z',
+        expiresAt: '2025-01-01T12:00:00.000Z',
+        ...over,
+      });
+
+      it('round-trips, deletes, and expires sessions', async () => {
+        await store.createToken(token());
+        await store.createSession(session(), audit({ id: 'login', action: 'login', tenantId: null }));
+        await store.createSession(session({ idHash: '01'.repeat(32), expiresAt: '2025-01-02T00:00:00.000Z' }));
+        expect(await store.getSession('ef'.repeat(32))).toEqual(session());
+        expect((await store.auditLog()).map((e) => e.action)).toEqual(['login']);
+        expect(await store.deleteExpiredSessions('2025-01-01T12:00:00.000Z')).toBe(1);
+        expect(await store.getSession('ef'.repeat(32))).toBeNull();
+        await store.deleteSession('01'.repeat(32), audit({ id: 'logout', action: 'logout', tenantId: null }));
+        await store.deleteSession('01'.repeat(32), audit({ id: 'logout-2', action: 'logout', tenantId: null }));
+        expect(await store.getSession('01'.repeat(32))).toBeNull();
+        // Same timestamp: the later write is newer. The second delete found nothing and wrote no entry.
+        expect((await store.auditLog()).map((e) => e.id)).toEqual(['logout', 'login']);
+      });
+
+      it('refuses a session for an unknown token', async () => {
+        await expect(store.createSession(session({ tokenId: 'nope' }))).rejects.toThrow();
+      });
+    });
+
+    describe('attestations (schema v3)', () => {
+      it('round-trips attestations per tenant, newest first', async () => {
+        await store.saveAttestation(attestation(), audit());
+        await store.saveAttestation(attestation({ id: 'att-2', kind: 'restore_test', fileRef: null, createdAt: '2025-01-12T00:00:00.000Z' }));
+        await store.saveAttestation(attestation({ id: 'att-3', tenantId: 'fabrikam' }));
+        expect(await store.getAttestation('att-1')).toEqual(attestation());
+        expect(await store.getAttestation('nope')).toBeNull();
+        expect((await store.attestations('contoso')).map((a) => a.id)).toEqual(['att-2', 'att-1']);
+        expect((await store.attestations('contoso', { limit: 1 })).map((a) => a.id)).toEqual(['att-2']);
+        expect((await store.attestations('fabrikam')).map((a) => a.id)).toEqual(['att-3']);
+        expect(await store.attestations('nobody')).toEqual([]);
+        await expect(store.saveAttestation(attestation())).rejects.toThrow();
+      });
+
+      it('revokes once, with one audit entry', async () => {
+        await store.saveAttestation(attestation());
+        const a = await store.revokeAttestation('att-1', '2025-02-01T00:00:00.000Z', 'bob', audit({ id: 'rv1', action: 'attestation.revoked' }));
+        expect(a).toMatchObject({ revokedAt: '2025-02-01T00:00:00.000Z', revokedBy: 'bob' });
+        const again = await store.revokeAttestation('att-1', '2025-03-01T00:00:00.000Z', 'carol', audit({ id: 'rv2', action: 'attestation.revoked' }));
+        expect(again?.revokedBy).toBe('bob');
+        expect((await store.auditLog()).map((e) => e.id)).toEqual(['rv1']);
+        expect(await store.revokeAttestation('nope', '2025-02-01T00:00:00.000Z', 'bob')).toBeNull();
+      });
+    });
+
+    describe('audit log (schema v3)', () => {
+      it('lists newest first, filters by tenant scope and global entries, honours limit', async () => {
+        await store.appendAudit(audit({ id: 'e1', at: '2025-01-01T00:00:00.000Z', tenantId: 'contoso' }));
+        await store.appendAudit(audit({ id: 'e2', at: '2025-01-02T00:00:00.000Z', tenantId: 'fabrikam' }));
+        await store.appendAudit(audit({ id: 'e3', at: '2025-01-03T00:00:00.000Z', tenantId: null, action: 'token.created' }));
+        await store.appendAudit(audit({ id: 'e4', at: '2025-01-03T00:00:00.000Z', tenantId: 'contoso' }));
+        const ids = async (q?: Parameters<Store['auditLog']>[0]) => (await store.auditLog(q)).map((e) => e.id);
+        expect(await ids()).toEqual(['e4', 'e3', 'e2', 'e1']);
+        expect(await ids({ tenants: ['contoso'] })).toEqual(['e4', 'e3', 'e1']);
+        expect(await ids({ tenants: ['contoso'], global: false })).toEqual(['e4', 'e1']);
+        expect(await ids({ tenants: [], global: true })).toEqual(['e3']);
+        expect(await ids({ tenants: [], global: false })).toEqual([]);
+        expect(await ids({ limit: 2 })).toEqual(['e4', 'e3']);
+        expect((await store.auditLog())[0]?.detail).toEqual({ kind: 'dr_plan', nested: { n: 1 } });
+      });
+
+      it('acknowledging an episode writes the episode and its audit entry together', async () => {
+        await store.saveEpisode(episode());
+        const acked = episode({ acknowledgedAt: '2025-01-04T00:00:00.000Z', acknowledgedBy: 'alice@msp', acknowledgement: 'ticket #42' });
+        await store.saveEpisode(acked, audit({ id: 'ack', action: 'episode.acknowledged', target: 'ep-1' }));
+        expect(await store.episodes('contoso')).toEqual([acked]);
+        expect((await store.auditLog()).map((e) => e.id)).toEqual(['ack']);
       });
     });
 

@@ -1,0 +1,75 @@
+/**
+ * `attestation.<kind>` evidence (DESIGN §7): governance facts a technician recorded, turned into evidence at scan
+ * time so rules read them like any other source. Per kind, the newest valid (not revoked, not expired) attestation
+ * is `ok`; when every recorded one has expired the evidence is `unavailable` with reasonCode `stale` ("expired on
+ * …"); with none recorded (or all revoked) it is `unavailable` / `not_configured`. Either way its findings are
+ * unknown, never fail. Notes stay in the attestation list: evidence carries dates, author and the artefact reference.
+ */
+import { ATTESTATION_EVIDENCE_KINDS } from '../evidence/catalog.js';
+import type { Evidence } from '../evidence/types.js';
+import type { Attestation } from '../web/contracts.js';
+
+const DAY = 86_400_000;
+
+const days = (ms: number) => Math.floor(ms / DAY);
+
+export function attestationEvidence(attestations: readonly Attestation[], now: Date): Evidence[] {
+  const collectedAt = now.toISOString();
+  const t = now.getTime();
+  return ATTESTATION_EVIDENCE_KINDS.map((kind): Evidence => {
+    const key = `attestation.${kind}`;
+    const live = attestations.filter((a) => a.kind === kind && a.revokedAt === null);
+    const source = { collector: 'attestation', endpoints: live.map((a) => `attestation:${a.id}`), requests: 0 };
+    const valid = live.filter((a) => Date.parse(a.expiresAt) > t).sort((a, b) => Date.parse(b.attestedAt) - Date.parse(a.attestedAt));
+    const best = valid[0];
+    if (best) {
+      return {
+        key,
+        status: 'ok',
+        value: {
+          attested: true,
+          ageDays: Math.max(0, days(t - Date.parse(best.attestedAt))),
+          expiresInDays: days(Date.parse(best.expiresAt) - t),
+          attestedAt: best.attestedAt,
+          expiresAt: best.expiresAt,
+          author: best.author,
+          attestationId: best.id,
+          fileRef: best.fileRef,
+        },
+        reason: null,
+        reasonCode: null,
+        source: { ...source, endpoints: [`attestation:${best.id}`] },
+        collectedAt,
+      };
+    }
+    const lastExpired = [...live].sort((a, b) => Date.parse(b.expiresAt) - Date.parse(a.expiresAt))[0];
+    if (lastExpired) {
+      return {
+        key,
+        status: 'unavailable',
+        value: {
+          attested: false,
+          ageDays: Math.max(0, days(t - Date.parse(lastExpired.attestedAt))),
+          expiresInDays: days(Date.parse(lastExpired.expiresAt) - t),
+          attestedAt: lastExpired.attestedAt,
+          expiresAt: lastExpired.expiresAt,
+          author: lastExpired.author,
+          attestationId: lastExpired.id,
+        },
+        reason: `attestation expired on ${lastExpired.expiresAt.slice(0, 10)}: record a new one`,
+        reasonCode: 'stale',
+        source: { ...source, endpoints: [`attestation:${lastExpired.id}`] },
+        collectedAt,
+      };
+    }
+    return {
+      key,
+      status: 'unavailable',
+      value: null,
+      reason: 'no attestation recorded',
+      reasonCode: 'not_configured',
+      source,
+      collectedAt,
+    };
+  });
+}

@@ -1,0 +1,351 @@
+/**
+ * Zod schemas of the REST API (/api/v1): the server validates requests and serialises responses with them, and the
+ * OpenAPI document at /api/v1/openapi.json is generated from the same schemas — they cannot drift apart.
+ *
+ * `ReportSchema` is the report JSON of DESIGN §5 (schemaVersion 1); fields beyond §5 are optional, so a report stored
+ * by an older Ratchet still serialises. Responses are serialised through these schemas, which drop fields they do
+ * not declare — so the type-level checks at the end of this file fail the build when a TypeScript type gains a
+ * field its schema lacks (or the schema one the type lacks).
+ */
+import { z } from 'zod';
+import type { Evidence } from '../evidence/types.js';
+import type { Episode } from '../regression/types.js';
+import type { Report } from '../report/types.js';
+import type { ScanSummary } from '../store/store.js';
+import { ATTESTATION_KINDS, type Attestation, type Principal, type AuditEntry, type OffenderPage, type ScanDiff, type TenantSummary } from './contracts.js';
+import { MAX_COMMENT, MAX_FILE_REF, MAX_NOTE, MAX_PAGE_SIZE } from './service.js';
+import type { PublicToken } from './tokens.js';
+
+const timestamp = z.string().describe('ISO 8601 timestamp (UTC)');
+const level = z.number().int().min(1).max(5);
+const scanStatus = z.enum(['complete', 'partial', 'failed']);
+const outcome = z.enum(['pass', 'fail', 'partial', 'unknown', 'not_applicable']);
+const roleEnum = z.enum(['viewer', 'technician', 'admin']);
+
+// ── the report (DESIGN §5) ─────────────────────────────────────────────────────────────────────────────────────
+export const CollectorRunSchema = z.object({
+  id: z.string(),
+  status: z.enum(['ok', 'partial', 'error', 'skipped']),
+  durationMs: z.number(),
+  requests: z.number(),
+  error: z.string().nullable(),
+});
+
+export const LevelSchema = z.object({
+  value: level,
+  name: z.string(),
+  potential: level,
+  confirmed: z.boolean(),
+  blockers: z.array(z.string()).describe('rule ids that keep the tenant from the next level'),
+  unknown: z.array(z.string()).describe('gating rule ids whose evidence is missing'),
+});
+
+export const CapabilityScoreSchema = z.object({
+  id: z.string(),
+  name: z.string(),
+  level,
+  score: z.number().nullable().describe('0–100 over known outcomes; null when nothing is known'),
+  coverage: z.number().describe('known weight / applicable weight'),
+  potential: level.optional(),
+  assessed: z.boolean().optional(),
+});
+
+export const FindingSchema = z
+  .object({
+    ruleId: z.string(),
+    title: z.string(),
+    capability: z.string(),
+    level: z.number().int(),
+    outcome,
+    score: z.number().nullable(),
+    evidence: z.array(z.string()),
+    observed: z.string(),
+    expected: z.string(),
+    remediation: z.string(),
+    weight: z.number().optional(),
+    critical: z.boolean().optional(),
+    advisory: z.boolean().optional(),
+    measured: z.union([z.number(), z.boolean(), z.string()]).nullable().optional(),
+    reason: z.string().nullable().optional(),
+  })
+  .meta({ id: 'Finding' });
+
+export const EvidenceSchema = z
+  .object({
+    key: z.string(),
+    status: z.enum(['ok', 'unavailable', 'error']),
+    value: z.record(z.string(), z.unknown()).nullable(),
+    reason: z.string().nullable(),
+    reasonCode: z
+      .enum(['permission_missing', 'not_licensed', 'not_configured', 'collector_error', 'schema_violation', 'stale', 'insufficient_history'])
+      .nullable()
+      .optional(),
+    source: z.object({ collector: z.string(), endpoints: z.array(z.string()), requests: z.number() }),
+    collectedAt: timestamp,
+  })
+  .meta({ id: 'Evidence' });
+
+export const RegressionDropSchema = z.object({
+  kind: z.enum(['level', 'capability']),
+  id: z.string(),
+  from: z.number(),
+  to: z.number(),
+  rules: z.array(z.object({ ruleId: z.string(), from: z.string(), to: z.string(), observed: z.string(), expected: z.string() })),
+});
+
+export const RoadmapItemSchema = z.object({
+  ruleId: z.string(),
+  toLevel: z.number().int(),
+  gap: z.string(),
+  remediation: z.string(),
+  capability: z.string().optional(),
+  outcome: outcome.optional(),
+  weight: z.number().optional(),
+});
+
+export const ReportSchema = z
+  .object({
+    schemaVersion: z.literal(1),
+    tenant: z.object({ id: z.string(), name: z.string() }),
+    scan: z.object({ id: z.string(), startedAt: timestamp, finishedAt: timestamp, status: scanStatus, collectors: z.array(CollectorRunSchema) }),
+    level: LevelSchema,
+    capabilities: z.array(CapabilityScoreSchema),
+    findings: z.array(FindingSchema),
+    evidence: z.array(EvidenceSchema),
+    regression: z.object({
+      detected: z.boolean(),
+      confirmed: z.boolean(),
+      previousLevel: z.number().int().nullable(),
+      drops: z.array(RegressionDropSchema),
+      lostVisibility: z.array(z.string()).optional(),
+    }),
+    roadmap: z.array(RoadmapItemSchema),
+  })
+  .meta({ id: 'Report', description: 'The report JSON of DESIGN §5 (schemaVersion 1)' });
+
+// ── lists and web types ─────────────────────────────────────────────────────────────────────────────────────────
+export const ScanSummarySchema = z
+  .object({
+    id: z.string(),
+    tenantId: z.string(),
+    startedAt: timestamp,
+    finishedAt: timestamp,
+    status: scanStatus,
+    level,
+    potential: level,
+    confirmed: z.boolean(),
+    regressionDetected: z.boolean(),
+    regressionConfirmed: z.boolean(),
+    capabilities: z.array(z.object({ id: z.string(), level, score: z.number().nullable(), coverage: z.number() })),
+  })
+  .meta({ id: 'ScanSummary' });
+
+export const TenantSummarySchema = z
+  .object({
+    id: z.string(),
+    name: z.string(),
+    level: level.nullable(),
+    levelName: z.string().nullable(),
+    potential: level.nullable(),
+    confirmed: z.boolean().nullable(),
+    capabilities: z.array(z.object({ id: z.string(), name: z.string(), level, score: z.number().nullable(), coverage: z.number() })),
+    lastScan: z.object({ id: z.string(), finishedAt: timestamp, status: scanStatus }).nullable(),
+    openRegressions: z.number().int(),
+    sparkline: z.array(z.object({ at: timestamp, level, status: scanStatus })).describe('confirmed level of the last 30 scans, oldest first'),
+  })
+  .meta({ id: 'TenantSummary' });
+
+export const EpisodeSchema = z
+  .object({
+    id: z.string(),
+    tenantId: z.string(),
+    kind: z.enum(['regression', 'visibility']),
+    state: z.enum(['pending', 'confirmed', 'closed']),
+    openedAt: timestamp,
+    openedScanId: z.string(),
+    baselineScanId: z.string().nullable(),
+    confirmedAt: timestamp.nullable(),
+    confirmedScanId: z.string().nullable(),
+    closedAt: timestamp.nullable(),
+    closedScanId: z.string().nullable(),
+    confirmations: z.number().int(),
+    previousLevel: z.number().int().nullable(),
+    currentLevel: z.number().int().nullable(),
+    drops: z.array(RegressionDropSchema),
+    lostKeys: z.array(z.string()),
+    acknowledgedAt: timestamp.nullable(),
+    acknowledgedBy: z.string().nullable(),
+    acknowledgement: z.string().nullable(),
+  })
+  .meta({ id: 'Episode' });
+
+export const AttestationKindSchema = z.enum(ATTESTATION_KINDS);
+
+export const AttestationSchema = z
+  .object({
+    id: z.string(),
+    tenantId: z.string(),
+    kind: AttestationKindSchema,
+    note: z.string(),
+    fileRef: z.string().nullable(),
+    author: z.string(),
+    attestedAt: timestamp,
+    expiresAt: timestamp,
+    createdAt: timestamp,
+    revokedAt: timestamp.nullable(),
+    revokedBy: z.string().nullable(),
+  })
+  .meta({ id: 'Attestation' });
+
+export const AttestationWithStatusSchema = AttestationSchema.extend({ status: z.enum(['valid', 'expired', 'revoked']) }).meta({ id: 'AttestationWithStatus' });
+
+export const AuditEntrySchema = z
+  .object({
+    id: z.string(),
+    at: timestamp,
+    actor: z.string(),
+    action: z.string(),
+    tenantId: z.string().nullable(),
+    target: z.string().nullable(),
+    detail: z.record(z.string(), z.unknown()),
+  })
+  .meta({ id: 'AuditEntry' });
+
+export const OffenderPageSchema = z.object({
+  field: z.string().describe('evidence value field holding the list, e.g. unregistered, uncovered, failing'),
+  items: z.array(z.string()),
+  total: z.number().int().describe('true count (lists are capped at collection)'),
+  page: z.number().int(),
+  pageSize: z.number().int(),
+});
+
+export const ScanDiffSchema = z
+  .object({
+    from: z.object({ id: z.string(), finishedAt: timestamp, level }),
+    to: z.object({ id: z.string(), finishedAt: timestamp, level }),
+    capabilities: z.array(
+      z.object({ id: z.string(), fromLevel: level, toLevel: level, fromScore: z.number().nullable(), toScore: z.number().nullable() }),
+    ),
+    rules: z.array(z.object({ ruleId: z.string(), capability: z.string(), from: z.string(), to: z.string(), fromObserved: z.string(), toObserved: z.string() })),
+    evidence: z.array(z.object({ key: z.string(), from: z.string(), to: z.string() })),
+  })
+  .meta({ id: 'ScanDiff' });
+
+export const TokenSchema = z
+  .object({
+    id: z.string(),
+    name: z.string(),
+    role: roleEnum,
+    tenants: z.array(z.string()).nullable().describe('tenant ids the token may see; null = all'),
+    createdAt: timestamp,
+    createdBy: z.string(),
+    lastUsedAt: timestamp.nullable(),
+    revokedAt: timestamp.nullable(),
+    revokedBy: z.string().nullable(),
+  })
+  .meta({ id: 'Token', description: 'An API token without its secret (only a hash is stored)' });
+
+export const PrincipalSchema = z
+  .object({
+    via: z.enum(['token', 'session']),
+    tokenId: z.string(),
+    name: z.string(),
+    role: roleEnum,
+    tenants: z.array(z.string()).nullable().describe('tenant ids in scope; null = all'),
+  })
+  .meta({ id: 'Principal' });
+
+export const MeSchema = z.object({
+  principal: PrincipalSchema,
+  csrfToken: z.string().nullable().describe('for session-authenticated changes: send as x-csrf-token or form field _csrf; null for bearer tokens'),
+});
+
+export const ErrorSchema = z
+  .object({ error: z.object({ code: z.string(), message: z.string() }) })
+  .meta({ id: 'Error' });
+
+// ── request parts ───────────────────────────────────────────────────────────────────────────────────────────────
+const id = (what: string) => z.string().min(1).max(200).describe(what);
+export const TenantParams = z.object({ id: z.string().regex(/^[a-z0-9-]{1,100}$/, 'a tenant id: [a-z0-9-]').describe('tenant id') });
+export const ScanParams = TenantParams.extend({ scanId: id('scan id') });
+export const EvidenceParams = ScanParams.extend({ key: id('evidence key, e.g. m365.mfa.registration') });
+export const EpisodeParams = TenantParams.extend({ episodeId: id('episode id') });
+export const AttestationParams = TenantParams.extend({ aid: id('attestation id') });
+export const TokenParams = z.object({ tokenId: id('token id') });
+
+export const PageQuery = z.object({
+  page: z.coerce.number().int().min(1).max(1_000_000).default(1),
+  pageSize: z.coerce.number().int().min(1).max(MAX_PAGE_SIZE).default(50),
+});
+export const LimitQuery = z.object({ limit: z.coerce.number().int().min(1).max(1000).default(100) });
+export const DiffQuery = z.object({ from: id('older scan id'), to: id('newer scan id') });
+export const AuditQuery = LimitQuery.extend({ tenant: z.string().regex(/^[a-z0-9-]{1,100}$/).optional().describe('only entries of this tenant') });
+
+export const AcknowledgeBody = z.object({ comment: z.string().trim().min(1).max(MAX_COMMENT).describe('why the regression is accepted or what is being done') });
+export const AttestationBody = z.object({
+  kind: AttestationKindSchema,
+  note: z.string().trim().min(1).max(MAX_NOTE),
+  fileRef: z.string().trim().max(MAX_FILE_REF).nullable().optional().describe('where the artefact lives (link or file name), never the file'),
+  attestedAt: z.string().min(10).max(40).describe('when the attested fact was established: YYYY-MM-DD or ISO date-time'),
+  expiresAt: z.string().min(10).max(40).describe('YYYY-MM-DD or ISO date-time; after it the evidence turns unknown'),
+});
+export const TokenBody = z.object({
+  name: z.string().trim().min(1).max(100),
+  role: roleEnum,
+  tenants: z.array(z.string().regex(/^[a-z0-9-]{1,100}$/)).min(1).nullable().optional().describe('omit or null for all tenants'),
+});
+
+// ── responses ───────────────────────────────────────────────────────────────────────────────────────────────────
+export const TenantDetailSchema = z.object({ summary: TenantSummarySchema, report: ReportSchema.nullable() });
+export const EvidenceDetailSchema = z.object({ evidence: EvidenceSchema, offenders: z.array(OffenderPageSchema) });
+export const ScanNowSchema = z.object({ queued: z.boolean(), reason: z.string().optional() });
+export const CreatedTokenSchema = z.object({
+  token: z.string().describe('the token: shown once, only its hash is stored'),
+  record: TokenSchema,
+});
+
+// ── the schemas describe the TypeScript types (compile-time checks) ────────────────────────────────────────────
+// Loose objects carry an index signature that TypeScript interfaces lack; compare the declared fields only.
+type Declared<T> = T extends ReadonlyArray<infer U>
+  ? Array<Declared<U>>
+  : T extends object
+    ? { [K in keyof T as string extends K ? never : K]: Declared<T[K]> }
+    : T;
+type Assignable<T, U> = [T] extends [Declared<U>] ? true : false;
+/** Same field names (so no field is silently dropped by the serializer). */
+type SameKeys<T, S> = [Exclude<keyof T, keyof S>] extends [never] ? ([Exclude<keyof S, keyof T>] extends [never] ? true : false) : false;
+type Check<T extends true> = T;
+type Out<S extends z.ZodType> = z.output<S>;
+export type SchemaKeyChecks = [
+  Check<SameKeys<Report, Out<typeof ReportSchema>>>,
+  Check<SameKeys<Report['scan'], Out<typeof ReportSchema>['scan']>>,
+  Check<SameKeys<Report['scan']['collectors'][number], Out<typeof CollectorRunSchema>>>,
+  Check<SameKeys<Report['level'], Out<typeof LevelSchema>>>,
+  Check<SameKeys<Required<Report['capabilities'][number]>, Out<typeof CapabilityScoreSchema>>>,
+  Check<SameKeys<Report['findings'][number], Out<typeof FindingSchema>>>,
+  Check<SameKeys<Evidence, Out<typeof EvidenceSchema>>>,
+  Check<SameKeys<Report['regression'], Out<typeof ReportSchema>['regression']>>,
+  Check<SameKeys<Report['regression']['drops'][number], Out<typeof RegressionDropSchema>>>,
+  Check<SameKeys<Report['roadmap'][number], Out<typeof RoadmapItemSchema>>>,
+  Check<SameKeys<ScanSummary, Out<typeof ScanSummarySchema>>>,
+  Check<SameKeys<TenantSummary, Out<typeof TenantSummarySchema>>>,
+  Check<SameKeys<Episode, Out<typeof EpisodeSchema>>>,
+  Check<SameKeys<Attestation, Out<typeof AttestationSchema>>>,
+  Check<SameKeys<AuditEntry, Out<typeof AuditEntrySchema>>>,
+  Check<SameKeys<OffenderPage, Out<typeof OffenderPageSchema>>>,
+  Check<SameKeys<ScanDiff, Out<typeof ScanDiffSchema>>>,
+  Check<SameKeys<PublicToken, Out<typeof TokenSchema>>>,
+  Check<SameKeys<Principal, Out<typeof PrincipalSchema>>>,
+];
+export type SchemaChecks = [
+  Check<Assignable<Report, z.input<typeof ReportSchema>>>,
+  Check<Assignable<Evidence, z.input<typeof EvidenceSchema>>>,
+  Check<Assignable<ScanSummary, z.input<typeof ScanSummarySchema>>>,
+  Check<Assignable<TenantSummary, z.input<typeof TenantSummarySchema>>>,
+  Check<Assignable<Episode, z.input<typeof EpisodeSchema>>>,
+  Check<Assignable<Attestation, z.input<typeof AttestationSchema>>>,
+  Check<Assignable<AuditEntry, z.input<typeof AuditEntrySchema>>>,
+  Check<Assignable<OffenderPage, z.input<typeof OffenderPageSchema>>>,
+  Check<Assignable<ScanDiff, z.input<typeof ScanDiffSchema>>>,
+  Check<Assignable<PublicToken, z.input<typeof TokenSchema>>>,
+];

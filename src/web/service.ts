@@ -1,0 +1,339 @@
+/**
+ * The web layer's data service (contracts.ts `WebService`): every read and action of the REST API and the HTML pages,
+ * over the store. It enforces the principal's tenant scope (a tenant, scan, episode or attestation outside it is
+ * `null` → 404, so scoped principals cannot learn what exists) and then the role of actions (ForbiddenError → 403),
+ * and writes an audit entry for every change — in the same transaction as the change where the store allows.
+ *
+ * The tenant list comes from the config (names too): history of a tenant removed from the config is not served.
+ */
+import type { RatchetConfig } from '../config/schema.js';
+import type { RuleSet } from '../engine/load-rules.js';
+import { CAPABILITIES, LEVEL_NAMES } from '../engine/types.js';
+import type { Evidence } from '../evidence/types.js';
+import type { Episode } from '../regression/types.js';
+import type { Report } from '../report/types.js';
+import type { ScanSummary, Store } from '../store/store.js';
+import { auditEntry } from './audit.js';
+import {
+  ATTESTATION_KINDS,
+  canSeeTenant,
+  hasRole,
+  type Attestation,
+  type AttestationKind,
+  type AttestationStatus,
+  type AuditEntry,
+  type OffenderPage,
+  type Principal,
+  type Role,
+  type ScanDiff,
+  type TenantSummary,
+  type WebService,
+} from './contracts.js';
+import { ForbiddenError, WebError } from './errors.js';
+import { actorDetail } from './tokens.js';
+import { randomUUID } from 'node:crypto';
+
+/** What "scan now" needs of the scheduler (`ratchet serve` adapts Scheduler.scanNow to this). */
+export interface ScanTrigger {
+  scanNow(tenantId: string): { queued: boolean; reason?: string };
+}
+
+export interface WebServiceDeps {
+  store: Store;
+  config: Pick<RatchetConfig, 'tenants'>;
+  ruleSet: RuleSet;
+  scheduler?: ScanTrigger;
+  now?: () => Date;
+}
+
+export const SPARKLINE_SCANS = 30;
+export const DEFAULT_PAGE_SIZE = 50;
+export const MAX_PAGE_SIZE = 500;
+export const MAX_NOTE = 4000;
+export const MAX_COMMENT = 2000;
+export const MAX_FILE_REF = 1000;
+/** An attestation lasts at most this long: "valid forever" would defeat expiry. */
+export const MAX_ATTESTATION_DAYS = 3 * 366;
+const DAY = 86_400_000;
+/** Clock skew allowed for an attested date "today" entered in another time zone. */
+const FUTURE_SKEW_MS = DAY;
+
+const CAPABILITY_NAMES = new Map(CAPABILITIES.map((c) => [c.id, c.name]));
+
+function requireRole(p: Principal, role: Role, what: string): void {
+  if (!hasRole(p, role)) throw new ForbiddenError(`${what} needs the ${role} role (this token is ${p.role})`);
+}
+
+/** `YYYY-MM-DD` (midnight UTC) or an ISO date-time; returns the canonical `toISOString()` form. */
+export function parseInstant(value: string, field: string): Date {
+  const v = value.trim();
+  const ok = /^\d{4}-\d{2}-\d{2}$/.test(v) || /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/.test(v);
+  const t = ok ? Date.parse(/^\d{4}-\d{2}-\d{2}$/.test(v) ? `${v}T00:00:00.000Z` : v) : NaN;
+  if (Number.isNaN(t)) throw new WebError('invalid_request', `${field}: expected a date (YYYY-MM-DD) or an ISO date-time, got ${JSON.stringify(value)}`);
+  return new Date(t);
+}
+
+export function attestationStatus(a: Attestation, now: Date): AttestationStatus {
+  if (a.revokedAt !== null) return 'revoked';
+  return Date.parse(a.expiresAt) <= now.getTime() ? 'expired' : 'valid';
+}
+
+/** String arrays in an evidence value are offender lists (`unregistered`, `uncovered`, …), with `<field>Total` beside. */
+export function offenderPages(ev: Evidence, page: number, pageSize: number): OffenderPage[] {
+  const value = ev.value ?? {};
+  const pages: OffenderPage[] = [];
+  for (const [field, v] of Object.entries(value)) {
+    if (!Array.isArray(v) || !v.every((x) => typeof x === 'string')) continue;
+    const items = v as string[];
+    const declared = value[`${field}Total`];
+    const total = typeof declared === 'number' && Number.isFinite(declared) && declared >= items.length ? declared : items.length;
+    const start = (page - 1) * pageSize;
+    pages.push({ field, items: items.slice(start, start + pageSize), total, page, pageSize });
+  }
+  return pages;
+}
+
+export function diffReports(from: Report, to: Report): ScanDiff {
+  const capIds = [...new Set([...to.capabilities.map((c) => c.id), ...from.capabilities.map((c) => c.id)])];
+  const fromCaps = new Map(from.capabilities.map((c) => [c.id, c]));
+  const toCaps = new Map(to.capabilities.map((c) => [c.id, c]));
+  const fromRules = new Map(from.findings.map((f) => [f.ruleId, f]));
+  const toRules = new Map(to.findings.map((f) => [f.ruleId, f]));
+  const ruleIds = [...new Set([...to.findings.map((f) => f.ruleId), ...from.findings.map((f) => f.ruleId)])];
+  const fromEv = new Map(from.evidence.map((e) => [e.key, e]));
+  const toEv = new Map(to.evidence.map((e) => [e.key, e]));
+  const keys = [...new Set([...to.evidence.map((e) => e.key), ...from.evidence.map((e) => e.key)])];
+  return {
+    from: { id: from.scan.id, finishedAt: from.scan.finishedAt, level: from.level.value },
+    to: { id: to.scan.id, finishedAt: to.scan.finishedAt, level: to.level.value },
+    capabilities: capIds.map((id) => ({
+      id,
+      fromLevel: fromCaps.get(id)?.level ?? 1,
+      toLevel: toCaps.get(id)?.level ?? 1,
+      fromScore: fromCaps.get(id)?.score ?? null,
+      toScore: toCaps.get(id)?.score ?? null,
+    })),
+    rules: ruleIds.flatMap((ruleId) => {
+      const a = fromRules.get(ruleId);
+      const b = toRules.get(ruleId);
+      if (a && b && a.outcome === b.outcome && a.observed === b.observed) return [];
+      return [
+        {
+          ruleId,
+          capability: (b ?? a)!.capability,
+          from: a?.outcome ?? 'absent',
+          to: b?.outcome ?? 'absent',
+          fromObserved: a?.observed ?? '',
+          toObserved: b?.observed ?? '',
+        },
+      ];
+    }),
+    evidence: keys.flatMap((key) => {
+      const a = fromEv.get(key)?.status ?? 'absent';
+      const b = toEv.get(key)?.status ?? 'absent';
+      return a === b ? [] : [{ key, from: a, to: b }];
+    }),
+  };
+}
+
+export function createWebService(deps: WebServiceDeps): WebService {
+  const { store } = deps;
+  const now = deps.now ?? (() => new Date());
+
+  const tenantOf = (p: Principal, tenantId: string) => {
+    const t = deps.config.tenants.find((x) => x.id === tenantId);
+    return t && canSeeTenant(p, t.id) ? t : null;
+  };
+
+  const summarise = async (t: { id: string; name: string }): Promise<TenantSummary> => {
+    const scans: ScanSummary[] = await store.listScans(t.id, { limit: SPARKLINE_SCANS });
+    const open = await store.episodes(t.id, { open: true });
+    const latest = scans[0];
+    return {
+      id: t.id,
+      name: t.name,
+      level: latest?.level ?? null,
+      levelName: latest ? (LEVEL_NAMES[latest.level] ?? null) : null,
+      potential: latest?.potential ?? null,
+      confirmed: latest?.confirmed ?? null,
+      capabilities: (latest?.capabilities ?? []).map((c) => ({ id: c.id, name: CAPABILITY_NAMES.get(c.id) ?? c.id, level: c.level, score: c.score, coverage: c.coverage })),
+      lastScan: latest ? { id: latest.id, finishedAt: latest.finishedAt, status: latest.status } : null,
+      openRegressions: open.filter((e) => e.kind === 'regression').length,
+      sparkline: [...scans].reverse().map((s) => ({ at: s.finishedAt, level: s.level, status: s.status })),
+    };
+  };
+
+  const scanOf = async (tenantId: string, scanId: string) => {
+    const s = await store.getScan(scanId);
+    return s && s.tenantId === tenantId ? s : null;
+  };
+
+  const service: WebService = {
+    async tenants(p) {
+      const visible = deps.config.tenants.filter((t) => canSeeTenant(p, t.id));
+      return Promise.all(visible.map((t) => summarise(t)));
+    },
+
+    async tenant(p, tenantId) {
+      const t = tenantOf(p, tenantId);
+      if (!t) return null;
+      const [latest] = await store.recentScans(t.id, { limit: 1 });
+      return { summary: await summarise(t), report: latest?.report ?? null };
+    },
+
+    async scans(p, tenantId, limit = 100) {
+      const t = tenantOf(p, tenantId);
+      if (!t) return null;
+      return store.listScans(t.id, { limit: Math.max(0, Math.min(Math.trunc(limit), 1000)) });
+    },
+
+    async scan(p, tenantId, scanId) {
+      const t = tenantOf(p, tenantId);
+      if (!t) return null;
+      return (await scanOf(t.id, scanId))?.report ?? null;
+    },
+
+    async evidence(p, tenantId, scanId, key, page = 1, pageSize = DEFAULT_PAGE_SIZE) {
+      const t = tenantOf(p, tenantId);
+      if (!t) return null;
+      const s = await scanOf(t.id, scanId);
+      const ev = s?.report.evidence.find((e) => e.key === key);
+      if (!ev) return null;
+      const pg = Math.max(1, Math.trunc(page) || 1);
+      const size = Math.max(1, Math.min(MAX_PAGE_SIZE, Math.trunc(pageSize) || DEFAULT_PAGE_SIZE));
+      return { evidence: ev, offenders: offenderPages(ev, pg, size) };
+    },
+
+    async diff(p, tenantId, fromScanId, toScanId) {
+      const t = tenantOf(p, tenantId);
+      if (!t) return null;
+      const [from, to] = await Promise.all([scanOf(t.id, fromScanId), scanOf(t.id, toScanId)]);
+      if (!from || !to) return null;
+      return diffReports(from.report, to.report);
+    },
+
+    async episodes(p, tenantId) {
+      const t = tenantOf(p, tenantId);
+      if (!t) return null;
+      return store.episodes(t.id, { limit: 200 });
+    },
+
+    async acknowledge(p, tenantId, episodeId, comment) {
+      const t = tenantOf(p, tenantId);
+      if (!t) return null;
+      requireRole(p, 'technician', 'acknowledging a regression');
+      const episode = (await store.episodes(t.id)).find((e) => e.id === episodeId);
+      if (!episode) return null;
+      const text = comment.trim();
+      if (text === '' || text.length > MAX_COMMENT) throw new WebError('invalid_request', `comment: write 1 to ${MAX_COMMENT} characters`);
+      if (episode.state === 'closed') throw new WebError('conflict', `episode ${episodeId} is closed (recovered on ${episode.closedAt ?? '?'}); nothing to acknowledge`);
+      const at = now();
+      const updated: Episode = { ...episode, acknowledgedAt: at.toISOString(), acknowledgedBy: p.name, acknowledgement: text };
+      await store.saveEpisode(
+        updated,
+        auditEntry(at, p.name, 'episode.acknowledged', t.id, episode.id, { comment: text, kind: episode.kind, previous: episode.acknowledgement, ...actorDetail(p) }),
+      );
+      return updated;
+    },
+
+    async scanNow(p, tenantId) {
+      const t = tenantOf(p, tenantId);
+      if (!t) return null;
+      requireRole(p, 'technician', 'starting a scan');
+      let result: { queued: boolean; reason?: string };
+      if (!deps.scheduler) {
+        result = { queued: false, reason: 'scans are queued by `ratchet serve`; this server has no scheduler' };
+      } else {
+        try {
+          const r = deps.scheduler.scanNow(t.id);
+          result = r.reason === undefined ? { queued: r.queued } : { queued: r.queued, reason: r.reason };
+        } catch (e) {
+          result = { queued: false, reason: (e as Error).message };
+        }
+      }
+      await store.appendAudit(auditEntry(now(), p.name, 'scan.requested', t.id, null, { ...result, ...actorDetail(p) }));
+      return result;
+    },
+
+    async attestations(p, tenantId) {
+      const t = tenantOf(p, tenantId);
+      if (!t) return null;
+      const at = now();
+      return (await store.attestations(t.id)).map((a) => ({ ...a, status: attestationStatus(a, at) }));
+    },
+
+    async recordAttestation(p, tenantId, input) {
+      const t = tenantOf(p, tenantId);
+      if (!t) return null;
+      requireRole(p, 'technician', 'recording an attestation');
+      const at = now();
+      if (!(ATTESTATION_KINDS as readonly string[]).includes(input.kind)) {
+        throw new WebError('invalid_request', `kind: must be one of ${ATTESTATION_KINDS.join(', ')}`);
+      }
+      const note = input.note.trim();
+      if (note === '' || note.length > MAX_NOTE) throw new WebError('invalid_request', `note: write 1 to ${MAX_NOTE} characters`);
+      const fileRef = input.fileRef?.trim() || null;
+      if (fileRef !== null && fileRef.length > MAX_FILE_REF) throw new WebError('invalid_request', `fileRef: at most ${MAX_FILE_REF} characters`);
+      const attestedAt = parseInstant(input.attestedAt, 'attestedAt');
+      const expiresAt = parseInstant(input.expiresAt, 'expiresAt');
+      if (attestedAt.getTime() > at.getTime() + FUTURE_SKEW_MS) throw new WebError('invalid_request', 'attestedAt: lies in the future');
+      if (expiresAt.getTime() <= attestedAt.getTime()) throw new WebError('invalid_request', 'expiresAt: must be after attestedAt');
+      if (expiresAt.getTime() <= at.getTime()) throw new WebError('invalid_request', 'expiresAt: already in the past');
+      if (expiresAt.getTime() - attestedAt.getTime() > MAX_ATTESTATION_DAYS * DAY) {
+        throw new WebError('invalid_request', `expiresAt: an attestation lasts at most ${MAX_ATTESTATION_DAYS} days`);
+      }
+      const attestation: Attestation = {
+        id: randomUUID(),
+        tenantId: t.id,
+        kind: input.kind as AttestationKind,
+        note,
+        fileRef,
+        author: p.name,
+        attestedAt: attestedAt.toISOString(),
+        expiresAt: expiresAt.toISOString(),
+        createdAt: at.toISOString(),
+        revokedAt: null,
+        revokedBy: null,
+      };
+      await store.saveAttestation(
+        attestation,
+        auditEntry(at, p.name, 'attestation.recorded', t.id, attestation.id, {
+          kind: attestation.kind,
+          attestedAt: attestation.attestedAt,
+          expiresAt: attestation.expiresAt,
+          fileRef,
+          ...actorDetail(p),
+        }),
+      );
+      return attestation;
+    },
+
+    async revokeAttestation(p, tenantId, attestationId) {
+      const t = tenantOf(p, tenantId);
+      if (!t) return null;
+      requireRole(p, 'technician', 'revoking an attestation');
+      const existing = await store.getAttestation(attestationId);
+      if (!existing || existing.tenantId !== t.id) return null;
+      if (existing.revokedAt !== null) throw new WebError('conflict', `attestation ${attestationId} was already revoked on ${existing.revokedAt}`);
+      const at = now();
+      return store.revokeAttestation(
+        attestationId,
+        at.toISOString(),
+        p.name,
+        auditEntry(at, p.name, 'attestation.revoked', t.id, attestationId, { kind: existing.kind, ...actorDetail(p) }),
+      );
+    },
+
+    async auditLog(p, tenantId, limit = 100) {
+      const n = Math.max(1, Math.min(1000, Math.trunc(limit) || 100));
+      if (tenantId !== undefined) {
+        if (!tenantOf(p, tenantId)) throw new WebError('not_found', `no tenant ${JSON.stringify(tenantId)}`);
+        return store.auditLog({ tenants: [tenantId], global: false, limit: n });
+      }
+      // Entries without a tenant (tokens, sign-ins) are for unscoped admins only: they name every token.
+      const entries: AuditEntry[] = await store.auditLog({ tenants: p.tenants, global: p.tenants === null && p.role === 'admin', limit: n });
+      return entries;
+    },
+  };
+  return service;
+}

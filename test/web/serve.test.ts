@@ -1,0 +1,105 @@
+/**
+ * `ratchet serve` with the web layer wired in (in-process runServe, real socket, tenant simulator): probes stay
+ * public, everything else needs a token; "scan now" goes through the real scheduler; an attestation recorded over
+ * the API shows up as evidence in the next scan.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { openContext } from '../../src/cli/context.js';
+import type { Report } from '../../src/report/types.js';
+import { runServe } from '../../src/server/serve.js';
+import { e2e } from '../e2e/harness.js';
+import { runCli } from '../helpers/cli.js';
+
+const stops: Array<() => Promise<void>> = [];
+afterEach(async () => {
+  for (const s of stops.splice(0)) await s();
+});
+
+async function poll<T>(fn: () => Promise<T | undefined>, what: string, ms = 20_000): Promise<T> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const v = await fn();
+    if (v !== undefined) return v;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+describe('ratchet serve with the web layer', () => {
+  it('serves probes without authentication and the API only with a token; scan now and attestations work end to end', async () => {
+    const h = await e2e(
+      { tenants: [{ id: 'small', name: 'Small Co', profile: 'level2', seed: 'small', knobs: { users: 30, devices: 10 } }] },
+      { schedule: { cron: '0 2 * * *', timezone: 'UTC', concurrency: 1, jitterSeconds: 0 } },
+    );
+    const token = async (role: string) => {
+      const r = await runCli(['--config', h.configPath, 'token', 'create', '--role', role, '--name', `${role}@serve`], h.env);
+      expect(r.code, r.stderr).toBe(0);
+      return r.stdout.trim();
+    };
+    const tech = await token('technician');
+    const viewer = await token('viewer');
+
+    const io = { out: () => undefined, err: () => undefined, env: { ...process.env, ...h.env, RATCHET_LOG_LEVEL: 'warn' } };
+    const ctx = await openContext({ config: h.configPath, logLevel: 'warn' }, io);
+    let stop!: (reason: string) => void;
+    const until = new Promise<string>((r) => (stop = r));
+    let listening!: (url: string) => void;
+    const bound = new Promise<string>((r) => (listening = r));
+    const done = runServe(ctx, io, { port: 0, host: '127.0.0.1', until, onListening: listening, graceSeconds: 5 });
+    stops.push(async () => {
+      stop('test done');
+      await done;
+    });
+    const url = await Promise.race([bound, done.then((c) => Promise.reject(new Error(`serve exited ${c}`)))]);
+    const api = (path: string, init: RequestInit & { as?: string } = {}) =>
+      fetch(`${url}${path}`, { ...init, headers: { ...(init.as ? { authorization: `Bearer ${init.as}` } : {}), ...(init.headers as Record<string, string>) } });
+
+    expect((await api('/healthz')).status).not.toBe(401);
+    expect((await api('/metrics')).status).toBe(200);
+    const anon = await api('/api/v1/tenants');
+    expect(anon.status).toBe(401);
+    expect(anon.headers.get('www-authenticate')).toMatch(/^Bearer/);
+    expect(anon.headers.get('content-security-policy')).toContain("script-src 'self'");
+    const page = await api('/', { headers: { accept: 'text/html' }, redirect: 'manual' });
+    expect(page.status).toBe(302);
+    expect(page.headers.get('location')).toBe('/login?next=%2F');
+    expect((await api('/login')).status).toBe(200);
+
+    // The catch-up scan of a never-scanned tenant lands in the store.
+    const first = await poll(async () => {
+      const t = (await (await api('/api/v1/tenants/small', { as: viewer })).json()) as { summary: { lastScan: { id: string } | null } };
+      return t.summary.lastScan ?? undefined;
+    }, 'the catch-up scan');
+
+    const recorded = await api('/api/v1/tenants/small/attestations', {
+      as: tech,
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ kind: 'dr_plan', note: 'DR plan v2', attestedAt: new Date().toISOString().slice(0, 10), expiresAt: '2099-01-01' }),
+    });
+    // 2099 is more than three years away: refused, naming the field.
+    expect(recorded.status).toBe(400);
+    expect(((await recorded.json()) as { error: { message: string } }).error.message).toMatch(/expiresAt/);
+    const ok = await api('/api/v1/tenants/small/attestations', {
+      as: tech,
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ kind: 'dr_plan', note: 'DR plan v2', attestedAt: new Date(Date.now() - 86_400_000).toISOString(), expiresAt: new Date(Date.now() + 365 * 86_400_000).toISOString() }),
+    });
+    expect(ok.status).toBe(201);
+
+    expect((await api('/api/v1/tenants/small/scan', { as: viewer, method: 'POST' })).status).toBe(403);
+    const queued = await api('/api/v1/tenants/small/scan', { as: tech, method: 'POST' });
+    expect(queued.status).toBe(202);
+    const second = await poll(async () => {
+      const t = (await (await api('/api/v1/tenants/small', { as: viewer })).json()) as { summary: { lastScan: { id: string } | null } };
+      return t.summary.lastScan && t.summary.lastScan.id !== first.id ? t.summary.lastScan : undefined;
+    }, 'the requested scan');
+    const report = (await (await api(`/api/v1/tenants/small/scans/${second.id}`, { as: viewer })).json()) as Report;
+    expect(report.evidence.find((e) => e.key === 'attestation.dr_plan')).toMatchObject({ status: 'ok', value: { attested: true, author: 'technician@serve' } });
+    expect(report.findings.find((f) => f.ruleId === 'governance-dr-plan')?.outcome).toBe('pass');
+
+    const audit = (await (await api('/api/v1/audit?tenant=small', { as: viewer })).json()) as { entries: Array<{ action: string }> };
+    expect(audit.entries.map((e) => e.action)).toEqual(expect.arrayContaining(['scan.requested', 'attestation.recorded']));
+  });
+});
