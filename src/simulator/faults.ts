@@ -225,3 +225,25 @@ export class FaultInjector {
     this.occurrences.clear();
   }
 }
+
+/**
+ * Faults of a vendor account shared by several tenants (NinjaOne instance, Datto RMM account): path lists united,
+ * rates at their highest — a request that names no tenant meets every tenant's faults.
+ */
+export function unionFaults(views: ReadonlyArray<{ faults: FaultConfig }>): FaultConfig {
+  const out: FaultConfig = {};
+  const max = (a: number | undefined, b: number | undefined) => (a === undefined ? b : b === undefined ? a : Math.max(a, b));
+  for (const v of views) {
+    const f = v.faults;
+    out.seed ??= f.seed;
+    out.rate429 = max(out.rate429, f.rate429);
+    out.retryAfterSeconds = max(out.retryAfterSeconds, f.retryAfterSeconds);
+    out.rate5xx = max(out.rate5xx, f.rate5xx);
+    out.status5xx ??= f.status5xx;
+    out.stallRate = max(out.stallRate, f.stallRate);
+    out.stallMs = max(out.stallMs, f.stallMs);
+    for (const k of ['forbidden', 'malformed', 'schemaViolation', 'throttleOnce'] as const) if (f[k]?.length) out[k] = [...(out[k] ?? []), ...f[k]!];
+    if (f.tokenRefuse) out.tokenRefuse ??= f.tokenRefuse;
+  }
+  return out;
+}

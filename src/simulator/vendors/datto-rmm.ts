@@ -33,7 +33,7 @@
  * plain `FaultInjector` ignores such entries (their last segment never matches a real one).
  */
 import { randomBytes, randomUUID } from 'node:crypto';
-import type { FaultConfig } from '../faults.js';
+import { unionFaults, type FaultConfig } from '../faults.js';
 import { hash32 } from '../prng.js';
 import { DattoAccount, alertRows, patchStatusOf, renderDevice, renderSite, siteUidOf, type DattoSite, type Row } from './datto-rmm-render.js';
 import type { VendorContext, VendorRequest, VendorResponse, VendorSimulator, VendorTenantView } from './types.js';
@@ -115,24 +115,6 @@ function springError(status: number, error: string, message: string, path: strin
 
 const ACCESS_DENIED: VendorResponse = { status: 403, body: { error: 'access_denied', error_description: 'Access is denied' } };
 
-/** Faults of the whole account: path lists united, rates at their highest. */
-function unionFaults(views: readonly VendorTenantView[]): FaultConfig {
-  const out: FaultConfig = {};
-  const max = (a: number | undefined, b: number | undefined) => (a === undefined ? b : b === undefined ? a : Math.max(a, b));
-  for (const v of views) {
-    const f = v.faults;
-    out.seed ??= f.seed;
-    out.rate429 = max(out.rate429, f.rate429);
-    out.retryAfterSeconds = max(out.retryAfterSeconds, f.retryAfterSeconds);
-    out.rate5xx = max(out.rate5xx, f.rate5xx);
-    out.status5xx ??= f.status5xx;
-    out.stallRate = max(out.stallRate, f.stallRate);
-    out.stallMs = max(out.stallMs, f.stallMs);
-    for (const k of ['forbidden', 'malformed', 'schemaViolation'] as const) if (f[k]?.length) out[k] = [...(out[k] ?? []), ...f[k]!];
-    if (f.tokenRefuse) out.tokenRefuse ??= f.tokenRefuse;
-  }
-  return out;
-}
 
 function ipBlockPaths(f: FaultConfig): string[] {
   return (f.forbidden ?? []).filter((p) => p.endsWith(IPBLOCK)).map((p) => p.slice(0, -IPBLOCK.length));

@@ -24,7 +24,7 @@
  * refuses the shared app's token (400 → 401 invalid_client, 500 → 500 server_error).
  */
 import { createHmac, randomBytes } from 'node:crypto';
-import type { FaultConfig } from '../faults.js';
+import { unionFaults } from '../faults.js';
 import { hash32 } from '../prng.js';
 import type { VendorContext, VendorRequest, VendorResponse, VendorSimulator, VendorTenantView } from './types.js';
 import {
@@ -126,24 +126,6 @@ const error = (status: number, resultCode: string, errorMessage: string, headers
   ...(headers ? { headers } : {}),
 });
 
-/** Faults of the whole instance: path lists united, rates at their highest. */
-export function unionFaults(views: readonly VendorTenantView[]): FaultConfig {
-  const out: FaultConfig = {};
-  const max = (a: number | undefined, b: number | undefined) => (a === undefined ? b : b === undefined ? a : Math.max(a, b));
-  for (const v of views) {
-    const f = v.faults;
-    out.seed ??= f.seed;
-    out.rate429 = max(out.rate429, f.rate429);
-    out.retryAfterSeconds = max(out.retryAfterSeconds, f.retryAfterSeconds);
-    out.rate5xx = max(out.rate5xx, f.rate5xx);
-    out.status5xx ??= f.status5xx;
-    out.stallRate = max(out.stallRate, f.stallRate);
-    out.stallMs = max(out.stallMs, f.stallMs);
-    for (const k of ['forbidden', 'malformed', 'schemaViolation'] as const) if (f[k]?.length) out[k] = [...(out[k] ?? []), ...f[k]!];
-    if (f.tokenRefuse) out.tokenRefuse ??= f.tokenRefuse;
-  }
-  return out;
-}
 
 type Scope = { kind: 'ok'; orgs: Set<number> | null } | { kind: 'invalid'; message: string };
 
