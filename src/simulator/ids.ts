@@ -30,18 +30,27 @@ const UNSCRAMBLE = (() => {
  * A GUID whose last 8 hex digits carry `index`, scrambled under seed-derived masks; the rest is a hash of
  * (seed, kind, index), so a forged or foreign id (right shape, wrong hash) is rejected by {@link indexFromId}.
  */
+const MASKS = new Map<string, [number, number]>();
+function masks(seed: number, kind: string): [number, number] {
+  const key = `${seed}:${kind}`;
+  let m = MASKS.get(key);
+  if (!m) {
+    m = [hash32(seed, kind, 'mask1'), hash32(seed, kind, 'mask2')];
+    MASKS.set(key, m);
+  }
+  return m;
+}
+
 export function indexedId(seed: number, kind: string, index: number): string {
   const g = guid(seed, kind, index);
-  const m1 = hash32(seed, kind, 'mask1');
-  const m2 = hash32(seed, kind, 'mask2');
+  const [m1, m2] = masks(seed, kind);
   return g.slice(0, 28) + hex8(Math.imul((index ^ m1) >>> 0, SCRAMBLE) ^ m2);
 }
 
 /** The index encoded by {@link indexedId}, or null when the id does not belong to (seed, kind). */
 export function indexFromId(seed: number, kind: string, id: string, size: number): number | null {
   if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(id)) return null;
-  const m1 = hash32(seed, kind, 'mask1');
-  const m2 = hash32(seed, kind, 'mask2');
+  const [m1, m2] = masks(seed, kind);
   const index = (Math.imul((parseInt(id.slice(28), 16) ^ m2) >>> 0, UNSCRAMBLE) ^ m1) >>> 0;
   if (index >= size) return null;
   return indexedId(seed, kind, index) === id.toLowerCase() ? index : null;

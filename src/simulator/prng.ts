@@ -15,7 +15,19 @@ function fmix32(h: number): number {
 }
 
 /** FNV-1a of a string, finalised. Used to turn names (tenant ids, URLs, salts) into numbers. */
+// Salts and kinds ('a', 'mask1', 'reg-updated', …) are hashed millions of times at 100,000 users: remember them.
+const STRING_HASHES = new Map<string, number>();
+const STRING_HASH_CACHE_LIMIT = 4096;
+
 export function hashString(s: string): number {
+  const cached = STRING_HASHES.get(s);
+  if (cached !== undefined) return cached;
+  const h = fnv1a(s);
+  if (s.length <= 64 && STRING_HASHES.size < STRING_HASH_CACHE_LIMIT) STRING_HASHES.set(s, h);
+  return h;
+}
+
+function fnv1a(s: string): number {
   let h = 0x811c9dc5;
   for (let i = 0; i < s.length; i++) {
     h ^= s.charCodeAt(i);
