@@ -146,7 +146,7 @@ export async function main(argv: string[], io: CliIO = processIO): Promise<numbe
 
   program
     .command('serve')
-    .description('long-running: scheduled scans, GET /healthz and GET /metrics (SIGTERM/SIGINT stops gracefully)')
+    .description('long-running: scheduled scans, alerts, web UI and REST API, GET /healthz and /metrics (SIGTERM/SIGINT stops gracefully)')
     .option('--port <n>', 'port to listen on (overrides server.port; 0 = any free port)')
     .option('--host <host>', 'address to listen on (overrides server.host)')
     .option('--grace-seconds <n>', 'on SIGTERM/SIGINT, how long running scans may take to finish before they are aborted', '30')
