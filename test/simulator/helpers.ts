@@ -3,6 +3,8 @@
  * (never rejectUnauthorized: false).
  */
 import https from 'node:https';
+import pino from 'pino';
+import type { CollectorContext } from '../../src/collectors/plugin.js';
 import type { Simulator, SimulatedTenantInfo } from '../../src/simulator/index.js';
 
 export interface HttpReply {
@@ -88,3 +90,16 @@ export async function pageAll(sim: Simulator, token: string, path: string, heade
 
 /** A small fixed clock so generated timestamps are comparable across simulators. */
 export const FIXED_NOW = new Date('2026-11-25T12:00:00Z');
+
+/** A collector context for calling a plugin directly against the simulator, on the simulator's fixed clock. */
+export function collectorContext(tenantId: string): CollectorContext {
+  return { tenantId, logger: pino({ level: 'silent' }), signal: new AbortController().signal, now: () => FIXED_NOW };
+}
+
+/** A tenant's vendor config section with its secrets filled in (what the core hands a collector after resolving). */
+export function vendorSection(sim: Simulator, kind: 'rmm' | 'backup', tenantId: string, overrides: Record<string, unknown> = {}): Record<string, unknown> {
+  const v = sim.vendorSections(tenantId).find((s) => s.kind === kind)!;
+  const out: Record<string, unknown> = { ...v.section, ...v.secrets, ...overrides };
+  for (const [k, val] of Object.entries(out)) if (val === undefined) delete out[k];
+  return out;
+}

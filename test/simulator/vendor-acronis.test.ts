@@ -4,13 +4,12 @@
  * paging.cursors.after over several pages, and the fault paths (429 storm with Retry-After, 403 naming the scope,
  * malformed and schema-violating pages, wrong secret, a customer outside the partner's subtree).
  */
-import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { acronisPlugin } from '../../collectors/acronis/index.js';
 import { collectAcronis } from '../../collectors/acronis/collect.js';
-import type { CollectorContext, CollectorResult } from '../../src/collectors/plugin.js';
+import type { CollectorResult } from '../../src/collectors/plugin.js';
 import { configFor, startSimulator, type Simulator, type TenantSpec } from '../../src/simulator/index.js';
-import { FIXED_NOW, request } from './helpers.js';
+import { collectorContext, FIXED_NOW, request, vendorSection } from './helpers.js';
 
 const TENANTS: TenantSpec[] = [
   { id: 'contoso', name: 'Contoso', seed: 'contoso', profile: 'level2', backup: 'acronis', estate: { endpoints: 1500, serverPct: 40 } },
@@ -27,16 +26,9 @@ afterAll(async () => {
   await sim?.close();
 });
 
-function ctxFor(tenantId: string): CollectorContext {
-  return { tenantId, logger: pino({ level: 'silent' }), signal: new AbortController().signal, now: () => FIXED_NOW };
-}
+const ctxFor = collectorContext;
 
-function sectionOf(tenantId: string, overrides: Record<string, unknown> = {}): Record<string, unknown> {
-  const v = sim.vendorSections(tenantId).find((s) => s.kind === 'backup')!;
-  const out: Record<string, unknown> = { ...v.section, ...v.secrets, ...overrides };
-  for (const [k, val] of Object.entries(overrides)) if (val === undefined) delete out[k];
-  return out;
-}
+const sectionOf = (tenantId: string, overrides: Record<string, unknown> = {}) => vendorSection(sim, 'backup', tenantId, overrides);
 
 function collect(tenantId: string, overrides: Record<string, unknown> = {}): Promise<CollectorResult> {
   return acronisPlugin.collect(acronisPlugin.configSchema.parse(sectionOf(tenantId, overrides)), ctxFor(tenantId));

@@ -5,11 +5,10 @@
  * block, malformed, schema violation, wrong credentials).
  */
 import https from 'node:https';
-import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PLUGINS } from '../../collectors/index.js';
 import { dattoRmmPlugin } from '../../collectors/datto-rmm/index.js';
-import type { CollectorContext, CollectorResult } from '../../src/collectors/plugin.js';
+import type { CollectorResult } from '../../src/collectors/plugin.js';
 import { parseConfig } from '../../src/config/load.js';
 import type { Evidence } from '../../src/evidence/types.js';
 import { configFor, startSimulator, type Simulator, type TenantSpec } from '../../src/simulator/index.js';
@@ -17,7 +16,7 @@ import { hash32 } from '../../src/simulator/prng.js';
 import { dattoPatchTruth } from '../../src/simulator/vendors/datto-rmm.js';
 import { VENDOR_SIMULATORS } from '../../src/simulator/vendors/index.js';
 import { e2e } from '../e2e/harness.js';
-import { FIXED_NOW, request, type HttpReply } from './helpers.js';
+import { collectorContext, FIXED_NOW, type HttpReply, request, vendorSection } from './helpers.js';
 
 // contoso and fabrikam: automated = compliant + failed (Datto's model), so every derived count equals the truth.
 // contoso: 620 devices, 558 compliant, 12 failed, 570 automated; fabrikam: 380, 361, 4, 365.
@@ -44,16 +43,9 @@ afterAll(async () => {
   await sim?.close();
 });
 
-function ctxFor(tenantId: string): CollectorContext {
-  return { tenantId, logger: pino({ level: 'silent' }), signal: new AbortController().signal, now: () => FIXED_NOW };
-}
+const ctxFor = collectorContext;
 
-function sectionOf(tenantId: string, overrides: Record<string, unknown> = {}): Record<string, unknown> {
-  const v = sim.vendorSections(tenantId).find((s) => s.kind === 'rmm')!;
-  const out: Record<string, unknown> = { ...v.section, ...v.secrets, ...overrides };
-  for (const [k, val] of Object.entries(out)) if (val === undefined) delete out[k];
-  return out;
-}
+const sectionOf = (tenantId: string, overrides: Record<string, unknown> = {}) => vendorSection(sim, 'rmm', tenantId, overrides);
 
 async function collect(tenantId: string, overrides: Record<string, unknown> = {}): Promise<CollectorResult> {
   return dattoRmmPlugin.collect(dattoRmmPlugin.configSchema.parse(sectionOf(tenantId, overrides)), ctxFor(tenantId));

@@ -4,17 +4,16 @@
  * organisation filter, policy-based patch automation, and the fault paths (429 storm, 403, malformed, schema
  * violation, wrong secret).
  */
-import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PLUGINS } from '../../collectors/index.js';
 import { ninjaonePlugin } from '../../collectors/ninjaone/index.js';
-import type { CollectorContext, CollectorResult } from '../../src/collectors/plugin.js';
+import type { CollectorResult } from '../../src/collectors/plugin.js';
 import { parseConfig } from '../../src/config/load.js';
 import type { Evidence } from '../../src/evidence/types.js';
 import { configFor, startSimulator, type Simulator, type TenantSpec } from '../../src/simulator/index.js';
 import { VENDOR_SIMULATORS } from '../../src/simulator/vendors/index.js';
 import { e2e } from '../e2e/harness.js';
-import { FIXED_NOW, request, type HttpReply } from './helpers.js';
+import { collectorContext, FIXED_NOW, type HttpReply, request, vendorSection } from './helpers.js';
 
 const TENANTS: TenantSpec[] = [
   { id: 'contoso', name: 'Contoso Ltd', profile: 'level2', rmm: 'ninjaone', estate: { endpoints: 2300, serverPct: 15, openAlerts: 40, staleAlerts: 25, criticalAlerts: 6 } },
@@ -32,16 +31,9 @@ afterAll(async () => {
   await sim?.close();
 });
 
-function ctxFor(tenantId: string): CollectorContext {
-  return { tenantId, logger: pino({ level: 'silent' }), signal: new AbortController().signal, now: () => FIXED_NOW };
-}
+const ctxFor = collectorContext;
 
-function sectionOf(tenantId: string, overrides: Record<string, unknown> = {}): Record<string, unknown> {
-  const v = sim.vendorSections(tenantId).find((s) => s.kind === 'rmm')!;
-  const out: Record<string, unknown> = { ...v.section, ...v.secrets, ...overrides };
-  for (const [k, val] of Object.entries(out)) if (val === undefined) delete out[k];
-  return out;
-}
+const sectionOf = (tenantId: string, overrides: Record<string, unknown> = {}) => vendorSection(sim, 'rmm', tenantId, overrides);
 
 async function collect(tenantId: string, overrides: Record<string, unknown> = {}): Promise<CollectorResult> {
   return ninjaonePlugin.collect(ninjaonePlugin.configSchema.parse(sectionOf(tenantId, overrides)), ctxFor(tenantId));

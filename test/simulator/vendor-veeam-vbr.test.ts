@@ -4,15 +4,14 @@
  * points by backupObjectIdFilter newest first, and the fault paths (429 storm, 403, malformed, schema, wrong
  * password, unsupported version).
  */
-import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { veeamVbrPlugin } from '../../collectors/veeam-vbr/index.js';
 import { collectVeeamVbr } from '../../collectors/veeam-vbr/collect.js';
-import type { CollectorContext, CollectorResult } from '../../src/collectors/plugin.js';
+import type { CollectorResult } from '../../src/collectors/plugin.js';
 import { configFor, startSimulator, type Simulator, type TenantSpec } from '../../src/simulator/index.js';
 import { hash32 } from '../../src/simulator/prng.js';
 import { failingJobNames, vbrServer } from '../../src/simulator/vendors/veeam-vbr-model.js';
-import { FIXED_NOW, request } from './helpers.js';
+import { collectorContext, FIXED_NOW, request } from './helpers.js';
 
 // Seeds chosen so the three builds are covered: contoso 13.0.1, fabrikam 12.0 (1.1-rev0), northwind 12.3.1.
 const TENANTS: TenantSpec[] = [
@@ -30,9 +29,7 @@ afterAll(async () => {
   await sim?.close();
 });
 
-function ctxFor(tenantId: string): CollectorContext {
-  return { tenantId, logger: pino({ level: 'silent' }), signal: new AbortController().signal, now: () => FIXED_NOW };
-}
+const ctxFor = collectorContext;
 
 /** The tenant's backup section with its secrets filled in (what the core hands the collector). */
 function sectionOf(tenantId: string, overrides: Record<string, unknown> = {}): Record<string, unknown> {
