@@ -10,13 +10,14 @@ import { join, relative, resolve } from 'node:path';
 import { configFor, SAMPLE_TENANTS, startSimulator } from '../simulator/index.js';
 import type { Report } from '../report/types.js';
 import { stringify } from 'yaml';
+import { formatHtml } from '../report/format-html.js';
 import { formatPortfolio } from '../report/format-text.js';
 import type { CliIO } from './io.js';
 import { EXIT } from './io.js';
 import { selfCommand } from './self.js';
 
 export interface DemoOptions {
-  format: 'table' | 'json' | 'markdown';
+  format: 'table' | 'json' | 'markdown' | 'html';
   dataDir?: string;
 }
 
@@ -55,6 +56,10 @@ export async function runDemo(opts: DemoOptions, io: CliIO): Promise<number> {
     } catch {
       io.err(`ratchet demo: the scan produced no report (exit ${code})\n`);
       return code === EXIT.ok ? EXIT.runtime : code;
+    }
+    if (opts.format === 'html') {
+      io.out(formatHtml(reports));
+      return code;
     }
     const history = await runChild(['--config', configPath, 'history', '--tenant', reports[0]!.tenant.id, '--format', 'json'], childEnv, io);
     const scans = history.code === 0 ? (JSON.parse(history.stdout) as { scans: unknown[] }).scans.length : 0;

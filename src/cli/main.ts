@@ -8,6 +8,7 @@ import { ConfigError } from '../config/load.js';
 import { loadRuleSet, RuleSetError } from '../engine/load-rules.js';
 import { defaultRulesPath } from '../paths.js';
 import { scrub } from '../log/secrets.js';
+import { formatHtml } from '../report/format-html.js';
 import { formatMarkdown, formatTable } from '../report/format-text.js';
 import type { Report } from '../report/types.js';
 import { rescoreScan } from '../scan/rescore.js';
@@ -27,8 +28,8 @@ import { createApiToken, publicToken, revokeApiToken, ROLES, type PublicToken } 
 import { WebError } from '../web/errors.js';
 import type { Role } from '../web/contracts.js';
 
-type Format = 'table' | 'json' | 'markdown';
-const formatOption = () => new Option('--format <format>', 'output format').choices(['table', 'json', 'markdown']).default('table');
+type Format = 'table' | 'json' | 'markdown' | 'html';
+const formatOption = () => new Option('--format <format>', 'output format').choices(['table', 'json', 'markdown', 'html']).default('table');
 const collect = (v: string, prev: string[] = []) => [...prev, v];
 
 export function render(reports: Report[], format: Format): string {
@@ -36,6 +37,7 @@ export function render(reports: Report[], format: Format): string {
     const doc = reports.length === 1 ? reports[0] : { schemaVersion: 1, reports };
     return `${JSON.stringify(doc, null, 2)}\n`;
   }
+  if (format === 'html') return formatHtml(reports);
   return format === 'markdown' ? formatMarkdown(reports) : formatTable(reports);
 }
 

@@ -183,6 +183,20 @@ describe('ratchet scan', () => {
     expect(rep.regression.drops.find((d) => d.kind === 'capability' && d.id === 'endpoint')).toBeDefined();
   });
 
+  it('html is one self-contained page with tenant text escaped', async () => {
+    const path = writeConfig(dir, {
+      storage: { url: `sqlite:${join(dir, 'ratchet.db')}` },
+      tenants: [{ id: 'contoso', name: '<script>alert(1)</script> Contoso', m365: { tenantId: TENANT, clientId: CLIENT_ID, clientSecret: '${env:CONTOSO_SECRET}', cloud: { graphEndpoint: GRAPH, authorityHost: LOGIN } } }],
+    });
+    const r = await runCli(['--config', path, 'scan', '--format', 'html'], ENV, clock);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^<!doctype html>/);
+    expect(r.stdout).toContain('&lt;script&gt;alert(1)&lt;/script&gt; Contoso');
+    expect(r.stdout).not.toContain('<script>');
+    expect(r.stdout).toMatch(/<span class="badge l\d">Level \d<\/span>/);
+    expect(r.stdout).not.toMatch(/(src|href)="https?:/);
+  });
+
   it('table and markdown formats render the level and roadmap', async () => {
     const cfg = config(dir);
     const table = await runCli(['--config', cfg, 'scan'], ENV, clock);
