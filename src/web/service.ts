@@ -156,7 +156,11 @@ export function createWebService(deps: WebServiceDeps): WebService {
       levelName: latest ? (LEVEL_NAMES[latest.level] ?? null) : null,
       potential: latest?.potential ?? null,
       confirmed: latest?.confirmed ?? null,
-      capabilities: (latest?.capabilities ?? []).map((c) => ({ id: c.id, name: CAPABILITY_NAMES.get(c.id) ?? c.id, level: c.level, score: c.score, coverage: c.coverage })),
+      // A capability with nothing measured (no source, or advisory-only governance without attestations) shows as
+      // "—", not as a level-1 score nobody measured.
+      capabilities: (latest?.capabilities ?? [])
+        .filter((c) => c.score !== null || c.coverage > 0)
+        .map((c) => ({ id: c.id, name: CAPABILITY_NAMES.get(c.id) ?? c.id, level: c.level, score: c.score, coverage: c.coverage })),
       lastScan: latest ? { id: latest.id, finishedAt: latest.finishedAt, status: latest.status } : null,
       openRegressions: open.filter((e) => e.kind === 'regression').length,
       sparkline: [...scans].reverse().map((s) => ({ at: s.finishedAt, level: s.level, status: s.status })),
