@@ -13,26 +13,18 @@
  * - **succeeded24h** ⇔ last success within 24 h of the scan (a success stamped in the future by clock skew counts as
  *   0 h old); **failing** ⇔ not succeeded24h, or last run failed.
  */
-import { CappedCollector, pct } from '../../src/evidence/types.js';
+import { type BackupProtectionValue, CappedCollector, JOIN_NAMES_CAP, pct } from '../../src/evidence/types.js';
 import { BACKUP_POLICY_TYPE } from './endpoints.js';
 import type { PolicyExecution, ResourceStatus } from './schema.js';
 
 const HOUR_MS = 3_600_000;
 export const SUCCESS_WINDOW_HOURS = 24;
-/** DESIGN §6 / docs/evidence.md: host names for the coverage join are capped at 10,000. */
-export const OBJECT_NAMES_CAP = 10_000;
+/** Host names for the coverage join (docs/evidence.md). */
+export const OBJECT_NAMES_CAP = JOIN_NAMES_CAP;
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-export interface ProtectionValue extends Record<string, unknown> {
-  protected: number;
-  succeeded24h: number;
-  pct: number | null;
-  oldestSuccessHours: number | null;
-  failing: string[];
-  failingTotal: number;
-  objectNames: string[];
-  objectNamesTotal: number;
+export interface ProtectionValue extends BackupProtectionValue {
   /** Workloads of the queried types in scope, protected or not. */
   workloads: number;
   /** Workloads without a backup plan (capped), with the true count. */

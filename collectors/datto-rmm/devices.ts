@@ -12,11 +12,12 @@
  * "Microsoft Windows Server 2022 Standard"); every other in-scope device is a workstation.
  * Check-in: `online: true` now, or `lastSeen` within 24 h of the scan.
  */
-import { CappedCollector, pct } from '../../src/evidence/types.js';
+import { CappedCollector, JOIN_NAMES_CAP, pct } from '../../src/evidence/types.js';
 import type { Device } from './schema.js';
 import { DAY_MS } from './time.js';
 
-export const SERVER_NAME_CAP = 10_000;
+/** Host names for the coverage join (docs/evidence.md). */
+export const SERVER_NAME_CAP = JOIN_NAMES_CAP;
 
 export type Exclusion = 'deleted' | 'suspended' | 'printer' | 'networkDevice' | 'esxiHost';
 export type DeviceScope = { included: true; role: 'server' | 'workstation' } | { included: false; excludedAs: Exclusion };

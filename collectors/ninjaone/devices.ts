@@ -9,15 +9,15 @@
  * tablets (ANDROID, APPLE_IOS, APPLE_IPADOS), ITAM records (UNMANAGED_DEVICE, MANAGED_DEVICE) and unknown classes.
  * Devices still awaiting approval (`approvalStatus: PENDING`) are not managed yet and are excluded too.
  */
-import { CappedCollector, pct } from '../../src/evidence/types.js';
+import { CappedCollector, JOIN_NAMES_CAP, pct } from '../../src/evidence/types.js';
 import type { Device } from './schema.js';
 import { DAY_MS, epochToMs } from './time.js';
 
 export const SERVER_CLASSES: ReadonlySet<string> = new Set(['WINDOWS_SERVER', 'LINUX_SERVER', 'MAC_SERVER', 'HYPERV_VMM_HOST']);
 export const WORKSTATION_CLASSES: ReadonlySet<string> = new Set(['WINDOWS_WORKSTATION', 'LINUX_WORKSTATION', 'MAC']);
 
-/** Host names for the backup-coverage join can be many; the contract caps them at 10,000. */
-export const SERVER_NAME_CAP = 10_000;
+/** Host names for the coverage join (docs/evidence.md). */
+export const SERVER_NAME_CAP = JOIN_NAMES_CAP;
 
 export type DeviceKind = 'server' | 'workstation' | 'excluded';
 

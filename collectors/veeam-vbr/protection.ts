@@ -10,24 +10,17 @@
  *   failing            objects without a restore point in 24 h, or whose last run failed (`lastRunFailed`, 1.3+)
  *   objectNames        the objects' `name` as VBR shows it — input of the backup.coverage join
  */
-import { CappedCollector, pct } from '../../src/evidence/types.js';
+import { type BackupProtectionValue, CappedCollector, JOIN_NAMES_CAP, pct } from '../../src/evidence/types.js';
 import { nameMatcher, type VeeamVbrConfig } from './config.js';
 import type { JobsValue } from './jobs.js';
 import type { BackupObject } from './schema.js';
 import { hoursBetween } from './time.js';
 
-export const OBJECT_NAMES_CAP = 10_000;
+/** Host names for the coverage join (docs/evidence.md). */
+export const OBJECT_NAMES_CAP = JOIN_NAMES_CAP;
 const DAY_MS = 24 * 3_600_000;
 
-export interface ProtectionValue extends Record<string, unknown> {
-  protected: number;
-  succeeded24h: number;
-  pct: number | null;
-  oldestSuccessHours: number | null;
-  failing: string[];
-  failingTotal: number;
-  objectNames: string[];
-  objectNamesTotal: number;
+export interface ProtectionValue extends BackupProtectionValue {
   /** Objects without any restore point (never backed up, or every point aged out). */
   neverSucceeded: number;
   /** Objects whose last run failed per `lastRunFailed`; null when the API revision does not report it (< 1.3). */

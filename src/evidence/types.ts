@@ -50,6 +50,21 @@ export interface CappedList {
 
 export const OFFENDER_CAP = 1000;
 
+/** Name lists that feed a cross-source join (`serverNames`, `objectNames`) are capped higher (docs/evidence.md). */
+export const JOIN_NAMES_CAP = 10_000;
+
+/** `backup.protection`: the vendor-neutral minimum every backup collector produces (docs/evidence.md). */
+export interface BackupProtectionValue extends Record<string, unknown> {
+  protected: number;
+  succeeded24h: number;
+  pct: number | null;
+  oldestSuccessHours: number | null;
+  failing: string[];
+  failingTotal: number;
+  objectNames: string[];
+  objectNamesTotal: number;
+}
+
 /** Collects offenders without letting memory grow with the tenant. */
 export class CappedCollector {
   private readonly items: string[] = [];

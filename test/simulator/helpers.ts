@@ -6,6 +6,10 @@ import https from 'node:https';
 import pino from 'pino';
 import type { CollectorContext } from '../../src/collectors/plugin.js';
 import type { Simulator, SimulatedTenantInfo } from '../../src/simulator/index.js';
+import { expect } from 'vitest';
+import type { CollectorResult } from '../../src/collectors/plugin.js';
+import type { Evidence } from '../../src/evidence/types.js';
+import { VENDOR_SIMULATORS } from '../../src/simulator/vendors/index.js';
 
 export interface HttpReply {
   status: number;
@@ -102,4 +106,39 @@ export function vendorSection(sim: Simulator, kind: 'rmm' | 'backup', tenantId: 
   const out: Record<string, unknown> = { ...v.section, ...v.secrets, ...overrides };
   for (const [k, val] of Object.entries(out)) if (val === undefined) delete out[k];
   return out;
+}
+
+/** Evidence of one key in a collector result. */
+export function evidenceOf(result: CollectorResult, key: string): Evidence {
+  return result.evidence.find((e) => e.key === key)!;
+}
+
+/** key → value of every evidence item (to compare two runs). */
+export function evidenceValues(result: CollectorResult): Record<string, unknown> {
+  return Object.fromEntries(result.evidence.map((e) => [e.key, e.value]));
+}
+
+const RMM_KEYS = ['rmm.devices', 'rmm.patches', 'rmm.antivirus', 'rmm.alerts'] as const;
+
+/**
+ * RMM evidence equals `override` or else the estate truth on every contract field; fields the vendor lists as
+ * unsupported must be null.
+ */
+export function expectRmmTruth(sim: Simulator, vendor: string, result: CollectorResult, tenantId: string, override: Partial<Record<string, Record<string, unknown>>> = {}): void {
+  const truth = { ...(sim.estate(tenantId)!.truth() as Record<string, Record<string, unknown>>), ...override };
+  const unsupported = VENDOR_SIMULATORS[vendor]!.unsupported ?? {};
+  for (const key of RMM_KEYS) {
+    const e = evidenceOf(result, key);
+    expect(e.status, `${tenantId} ${key}: ${e.reason}`).toBe('ok');
+    const value = e.value as Record<string, unknown>;
+    for (const [field, expected] of Object.entries(truth[key]!)) {
+      const want = unsupported[key]?.includes(field) ? null : expected;
+      if (key === 'rmm.alerts' && field === 'oldestOpenHours') {
+        // truth() floors the age to whole hours; the collectors report it to one decimal.
+        expect(Math.floor(value[field] as number), `${tenantId} ${key}.${field}`).toBe(want);
+      } else {
+        expect(value[field], `${tenantId} ${key}.${field}`).toEqual(want);
+      }
+    }
+  }
 }

@@ -10,13 +10,11 @@ import { PLUGINS } from '../../collectors/index.js';
 import { dattoRmmPlugin } from '../../collectors/datto-rmm/index.js';
 import type { CollectorResult } from '../../src/collectors/plugin.js';
 import { parseConfig } from '../../src/config/load.js';
-import type { Evidence } from '../../src/evidence/types.js';
 import { configFor, startSimulator, type Simulator, type TenantSpec } from '../../src/simulator/index.js';
 import { hash32 } from '../../src/simulator/prng.js';
 import { dattoPatchTruth } from '../../src/simulator/vendors/datto-rmm.js';
-import { VENDOR_SIMULATORS } from '../../src/simulator/vendors/index.js';
 import { e2e } from '../e2e/harness.js';
-import { collectorContext, FIXED_NOW, type HttpReply, request, vendorSection } from './helpers.js';
+import { collectorContext, evidenceOf, evidenceValues, expectRmmTruth, FIXED_NOW, type HttpReply, request, vendorSection } from './helpers.js';
 
 // contoso and fabrikam: automated = compliant + failed (Datto's model), so every derived count equals the truth.
 // contoso: 620 devices, 558 compliant, 12 failed, 570 automated; fabrikam: 380, 361, 4, 365.
@@ -32,7 +30,6 @@ const TENANTS: TenantSpec[] = [
   // The level-2 profile estate as is: automated (186) ≠ compliant (172) + failed (4).
   { id: 'northwind', name: 'Northwind Traders', profile: 'level2', rmm: 'datto-rmm' },
 ];
-const KEYS = ['rmm.devices', 'rmm.patches', 'rmm.antivirus', 'rmm.alerts'] as const;
 
 let sim: Simulator;
 
@@ -51,37 +48,15 @@ async function collect(tenantId: string, overrides: Record<string, unknown> = {}
   return dattoRmmPlugin.collect(dattoRmmPlugin.configSchema.parse(sectionOf(tenantId, overrides)), ctxFor(tenantId));
 }
 
-function ev(result: CollectorResult, key: string): Evidence {
-  return result.evidence.find((e) => e.key === key)!;
-}
+const ev = evidenceOf;
 
 function valueOf(result: CollectorResult, key: string): Record<string, unknown> {
   return ev(result, key).value as Record<string, unknown>;
 }
 
-/** Evidence equals `expected` (default: the estate truth) on every contract field; unsupported fields null. */
-function expectTruth(result: CollectorResult, tenantId: string, override: Partial<Record<string, Record<string, unknown>>> = {}): void {
-  const truth = { ...(sim.estate(tenantId)!.truth() as Record<string, Record<string, unknown>>), ...override };
-  const unsupported = VENDOR_SIMULATORS['datto-rmm']!.unsupported ?? {};
-  for (const key of KEYS) {
-    const e = ev(result, key);
-    expect(e.status, `${tenantId} ${key}: ${e.reason}`).toBe('ok');
-    const value = e.value as Record<string, unknown>;
-    for (const [field, expected] of Object.entries(truth[key]!)) {
-      const want = unsupported[key]?.includes(field) ? null : expected;
-      if (key === 'rmm.alerts' && field === 'oldestOpenHours') {
-        // truth() floors the age to whole hours; the collector reports it to one decimal.
-        expect(Math.floor(value[field] as number), `${tenantId} ${key}.${field}`).toBe(want);
-      } else {
-        expect(value[field], `${tenantId} ${key}.${field}`).toEqual(want);
-      }
-    }
-  }
-}
-
-function valuesOf(result: CollectorResult): Record<string, unknown> {
-  return Object.fromEntries(result.evidence.map((e) => [e.key, e.value]));
-}
+const expectTruth = (result: CollectorResult, tenantId: string, override: Partial<Record<string, Record<string, unknown>>> = {}) =>
+  expectRmmTruth(sim, 'datto-rmm', result, tenantId, override);
+const valuesOf = evidenceValues;
 
 async function token(): Promise<string> {
   const s = sectionOf('contoso');

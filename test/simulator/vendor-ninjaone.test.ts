@@ -9,18 +9,15 @@ import { PLUGINS } from '../../collectors/index.js';
 import { ninjaonePlugin } from '../../collectors/ninjaone/index.js';
 import type { CollectorResult } from '../../src/collectors/plugin.js';
 import { parseConfig } from '../../src/config/load.js';
-import type { Evidence } from '../../src/evidence/types.js';
 import { configFor, startSimulator, type Simulator, type TenantSpec } from '../../src/simulator/index.js';
-import { VENDOR_SIMULATORS } from '../../src/simulator/vendors/index.js';
 import { e2e } from '../e2e/harness.js';
-import { collectorContext, FIXED_NOW, type HttpReply, request, vendorSection } from './helpers.js';
+import { collectorContext, evidenceOf, evidenceValues, expectRmmTruth, FIXED_NOW, type HttpReply, request, vendorSection } from './helpers.js';
 
 const TENANTS: TenantSpec[] = [
   { id: 'contoso', name: 'Contoso Ltd', profile: 'level2', rmm: 'ninjaone', estate: { endpoints: 2300, serverPct: 15, openAlerts: 40, staleAlerts: 25, criticalAlerts: 6 } },
   { id: 'fabrikam', name: 'Fabrikam Inc', profile: 'level3', rmm: 'ninjaone', estate: { endpoints: 1450, serverPct: 25 } },
   { id: 'tailspin', name: 'Tailspin Toys', profile: 'level1', rmm: 'ninjaone', estate: { endpoints: 320 } },
 ];
-const KEYS = ['rmm.devices', 'rmm.patches', 'rmm.antivirus', 'rmm.alerts'] as const;
 
 let sim: Simulator;
 
@@ -39,33 +36,11 @@ async function collect(tenantId: string, overrides: Record<string, unknown> = {}
   return ninjaonePlugin.collect(ninjaonePlugin.configSchema.parse(sectionOf(tenantId, overrides)), ctxFor(tenantId));
 }
 
-function ev(result: CollectorResult, key: string): Evidence {
-  return result.evidence.find((e) => e.key === key)!;
-}
+const ev = evidenceOf;
 
-/** Evidence equals the estate truth on every contract field (unsupported fields null). */
-function expectTruth(result: CollectorResult, tenantId: string): void {
-  const truth = sim.estate(tenantId)!.truth() as Record<string, Record<string, unknown>>;
-  const unsupported = VENDOR_SIMULATORS.ninjaone!.unsupported ?? {};
-  for (const key of KEYS) {
-    const e = ev(result, key);
-    expect(e.status, `${tenantId} ${key}: ${e.reason}`).toBe('ok');
-    const value = e.value as Record<string, unknown>;
-    for (const [field, expected] of Object.entries(truth[key]!)) {
-      const want = unsupported[key]?.includes(field) ? null : expected;
-      if (key === 'rmm.alerts' && field === 'oldestOpenHours') {
-        // truth() floors the age to whole hours; the collector reports it to one decimal.
-        expect(Math.floor(value[field] as number), `${tenantId} ${key}.${field}`).toBe(want);
-      } else {
-        expect(value[field], `${tenantId} ${key}.${field}`).toEqual(want);
-      }
-    }
-  }
-}
-
-function valuesOf(result: CollectorResult): Record<string, unknown> {
-  return Object.fromEntries(result.evidence.map((e) => [e.key, e.value]));
-}
+const expectTruth = (result: CollectorResult, tenantId: string, override: Partial<Record<string, Record<string, unknown>>> = {}) =>
+  expectRmmTruth(sim, 'ninjaone', result, tenantId, override);
+const valuesOf = evidenceValues;
 
 async function token(): Promise<string> {
   const s = sectionOf('contoso');
