@@ -70,9 +70,21 @@ export function buildConfigSchema(plugins: readonly CollectorPlugin[]) {
     .object({
       storage: z.object({ url: z.string().default('sqlite:./data/ratchet.db') }).strict().default({ url: 'sqlite:./data/ratchet.db' }),
       server: z
-        .object({ host: z.string().default('127.0.0.1'), port: z.number().int().min(0).max(65535).default(8080), publicUrl: z.url().optional() })
+        .object({
+          host: z.string().default('127.0.0.1'),
+          port: z.number().int().min(0).max(65535).default(8080),
+          publicUrl: z.url().optional(),
+          /**
+           * Whose X-Forwarded-For to believe for the client address (rate limits, audit): false (default: the socket's
+           * peer), true (any peer: only behind a proxy that overwrites client-sent headers), or the proxies' addresses or
+           * CIDRs ("10.0.0.0/8", "loopback"). No hop count: fastify cannot check the peer with one and ignores it.
+           */
+          trustProxy: z.union([z.boolean(), z.string().min(1), z.array(z.string().min(1)).min(1)]).default(false),
+          /** When set, GET /metrics needs `Authorization: Bearer <metricsToken>` (use ${env:…}). */
+          metricsToken: z.string().min(16, 'use a token of at least 16 characters').optional(),
+        })
         .strict()
-        .default({ host: '127.0.0.1', port: 8080 }),
+        .default({ host: '127.0.0.1', port: 8080, trustProxy: false }),
       schedule: z
         .object({
           cron: z.string().default('0 2 * * *'),

@@ -2,13 +2,17 @@
  * The HTTP side of `ratchet serve`: a fastify instance with `GET /healthz` and `GET /metrics`. The web UI and REST
  * API register their routes on the same instance later (`buildServer(...).register(plugin)` or `.get(...)`).
  *
- * Request logs go through the process's pino logger (stderr, with its redaction). Probes and scrapes log at `warn`
- * only, so a load balancer polling every few seconds does not flood the log.
+ * Request logs go through the process's pino logger (stderr, with its bounds and redaction): one line per request at
+ * `info` once the reply is sent (method, route, path without its query, status, ms, principal id) — never headers,
+ * cookies, tokens or query strings. Probes, scrapes and static assets log at `warn` only, so a load balancer polling
+ * every few seconds does not flood the log.
  */
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import { createHash, timingSafeEqual } from 'node:crypto';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyRequest, type preHandlerAsyncHookHandler } from 'fastify';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
-import { scrub } from '../log/secrets.js';
+import { logPath } from '../log/logger.js';
+import { registerSecret, scrub } from '../log/secrets.js';
 import type { SchedulerHealth } from '../scheduler/scheduler.js';
 
 export interface ServerDeps {
@@ -18,6 +22,10 @@ export interface ServerDeps {
   logger: Logger;
   /** How long /healthz waits for the store before calling it unreachable (default 2 s). */
   storeTimeoutMs?: number;
+  /** server.trustProxy: whose X-Forwarded-For gives `request.ip` (default false: the socket's peer). */
+  trustProxy?: boolean | string | string[];
+  /** server.metricsToken: when set, GET /metrics needs `Authorization: Bearer <token>`. */
+  metricsToken?: string;
 }
 
 export interface HealthBody {
@@ -35,13 +43,49 @@ function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
   return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
 }
 
+const digest = (s: string) => createHash('sha256').update(s, 'utf8').digest();
+
+/** A preHandler that lets through only `Authorization: Bearer <token>` (compared in constant time). */
+function bearerOnly(token: string): preHandlerAsyncHookHandler {
+  const expected = digest(token);
+  return async (req, reply) => {
+    const m = /^Bearer\s+(\S+)\s*$/i.exec(req.headers.authorization ?? '');
+    if (m && timingSafeEqual(digest(m[1]!), expected)) return;
+    return reply.code(401).header('www-authenticate', 'Bearer realm="ratchet-metrics"').header('cache-control', 'no-store').send({ error: { code: 'unauthorized', message: 'metrics need Authorization: Bearer <server.metricsToken>' } });
+  };
+}
+
+/** Who made the request, for the request log: the web layer's principal (token id), when there is one. */
+function principalId(req: FastifyRequest): string | null {
+  const p = (req as FastifyRequest & { principal?: { tokenId?: unknown } | null }).principal;
+  return p && typeof p.tokenId === 'string' ? p.tokenId : null;
+}
+
 export function buildServer(deps: ServerDeps): FastifyInstance {
   const app = Fastify({
     // pino's Logger and fastify's FastifyBaseLogger differ only in typing detail (msgPrefix).
     loggerInstance: deps.logger.child({ component: 'http' }) as FastifyBaseLogger,
-    // Never trust client-sent X-Forwarded-* by default; a reverse proxy setup can turn this on later.
-    trustProxy: false,
+    // Never trust client-sent X-Forwarded-* unless the operator says which proxy to believe.
+    trustProxy: deps.trustProxy ?? false,
+    // Fastify's own two lines per request carry the whole request object; one line of our own replaces them.
+    logController: new LogController({ disableRequestLogging: true }),
     return503OnClosing: true,
+  });
+
+  // After the reply is sent, so the status and time are final; `req.log` honours each route's logLevel.
+  app.addHook('onResponse', async (req, reply) => {
+    req.log.info(
+      {
+        method: req.method,
+        route: req.routeOptions.url ?? null,
+        path: logPath(req.url),
+        status: reply.statusCode,
+        ms: Math.round(reply.elapsedTime * 10) / 10,
+        principal: principalId(req),
+        ip: req.ip,
+      },
+      'request',
+    );
   });
 
   app.get('/healthz', { logLevel: 'warn' }, async (_req, reply): Promise<HealthBody> => {
@@ -59,7 +103,9 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
     return { status: problems.length === 0 ? 'ok' : 'unavailable', scheduler, store, problems };
   });
 
-  app.get('/metrics', { logLevel: 'warn' }, async (_req, reply) => {
+  if (deps.metricsToken) registerSecret(deps.metricsToken);
+  const metricsGuard = deps.metricsToken ? { preHandler: bearerOnly(deps.metricsToken) } : {};
+  app.get('/metrics', { logLevel: 'warn', ...metricsGuard }, async (_req, reply) => {
     const body = await deps.registry.metrics();
     reply.header('content-type', deps.registry.contentType).header('cache-control', 'no-store');
     return body;

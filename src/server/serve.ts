@@ -135,7 +135,7 @@ export async function runServe(ctx: Context, io: CliIO, opts: ServeOptions = {})
   });
   const until = opts.until ?? sig.first;
 
-  const app = buildServer({ scheduler, store, registry: m.registry, logger });
+  const app = buildServer({ scheduler, store, registry: m.registry, logger, trustProxy: config.server.trustProxy, metricsToken: config.server.metricsToken });
   m.observeScheduler(scheduler);
   const alerts = new AlertDispatcher({ store, channels, logger, now });
   let alertsStarted = false;
