@@ -18,7 +18,7 @@ import {
   type ZodTypeProvider,
 } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { requireRole, type RateLimitSetting } from './auth.js';
+import { clientAddressKey, requireRole, type RateLimitSetting } from './auth.js';
 import type { Principal, WebService } from './contracts.js';
 import { isWebError, WebError } from './errors.js';
 import {
@@ -60,7 +60,7 @@ export const API_PREFIX = '/api/v1';
 export interface ApiOptions {
   service: WebService;
   tokens: TokenAdmin;
-  /** Rate limit of the /tokens routes per IP (default 10 a minute). */
+  /** Rate limit of the /tokens routes per calling token (default 10 a minute). */
   tokenRateLimit?: RateLimitSetting;
   /** server.publicUrl, named as the server of the OpenAPI document. */
   publicUrl?: string;
@@ -161,9 +161,15 @@ export async function apiPlugin(app: FastifyInstance, opts: ApiOptions): Promise
 
   const api = app.withTypeProvider<ZodTypeProvider>();
   const { service, tokens } = opts;
-  // One limiter (one counter per IP) shared by all token routes: route-level `config.rateLimit` would count each
-  // route separately, even with a groupId, in @fastify/rate-limit's in-memory store.
-  const tokenLimiter = app.rateLimit(opts.tokenRateLimit ?? { max: 10, timeWindow: '1 minute' });
+  // One limiter shared by all token routes (route-level `config.rateLimit` would count each route separately, even
+  // with a groupId, in @fastify/rate-limit's in-memory store), with one counter per calling token — not per address,
+  // so one admin (or a stolen token) cannot lock the other admins behind the same NAT or proxy out. It runs as a
+  // route onRequest hook, after the auth plugin's: every request that gets here has a principal (the address is only
+  // a fallback).
+  const tokenLimiter = app.rateLimit({
+    ...(opts.tokenRateLimit ?? { max: 10, timeWindow: '1 minute' }),
+    keyGenerator: (req) => (req.principal ? `token:${req.principal.tokenId}` : clientAddressKey(req)),
+  });
   const read = errors(400, 401, 404);
   const act = errors(400, 401, 403, 404, 409);
 

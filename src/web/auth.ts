@@ -12,19 +12,25 @@
  *   from `reply.generateCsrf()` — a form field `_csrf` or an `x-csrf-token` header — bound to the session's secret
  *   (@fastify/csrf-protection). Bearer requests carry no ambient credential and need none. `POST /login` has no
  *   session yet; it refuses a cross-origin `Origin`/`Referer` instead.
- * - `POST /login` is rate-limited per IP (the token routes of the API too, see api.ts).
+ * - `POST /login` is rate-limited per presented identity (the token id), not per address, so one client cannot lock
+ *   everyone behind the same address (NAT, proxy) out; see `loginRateLimitKey`. The token routes of the API are
+ *   limited per authenticated token (api.ts). The client address is `request.ip`, which fastify takes from
+ *   X-Forwarded-For only when `server.trustProxy` says so.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import fastifyCsrfProtection from '@fastify/csrf-protection';
 import type {} from '@fastify/cookie';
-import type {} from '@fastify/rate-limit';
+import { normalizeIP } from '@fastify/rate-limit';
 import type { FastifyInstance, FastifyReply, FastifyRequest, preHandlerAsyncHookHandler, preValidationHookHandler } from 'fastify';
 import type { Store } from '../store/store.js';
 import { auditEntry } from './audit.js';
 import { hasRole, type Principal, type Role } from './contracts.js';
 import { ForbiddenError, WebError } from './errors.js';
-import { checkToken, principalOf } from './tokens.js';
+import { checkToken, parseToken, principalOf } from './tokens.js';
 import { unencapsulated } from './plugin.js';
+import { safeNext } from './safe-next.js';
+
+export { safeNext } from './safe-next.js';
 
 export const SESSION_COOKIE = 'ratchet_session';
 export const DEFAULT_SESSION_TTL_MS = 12 * 3_600_000;
@@ -59,7 +65,7 @@ export interface AuthOptions {
   sessionTtlMs?: number;
   /** Route URLs served without authentication (default: /healthz and /metrics, for probes and scrapers). */
   publicRoutes?: readonly string[];
-  /** Rate limit of POST /login per IP (default 10 a minute). */
+  /** Rate limit of POST /login per token id, and per address for attempts naming no token (default 10 a minute). */
   loginRateLimit?: RateLimitSetting;
 }
 
@@ -77,11 +83,48 @@ function wantsHtml(req: FastifyRequest): boolean {
   return (req.method === 'GET' || req.method === 'HEAD') && !req.url.startsWith('/api/') && accept.includes('text/html');
 }
 
-/** A same-site path to return to after signing in; anything else (`//evil`, `https://…`, `/\\evil`) becomes `/`. */
-export function safeNext(next: unknown): string {
-  if (typeof next !== 'string' || !next.startsWith('/') || next.startsWith('//') || next.includes('\\') || /[\r\n]/.test(next)) return '/';
-  if (next.startsWith('/login') || next.startsWith('/logout')) return '/';
-  return next.length > 2000 ? '/' : next;
+/**
+ * The rate-limit key of an anonymous client: its address (`request.ip`: the socket's, or the one X-Forwarded-For names
+ * when fastify's trustProxy trusts the proxy), IPv6 grouped by /64 like @fastify/rate-limit's default key.
+ */
+export function clientAddressKey(req: FastifyRequest): string {
+  return `ip:${normalizeIP(req.ip)}`;
+}
+
+/**
+ * The rate-limit key of a sign-in attempt (runs as a preHandler, so the form body is parsed):
+ *
+ * - a token whose id names a stored token → `token:<id>` (the id only, never the secret);
+ * - anything else — no token, a malformed one, or a well-formed one whose id names no token → the client's address.
+ *
+ * Why: a valid token always names a stored token, so it is only ever counted in its own bucket, and garbage sent from
+ * the same address (a shared NAT or proxy) can never refuse it. Guessing the secret of one real token is limited per
+ * id, from any number of addresses; once that bucket is full even the right secret is refused until the window ends
+ * (otherwise a 303 among the 429s would tell a guesser it was right) — only someone who sends wrong secrets for that
+ * id can cause this. Well-formed tokens with made-up ids share the address bucket (the ceiling for anonymous
+ * garbage): keyed by their id, every made-up id would get a fresh allowance — no limit at all — and enough of them
+ * would push the real ids' counters out of the limiter's LRU store. Counting only failures against an address would
+ * not help: to exempt the valid token its secret must be checked first, so the check would throttle nothing.
+ *
+ * What this reveals: once an address is over its ceiling, a made-up id answers 429 where a stored one answers 401, so
+ * it tells whether an id exists (the rate-limit headers, which would tell it at once, are only sent at the limit).
+ * That is acceptable: ids are not secret — 48 random bits shown in token lists and the audit log — and a token is
+ * worthless without its 256-bit secret.
+ */
+export function loginRateLimitKey(store: Pick<Store, 'getToken'>): (req: FastifyRequest) => Promise<string> {
+  return async (req) => {
+    const body = req.body;
+    const token = body !== null && typeof body === 'object' ? (body as Record<string, unknown>).token : undefined;
+    const parsed = typeof token === 'string' ? parseToken(token) : null;
+    if (parsed) {
+      try {
+        if (await store.getToken(parsed.id)) return `token:${parsed.id}`;
+      } catch {
+        /* the store is unwell: the sign-in itself will fail; count it against the address */
+      }
+    }
+    return clientAddressKey(req);
+  };
 }
 
 export function unauthorized(reply: FastifyReply, message = 'authentication required: send Authorization: Bearer rtk_… or sign in') {
@@ -208,7 +251,17 @@ async function authPluginImpl(app: FastifyInstance, opts: AuthOptions): Promise<
   app.post(
     '/login',
     {
-      config: { public: true, rateLimit: opts.loginRateLimit ?? { max: 10, timeWindow: '1 minute' } },
+      config: {
+        public: true,
+        rateLimit: {
+          ...(opts.loginRateLimit ?? { max: 10, timeWindow: '1 minute' }),
+          // After body parsing: the key is the token id in the form (see loginRateLimitKey).
+          hook: 'preHandler',
+          keyGenerator: loginRateLimitKey(store),
+          // Remaining-attempt headers would tell which bucket (a real token id or the address) an attempt went to.
+          addHeadersOnExceeding: { 'x-ratelimit-limit': false, 'x-ratelimit-remaining': false, 'x-ratelimit-reset': false },
+        },
+      },
     },
     async (req, reply) => {
       const body = (req.body ?? {}) as Record<string, unknown>;

@@ -4,17 +4,18 @@
  * scans, record an attestation, queue a scan, and prove that a hostile device name stays inert text under the
  * Content-Security-Policy. Screenshots go to a temporary folder, or to docs/screenshots/ with UPDATE_SCREENSHOTS=1.
  *
- * Chromium: /usr/bin/chromium (`apt-get install -y chromium`), or CHROMIUM_PATH. A missing browser fails the suite
- * (a skipped proof of the escaping would read as a pass); RATCHET_SKIP_BROWSER_TESTS=1 skips it deliberately.
+ * Chromium: /usr/bin/chromium, or CHROMIUM_PATH. Missing, it is installed with apt-get when the suite runs as root
+ * (test/helpers/chromium.ts); otherwise the suite fails naming the command (a skipped proof of the escaping would read
+ * as a pass). RATCHET_SKIP_BROWSER_TESTS=1 skips it deliberately.
  */
 import { existsSync, mkdirSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ensureChromium } from '../helpers/chromium.js';
 import { HOSTILE, startRealStack, type RealStack } from './real-stack.js';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const SHOTS = process.env.UPDATE_SCREENSHOTS ? resolve('docs/screenshots') : mkdtempSync(join(tmpdir(), 'ratchet-ui-shots-'));
 mkdirSync(SHOTS, { recursive: true });
 
@@ -58,13 +59,13 @@ describe.skipIf(process.env.RATCHET_SKIP_BROWSER_TESTS === '1')('web UI in Chrom
   let browser: Browser;
 
   beforeAll(async () => {
-    if (!existsSync(CHROMIUM)) throw new Error(`no Chromium at ${CHROMIUM}: apt-get install -y chromium, or set CHROMIUM_PATH (RATCHET_SKIP_BROWSER_TESTS=1 skips these tests)`);
+    const executablePath = ensureChromium();
     stack = await startRealStack();
     browser = await chromium.launch({
-      executablePath: CHROMIUM,
+      executablePath,
       args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-quic', '--no-first-run', '--disable-component-update', '--disable-sync'],
     });
-  }, 240_000);
+  }, 900_000);
 
   afterAll(async () => {
     await browser?.close();

@@ -11,7 +11,7 @@ import type { RatchetConfig } from '../../src/config/schema.js';
 import { loadRuleSet } from '../../src/engine/load-rules.js';
 import { defaultRulesPath } from '../../src/paths.js';
 import type { Episode } from '../../src/regression/types.js';
-import { buildServer } from '../../src/server/app.js';
+import { buildServer, type ServerDeps } from '../../src/server/app.js';
 import { SqliteStore } from '../../src/store/sqlite.js';
 import type { Role } from '../../src/web/contracts.js';
 import { registerWeb, type WebDeps } from '../../src/web/index.js';
@@ -56,7 +56,7 @@ export const T0 = Date.parse('2025-03-01T12:00:00.000Z');
 export function testConfig(overrides: Partial<RatchetConfig> = {}): RatchetConfig {
   return {
     storage: { url: 'sqlite::memory:' },
-    server: { host: '127.0.0.1', port: 0 },
+    server: { host: '127.0.0.1', port: 0, trustProxy: false },
     schedule: { cron: '0 2 * * *', timezone: 'UTC', concurrency: 1, jitterSeconds: 0 },
     scan: { collectorTimeoutSeconds: 60 },
     regression: { confirmScans: 2, scoreDrop: 10 },
@@ -92,7 +92,15 @@ export function episode(over: Partial<Episode> = {}): Episode {
   };
 }
 
-export async function webFixture(opts: { config?: Partial<RatchetConfig>; deps?: Partial<WebDeps>; seed?: boolean } = {}): Promise<WebFixture> {
+export interface WebFixtureOptions {
+  config?: Partial<RatchetConfig>;
+  deps?: Partial<WebDeps>;
+  seed?: boolean;
+  /** fastify's trustProxy, given to `buildServer` as `ratchet serve` does with server.trustProxy (default false). */
+  trustProxy?: ServerDeps['trustProxy'];
+}
+
+export async function webFixture(opts: WebFixtureOptions = {}): Promise<WebFixture> {
   const dir = tempDir('ratchet-web-');
   const dbPath = join(dir, 'ratchet.db');
   const store = new SqliteStore(dbPath);
@@ -146,6 +154,7 @@ export async function webFixture(opts: { config?: Partial<RatchetConfig>; deps?:
     store,
     registry: new Registry(),
     logger,
+    trustProxy: opts.trustProxy ?? opts.config?.server?.trustProxy,
   });
   await registerWeb(app, {
     store,

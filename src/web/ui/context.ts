@@ -56,9 +56,3 @@ export interface Ui {
   /** Route options for a form post: CSRF verification when enabled. */
   guard: { preHandler?: preHandlerHookHandler };
 }
-
-/** Only local paths are accepted as a post-sign-in destination (no open redirect). */
-export function safeNext(next: unknown): string {
-  return typeof next === 'string' && next.length <= 2000 && /^\/(?![/\\])[^\s\\]*$/.test(next) && !next.startsWith('/login') && !next.startsWith('/logout') ? next : '/';
-}
-

@@ -27,7 +27,8 @@ import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest, preHa
 import { packageRoot } from '../../paths.js';
 import type { WebService } from '../contracts.js';
 import { hasRole } from '../contracts.js';
-import { PUBLIC, type PageContext, type Ui, type UiTokenAdmin, principalOf, safeNext } from './context.js';
+import { safeNext } from '../safe-next.js';
+import { PUBLIC, type PageContext, type Ui, type UiTokenAdmin, principalOf } from './context.js';
 import { f } from './format.js';
 import { registerPages } from './pages.js';
 
@@ -96,7 +97,8 @@ function sessionCsrf(check: preHandlerHookHandler): preHandlerHookHandler {
 const WEB_ERROR_CODES = new Set(['unauthorized', 'forbidden', 'not_found', 'conflict', 'invalid_request', 'unavailable']);
 const CSRF_MESSAGE = 'The form has expired or was not sent from this site. Reload the page and try again.';
 
-export { PUBLIC, principalOf, safeNext, type PageContext, type Ui, type UiToken, type UiTokenAdmin } from './context.js';
+export { PUBLIC, principalOf, type PageContext, type Ui, type UiToken, type UiTokenAdmin } from './context.js';
+export { safeNext } from '../safe-next.js';
 
 export async function uiPlugin(app: FastifyInstance, opts: UiOptions): Promise<void> {
   const dir = uiDir();

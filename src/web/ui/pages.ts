@@ -11,7 +11,8 @@ import type { Report } from '../../report/types.js';
 import { ATTESTATION_KINDS, hasRole, type AttestationKind, type Principal, type Role } from '../contracts.js';
 import { historyChart, sparkline } from './chart.js';
 import { ATTESTATION_LABELS } from './format.js';
-import { PUBLIC, type Ui, principalOf, safeNext } from './context.js';
+import { safeNext } from '../safe-next.js';
+import { PUBLIC, type Ui, principalOf } from './context.js';
 import { applyPortfolio, first, parsePortfolioQuery, portfolioHref, sortHref, type RawQuery } from './portfolio.js';
 
 export const OFFENDER_PAGE_SIZE = 50;
