@@ -134,6 +134,10 @@ export async function runServe(ctx: Context, io: CliIO, opts: ServeOptions = {})
     logger.warn({ signal, aborted: n }, 'second signal: aborting running scans now');
   });
   const until = opts.until ?? sig.first;
+  // A promise someone forgot to await must not take the dashboard and the schedule of every tenant down with it
+  // (Node's default for an unhandled rejection is to exit): say so loudly, once per rejection, and keep serving.
+  const onRejection = (reason: unknown) => logger.error({ err: reason }, 'unhandled promise rejection (ratchet serve keeps running; please report this)');
+  process.on('unhandledRejection', onRejection);
 
   const app = buildServer({ scheduler, store, registry: m.registry, logger, trustProxy: config.server.trustProxy, metricsToken: config.server.metricsToken });
   m.observeScheduler(scheduler);
@@ -179,6 +183,7 @@ export async function runServe(ctx: Context, io: CliIO, opts: ServeOptions = {})
   } finally {
     if (!shutdownRequested) await scheduler.stop(0);
     sig.dispose();
+    process.off('unhandledRejection', onRejection);
     try {
       // Waits for a dispatch run in progress; rows still pending stay in the outbox for the next start.
       if (alertsStarted) await alerts.stop();
