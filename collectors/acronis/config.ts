@@ -3,6 +3,7 @@
  * and a typo in a credential block should stop the run with a named path rather than silently fall back.
  */
 import { z } from 'zod';
+import { configFiles } from '../../src/collectors/plugin.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -68,7 +69,7 @@ export const acronisConfigSchema = z.strictObject({
   /** PEM of a private CA, for a private Acronis deployment behind a corporate TLS proxy; added to the public roots. */
   caFile: z.string().min(1, 'must be the path of a PEM file').optional(),
   timeoutMs: z.number().int().min(1).max(600_000).default(30_000),
-});
+}).register(configFiles, { caFile: 'ca-certificate' });
 
 /** The validated section as the collector receives it (defaults applied). */
 export type AcronisConfig = z.output<typeof acronisConfigSchema>;

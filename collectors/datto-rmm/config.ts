@@ -8,6 +8,7 @@
  * `/api/v2/...` live.
  */
 import { z } from 'zod';
+import { configFiles } from '../../src/collectors/plugin.js';
 
 /** Datto's six platforms (the host part of the API URL); anything else is accepted for proxies and the simulator. */
 export const DATTO_PLATFORMS = ['concord', 'merlot', 'pinotage', 'vidal', 'zinfandel', 'syrah'] as const;
@@ -52,7 +53,7 @@ export const dattoRmmConfigSchema = z.strictObject({
   caFile: z.string().min(1, 'must be the path of a PEM file').optional(),
   /** Per HTTP attempt (each retry gets its own). */
   timeoutMs: z.number().int().min(1).max(600_000).default(30_000),
-});
+}).register(configFiles, { caFile: 'ca-certificate' });
 
 /** The validated section as the collector receives it (defaults applied, baseUrl normalised to the root). */
 export type DattoRmmConfig = z.output<typeof dattoRmmConfigSchema>;

@@ -3,6 +3,7 @@
  * credential block should stop the run with a named path rather than silently fall back to a default.
  */
 import { z } from 'zod';
+import { configFiles } from '../../src/collectors/plugin.js';
 
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 // A verified domain such as contoso.onmicrosoft.com: Entra accepts either form in the token URL.
@@ -60,7 +61,9 @@ export const m365ConfigSchema = z
           : 'set exactly one of clientSecret or certificatePath (neither is set)',
       });
     }
-  });
+  })
+  // The PEM is read by @azure/identity at scan time; the core checks it when the config loads.
+  .register(configFiles, { certificatePath: 'certificate-and-key' });
 
 /** The validated section as the collector receives it (defaults applied). */
 export type M365Config = z.output<typeof m365ConfigSchema>;

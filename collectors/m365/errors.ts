@@ -7,6 +7,7 @@
 import type { ZodError } from 'zod';
 import { scrub } from '../../src/log/secrets.js';
 import type { UnknownReason } from '../../src/evidence/types.js';
+import { untrustedCertificateMessage } from '../../src/http/errors.js';
 import type { EndpointSpec } from './endpoints.js';
 
 /** Error code Graph returns (as 403) when a report needs Entra ID P1/P2 the tenant lacks (vendor-apis §1.3). */
@@ -26,6 +27,24 @@ export class GraphFailure extends Error {
     readonly retryAfterSeconds: number | null = null,
   ) {
     super(message);
+  }
+}
+
+/** What to do when a Microsoft 365 endpoint (Graph or login) presents a certificate Node does not trust. */
+export const UNTRUSTED_CERTIFICATE_FIX = "set NODE_EXTRA_CA_CERTS to the cloud's CA (a PEM file; Node reads it at start-up)";
+
+/**
+ * The server certificate of the Graph or login endpoint is not trusted. Its `name` becomes the GraphError's `code`
+ * when the Graph client wraps it, so classification can tell it from other failures without a response.
+ */
+export class UntrustedCertificateError extends Error {
+  override readonly name = 'UntrustedCertificateError';
+  constructor(
+    /** Node's TLS error code, e.g. SELF_SIGNED_CERT_IN_CHAIN. */
+    readonly code: string,
+    options?: ErrorOptions,
+  ) {
+    super(untrustedCertificateMessage(code, UNTRUSTED_CERTIFICATE_FIX), options);
   }
 }
 
@@ -201,6 +220,9 @@ export function classify(err: unknown, spec: EndpointSpec, opts: ClassifyOptions
     if (e.status === -1) {
       if (e.code === 'TimeoutError') {
         return { status: 'error', reasonCode: 'collector_error', reason: `${where} timed out after ${opts.timeoutMs} ms` };
+      }
+      if (e.code === 'UntrustedCertificateError') {
+        return { status: 'error', reasonCode: 'collector_error', reason: `${where} failed: ${e.message}` };
       }
       if (e.code === 'AbortError') {
         return { status: 'error', reasonCode: 'collector_error', reason: `${where} was aborted (scan timeout or shutdown)` };

@@ -6,7 +6,7 @@
  *   AuthenticationHandler → RetryHandler → RequestMeter → HTTPMessageHandler
  * The meter sits *below* the retry handler so each retry is counted and gets its own timeout.
  */
-import { ClientCertificateCredential, ClientSecretCredential, type TokenCredential } from '@azure/identity';
+import { ClientCertificateCredential, ClientSecretCredential, type ClientSecretCredentialOptions, type TokenCredential } from '@azure/identity';
 import {
   AuthenticationHandler,
   Client,
@@ -19,10 +19,12 @@ import {
 } from '@microsoft/microsoft-graph-client';
 // The package has no "exports" map and Node's ESM loader refuses directory imports: name the file.
 import { TokenCredentialAuthenticationProvider } from '@microsoft/microsoft-graph-client/authProviders/azureTokenCredentials/index.js';
+import { untrustedCertificateCode } from '../../src/http/errors.js';
 import { scrub } from '../../src/log/secrets.js';
 import { recordRetry } from '../../src/metrics.js';
 import type { ResolvedCloud } from './clouds.js';
 import type { M365Config } from './config.js';
+import { UntrustedCertificateError } from './errors.js';
 
 /** A mutable request count. One per data source, plus one total for the collector. */
 export class RequestCounter {
@@ -68,6 +70,11 @@ export class RequestMeter implements Middleware {
     options.signal = AbortSignal.any(signals);
     try {
       await this.next.execute(context);
+    } catch (err) {
+      // fetch reports a TLS failure as "fetch failed" with the code in `cause`, and the Graph client keeps only the
+      // message: name the untrusted certificate here, where the code is still at hand.
+      const code = untrustedCertificateCode(err);
+      throw code ? new UntrustedCertificateError(code, { cause: err }) : err;
     } finally {
       // The retry handler re-runs the chain with the same options: give the next attempt a fresh timeout.
       options.signal = previous ?? null;
@@ -79,13 +86,47 @@ export class RequestMeter implements Middleware {
   }
 }
 
+type PipelinePolicyConfig = NonNullable<ClientSecretCredentialOptions['additionalPolicies']>[number];
+
+/**
+ * The untrusted-certificate code a credential's requests met, if any. MSAL replaces a failed request with its own
+ * error (`endpoints_resolution_error`, `network_error`) and drops the cause, which would read as an unknown tenant.
+ */
+const untrustedCertificates = new WeakMap<TokenCredential, { code?: string }>();
+
+/** A pipeline policy that notes the TLS code of a request that failed on the server's certificate. */
+function untrustedCertificateRecorder(seen: { code?: string }): PipelinePolicyConfig {
+  return {
+    position: 'perRetry',
+    policy: {
+      name: 'ratchetUntrustedCertificateRecorder',
+      async sendRequest(request, next) {
+        try {
+          return await next(request);
+        } catch (err) {
+          seen.code ??= untrustedCertificateCode(err);
+          throw err;
+        }
+      },
+    },
+  };
+}
+
 export function createCredential(config: M365Config, cloud: ResolvedCloud): TokenCredential {
-  const options = {
+  const seen: { code?: string } = {};
+  const options: ClientSecretCredentialOptions = {
     authorityHost: cloud.authorityHost,
     // Instance discovery asks login.microsoftonline.com whether the authority is known; a custom (sovereign or
     // simulated) authority is not, and is trusted because the operator configured it.
     ...(cloud.custom ? { disableInstanceDiscovery: true } : {}),
+    additionalPolicies: [untrustedCertificateRecorder(seen)],
   };
+  const credential = newCredential(config, options);
+  untrustedCertificates.set(credential, seen);
+  return credential;
+}
+
+function newCredential(config: M365Config, options: ClientSecretCredentialOptions): TokenCredential {
   if (config.clientSecret !== undefined) {
     return new ClientSecretCredential(config.tenantId, config.clientId, config.clientSecret, options);
   }
@@ -136,7 +177,13 @@ export function createGraphClient(credential: TokenCredential, cloud: ResolvedCl
  * instead of failing every endpoint with the same error.
  */
 export async function acquireToken(credential: TokenCredential, cloud: ResolvedCloud, timeoutMs: number, signal: AbortSignal): Promise<void> {
-  const token = await credential.getToken(cloud.scope, { abortSignal: AbortSignal.any([signal, AbortSignal.timeout(timeoutMs)]) });
+  let token;
+  try {
+    token = await credential.getToken(cloud.scope, { abortSignal: AbortSignal.any([signal, AbortSignal.timeout(timeoutMs)]) });
+  } catch (err) {
+    const code = untrustedCertificates.get(credential)?.code;
+    throw code ? new UntrustedCertificateError(code, { cause: err }) : err;
+  }
   if (!token?.token) throw new Error('the token endpoint returned no access token');
 }
 
@@ -157,8 +204,11 @@ export function describeTokenError(err: unknown, config: Pick<M365Config, 'tenan
   const head = `token request for tenant ${config.tenantId} (client ${config.clientId}) at ${cloud.authorityHost} failed`;
   const aadsts = /AADSTS(\d+):?\s*([^\r\n]*)/.exec(raw);
   const oauthCode = /^([a-z_]+):/.exec(raw)?.[1];
+  const tlsCode = untrustedCertificateCode(err);
   let detail: string;
-  if (aadsts) {
+  if (tlsCode) {
+    detail = new UntrustedCertificateError(tlsCode).message;
+  } else if (aadsts) {
     // Microsoft appends "Trace ID: … Correlation ID: … Timestamp: …" to the description; keep the sentence.
     const sentence = (aadsts[2] ?? '').split(/\s+(?:Trace ID|Correlation ID|Timestamp):/)[0]?.replace(/\s+-\s*$/, '').trim() ?? '';
     detail = `AADSTS${aadsts[1]} ${sentence}`.trim() + (oauthCode ? ` (${oauthCode})` : '');

@@ -6,6 +6,7 @@
  * on entry so defaults and the URL normalisation hold whatever the core hands over.
  */
 import { z } from 'zod';
+import { configFiles } from '../../src/collectors/plugin.js';
 
 /** Regional instances (reference/vendor-apis.md §2). Other hosts are accepted (simulator, future regions). */
 export const NINJAONE_REGIONS: Readonly<Record<string, string>> = {
@@ -55,7 +56,7 @@ export const ninjaoneConfigSchema = z.strictObject({
   caFile: z.string().min(1, 'must be the path of a PEM file').optional(),
   timeoutMs: z.number().int().min(1).max(600_000).default(30_000),
   maxRetries: z.number().int().min(0).max(10).default(4),
-});
+}).register(configFiles, { caFile: 'ca-certificate' });
 
 /** The validated section as the collector uses it (defaults applied). */
 export type NinjaOneConfig = z.output<typeof ninjaoneConfigSchema>;

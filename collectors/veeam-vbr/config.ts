@@ -6,6 +6,7 @@
  * resolved), so `collect` and `doctor` parse it again through `resolveConfig` to get the defaults applied.
  */
 import { z } from 'zod';
+import { configFiles } from '../../src/collectors/plugin.js';
 
 /**
  * REST API revisions that have the three endpoints this collector reads (helpcenter.veeam.com/docs/backup/vbr_rest/
@@ -67,7 +68,7 @@ export const veeamVbrConfigSchema = z.strictObject({
   excludeObjects: z.array(namePattern).default([]),
   /** Jobs to leave out of `failingJobs` by name. */
   excludeJobs: z.array(namePattern).default([]),
-});
+}).register(configFiles, { caFile: 'ca-certificate' });
 
 /** The validated section with defaults applied. */
 export type VeeamVbrConfig = z.output<typeof veeamVbrConfigSchema>;

@@ -3,8 +3,23 @@
  * section (already validated by the collector's zod schema, secrets resolved) and gets evidence back.
  */
 import type { Logger } from 'pino';
-import type { ZodType } from 'zod';
+import { z, type ZodType } from 'zod';
 import type { Evidence } from '../evidence/types.js';
+
+/** What a file named by a config field must hold. */
+export type ConfigFileKind =
+  /** A PEM with at least one CERTIFICATE block: the private CA of a self-hosted server (`caFile`). */
+  | 'ca-certificate'
+  /** A PEM with a private key and the certificate it belongs to: a client-certificate credential (`certificatePath`). */
+  | 'certificate-and-key';
+
+/**
+ * The fields of a collector's config section that name files it reads at run time, declared on its configSchema
+ * the way `secretFields` names its secrets: `z.strictObject({ … }).register(configFiles, { caFile: 'ca-certificate' })`.
+ * The core checks each named file when the config loads (src/config/files.ts), so a wrong path is a config error
+ * naming the field (exit 2) instead of a failed scan.
+ */
+export const configFiles = z.registry<Readonly<Record<string, ConfigFileKind>>>();
 
 export type CollectorStatus = 'ok' | 'partial' | 'error' | 'skipped';
 
@@ -46,7 +61,10 @@ export interface CollectorPlugin<C = unknown> {
   section: 'm365' | 'rmm' | 'backup';
   /** For rmm/backup: the `provider` value that selects this plugin. */
   provider?: string;
-  /** zod schema of its config section (strict: unknown keys are errors). Secret fields hold resolved values. */
+  /**
+   * zod schema of its config section (strict: unknown keys are errors). Secret fields hold resolved values. Fields
+   * naming files are declared on it through `configFiles`.
+   */
   configSchema: ZodType<C>;
   /** Paths inside its config section that hold secrets (redacted from logs, never stored). */
   secretFields: readonly string[];

@@ -5,7 +5,9 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { parse as parseYaml, YAMLParseError } from 'yaml';
 import type { CollectorPlugin } from '../collectors/plugin.js';
+import { checkConfigFiles } from './files.js';
 import { resolveReferences } from './secrets.js';
+import { tenantSections } from './sections.js';
 import { buildConfigSchema, type RatchetConfig } from './schema.js';
 import { formatIssues, formatPath } from './zod-errors.js';
 
@@ -28,7 +30,10 @@ export function defaultConfigPath(env: NodeJS.ProcessEnv = process.env): string 
 }
 
 export interface ParseOptions {
-  /** Missing secrets are an error only for commands that contact vendors (scan, doctor). */
+  /**
+   * Missing secrets, and files named by the config (caFile, certificatePath) that are missing or unusable, are an
+   * error only for commands that contact vendors (scan, doctor, serve).
+   */
   requireSecrets?: boolean;
 }
 
@@ -49,20 +54,20 @@ export function parseConfig(
     problems.push(...formatIssues(parsed.error).filter((p) => !known.has(p.split(':')[0])));
   }
   if (problems.length > 0 || !parsed.success) throw new ConfigError(problems, file);
+  // Files the collectors read during a scan are checked now, for the commands that will scan (as for secrets).
+  if (opts.requireSecrets !== false) {
+    const fileProblems = checkConfigFiles(parsed.data.tenants, plugins);
+    if (fileProblems.length > 0) throw new ConfigError(fileProblems, file);
+  }
   const warnings: string[] = [];
-  parsed.data.tenants.forEach((t, i) => {
-    for (const section of ['m365', 'rmm', 'backup'] as const) {
-      const sec = t[section] as Record<string, unknown> | undefined;
-      if (!sec) continue;
-      const plugin = plugins.find((p) => p.section === section && (section === 'm365' || p.provider === sec.provider));
-      for (const field of plugin?.secretFields ?? []) {
-        const path = formatPath(['tenants', i, section, field]);
-        if (sec[field] !== undefined && !resolved.referenced.has(path)) {
-          warnings.push(`${path}: holds a literal secret; prefer \${env:NAME} or \${file:PATH} so it stays out of the file`);
-        }
+  for (const { index, section, values, plugin } of tenantSections(parsed.data.tenants, plugins)) {
+    for (const field of plugin?.secretFields ?? []) {
+      const path = formatPath(['tenants', index, section, field]);
+      if (values[field] !== undefined && !resolved.referenced.has(path)) {
+        warnings.push(`${path}: holds a literal secret; prefer \${env:NAME} or \${file:PATH} so it stays out of the file`);
       }
     }
-  });
+  }
   return { config: parsed.data, warnings, file };
 }
 

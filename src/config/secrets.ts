@@ -49,7 +49,7 @@ export function resolveReferences(raw: unknown, env: NodeJS.ProcessEnv = process
         return val;
       } catch (e) {
         if (lenient) return v;
-        problems.push(`${formatPath(path)}: cannot read secret file ${name} (${(e as NodeJS.ErrnoException).code ?? 'error'})`);
+        problems.push(`${formatPath(path)}: cannot read secret file ${name} (${(e as NodeJS.ErrnoException).code ?? 'error'}; check the path, and that ratchet may read it)`);
         return undefined;
       }
     }

@@ -57,3 +57,23 @@ export function networkCode(err: unknown): string | undefined {
 }
 
 export const TLS_ERROR = /CERT|SELF_SIGNED|UNABLE_TO_VERIFY/;
+
+/**
+ * The code of a failure because Node does not trust the server's certificate (SELF_SIGNED_CERT_IN_CHAIN,
+ * CERT_HAS_EXPIRED, ERR_TLS_CERT_ALTNAME_INVALID …), looked up along the `cause` chain: fetch and the SDKs wrap the
+ * socket error ("fetch failed") instead of passing it on.
+ */
+export function untrustedCertificateCode(err: unknown): string | undefined {
+  const seen = new Set<unknown>();
+  for (let e = err; e !== null && typeof e === 'object' && !seen.has(e); e = (e as { cause?: unknown }).cause) {
+    seen.add(e);
+    const code = networkCode(e);
+    if (code !== undefined && TLS_ERROR.test(code)) return code;
+  }
+  return undefined;
+}
+
+/** The one wording for an untrusted server certificate: what Node said, and how to fix it for this source. */
+export function untrustedCertificateMessage(code: string, fix: string): string {
+  return `the server certificate is not trusted (${code}): ${fix}`;
+}

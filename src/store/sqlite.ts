@@ -5,7 +5,7 @@
  * which also has to fit network-backed adapters. Because every method body is synchronous, a single store
  * instance never interleaves two transactions.
  */
-import { mkdirSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, fchmodSync, mkdirSync, openSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import type { Report, ScanStatus } from '../report/types.js';
@@ -287,6 +287,36 @@ const TENANT_FILTER = `
 // rowid breaks ties between scans that started in the same millisecond: the later insert is the newer scan.
 const NEWEST_FIRST = `ORDER BY started_at DESC, rowid DESC LIMIT @limit`;
 
+/**
+ * History holds what the collectors saw (user, admin and device names): only the account running Ratchet should
+ * read it. Directories this creates are 0700 and a database file it creates is 0600, whatever the umask (SQLite then
+ * gives the -wal and -shm files the database file's mode). A directory or database file that already exists keeps
+ * the mode the operator gave it — e.g. a group a backup agent reads through — and is never chmod-ed here.
+ * @returns true when the database file was created now.
+ */
+function createPrivately(location: string): boolean {
+  const dir = dirname(location);
+  const firstCreated = mkdirSync(dir, { recursive: true, mode: 0o700 });
+  // mkdir's mode passes through the umask: set it again on each directory just created, from `dir` up.
+  for (let d = dir; firstCreated !== undefined; d = dirname(d)) {
+    chmodSync(d, 0o700);
+    if (d === firstCreated || dirname(d) === d) break;
+  }
+  let fd: number;
+  try {
+    fd = openSync(location, 'wx', 0o600);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    throw err;
+  }
+  try {
+    fchmodSync(fd, 0o600);
+  } finally {
+    closeSync(fd);
+  }
+  return true;
+}
+
 export class SqliteStore implements Store {
   private db: Database.Database | null;
   private statements: Statements | null = null;
@@ -303,13 +333,15 @@ export class SqliteStore implements Store {
     this.migrations = options.migrations ?? MIGRATIONS;
     assertMigrationsWellFormed(this.migrations);
     this.location = path === ':memory:' ? path : resolve(path);
-    if (path !== ':memory:') mkdirSync(dirname(this.location), { recursive: true });
+    const created = path !== ':memory:' && createPrivately(this.location);
 
     const db = new Database(this.location);
     try {
       // WAL: readers (web UI, `ratchet history`) never block the scheduler's writes, and a crash mid-write
       // leaves the last committed state intact. On :memory: SQLite keeps journal_mode=memory, which is fine.
       db.pragma('journal_mode = WAL');
+      // SQLite already gives -wal and -shm the database file's mode; say it outright for the files this opened.
+      if (created) for (const suffix of ['-wal', '-shm']) if (existsSync(this.location + suffix)) chmodSync(this.location + suffix, 0o600);
       db.pragma(`busy_timeout = ${Math.max(0, Math.trunc(options.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS))}`);
       // Off by default in SQLite; without it ON DELETE CASCADE and the REFERENCES clauses are decoration.
       db.pragma('foreign_keys = ON');

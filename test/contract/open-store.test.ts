@@ -1,5 +1,5 @@
 /** `openStore` / `storage.url` parsing (DESIGN §4: `storage: { url: "sqlite:./data/ratchet.db" }`). */
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -82,5 +82,44 @@ describe('openStore', () => {
 
   it('throws for postgres:// without touching the file system', () => {
     expect(() => openStore('postgres://ratchet@localhost/ratchet')).toThrow(/PostgreSQL.*storage\.url/);
+  });
+});
+
+describe('file modes', () => {
+  const mode = (path: string) => statSync(path).mode & 0o777;
+  const withUmask = async (umask: number, fn: () => Promise<void>) => {
+    const previous = process.umask(umask);
+    try {
+      await fn();
+    } finally {
+      process.umask(previous);
+    }
+  };
+
+  it('creates the data directories 0700 and the database, -wal and -shm 0600 under umask 022', async () => {
+    await withUmask(0o022, async () => {
+      const path = join(tempRoot, 'private', 'data', 'ratchet.db');
+      const store = openStore(`sqlite:${path}`);
+      await store.migrate();
+      await store.saveScan(sampleScan());
+      expect(mode(join(tempRoot, 'private'))).toBe(0o700);
+      expect(mode(join(tempRoot, 'private', 'data'))).toBe(0o700);
+      expect(mode(path)).toBe(0o600);
+      expect(mode(`${path}-wal`)).toBe(0o600);
+      expect(mode(`${path}-shm`)).toBe(0o600);
+      await store.close();
+    });
+  });
+
+  it('keeps the mode of a directory the operator created', async () => {
+    await withUmask(0o022, async () => {
+      const dir = join(tempRoot, 'operator');
+      mkdirSync(dir, { mode: 0o750 });
+      const store = openStore(`sqlite:${join(dir, 'ratchet.db')}`);
+      await store.migrate();
+      expect(mode(dir)).toBe(0o750);
+      expect(mode(join(dir, 'ratchet.db'))).toBe(0o600);
+      await store.close();
+    });
   });
 });

@@ -1,0 +1,107 @@
+/**
+ * Files a config names (`caFile`, `certificatePath`) are read by collectors only during a scan, where a typo would
+ * be an ENOENT and a failed scan. They are checked when the config loads instead: each must exist, be a readable
+ * regular file and hold what its field promises. Paths resolve as their readers resolve them: relative to the
+ * working directory.
+ */
+import { X509Certificate, createPrivateKey } from 'node:crypto';
+import { readFileSync, statSync } from 'node:fs';
+import { isAbsolute, resolve } from 'node:path';
+import { configFiles, type CollectorPlugin, type ConfigFileKind } from '../collectors/plugin.js';
+import { tenantSections } from './sections.js';
+import { formatPath } from './zod-errors.js';
+
+const CERTIFICATE_BLOCK = /-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----/g;
+const PRIVATE_KEY_BLOCK = /-----BEGIN ((?:RSA |EC |ENCRYPTED )?PRIVATE KEY)-----/;
+const LOADED = '(check the path; it is read when the config loads)';
+
+function errnoCode(err: unknown): string {
+  return (err as NodeJS.ErrnoException).code ?? 'error';
+}
+
+function firstLine(err: unknown): string {
+  return ((err as Error).message ?? String(err)).split('\n')[0] ?? '';
+}
+
+/** What is wrong with a certificate PEM, or null. */
+function checkCertificates(shown: string, pem: string, what: string): string | null {
+  const blocks = pem.match(CERTIFICATE_BLOCK) ?? [];
+  if (blocks.length === 0) {
+    return `${shown} holds no PEM certificate (no "-----BEGIN CERTIFICATE-----" block): save ${what} in PEM (Base-64) form`;
+  }
+  for (const block of blocks) {
+    try {
+      new X509Certificate(block);
+    } catch (err) {
+      return `${shown} holds a certificate that does not parse (${firstLine(err)}): save ${what} in PEM (Base-64) form again`;
+    }
+  }
+  return null;
+}
+
+/** @azure/identity signs with the key and sends the thumbprint of the first certificate: both must be there and match. */
+function checkCertificateAndKey(shown: string, pem: string): string | null {
+  const keyType = PRIVATE_KEY_BLOCK.exec(pem)?.[1];
+  if (!keyType) {
+    return `${shown} holds no private key (no "-----BEGIN PRIVATE KEY-----" block): put the private key and the certificate in one PEM file`;
+  }
+  if (keyType === 'ENCRYPTED PRIVATE KEY') {
+    return `${shown} holds an encrypted private key, and there is no password setting: store the key unencrypted in a file only ratchet can read`;
+  }
+  const certProblem = checkCertificates(shown, pem, 'the certificate registered on the app');
+  if (certProblem) return certProblem;
+  let key;
+  try {
+    key = createPrivateKey(pem);
+  } catch (err) {
+    return `${shown} holds a private key that does not parse (${firstLine(err)}): export the key again in PEM form`;
+  }
+  const cert = new X509Certificate((pem.match(CERTIFICATE_BLOCK) ?? [])[0]!);
+  if (!cert.checkPrivateKey(key)) {
+    return `${shown}: the private key does not belong to the first certificate in the file: put the key and its own certificate together`;
+  }
+  return null;
+}
+
+/**
+ * What is wrong with the file `path` names for a field of this kind (one line, without the config path), or null.
+ * @param cwd where a relative path starts, as for the code that reads it.
+ */
+export function checkConfigFile(path: string, kind: ConfigFileKind, cwd: string = process.cwd()): string | null {
+  const absolute = resolve(cwd, path);
+  const shown = isAbsolute(path) ? path : `${path} (resolved from the working directory to ${absolute})`;
+  let stats;
+  try {
+    stats = statSync(absolute);
+  } catch (err) {
+    const code = errnoCode(err);
+    return code === 'ENOENT' ? `file not found: ${shown} ${LOADED}` : `cannot open ${shown} (${code}) ${LOADED}`;
+  }
+  if (!stats.isFile()) return `not a regular file: ${shown} (name the file itself, not a directory or device)`;
+  let content: string;
+  try {
+    content = readFileSync(absolute, 'utf8');
+  } catch (err) {
+    return `cannot read ${shown} (${errnoCode(err)}): let the user running ratchet read it`;
+  }
+  return kind === 'ca-certificate' ? checkCertificates(shown, content, 'the CA certificate') : checkCertificateAndKey(shown, content);
+}
+
+/** One `path: problem` line per file field of the tenants' sections that names an unusable file. */
+export function checkConfigFiles(
+  tenants: ReadonlyArray<Partial<Record<'m365' | 'rmm' | 'backup', unknown>>>,
+  plugins: readonly CollectorPlugin[],
+  cwd: string = process.cwd(),
+): string[] {
+  const problems: string[] = [];
+  for (const { index, section, values, plugin } of tenantSections(tenants, plugins)) {
+    const fields = plugin ? configFiles.get(plugin.configSchema) : undefined;
+    for (const [field, kind] of Object.entries(fields ?? {})) {
+      const value = values[field];
+      if (typeof value !== 'string') continue;
+      const problem = checkConfigFile(value, kind, cwd);
+      if (problem) problems.push(`${formatPath(['tenants', index, section, field])}: ${problem}`);
+    }
+  }
+  return problems;
+}
