@@ -104,6 +104,15 @@ describe('config', () => {
     expect(p).toMatch(/tenants\[0\]\.rmm\.provider: unknown rmm provider "acme-rmm"/);
   });
 
+  it('reads server.trustProxy and a server.metricsToken reference, and names a bad one', () => {
+    const { config } = parseConfig({ ...base(), server: { trustProxy: ['10.0.0.0/8', 'loopback'], metricsToken: '${env:METRICS}' } }, PLUGINS, { ...env, METRICS: 'm'.repeat(24) });
+    expect(config.server.trustProxy).toEqual(['10.0.0.0/8', 'loopback']);
+    expect(config.server.metricsToken).toBe('m'.repeat(24));
+    expect(parseConfig(base(), PLUGINS, env).config.server.trustProxy).toBe(false);
+    expect(problemsOf({ ...base(), server: { metricsToken: 'short' } })).toEqual([expect.stringMatching(/^server\.metricsToken: .*16 characters/)]);
+    expect(problemsOf({ ...base(), server: { trustProxy: 2 } })[0]).toMatch(/^server\.trustProxy: /);
+  });
+
   it('reports a missing file and invalid YAML with the file name', () => {
     expect(() => loadConfig('/nonexistent/ratchet.yaml', PLUGINS)).toThrow(/\/nonexistent\/ratchet\.yaml: invalid config:\n {2}config file not found/);
     const dir = mkdtempSync(join(tmpdir(), 'ratchet-cfg-'));
