@@ -97,19 +97,18 @@ export function clientAddressKey(req: FastifyRequest): string {
  * - a token whose id names a stored token → `token:<id>` (the id only, never the secret);
  * - anything else — no token, a malformed one, or a well-formed one whose id names no token → the client's address.
  *
- * Why: a valid token always names a stored token, so it is only ever counted in its own bucket, and garbage sent from
- * the same address (a shared NAT or proxy) can never refuse it. Guessing the secret of one real token is limited per
- * id, from any number of addresses; once that bucket is full even the right secret is refused until the window ends
- * (otherwise a 303 among the 429s would tell a guesser it was right) — only someone who sends wrong secrets for that
- * id can cause this. Well-formed tokens with made-up ids share the address bucket (the ceiling for anonymous
- * garbage): keyed by their id, every made-up id would get a fresh allowance — no limit at all — and enough of them
- * would push the real ids' counters out of the limiter's LRU store. Counting only failures against an address would
- * not help: to exempt the valid token its secret must be checked first, so the check would throttle nothing.
+ * A valid token is never refused by the limit (`validSignIn`, the limiter's allowList): its secret is 256 random bits,
+ * so there is nothing to brute-force, and refusing it would let anyone who knows a token id (ids are shown in token
+ * lists and the audit log) lock its owner out with ten wrong secrets a minute. What the limit stops is the flood of
+ * failures: wrong secrets for one real id are counted per id, from any address; everything else — no token, a
+ * malformed one, a made-up id — shares the address bucket (keyed by made-up ids, every id would get a fresh
+ * allowance, and enough of them would push the real ids' counters out of the limiter's LRU store). So garbage sent
+ * from a shared NAT or proxy never refuses a valid token.
  *
  * What this reveals: once an address is over its ceiling, a made-up id answers 429 where a stored one answers 401, so
  * it tells whether an id exists (the rate-limit headers, which would tell it at once, are only sent at the limit).
  * That is acceptable: ids are not secret — 48 random bits shown in token lists and the audit log — and a token is
- * worthless without its 256-bit secret.
+ * worthless without its secret.
  */
 export function loginRateLimitKey(store: Pick<Store, 'getToken'>): (req: FastifyRequest) => Promise<string> {
   return async (req) => {
@@ -124,6 +123,20 @@ export function loginRateLimitKey(store: Pick<Store, 'getToken'>): (req: Fastify
       }
     }
     return clientAddressKey(req);
+  };
+}
+
+/** The limiter's allowList for POST /login: a sign-in with a valid, unrevoked token is never rate-limited. */
+export function validSignIn(store: Store): (req: FastifyRequest) => Promise<boolean> {
+  return async (req) => {
+    const body = req.body;
+    const token = body !== null && typeof body === 'object' ? (body as Record<string, unknown>).token : undefined;
+    if (typeof token !== 'string' || !parseToken(token)) return false;
+    try {
+      return (await checkToken(store, token)).ok;
+    } catch {
+      return false;
+    }
   };
 }
 
@@ -258,6 +271,7 @@ async function authPluginImpl(app: FastifyInstance, opts: AuthOptions): Promise<
           // After body parsing: the key is the token id in the form (see loginRateLimitKey).
           hook: 'preHandler',
           keyGenerator: loginRateLimitKey(store),
+          allowList: validSignIn(store),
           // Remaining-attempt headers would tell which bucket (a real token id or the address) an attempt went to.
           addHeadersOnExceeding: { 'x-ratelimit-limit': false, 'x-ratelimit-remaining': false, 'x-ratelimit-reset': false },
         },

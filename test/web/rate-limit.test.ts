@@ -75,7 +75,7 @@ describe('POST /login rate limit', () => {
     expect(before.headers['x-ratelimit-remaining']).toBeUndefined();
   });
 
-  it('brute force on one token id is limited per id, from any address: the 11th attempt in a minute is 429 with Retry-After', async () => {
+  it('wrong secrets for one token id are limited per id, from any address (the 11th in a minute is 429 with Retry-After), and never lock the owner out', async () => {
     const f = await fixture({ deps: DEFAULT_LIMITS });
     vi.useFakeTimers({ toFake: ['Date'], now: Date.now() });
     const statuses: number[] = [];
@@ -85,14 +85,16 @@ describe('POST /login rate limit', () => {
     expect(eleventh.statusCode).toBe(429);
     expect(Number(eleventh.headers['retry-after'])).toBeGreaterThan(0);
     expect(Number(eleventh.headers['retry-after'])).toBeLessThanOrEqual(60);
-    // While the id is limited even its right secret is refused (else a 303 would tell a guesser it guessed right)…
-    expect((await login(f, f.tokens.viewer)).statusCode).toBe(429);
-    // …but no other token is: not from the same address, not from the attackers' addresses.
+    // The guesser cannot lock the owner out: the right secret signs in, from anywhere…
+    expect((await login(f, f.tokens.viewer)).statusCode).toBe(303);
+    expect((await login(f, f.tokens.viewer, { remoteAddress: '10.0.0.99' })).statusCode).toBe(303);
+    // …while wrong secrets for that id stay refused, and no other token is affected.
+    expect((await login(f, wrongSecret(f.tokens.viewer), { remoteAddress: '10.0.0.100' })).statusCode).toBe(429);
     expect((await login(f, f.tokens.technician)).statusCode).toBe(303);
     expect((await login(f, f.tokens.admin, { remoteAddress: '10.0.0.99' })).statusCode).toBe(303);
-    // A minute later the id is free again.
+    // A minute later the id takes attempts again.
     vi.setSystemTime(Date.now() + 61_000);
-    expect((await login(f, f.tokens.viewer)).statusCode).toBe(303);
+    expect((await login(f, wrongSecret(f.tokens.viewer))).statusCode).toBe(401);
   });
 
   it('keys an attempt by the id of a stored token, never by its secret; anything else by the address', async () => {
