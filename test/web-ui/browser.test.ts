@@ -8,7 +8,7 @@
  * (test/helpers/chromium.ts); otherwise the suite fails naming the command (a skipped proof of the escaping would read
  * as a pass). RATCHET_SKIP_BROWSER_TESTS=1 skips it deliberately.
  */
-import { existsSync, mkdirSync, mkdtempSync } from 'node:fs';
+import { mkdirSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
