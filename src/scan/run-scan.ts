@@ -109,7 +109,7 @@ async function finishScan(tenant: TenantConfig, deps: ScanDeps, collected: Colle
     { episodes: episodes.episodes, deliveries },
   );
   logger.info(
-    { scanId: id, status, level: report.level.value, potential: report.level.potential, regression: report.regression.detected, recheck },
+    { scanId: id, status, maturityLevel: report.level.value, potential: report.level.potential, regression: report.regression.detected, recheck },
     'scan finished',
   );
   for (const ev of episodes.events) {

@@ -2,7 +2,7 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
+import type { DestinationStream } from 'pino';
 import { stringify } from 'yaml';
 import { main } from '../../src/cli/main.js';
 
@@ -13,24 +13,64 @@ export interface CliRun {
   logs: string;
 }
 
+/** Log lines (pino JSON, one a line) parsed; a line that is not JSON is kept as `{ raw }`. */
+export function parseLogLines(text: string): Array<Record<string, unknown>> {
+  return text
+    .split('\n')
+    .filter((l) => l.trim() !== '')
+    .map((l) => {
+      try {
+        return JSON.parse(l) as Record<string, unknown>;
+      } catch {
+        return { raw: l };
+      }
+    });
+}
+
+export interface LogCapture {
+  /** For `createLogger({ destination })` or `CliIO.logDestination`. */
+  destination: DestinationStream;
+  text(): string;
+  lines(): Array<Record<string, unknown>>;
+}
+
+/** Collects the log lines of a logger in memory: tests read them, and they never flood the test runner's output. */
+export function captureLog(): LogCapture {
+  let text = '';
+  return {
+    destination: { write: (line: string) => void (text += line) },
+    text: () => text,
+    lines: () => parseLogLines(text),
+  };
+}
+
+/**
+ * The log level comes from `env` (RATCHET_LOG_LEVEL) or `--log-level` when a test sets one; otherwise it is the
+ * default (info), as in production.
+ */
 export async function runCli(args: string[], env: NodeJS.ProcessEnv = {}, now?: () => Date): Promise<CliRun> {
   let stdout = '';
   let stderr = '';
-  let logs = '';
-  const logDestination = new Writable({
-    write(chunk, _enc, cb) {
-      logs += chunk.toString();
-      cb();
-    },
-  });
+  const log = captureLog();
   const code = await main(['node', 'ratchet', ...args], {
     out: (t) => (stdout += t),
     err: (t) => (stderr += t),
     env: { ...env },
-    logDestination: logDestination as never,
+    logDestination: log.destination,
     now,
   });
-  return { code, stdout, stderr, logs };
+  return { code, stdout, stderr, logs: log.text() };
+}
+
+/** Calls `fn` every `intervalMs` until it returns something other than undefined; fails after `ms`. */
+export async function poll<T>(fn: () => Promise<T | undefined>, what: string, ms = 20_000, intervalMs = 50): Promise<T> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const v = await fn();
+    if (v !== undefined) return v;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, intervalMs));
+  }
 }
 
 export function tempDir(prefix = 'ratchet-test-'): string {

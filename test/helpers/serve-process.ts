@@ -9,7 +9,7 @@ import { writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { configFor, startSimulator, type Simulator, type SimulatorOptions } from '../../src/simulator/index.js';
-import { runCli, tempDir, writeConfig } from './cli.js';
+import { parseLogLines, runCli, tempDir, writeConfig } from './cli.js';
 
 const ROOT = resolve(import.meta.dirname, '..', '..');
 /** tsx's loader by absolute URL: the child runs in its own temporary folder, where `--import tsx` would not resolve. */
@@ -49,7 +49,7 @@ export interface ServeProcessOptions {
  * Rewrites every other `${env:NAME}` reference of the config into `${file:PATH}` with the value in a 0600 file, so both
  * reference kinds are resolved by the server as in a container (env for some secrets, mounted files for others).
  */
-function splitSecretRefs(node: unknown, env: Record<string, string>, dir: string, state = { n: 0 }): unknown {
+export function splitSecretRefs(node: unknown, env: Record<string, string>, dir: string, state = { n: 0 }): unknown {
   if (typeof node === 'string') {
     const m = /^\$\{env:([A-Z0-9_]+)\}$/.exec(node);
     if (!m || state.n++ % 2 === 0) return node;
@@ -62,6 +62,13 @@ function splitSecretRefs(node: unknown, env: Record<string, string>, dir: string
   return node;
 }
 
+/** The secret values of a simulator config's environment (everything but the CA path). */
+export function secretValues(env: Record<string, string>): string[] {
+  return Object.entries(env)
+    .filter(([k]) => k !== 'NODE_EXTRA_CA_CERTS')
+    .map(([, v]) => v);
+}
+
 export async function startServeProcess(opts: ServeProcessOptions): Promise<ServeProcess> {
   const caDir = process.env.RATCHET_TEST_CA_DIR;
   if (!caDir) throw new Error('RATCHET_TEST_CA_DIR missing: run through vitest (test/global-setup.ts)');
@@ -70,9 +77,7 @@ export async function startServeProcess(opts: ServeProcessOptions): Promise<Serv
   const { config, env } = configFor(sim, { storageUrl: `sqlite:${join(dir, 'data', 'ratchet.db')}` });
   const withFiles = splitSecretRefs(config, env, dir) as Record<string, unknown>;
   const configPath = writeConfig(dir, { server: { host: '127.0.0.1', port: 0 }, ...withFiles, ...opts.extraConfig });
-  const secrets = Object.entries(env)
-    .filter(([k]) => k !== 'NODE_EXTRA_CA_CERTS')
-    .map(([, v]) => v);
+  const secrets = secretValues(env);
 
   const token = async (role: string) => {
     const r = await runCli(['--config', configPath, 'token', 'create', '--role', role, '--name', `${role}@serve-process`], env);
@@ -124,17 +129,7 @@ export async function startServeProcess(opts: ServeProcessOptions): Promise<Serv
     tokens,
     child,
     logText: () => stderr,
-    logLines: () =>
-      stderr
-        .split('\n')
-        .filter((l) => l.trim() !== '')
-        .map((l) => {
-          try {
-            return JSON.parse(l) as Record<string, unknown>;
-          } catch {
-            return { raw: l };
-          }
-        }),
+    logLines: () => parseLogLines(stderr),
     exitCode: () => code,
     async stop(graceMs = 20_000) {
       if (code === null) {

@@ -1,8 +1,9 @@
 /** Test doubles for the scheduler: a manual clock with timers, a cron that fires on demand, deferred scans. */
-import { Writable } from 'node:stream';
-import pino, { type Logger } from 'pino';
+import type { Logger } from 'pino';
+import { createLogger } from '../../src/log/logger.js';
 import type { CronScheduler, CronTaskOptions } from '../../src/scheduler/scheduler.js';
 import type { Report } from '../../src/report/types.js';
+import { captureLog } from '../helpers/cli.js';
 
 /** Lets queued promise callbacks run (p-limit, async functions) without any real waiting. */
 export async function flush(rounds = 5): Promise<void> {
@@ -139,22 +140,11 @@ export class ScanBench {
   }
 }
 
-/** A pino logger whose JSON lines the test can read. */
+/**
+ * The production logger (src/log/logger.ts: bounds, redaction, scrubbing) at the default level, writing JSON lines the
+ * test can read. `info` is enough: the scheduler tests read only info, warn and error lines.
+ */
 export function captureLogger(): { logger: Logger; lines: () => Array<Record<string, unknown>> } {
-  let text = '';
-  const dest = new Writable({
-    write(chunk, _enc, cb) {
-      text += chunk.toString();
-      cb();
-    },
-  });
-  const logger = pino({ level: 'debug' }, dest);
-  return {
-    logger,
-    lines: () =>
-      text
-        .split('\n')
-        .filter(Boolean)
-        .map((l) => JSON.parse(l) as Record<string, unknown>),
-  };
+  const log = captureLog();
+  return { logger: createLogger({ level: 'info', destination: log.destination }), lines: log.lines };
 }

@@ -16,7 +16,7 @@ import { openContext } from '../../src/cli/context.js';
 import { SAMPLE_TENANTS } from '../../src/simulator/index.js';
 import { SqliteStore } from '../../src/store/index.js';
 import type { StoredScan } from '../../src/store/store.js';
-import { runCli } from '../helpers/cli.js';
+import { captureLog, runCli, type LogCapture } from '../helpers/cli.js';
 import { e2e, type E2E } from '../e2e/harness.js';
 
 export const HOSTILE = '<img src=x onerror=alert(1)><script>window.__pwned=1</script>';
@@ -27,7 +27,25 @@ export interface RealStack {
   tokens: { technician: string; viewer: string; admin: string };
   /** Tenant and rule whose evidence lists the hostile device name. */
   hostile: { tenantId: string; ruleId: string; evidenceKey: string };
+  /** What the server logged (the production logger at the default level, info), captured. */
+  log: LogCapture;
+  /** Stops the server; fails when a secret of the config or an API token reached the log. */
   stop(): Promise<void>;
+}
+
+/**
+ * The CLI context the server runs with, as in production: the default log level (info), secrets resolved from the
+ * config's `${env:…}` and `${file:…}` references; the log lines go to `log` instead of the test runner's output.
+ */
+async function serverContext(h: E2E, log: LogCapture) {
+  const io = { out: () => undefined, err: () => undefined, env: { ...process.env, ...h.env }, logDestination: log.destination };
+  return { io, ctx: await openContext({ config: h.configPath }, io) };
+}
+
+function assertNoLeak(log: LogCapture, values: string[]): void {
+  const text = log.text();
+  const leaked = values.filter((v) => text.includes(v));
+  if (leaked.length > 0) throw new Error(`${leaked.length} secret or token value(s) reached the server log`);
 }
 
 /** Between two scans of the history. */
@@ -89,15 +107,29 @@ export async function startRealStack(opts: { scans?: number } = {}): Promise<Rea
   const token = async (role: string, name: string) => (await cli(h, ['token', 'create', '--role', role, '--name', name])).trim().split('\n')[0]!.trim();
   const tokens = { technician: await token('technician', 'alice@msp'), viewer: await token('viewer', 'vera@client'), admin: await token('admin', 'root@msp') };
 
-  if (process.env.RATCHET_UI_STACK !== 'serve') return { ...(await composed(h)), h, tokens, hostile };
+  const log = captureLog();
+  const secrets = [...h.secrets, ...Object.values(tokens)];
+  if (process.env.RATCHET_UI_STACK !== 'serve') {
+    const server = await composed(h, log);
+    return {
+      ...server,
+      h,
+      tokens,
+      hostile,
+      log,
+      async stop() {
+        await server.stop();
+        assertNoLeak(log, secrets);
+      },
+    };
+  }
 
   // `ratchet serve` in-process: the same code path as the command, on a free port, until stop() is called.
   let stop!: (reason: string) => void;
   const until = new Promise<string>((r) => (stop = r));
   let listening!: (url: string) => void;
   const url = new Promise<string>((r) => (listening = r));
-  const io = { out: () => undefined, err: () => undefined, env: { ...process.env, ...h.env, RATCHET_LOG_LEVEL: 'warn' } };
-  const ctx = await openContext({ config: h.configPath, logLevel: 'warn' }, io);
+  const { io, ctx } = await serverContext(h, log);
   const done = runServe(ctx, io, { port: 0, host: '127.0.0.1', until, onListening: listening, graceSeconds: 0 });
   const base = await Promise.race([url, done.then((code) => Promise.reject(new Error(`ratchet serve exited ${code} before listening`)))]);
   return {
@@ -105,9 +137,11 @@ export async function startRealStack(opts: { scans?: number } = {}): Promise<Rea
     h,
     tokens,
     hostile,
+    log,
     async stop() {
       stop('test done');
       await done;
+      assertNoLeak(log, secrets);
     },
   };
 }
@@ -116,9 +150,8 @@ export async function startRealStack(opts: { scans?: number } = {}): Promise<Rea
  * The server of `ratchet serve` (buildServer) with the real web layer (registerWeb: helmet, cookies, auth, CSRF, API,
  * UI), without the scheduler: "scan now" is answered by a stub that queues.
  */
-async function composed(h: E2E): Promise<{ url: string; stop(): Promise<void> }> {
-  const io = { out: () => undefined, err: () => undefined, env: { ...process.env, ...h.env, RATCHET_LOG_LEVEL: 'warn' } };
-  const ctx = await openContext({ config: h.configPath, logLevel: 'warn' }, io);
+async function composed(h: E2E, log: LogCapture): Promise<{ url: string; stop(): Promise<void> }> {
+  const { ctx } = await serverContext(h, log);
   const scheduler = { health: () => ({ alive: true, stopping: false }) as unknown as SchedulerHealth };
   const app = buildServer({ scheduler, store: ctx.store, registry: new Registry(), logger: ctx.logger });
   await registerWeb(app, { store: ctx.store, config: ctx.config, ruleSet: ctx.ruleSet, ui: uiPlugin, scheduler: { scanNow: () => ({ queued: true }) } });

@@ -1,14 +1,15 @@
 /**
  * A web fixture: the real `buildServer` of `ratchet serve` with `registerWeb` on top, a SqliteStore in a temp dir
- * seeded with scans, episodes and tokens of every role and scope, and a fake scheduler that records "scan now".
+ * seeded with scans, episodes and tokens of every role and scope, and a fake scheduler that records "scan now". The
+ * server logs through the production logger at the default level (info), into `log`.
  * Requests go through `app.inject` (no socket).
  */
 import { join } from 'node:path';
 import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify';
-import pino from 'pino';
 import { Registry } from 'prom-client';
 import type { RatchetConfig } from '../../src/config/schema.js';
 import { loadRuleSet } from '../../src/engine/load-rules.js';
+import { createLogger } from '../../src/log/logger.js';
 import { defaultRulesPath } from '../../src/paths.js';
 import type { Episode } from '../../src/regression/types.js';
 import { buildServer, type ServerDeps } from '../../src/server/app.js';
@@ -16,7 +17,7 @@ import { SqliteStore } from '../../src/store/sqlite.js';
 import type { Role } from '../../src/web/contracts.js';
 import { registerWeb, type WebDeps } from '../../src/web/index.js';
 import { createApiToken, revokeApiToken } from '../../src/web/tokens.js';
-import { tempDir } from '../helpers/cli.js';
+import { captureLog, tempDir, type LogCapture } from '../helpers/cli.js';
 import { sampleScan } from '../helpers/sample-scan.js';
 
 export const TENANTS = [
@@ -46,6 +47,8 @@ export interface WebFixture {
   busy: Set<string>;
   clock: { ms: number; now: () => Date };
   config: RatchetConfig;
+  /** What the server logged: the production logger at the default level (info), captured. */
+  log: LogCapture;
   /** inject with `Authorization: Bearer <token of name>` (or none for null). */
   as(name: TokenName | null, opts: InjectOptions): Promise<LightMyRequestResponse>;
   close(): Promise<void>;
@@ -148,7 +151,8 @@ export async function webFixture(opts: WebFixtureOptions = {}): Promise<WebFixtu
 
   const scanRequests: string[] = [];
   const busy = new Set<string>();
-  const logger = pino({ level: 'silent' });
+  const log = captureLog();
+  const logger = createLogger({ level: 'info', destination: log.destination });
   const app = buildServer({
     scheduler: { health: () => ({ alive: true, stopping: false, startedAt: null, lastTickAt: null, tenants: 3, concurrency: 1, running: 0 }) as never },
     store,
@@ -183,6 +187,7 @@ export async function webFixture(opts: WebFixtureOptions = {}): Promise<WebFixtu
     busy,
     clock,
     config,
+    log,
     as(name, o) {
       const headers = { ...(o.headers ?? {}) } as Record<string, string>;
       if (name) headers.authorization = `Bearer ${tokens[name]}`;

@@ -3,32 +3,24 @@
  * public, everything else needs a token; "scan now" goes through the real scheduler; an attestation recorded over
  * the API shows up as evidence in the next scan.
  */
+import { readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openContext } from '../../src/cli/context.js';
 import type { Report } from '../../src/report/types.js';
 import { runServe } from '../../src/server/serve.js';
 import { e2e } from '../e2e/harness.js';
-import { runCli } from '../helpers/cli.js';
+import { captureLog, poll, runCli } from '../helpers/cli.js';
 
 const stops: Array<() => Promise<void>> = [];
 afterEach(async () => {
   for (const s of stops.splice(0)) await s();
 });
 
-async function poll<T>(fn: () => Promise<T | undefined>, what: string, ms = 20_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
 describe('ratchet serve with the web layer', () => {
   it('serves probes without authentication and the API only with a token; scan now and attestations work end to end', async () => {
     const h = await e2e(
-      { tenants: [{ id: 'small', name: 'Small Co', profile: 'level2', seed: 'small', knobs: { users: 30, devices: 10 } }] },
+      // With an RMM, so the config has two secrets: one read from the environment, one from a file.
+      { tenants: [{ id: 'small', name: 'Small Co', profile: 'level2', seed: 'small', knobs: { users: 30, devices: 10 }, rmm: 'ninjaone', estate: { endpoints: 10 } }] },
       { schedule: { cron: '0 2 * * *', timezone: 'UTC', concurrency: 1, jitterSeconds: 0 } },
     );
     const token = async (role: string) => {
@@ -36,11 +28,17 @@ describe('ratchet serve with the web layer', () => {
       expect(r.code, r.stderr).toBe(0);
       return r.stdout.trim();
     };
+    const configText = readFileSync(h.configPath, 'utf8');
+    expect(configText).toContain('${env:');
+    expect(configText).toContain('${file:');
     const tech = await token('technician');
     const viewer = await token('viewer');
 
-    const io = { out: () => undefined, err: () => undefined, env: { ...process.env, ...h.env, RATCHET_LOG_LEVEL: 'warn' } };
-    const ctx = await openContext({ config: h.configPath, logLevel: 'warn' }, io);
+    // As in production: the default log level (info), secrets resolved from ${env:…} and ${file:…} references; the
+    // log lines are captured (not printed) and read at the end.
+    const log = captureLog();
+    const io = { out: () => undefined, err: () => undefined, env: { ...process.env, ...h.env }, logDestination: log.destination };
+    const ctx = await openContext({ config: h.configPath }, io);
     let stop!: (reason: string) => void;
     const until = new Promise<string>((r) => (stop = r));
     let listening!: (url: string) => void;
@@ -101,5 +99,13 @@ describe('ratchet serve with the web layer', () => {
 
     const audit = (await (await api('/api/v1/audit?tenant=small', { as: viewer })).json()) as { entries: Array<{ action: string }> };
     expect(audit.entries.map((e) => e.action)).toEqual(expect.arrayContaining(['scan.requested', 'attestation.recorded']));
+
+    // One info line per request (method, route, status, time), and no secret or token anywhere in the log.
+    const lines = log.lines();
+    expect(lines.find((l) => l.msg === 'request' && l.route === '/api/v1/tenants/:id/scan' && l.status === 202)).toMatchObject({ level: 30, method: 'POST', ms: expect.any(Number) });
+    expect(lines.filter((l) => l.msg === 'request' && l.status === 401).length).toBeGreaterThan(0);
+    expect(lines.filter((l) => typeof l.level === 'number' && l.level >= 50)).toEqual([]);
+    expect(h.secrets.length).toBeGreaterThan(0);
+    for (const s of [...h.secrets, tech, viewer]) expect(log.text()).not.toContain(s);
   });
 });
