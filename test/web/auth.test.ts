@@ -1,20 +1,11 @@
 /**
  * Browser sign-in, session cookies, CSRF, redirects, security headers, rate limits, and what stays public.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { CONTENT_SECURITY_POLICY } from '../../src/web/index.js';
-import { signIn, T0, webFixture, type WebFixture } from './helpers.js';
+import { fixturesClosedAfterEach, signIn, T0 } from './helpers.js';
 
-let fixtures: WebFixture[] = [];
-async function fixture(...args: Parameters<typeof webFixture>): Promise<WebFixture> {
-  const f = await webFixture(...args);
-  fixtures.push(f);
-  return f;
-}
-afterEach(async () => {
-  for (const f of fixtures) await f.close();
-  fixtures = [];
-});
+const fixture = fixturesClosedAfterEach();
 
 const form = (fields: Record<string, string>) => new URLSearchParams(fields).toString();
 const FORM = { 'content-type': 'application/x-www-form-urlencoded' };

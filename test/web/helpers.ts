@@ -6,6 +6,7 @@
  */
 import { join } from 'node:path';
 import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify';
+import { afterEach } from 'vitest';
 import { Registry } from 'prom-client';
 import type { RatchetConfig } from '../../src/config/schema.js';
 import { loadRuleSet } from '../../src/engine/load-rules.js';
@@ -201,6 +202,20 @@ export async function webFixture(opts: WebFixtureOptions = {}): Promise<WebFixtu
 }
 
 /** Signs in through POST /login and returns the session cookie value and a CSRF token for it. */
+/** `webFixture`, closed after each test of the file that calls this (at its top level). */
+export function fixturesClosedAfterEach(): (opts?: WebFixtureOptions) => Promise<WebFixture> {
+  let open: WebFixture[] = [];
+  afterEach(async () => {
+    for (const f of open) await f.close();
+    open = [];
+  });
+  return async (opts) => {
+    const f = await webFixture(opts);
+    open.push(f);
+    return f;
+  };
+}
+
 export async function signIn(f: WebFixture, name: TokenName): Promise<{ cookie: string; csrf: string; setCookie: string }> {
   const res = await f.app.inject({
     method: 'POST',

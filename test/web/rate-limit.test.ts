@@ -8,18 +8,11 @@ import { randomBytes } from 'node:crypto';
 import type { FastifyRequest } from 'fastify';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { loginRateLimitKey } from '../../src/web/auth.js';
-import { signIn, webFixture, type WebFixture } from './helpers.js';
+import { fixturesClosedAfterEach, signIn, type WebFixture } from './helpers.js';
 
-let fixtures: WebFixture[] = [];
-async function fixture(...args: Parameters<typeof webFixture>): Promise<WebFixture> {
-  const f = await webFixture(...args);
-  fixtures.push(f);
-  return f;
-}
-afterEach(async () => {
+const fixture = fixturesClosedAfterEach();
+afterEach(() => {
   vi.useRealTimers();
-  for (const f of fixtures) await f.close();
-  fixtures = [];
 });
 
 const FORM = { 'content-type': 'application/x-www-form-urlencoded' };

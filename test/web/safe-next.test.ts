@@ -2,22 +2,13 @@
  * One `safeNext` for the whole app, proven through real requests: the sign-in redirect (POST /login), the fallback
  * sign-in page and the UI's sign-in page all refuse hostile `next` values (issue 9).
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { safeNext as authSafeNext } from '../../src/web/auth.js';
 import { safeNext } from '../../src/web/safe-next.js';
 import { safeNext as uiSafeNext, uiPlugin } from '../../src/web/ui/index.js';
-import { webFixture, type WebFixture } from './helpers.js';
+import { fixturesClosedAfterEach } from './helpers.js';
 
-let fixtures: WebFixture[] = [];
-async function fixture(...args: Parameters<typeof webFixture>): Promise<WebFixture> {
-  const f = await webFixture(...args);
-  fixtures.push(f);
-  return f;
-}
-afterEach(async () => {
-  for (const f of fixtures) await f.close();
-  fixtures = [];
-});
+const fixture = fixturesClosedAfterEach();
 
 const FORM = { 'content-type': 'application/x-www-form-urlencoded' };
 const form = (fields: Record<string, string>) => new URLSearchParams(fields).toString();
