@@ -177,11 +177,6 @@ export function loggable(v: unknown, bounds: LogBounds = DEFAULT_LOG_BOUNDS): un
   return read(() => value(w, v, 0), '[Unserializable]');
 }
 
-/** The same for an error at the top of a log object (`{ err }`): always an object, even for a thrown non-error. */
-export function loggableError(e: unknown, bounds: LogBounds = DEFAULT_LOG_BOUNDS): unknown {
-  if (e && typeof e === 'object') return loggable(e, bounds);
-  return { type: typeof e, message: loggable(typeof e === 'string' ? e : String(e), bounds) };
-}
 
 /**
  * The merging object of a log call, as pino's `formatters.log` gets it: each field copied by `loggable` under one

@@ -10,7 +10,7 @@
  *   line once more — the last line of defence for anything a future serializer lets through.
  */
 import pino, { type DestinationStream, type Logger, type LoggerOptions as PinoOptions } from 'pino';
-import { boundedString, DEFAULT_LOG_BOUNDS, loggable, loggableError, loggableFields, REDACTED } from './loggable.js';
+import { boundedString, DEFAULT_LOG_BOUNDS, loggable, loggableFields, REDACTED } from './loggable.js';
 import { scrub } from './secrets.js';
 
 /** Field names that hold credentials (pino `redact`); `loggable` masks the same names at any depth. */
@@ -86,8 +86,9 @@ function replySerializer(res: unknown): unknown {
 }
 
 const SERIALIZERS: Record<string, (v: unknown) => unknown> = {
-  err: loggableError,
-  error: loggableError,
+  // An error becomes { type, message, stack, code, …, cause }; a string or other value under these names stays as it is.
+  err: (e) => loggable(e),
+  error: (e) => loggable(e),
   req: requestSerializer,
   request: requestSerializer,
   res: replySerializer,
