@@ -99,10 +99,14 @@ export async function startServeProcess(opts: ServeProcessOptions): Promise<Serv
   child.stderr!.setEncoding('utf8');
   const listening = new Promise<string>((resolveUrl, reject) => {
     const timer = setTimeout(() => reject(new Error(`ratchet serve did not listen within ${opts.startTimeoutMs ?? 60_000} ms:\n${stderr.slice(-4000)}`)), opts.startTimeoutMs ?? 60_000);
+    let found = false;
     child.stderr!.on('data', (chunk: string) => {
       stderr += chunk;
+      // Once listening, only collect: searching the whole growing log per chunk would cost the test quadratic CPU.
+      if (found) return;
       const m = /"msg":"ratchet serve listening on (http:\/\/[^"]+)"/.exec(stderr);
       if (m) {
+        found = true;
         clearTimeout(timer);
         resolveUrl(m[1]!);
       }
