@@ -553,7 +553,8 @@ export class SqliteStore implements Store {
     if (rows.length === 0) return [];
     // One query for all capability rows instead of one per scan.
     const byScan = new Map<string, ScanSummary['capabilities']>(rows.map((r) => [r.id, []]));
-    for (const c of statements.capabilitiesOf.all(JSON.stringify(rows.map((r) => r.id)))) {
+    const wanted = opts.capabilities === 'newest' ? rows.slice(0, 1) : rows;
+    for (const c of statements.capabilitiesOf.all(JSON.stringify(wanted.map((r) => r.id)))) {
       byScan.get(c.scan_id)?.push({ id: c.capability, level: c.level, score: c.score, coverage: c.coverage });
     }
     return rows.map((r) => ({

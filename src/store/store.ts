@@ -37,6 +37,12 @@ export interface ScanSummary {
 export interface ListOptions {
   limit?: number;
   statuses?: ScanStatus[];
+  /**
+   * listScans: whose capability scores to read — every listed scan's (default) or only the newest one's (the others
+   * get `[]`). The portfolio and tenant pages show the newest scan's capabilities beside a 30-scan sparkline of
+   * levels; reading 30 scans' capability rows per tenant per request was most of their cost (BENCHMARKS.md).
+   */
+  capabilities?: 'all' | 'newest';
 }
 
 /**

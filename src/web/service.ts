@@ -146,7 +146,7 @@ export function createWebService(deps: WebServiceDeps): WebService {
   };
 
   const summarise = async (t: { id: string; name: string }): Promise<TenantSummary> => {
-    const scans: ScanSummary[] = await store.listScans(t.id, { limit: SPARKLINE_SCANS });
+    const scans: ScanSummary[] = await store.listScans(t.id, { limit: SPARKLINE_SCANS, capabilities: 'newest' });
     const open = await store.episodes(t.id, { open: true });
     const latest = scans[0];
     return {

@@ -200,6 +200,17 @@ export function runStoreContract(
     });
 
     describe('listScans', () => {
+      it("reads only the newest scan's capabilities when asked to", async () => {
+        await store.saveScan(sampleScan({ id: 'c-old', startedAt: '2025-01-01T02:00:00.000Z' }));
+        await store.saveScan(sampleScan({ id: 'c-new', startedAt: '2025-01-02T02:00:00.000Z' }));
+        const all = await store.listScans('contoso');
+        const newest = await store.listScans('contoso', { capabilities: 'newest' });
+        expect(newest.map((s) => s.id)).toEqual(['c-new', 'c-old']);
+        expect(newest[0]!.capabilities.length).toBeGreaterThan(0);
+        expect(newest[0]).toEqual(all[0]);
+        expect(newest[1]).toEqual({ ...all[1], capabilities: [] });
+      });
+
       it('returns summaries newest first with level, potential, confirmation, regression and capabilities', async () => {
         const old = sampleScan({ id: 's-old', startedAt: '2025-01-01T02:00:00.000Z', level: 3, potential: 3 });
         const recent = sampleScan({
