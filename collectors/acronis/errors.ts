@@ -5,7 +5,7 @@
  * echoes headers, query strings or bodies beyond the vendor's own `message`; they are scrubbed once more here.
  */
 import type { UnknownReason } from '../../src/evidence/types.js';
-import { isVendorHttpError, networkCode } from '../../src/http/errors.js';
+import { isVendorHttpError, networkCode, untrustedCertificateHint } from '../../src/http/errors.js';
 import { scrub } from '../../src/log/secrets.js';
 import { permissionHint } from './endpoints.js';
 
@@ -54,7 +54,7 @@ export function describeTokenFailure(err: unknown, tenantId: string, baseUrl: st
   }
   const code = networkCode(err);
   if (code === 'ERR_CANCELED') return `acronis token request for tenant ${tenantId} aborted (collector timeout or shutdown)`;
-  const tls = typeof code === 'string' && /CERT|SELF_SIGNED|UNABLE_TO_VERIFY/.test(code) ? ' (the server certificate is not trusted: set caFile to its CA)' : '';
+  const tls = untrustedCertificateHint(code);
   const what = code !== undefined ? `${code}${tls}` : err instanceof Error ? err.message : String(err);
   return scrub(`acronis token request for tenant ${tenantId} failed: cannot reach ${baseUrl}: ${what}`);
 }

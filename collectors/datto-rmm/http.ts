@@ -13,7 +13,7 @@ import pThrottle from 'p-throttle';
 import type { z } from 'zod';
 import type { CollectorContext } from '../../src/collectors/plugin.js';
 import { createVendorHttp, type RequestOptions, type VendorHttp } from '../../src/http/client.js';
-import { VendorHttpError } from '../../src/http/errors.js';
+import { untrustedCertificateHint, VendorHttpError } from '../../src/http/errors.js';
 import type { DattoRmmConfig } from './config.js';
 import { MAX_RETRIES, MAX_RETRY_AFTER_SECONDS, PACING, PUBLIC_CLIENT, TOKEN_PATH } from './endpoints.js';
 
@@ -76,7 +76,7 @@ function tokenTransportError(err: unknown, root: URL): Error {
   if (err instanceof VendorHttpError) return err;
   const code = (err as { code?: unknown })?.code;
   const name = typeof code === 'string' ? code : 'network error';
-  const tls = /CERT|SELF_SIGNED|UNABLE_TO_VERIFY/.test(name) ? ' (the server certificate is not trusted: set caFile to its CA)' : '';
+  const tls = untrustedCertificateHint(name);
   const kind = name === 'ECONNABORTED' || name === 'ETIMEDOUT' ? 'timeout' : name === 'ERR_CANCELED' ? 'aborted' : 'network';
   return new VendorHttpError(VENDOR, kind, `${VENDOR}: token request to ${root.host} failed: ${name}${tls}`, null, TOKEN_PATH);
 }

@@ -9,7 +9,7 @@
  */
 import type { CollectorContext, CollectorResult } from '../../src/collectors/plugin.js';
 import type { Evidence } from '../../src/evidence/types.js';
-import { networkCode, TLS_ERROR } from '../../src/http/errors.js';
+import { networkCode, untrustedCertificateHint } from '../../src/http/errors.js';
 import { registerSecret, scrub } from '../../src/log/secrets.js';
 import { deriveAlerts, type AlertsValue } from './alerts.js';
 import { AntivirusTally, type AntivirusValue } from './antivirus.js';
@@ -93,7 +93,7 @@ export async function collectNinjaOne(raw: NinjaOneConfig, ctx: CollectorContext
   } catch (err) {
     const code = networkCode(err);
     const base = tokenFailureMessage(err, ctx.tenantId, config.baseUrl);
-    const tls = code && TLS_ERROR.test(code) && !base.includes('not trusted') ? ' (the server certificate is not trusted: set caFile to its CA)' : '';
+    const tls = base.includes('not trusted') ? '' : untrustedCertificateHint(code);
     const message = base + tls;
     ctx.logger.debug(message); // the core logs result.error at warn level
     return {

@@ -5,7 +5,7 @@
  * VendorHttpError, which never carries headers, bodies or query strings; every line is scrubbed once more here.
  */
 import type { UnknownReason } from '../../src/evidence/types.js';
-import { networkCode, VendorHttpError } from '../../src/http/errors.js';
+import { networkCode, untrustedCertificateHint, VendorHttpError } from '../../src/http/errors.js';
 import { scrub } from '../../src/log/secrets.js';
 import { API_VERSIONS, type VeeamVbrConfig } from './config.js';
 import { LEAST_ROLE, TOKEN_PATH } from './endpoints.js';
@@ -20,7 +20,6 @@ export interface Failure {
 const VERSION_HINT =
   'VBR 12.0 → 1.1-rev0, 12.1 → 1.1-rev1, 12.2 → 1.1-rev2, 12.3 → 1.2-rev0, 12.3.1 → 1.2-rev1, 13.0 → 1.3-rev0, 13.0.1 → 1.3-rev1';
 
-const TLS_CODES = /CERT|SELF_SIGNED|UNABLE_TO_VERIFY|ERR_TLS/;
 
 function oneLine(text: string, max = 300): string {
   const flat = text.replace(/\s+/g, ' ').trim();
@@ -95,7 +94,7 @@ export function describeTokenFailure(err: unknown, config: VeeamVbrConfig, tenan
       failure = { status: err.evidenceStatus, reasonCode: err.reasonCode, reason: '' };
     }
   } else if (code !== undefined) {
-    detail = `${code}${TLS_CODES.test(code) ? ' (the server certificate is not trusted: set caFile to the PEM of the VBR certificate or its CA, see README)' : ''}`;
+    detail = `${code}${untrustedCertificateHint(code, 'set caFile to the PEM of the VBR certificate or its CA, see README')}`;
     failure = { status: 'error', reasonCode: 'collector_error', reason: '' };
   } else {
     detail = err instanceof Error ? err.message : String(err);

@@ -14,7 +14,7 @@ import pThrottle from 'p-throttle';
 import type { Logger } from 'pino';
 import type { z } from 'zod';
 import { formatPath } from '../config/zod-errors.js';
-import { TLS_ERROR, VendorHttpError, type HttpErrorKind } from './errors.js';
+import { untrustedCertificateHint, VendorHttpError, type HttpErrorKind } from './errors.js';
 import { createOAuthTokenSource, type OAuthOptions, type TokenSource } from './oauth.js';
 import { recordRetry } from '../metrics.js';
 
@@ -153,7 +153,7 @@ export function createVendorHttp(opts: VendorHttpOptions): VendorHttp {
       }
       let kind = kindOf(status, e.code);
       if (status === 403 && opts.isIpBlock?.(status, body, (e.response?.headers ?? {}) as Record<string, unknown>)) kind = 'ip_blocked';
-      const tlsHint = TLS_ERROR.test(e.code ?? '') ? ' (the server certificate is not trusted: set caFile to its CA)' : '';
+      const tlsHint = untrustedCertificateHint(e.code);
       const what = status === null ? `${e.code ?? 'network error'}${tlsHint}` : `HTTP ${status}`;
       throw new VendorHttpError(opts.vendor, kind, `${opts.vendor} GET ${pathOf(path)} failed: ${what}${errorBodyMessage(body)}`, status, pathOf(path), status === null ? (e.code ?? null) : null);
     }

@@ -58,6 +58,14 @@ export function networkCode(err: unknown): string | undefined {
 
 export const TLS_ERROR = /CERT|SELF_SIGNED|UNABLE_TO_VERIFY/;
 
+/** The fix for a vendor whose server certificate is not trusted: the section's own CA file. */
+export const CA_FILE_FIX = 'set caFile to its CA';
+
+/** ` (the server certificate is not trusted: <fix>)` when `code` is a certificate-trust failure, else ''. */
+export function untrustedCertificateHint(code: unknown, fix: string = CA_FILE_FIX): string {
+  return typeof code === 'string' && TLS_ERROR.test(code) ? ` (the server certificate is not trusted: ${fix})` : '';
+}
+
 /**
  * The code of a failure because Node does not trust the server's certificate (SELF_SIGNED_CERT_IN_CHAIN,
  * CERT_HAS_EXPIRED, ERR_TLS_CERT_ALTNAME_INVALID …), looked up along the `cause` chain: fetch and the SDKs wrap the

@@ -5,7 +5,7 @@
  */
 import type { AxiosInstance } from 'axios';
 import { z } from 'zod';
-import { TLS_ERROR, VendorHttpError } from './errors.js';
+import { untrustedCertificateHint, VendorHttpError } from './errors.js';
 
 export interface TokenSource {
   getToken(): Promise<string>;
@@ -74,7 +74,7 @@ export function createOAuthTokenSource(http: AxiosInstance, opts: OAuthOptions):
       // A network/TLS failure: never let the AxiosError escape — its config holds the form with the secret.
       const code = (e as { code?: string }).code ?? 'network error';
       const kind = code === 'ERR_CANCELED' ? 'aborted' : code === 'ECONNABORTED' || code === 'ETIMEDOUT' ? 'timeout' : 'network';
-      const hint = TLS_ERROR.test(code) ? ' (the server certificate is not trusted: set caFile to its CA)' : '';
+      const hint = untrustedCertificateHint(code);
       throw new VendorHttpError(opts.vendor, kind, `${opts.vendor}: token request failed: ${code}${hint}`, null, opts.tokenPath, code);
     }
     return handleTokenResponse(res);

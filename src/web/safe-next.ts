@@ -10,16 +10,14 @@ const MAX_LENGTH = 2000;
  * overrides) and every Unicode space or line/paragraph separator.
  */
 const INVISIBLE = /[\s\p{Cc}\p{Cf}\p{Zs}\p{Zl}\p{Zp}]/u;
-/** A URL scheme (`javascript:`, `https:`, `data:` …). */
-const SCHEME = /^[a-z][a-z0-9+.-]*:/i;
-
-/** Whether `s` is a local absolute path that no browser can read as another origin or a script. */
+/**
+ * Whether `s` is a local absolute path that no browser can read as another origin or a script. Starting with a single
+ * `/` already rules out a scheme (`javascript:`, `https:`): a scheme would have to come before the first `/`.
+ */
 function isLocalPath(s: string): boolean {
-  if (!s.startsWith('/') || s.startsWith('//')) return false; // relative paths, protocol-relative `//host`
+  if (!s.startsWith('/') || s.startsWith('//')) return false; // relative paths, schemes, protocol-relative `//host`
   if (s.includes('\\')) return false; // browsers read `\` as `/`: `/\evil.example` is `//evil.example`
   if (INVISIBLE.test(s)) return false;
-  const slash = s.indexOf('/');
-  if (SCHEME.test(s) || s.slice(0, slash === -1 ? s.length : slash).includes(':')) return false;
   return !(s.startsWith('/login') || s.startsWith('/logout')); // no loop back to signing in (or out)
 }
 

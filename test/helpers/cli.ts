@@ -63,7 +63,7 @@ export async function runCli(args: string[], env: NodeJS.ProcessEnv = {}, now?: 
 }
 
 /** Calls `fn` every `intervalMs` until it returns something other than undefined; fails after `ms`. */
-export async function poll<T>(fn: () => Promise<T | undefined>, what: string, ms = 20_000, intervalMs = 50): Promise<T> {
+export async function poll<T>(fn: () => Promise<T | undefined> | T | undefined, what: string, ms = 20_000, intervalMs = 50): Promise<T> {
   const deadline = Date.now() + ms;
   for (;;) {
     const v = await fn();

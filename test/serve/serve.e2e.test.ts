@@ -12,7 +12,7 @@ import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { selfCommand } from '../../src/cli/self.js';
 import { e2e, type E2E } from '../e2e/harness.js';
-import { runCli } from '../helpers/cli.js';
+import { poll, runCli } from '../helpers/cli.js';
 import { sampleScan } from '../helpers/sample-scan.js';
 import { planDeliveries } from '../../src/regression/plan.js';
 import type { AlertEvent, Episode } from '../../src/regression/types.js';
@@ -72,16 +72,6 @@ async function serve(h: E2E, extra: string[] = []): Promise<Served> {
     });
   const listening = await waitForLog((l) => typeof l.msg === 'string' && l.msg.startsWith('ratchet serve listening on'), 'listening line');
   return { child, url: listening.url as string, logs, waitForLog, exit };
-}
-
-async function poll<T>(fn: () => Promise<T | undefined> | T | undefined, what: string, ms = 20_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
 }
 
 function readScans(dbPath: string): Array<{ id: string; tenant_id: string; status: string; report_json: string }> {
