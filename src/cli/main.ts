@@ -11,7 +11,7 @@ import { scrub } from '../log/secrets.js';
 import { formatHtml } from '../report/format-html.js';
 import { formatMarkdown, formatTable } from '../report/format-text.js';
 import type { Report } from '../report/types.js';
-import { rescoreScan } from '../scan/rescore.js';
+import { rescoreHistory, rescoreScan } from '../scan/rescore.js';
 import { scanTenant } from '../scan/run-scan.js';
 import { openContext, selectTenants, UsageError, type Context } from './context.js';
 import { EXIT, processIO, type CliIO } from './io.js';
@@ -158,12 +158,28 @@ export async function main(argv: string[], io: CliIO = processIO): Promise<numbe
 
   program
     .command('rescore')
-    .description('re-evaluate stored evidence with the current rules (prints; history is not changed)')
+    .description('re-evaluate stored evidence with the current rules (prints; with --all, re-scores and stores the whole history)')
     .option('--tenant <id>', 'tenant id (default all)')
     .option('--scan <id>', 'a stored scan id (default the latest scan of each tenant)')
+    .option('--all', 're-score every stored scan with the current rules, oldest first, and store the result')
     .addOption(formatOption())
-    .action(async (o: { tenant?: string; scan?: string; format: Format }) => {
+    .action(async (o: { tenant?: string; scan?: string; all?: boolean; format: Format }) => {
       code = await withContext(async (ctx) => {
+        if (o.all) {
+          if (o.scan) throw new UsageError('--all re-scores whole histories: use it with --tenant or alone, not with --scan');
+          const tenants = o.tenant ? selectTenants(ctx.config, [o.tenant]).map((t) => t.id) : await ctx.store.tenantIds();
+          const done = [];
+          for (const id of tenants) {
+            const summary = await rescoreHistory(id, ctx.ruleSet, ctx.store);
+            ctx.logger.info({ tenant: id, scans: summary.scans, before: summary.before, after: summary.after, rulesVersion: ctx.ruleSet.version }, 'history re-scored');
+            done.push(summary);
+          }
+          if (o.format === 'json') io.out(`${JSON.stringify({ schemaVersion: 1, rulesVersion: ctx.ruleSet.version, tenants: done }, null, 2)}\n`);
+          else {
+            io.out(['tenant                scans  newest level before → after', ...done.map((d) => `${d.tenantId.padEnd(20)}  ${String(d.scans).padStart(5)}  ${d.before ?? '-'} → ${d.after ?? '-'}`)].join('\n') + '\n');
+          }
+          return EXIT.ok;
+        }
         const scans = [];
         if (o.scan) {
           const s = await ctx.store.getScan(o.scan);

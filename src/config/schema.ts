@@ -3,6 +3,7 @@
  * adding a vendor never touches this file. Every object is strict: a misspelt key is an error, not silently ignored.
  */
 import { z } from 'zod';
+import { CORE_CAPABILITIES } from '../engine/types.js';
 import type { CollectorPlugin } from '../collectors/plugin.js';
 
 const httpsUrl = z.url({ protocol: /^https$/, error: 'must be an https:// URL' });
@@ -60,6 +61,18 @@ export function buildConfigSchema(plugins: readonly CollectorPlugin[]) {
       id: z.string().regex(/^[a-z0-9-]+$/, 'use lower-case letters, digits and dashes ([a-z0-9-])'),
       name: z.string().min(1),
       schedule: z.string().optional(),
+      /**
+       * Core capabilities this tenant's MSP contract does not cover, each with the reason shown beside the level
+       * wherever it appears (DESIGN §7). Everything not listed is in scope; in scope without a source = unassessed.
+       */
+      outOfScope: z
+        .object(
+          Object.fromEntries(
+            CORE_CAPABILITIES.map((c) => [c, z.string().trim().min(3, `give the reason ${c} is out of scope (shown beside the level)`).max(500).optional()]),
+          ),
+        )
+        .strict()
+        .optional(),
       m365: (m365?.configSchema ?? z.never()).optional(),
       rmm: sectionSchema(plugins, 'rmm').optional(),
       backup: sectionSchema(plugins, 'backup').optional(),

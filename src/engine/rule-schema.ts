@@ -38,8 +38,19 @@ export const RuleSchema = z
     weight: z.number().positive().default(1),
     /** Regression on a critical rule is re-checked at once instead of waiting for the next scan (DESIGN §8). */
     critical: z.boolean().default(false),
-    /** Advisory rules are reported and scored but never gate a level. */
+    /** Advisory rules are reported beside the score but never scored and never gate a level. */
     advisory: z.boolean().default(false),
+    /**
+     * Preconditions on other measures of the same evidence: the gate passes only when each holds (e.g. exclusions are
+     * only "within the allowance" when there is an enforced policy to be excluded from). A precondition that fails
+     * fails the gate; one that cannot be measured makes it unknown. Stated in the rule, never hidden in a collector.
+     */
+    requires: z.record(z.string().min(1), ConditionSchema).optional(),
+    /**
+     * The alternative evidence the capability rests on when the tenant has no licence for this evidence (reasonCode
+     * not_licensed): the gate is then not_applicable with that reason instead of an unknown that pins the tenant.
+     */
+    whenUnlicensed: z.string().min(1).optional(),
     /**
      * Hysteresis in measure units: a passing value must fall this far past the line before it fails.
      * Default: 2 points for percentages, 0 for counts and flags (a count of unprotected admins has no grey zone).

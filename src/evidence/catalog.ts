@@ -46,6 +46,28 @@ function attestationEntries(): CatalogEntry[] {
   }));
 }
 
+/**
+ * `history.<capability>`: derived by the engine from `history.scans` plus the scan being scored (src/engine/history.ts):
+ * how long the capability's point-in-time level has held. Unknown with the reason while history is too short or sparse.
+ */
+function historyEntries(): CatalogEntry[] {
+  return ['identity', 'endpoint', 'recovery', 'monitoring', 'automation', 'governance'].map((cap) => ({
+    key: `history.${cap}`,
+    source: 'history' as const,
+    description: `How long the ${cap} capability's point-in-time level has held (≥ weekly complete scans)`,
+    fields: {
+      days: 'number',
+      scans: 'number',
+      heldL3Pct90d: 'number',
+      scans90d: 'number',
+      heldL4Pct180d: 'number',
+      scans180d: 'number',
+      trend180d: 'number',
+    },
+    maxAgeHours: 48 * H,
+  }));
+}
+
 export const EVIDENCE_CATALOG: readonly CatalogEntry[] = [
   {
     key: 'm365.mfa.registration',
@@ -58,7 +80,16 @@ export const EVIDENCE_CATALOG: readonly CatalogEntry[] = [
     key: 'm365.mfa.enforcement',
     source: 'm365',
     description: 'How MFA is enforced: Conditional Access, security defaults, or not at all',
-    fields: { mode: 'string', allUsers: 'boolean', excludedPrincipals: 'number', phishingResistantAdmins: 'boolean', adminsEnforced: 'boolean' },
+    fields: {
+      mode: 'string',
+      allUsers: 'boolean',
+      excludedPrincipals: 'number',
+      excludedUsers: 'number',
+      excludedGroups: 'number',
+      excludedRoles: 'number',
+      phishingResistantAdmins: 'boolean',
+      adminsEnforced: 'boolean',
+    },
     maxAgeHours: 48 * H,
   },
   {
@@ -100,7 +131,17 @@ export const EVIDENCE_CATALOG: readonly CatalogEntry[] = [
     key: 'rmm.devices',
     source: 'rmm',
     description: 'RMM inventory and agent check-in',
-    fields: { total: 'number', servers: 'number', workstations: 'number', online24h: 'number', pct: 'number' },
+    fields: {
+      total: 'number',
+      servers: 'number',
+      workstations: 'number',
+      online24h: 'number',
+      pct: 'number',
+      serversOnline24h: 'number',
+      workstationsOnline7d: 'number',
+      checkedIn: 'number',
+      checkedInPct: 'number',
+    },
     maxAgeHours: 14 * D,
   },
   {
@@ -116,6 +157,8 @@ export const EVIDENCE_CATALOG: readonly CatalogEntry[] = [
       oldestPendingDays: 'number',
       automated: 'number',
       automatedPct: 'number',
+      criticalOverdueDevices: 'number',
+      criticalCompliantPct: 'number',
     },
     maxAgeHours: 14 * D,
   },
@@ -123,7 +166,21 @@ export const EVIDENCE_CATALOG: readonly CatalogEntry[] = [
     key: 'rmm.alerts',
     source: 'rmm',
     description: 'Open RMM alerts and their age',
-    fields: { open: 'number', critical: 'number', oldestOpenHours: 'number', staleOver24h: 'number' },
+    fields: {
+      open: 'number',
+      critical: 'number',
+      oldestOpenHours: 'number',
+      staleOver24h: 'number',
+      devices: 'number',
+      high: 'number',
+      highOver24h: 'number',
+      highOver7d: 'number',
+      staleOver7d: 'number',
+      highOver24hPer100: 'number',
+      highOver7dPer100: 'number',
+      staleOver24hPer100: 'number',
+      ackWithin24hPct: 'number',
+    },
     maxAgeHours: 48 * H,
   },
   {
@@ -137,7 +194,18 @@ export const EVIDENCE_CATALOG: readonly CatalogEntry[] = [
     key: 'backup.protection',
     source: 'backup',
     description: 'Backup jobs/objects with a recent successful restore point',
-    fields: { protected: 'number', succeeded24h: 'number', pct: 'number', oldestSuccessHours: 'number' },
+    fields: {
+      protected: 'number',
+      succeeded24h: 'number',
+      pct: 'number',
+      oldestSuccessHours: 'number',
+      neverSucceeded: 'number',
+      fresh72h: 'number',
+      freshPct: 'number',
+      staleOver72h: 'number',
+      successRate30d: 'number',
+      runs30d: 'number',
+    },
     maxAgeHours: 48 * H,
   },
   {
@@ -154,6 +222,14 @@ export const EVIDENCE_CATALOG: readonly CatalogEntry[] = [
     fields: { days: 'number', scans: 'number', regressionFreeDays: 'number' },
     maxAgeHours: 48 * H,
   },
+  {
+    key: 'history.scans',
+    source: 'history',
+    description: 'Past complete scans of the tenant: time and point-in-time level and score per capability (input of history.<capability>)',
+    fields: {},
+    maxAgeHours: 48 * H,
+  },
+  ...historyEntries(),
   ...attestationEntries(),
 ];
 

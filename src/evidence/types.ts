@@ -39,6 +39,8 @@ export interface EvidenceBundle {
   sources: string[];
   collectedAt: string;
   evidence: Evidence[];
+  /** Capabilities the tenant's config declares out of scope, with the reason (DESIGN §7). */
+  outOfScope?: Record<string, string>;
 }
 
 /** A capped list of offending entities with the true count beside it (DESIGN §6). */
@@ -56,13 +58,38 @@ export const JOIN_NAMES_CAP = 10_000;
 /** `backup.protection`: the vendor-neutral minimum every backup collector produces (docs/evidence.md). */
 export interface BackupProtectionValue extends Record<string, unknown> {
   protected: number;
+  /** Protected workloads whose newest success is within 24 h; a never-succeeded workload is not among them. */
   succeeded24h: number;
   pct: number | null;
+  /**
+   * For display only: null when some workload never succeeded (there is no age to show), which would read as
+   * "unknown" and so must not be gated on — rules gate on `freshPct`/`staleOver72h`, which count a never-succeeded
+   * workload as stale and so only get worse when a workload does (monotonic, DESIGN §7).
+   */
   oldestSuccessHours: number | null;
   failing: string[];
   failingTotal: number;
   objectNames: string[];
   objectNamesTotal: number;
+  /** Protected workloads with no successful restore point/run ever: a failure of each, never an unknown (DESIGN §7). */
+  neverSucceeded: number;
+  /** Protected workloads whose newest success is within 72 h. */
+  fresh72h: number;
+  /** fresh72h / protected × 100, one decimal; null only when nothing is protected. */
+  freshPct: number | null;
+  /** protected − fresh72h: stale workloads, the never-succeeded ones included. */
+  staleOver72h: number;
+  /**
+   * Share (%, one decimal) of finished backup job runs over the last 30 days that ended successfully; null when the
+   * vendor cannot say (see `notApplicable`) or the history could not be read (see `unknownReasons`), or no run ended.
+   */
+  successRate30d: number | null;
+  /** Finished backup job runs over the last 30 days (the denominator of successRate30d); null when not read. */
+  runs30d: number | null;
+  /** Field name → why that field is structurally not available from this vendor (rules: not_applicable). */
+  notApplicable?: Record<string, string>;
+  /** Field name → why that field could not be read this time (rules: unknown, never fail). */
+  unknownReasons?: Record<string, string>;
 }
 
 /** Collects offenders without letting memory grow with the tenant. */

@@ -28,6 +28,8 @@ export interface RegressionSummary {
   drops: RegressionDrop[];
   /** Evidence keys that were ok in the previous scan and are not now: a visibility loss, never a regression. */
   lostVisibility: string[];
+  /** Set when the rule set changed since the previous scan, which was re-scored with the current rules first. */
+  rulesChanged?: { from: string; to: string; note: string };
 }
 
 export interface Report {

@@ -18,7 +18,8 @@ export function attestationEvidence(attestations: readonly Attestation[], now: D
   const t = now.getTime();
   return ATTESTATION_EVIDENCE_KINDS.map((kind): Evidence => {
     const key = `attestation.${kind}`;
-    const live = attestations.filter((a) => a.kind === kind && a.revokedAt === null);
+    // An attestation dated after the scan did not exist yet (rescoring or backfilled history scores the past).
+    const live = attestations.filter((a) => a.kind === kind && a.revokedAt === null && Date.parse(a.attestedAt) <= t);
     const source = { collector: 'attestation', endpoints: live.map((a) => `attestation:${a.id}`), requests: 0 };
     const valid = live.filter((a) => Date.parse(a.expiresAt) > t).sort((a, b) => Date.parse(b.attestedAt) - Date.parse(a.attestedAt));
     const best = valid[0];

@@ -4,6 +4,7 @@
  * (insufficient_history), never a fail.
  */
 import type { Evidence } from '../evidence/types.js';
+import type { HistoryScan } from '../engine/history.js';
 import type { ScanSummary } from '../store/store.js';
 
 /** The window the default level-5 gates read; less history than this cannot confirm "sustained". */
@@ -31,3 +32,40 @@ export function historyStability(completeScans: ScanSummary[], now: Date): Evide
   }
   return { key: 'history.stability', status: 'ok', value, reason: null, reasonCode: null, source, collectedAt };
 }
+
+/** Past scans further back than this are not needed by any history gate (180 days + slack). */
+const HISTORY_SCANS_DAYS = 200;
+
+/**
+ * `history.scans`: the past complete scans' point-in-time (snapshot) levels and scores per capability, one per UTC
+ * day — the *worst* of the day, so thinning a dense schedule can never make history look better than it was. The
+ * engine adds the scan being scored and derives `history.<capability>` from it (src/engine/history.ts).
+ */
+export function historyScansEvidence(completeScans: readonly ScanSummary[], now: Date): Evidence {
+  const since = now.getTime() - HISTORY_SCANS_DAYS * DAY;
+  const byDay = new Map<string, HistoryScan>();
+  for (const s of completeScans) {
+    const t = Date.parse(s.startedAt);
+    if (!(t < now.getTime() && t >= since)) continue;
+    const point: HistoryScan = {
+      at: s.startedAt,
+      levels: Object.fromEntries(s.capabilities.map((c) => [c.id, c.snapshotLevel ?? c.level])),
+      scores: Object.fromEntries(s.capabilities.map((c) => [c.id, c.snapshotScore === undefined ? c.score : c.snapshotScore])),
+    };
+    const day = s.startedAt.slice(0, 10);
+    const kept = byDay.get(day);
+    if (!kept || sumLevels(point) < sumLevels(kept)) byDay.set(day, point);
+  }
+  const scans = [...byDay.values()].sort((a, b) => Date.parse(b.at) - Date.parse(a.at));
+  return {
+    key: 'history.scans',
+    status: 'ok',
+    value: { scans, days: HISTORY_SCANS_DAYS },
+    reason: null,
+    reasonCode: null,
+    source: { collector: 'history', endpoints: ['store:scans'], requests: 0 },
+    collectedAt: now.toISOString(),
+  };
+}
+
+const sumLevels = (s: HistoryScan) => Object.values(s.levels).reduce((a, b) => a + b, 0);

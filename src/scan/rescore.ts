@@ -1,12 +1,36 @@
 /**
- * Re-evaluates a stored scan's evidence with the current rules. Time is the scan's own collection time and the
- * dead-band history is the complete scan before it, so unchanged rules reproduce the original result exactly.
+ * Re-scoring stored scans with the current rules (DESIGN §7 "rule-set changes never open a regression").
+ * Time is the scan's own collection time and the dead-band history is the complete scan before it, so unchanged
+ * rules reproduce the original result exactly.
  */
 import { evaluate } from '../engine/evaluate.js';
 import type { RuleSet } from '../engine/load-rules.js';
+import type { Evidence } from '../evidence/types.js';
+import type { ScanView } from '../regression/episodes.js';
 import type { Report } from '../report/types.js';
 import type { Store, StoredScan } from '../store/store.js';
+import { historyScansEvidence } from './history-evidence.js';
 import { detectRegression } from './regression.js';
+
+const reportEvidence = (bundle: Evidence[], derived: Evidence[]) => [...bundle.filter((e) => e.key !== 'history.scans'), ...derived];
+
+/**
+ * A stored scan as the current rules see it: as stored when the same rule set scored it, else re-scored from its
+ * evidence bundle. Comparing a new scan with this, never with old rules' verdicts, is what keeps a rule change
+ * from reading as a change in the estate.
+ */
+export function comparableView(scan: StoredScan, ruleSet: RuleSet): ScanView {
+  if (scan.rulesVersion === ruleSet.version) {
+    const r = scan.report;
+    return { id: scan.id, level: r.level, findings: r.findings, evidence: r.evidence, capabilities: r.capabilities };
+  }
+  const e = evaluate(scan.bundle, ruleSet.rules, { now: new Date(scan.bundle.collectedAt) });
+  return { id: scan.id, level: e.level, findings: e.findings, evidence: reportEvidence(scan.bundle.evidence, e.derived), capabilities: e.capabilities };
+}
+
+function isBefore(a: Pick<StoredScan, 'startedAt' | 'finishedAt'>, b: Pick<StoredScan, 'startedAt' | 'finishedAt'>): boolean {
+  return a.startedAt < b.startedAt || (a.startedAt === b.startedAt && a.finishedAt < b.finishedAt);
+}
 
 export async function rescoreScan(
   scan: StoredScan,
@@ -14,16 +38,15 @@ export async function rescoreScan(
   store: Store,
   regression: { confirmScans: number; scoreDrop: number },
 ): Promise<Report> {
-  const earlier = (await store.recentScans(scan.tenantId, { statuses: ['complete'], limit: 100_000 })).filter(
-    (s) => s.id !== scan.id && (s.startedAt < scan.startedAt || (s.startedAt === scan.startedAt && s.finishedAt < scan.finishedAt)),
-  );
+  const earlier = (await store.recentScans(scan.tenantId, { statuses: ['complete'], limit: 100_000 })).filter((s) => s.id !== scan.id && isBefore(s, scan));
   const evaluation = evaluate(scan.bundle, ruleSet.rules, {
     now: new Date(scan.bundle.collectedAt),
-    previous: earlier[0]?.report.findings,
+    previous: earlier[0] ? comparableView(earlier[0], ruleSet).findings : undefined,
   });
+  const evidence = reportEvidence(scan.bundle.evidence, evaluation.derived);
   const reg = detectRegression(
-    { ...evaluation, evidence: scan.bundle.evidence },
-    earlier.slice(0, 10).map((s) => s.report),
+    { ...evaluation, evidence },
+    earlier.slice(0, 10).map((s) => comparableView(s, ruleSet)),
     scan.status === 'complete',
     regression,
   );
@@ -32,7 +55,48 @@ export async function rescoreScan(
     level: evaluation.level,
     capabilities: evaluation.capabilities,
     findings: evaluation.findings,
+    evidence,
     regression: reg,
     roadmap: evaluation.roadmap,
   };
+}
+
+export interface RescoreSummary {
+  tenantId: string;
+  scans: number;
+  /** Level of the newest scan before and after. */
+  before: number | null;
+  after: number | null;
+}
+
+/**
+ * `ratchet rescore --all`: re-scores a tenant's whole history with the current rules, oldest first, and stores it —
+ * each scan's history gates read the already re-scored scans before it, so history is consistent with one rule set.
+ * Regression records (what was alerted at the time) are kept as they were; the next scan compares against re-scored
+ * history, so the rule change itself opens nothing. One transaction per scan: an interrupted run leaves every scan
+ * either as it was or fully re-scored, and running it again finishes the job.
+ */
+export async function rescoreHistory(tenantId: string, ruleSet: RuleSet, store: Store): Promise<RescoreSummary> {
+  const scans = (await store.recentScans(tenantId, { limit: 1_000_000 })).reverse();
+  const before = scans.at(-1)?.report.level.value ?? null;
+  let previous: Report['findings'] | undefined;
+  let after: number | null = null;
+  for (const scan of scans) {
+    const now = new Date(scan.bundle.collectedAt);
+    const summaries = (await store.listScans(tenantId, { statuses: ['complete'], limit: 100_000 })).filter((s) => s.id !== scan.id && isBefore(s, scan));
+    const bundle = { ...scan.bundle, evidence: [...scan.bundle.evidence.filter((e) => e.key !== 'history.scans'), historyScansEvidence(summaries, now)] };
+    const evaluation = evaluate(bundle, ruleSet.rules, { now, previous });
+    const report: Report = {
+      ...scan.report,
+      level: evaluation.level,
+      capabilities: evaluation.capabilities,
+      findings: evaluation.findings,
+      evidence: reportEvidence(bundle.evidence, evaluation.derived),
+      roadmap: evaluation.roadmap,
+    };
+    await store.replaceScanScores({ ...scan, bundle, report, rulesVersion: ruleSet.version });
+    if (scan.status === 'complete') previous = evaluation.findings;
+    after = evaluation.level.value;
+  }
+  return { tenantId, scans: scans.length, before, after };
 }

@@ -15,7 +15,8 @@ import type { Store } from '../store/store.js';
 import { advanceEpisodes, type ScanView } from '../regression/episodes.js';
 import { planDeliveries } from '../regression/plan.js';
 import { attestationEvidence } from './attestation-evidence.js';
-import { historyStability } from './history-evidence.js';
+import { historyScansEvidence, historyStability } from './history-evidence.js';
+import { comparableView } from './rescore.js';
 import { runCollectors } from './run-collectors.js';
 
 export interface ScanDeps {
@@ -36,7 +37,7 @@ export function scanStatus(runs: CollectorRun[]): ScanStatus {
   return active.every((r) => r.status === 'ok') ? 'complete' : 'partial';
 }
 
-const view = (id: string, r: Pick<Report, 'level' | 'findings' | 'evidence' | 'capabilities'>): ScanView => ({
+export const view = (id: string, r: Pick<Report, 'level' | 'findings' | 'evidence' | 'capabilities'>): ScanView => ({
   id,
   level: r.level,
   findings: r.findings,
@@ -62,35 +63,46 @@ async function finishScan(tenant: TenantConfig, deps: ScanDeps, collected: Colle
   const finishedAt = now();
   const summaries = await deps.store.listScans(tenant.id, { statuses: ['complete'], limit: 10_000 });
   const attestations = await deps.store.attestations(tenant.id);
+  const declared = Object.entries(tenant.outOfScope ?? {}).filter((e): e is [string, string] => typeof e[1] === 'string');
+  const outOfScope = declared.length > 0 ? { outOfScope: Object.fromEntries(declared) } : {};
   const bundle: EvidenceBundle = {
     tenantId: tenant.id,
     sources: collected.sources,
     collectedAt: finishedAt.toISOString(),
+    ...outOfScope,
     evidence: [
       ...collected.evidence,
       ...deriveEvidence(collected.evidence, collected.sources, finishedAt),
       historyStability(summaries, finishedAt),
+      historyScansEvidence(summaries, finishedAt),
       ...attestationEvidence(attestations, finishedAt),
     ],
   };
-  const [lastComplete] = await deps.store.recentScans(tenant.id, { statuses: ['complete'], limit: 1 });
-  const evaluation = evaluate(bundle, deps.ruleSet.rules, { now: finishedAt, previous: lastComplete?.report.findings });
+  const [lastStored] = await deps.store.recentScans(tenant.id, { statuses: ['complete'], limit: 1 });
+  // A rule-set change must never open a regression (DESIGN §7): scans scored by other rules are re-scored with the
+  // current ones before anything is compared with them.
+  const lastComplete = lastStored ? comparableView(lastStored, deps.ruleSet) : undefined;
+  const evaluation = evaluate(bundle, deps.ruleSet.rules, { now: finishedAt, previous: lastComplete?.findings });
   const open = await deps.store.episodes(tenant.id, { open: true });
   const baselines = new Map<string, ScanView>();
   for (const e of open) {
     if (!e.baselineScanId || baselines.has(e.baselineScanId)) continue;
     const b = await deps.store.getScan(e.baselineScanId);
-    if (b) baselines.set(b.id, view(b.id, b.report));
+    if (b) baselines.set(b.id, comparableView(b, deps.ruleSet));
   }
+  const evidence = [...bundle.evidence.filter((e) => e.key !== 'history.scans'), ...evaluation.derived];
   const episodes = advanceEpisodes({
     tenant: { id: tenant.id, name: tenant.name },
-    scan: { ...view(id, { ...evaluation, evidence: bundle.evidence }), status, finishedAt: finishedAt.toISOString() },
+    scan: { ...view(id, { ...evaluation, evidence }), status, finishedAt: finishedAt.toISOString() },
     open,
-    lastComplete: lastComplete ? view(lastComplete.id, lastComplete.report) : undefined,
+    lastComplete,
     baselines,
     recheck,
     opts: { ...deps.config.regression, publicUrl: deps.config.server.publicUrl },
   });
+  const rulesChanged = lastStored && lastStored.rulesVersion !== deps.ruleSet.version
+    ? { from: lastStored.rulesVersion, to: deps.ruleSet.version, note: 'the rule set changed: the previous scan was re-scored with the current rules before comparing' }
+    : undefined;
 
   const report: Report = scrubDeep({
     schemaVersion: 1,
@@ -99,8 +111,9 @@ async function finishScan(tenant: TenantConfig, deps: ScanDeps, collected: Colle
     level: evaluation.level,
     capabilities: evaluation.capabilities,
     findings: evaluation.findings,
-    evidence: bundle.evidence,
-    regression: episodes.regression,
+    // history.scans stays in the stored bundle (it is the input of history.<capability>, which the report carries).
+    evidence,
+    regression: rulesChanged ? { ...episodes.regression, rulesChanged } : episodes.regression,
     roadmap: evaluation.roadmap,
   });
   const deliveries = episodes.events.flatMap((ev) => planDeliveries(scrubDeep(ev), deps.channelIds ?? [], finishedAt));
@@ -142,6 +155,7 @@ export async function scanTenant(tenant: TenantConfig, deps: ScanDeps): Promise<
   const fresh = new Set(again.evidence.map((e) => e.key));
   // Derived, history and attestation evidence are recomputed by finishScan; carrying them would duplicate keys.
   const recomputed = new Set(['core', 'history', 'attestation']);
+  // (history.<capability> evidence is the engine's, also recomputed.)
   const carried = first.report.evidence.filter((e) => !fresh.has(e.key) && !recomputed.has(e.source.collector));
   const merged: Collected = { runs: again.runs, evidence: [...carried, ...again.evidence], sources: collected.sources };
   return (await finishScan(tenant, deps, merged, recheckStarted, true)).report;

@@ -177,6 +177,16 @@ CREATE INDEX audit_by_time ON audit_log (at);
 CREATE INDEX audit_by_tenant ON audit_log (tenant_id, at);
 `,
   },
+  {
+    version: 4,
+    name: 'capability snapshot levels and scores (history gates of levels 4 and 5)',
+    // The level and score of a capability's point-in-time gates alone: what "held over 90 / 180 days" reads per scan.
+    // NULL for scans stored before; history then falls back to the stored level (rules/README.md).
+    sql: `
+ALTER TABLE capability_scores ADD COLUMN snapshot_level INTEGER;
+ALTER TABLE capability_scores ADD COLUMN snapshot_score REAL;
+`,
+  },
 ];
 
 /** The schema version this code writes and understands. */

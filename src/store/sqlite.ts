@@ -89,6 +89,8 @@ interface CapabilityRow {
   level: number;
   score: number | null;
   coverage: number;
+  snapshot_level: number | null;
+  snapshot_score: number | null;
 }
 
 /** Everything one scan writes, serialised up front so the write transaction holds the lock only for inserts. */
@@ -108,6 +110,10 @@ interface Statements {
   recentScans: Database.Statement<[{ tenant: string; statuses: string | null; limit: number }], ScanRow>;
   listScans: Database.Statement<[{ tenant: string; statuses: string | null; limit: number }], SummaryRow>;
   capabilitiesOf: Database.Statement<[string], CapabilityRow>;
+  updateScanScores: Database.Statement;
+  deleteEvidenceOf: Database.Statement<[string]>;
+  deleteFindingsOf: Database.Statement<[string]>;
+  deleteCapabilitiesOf: Database.Statement<[string]>;
   tenantIds: Database.Statement<[], { tenant_id: string }>;
   upsertEpisode: Database.Statement;
   episodes: Database.Statement<[{ tenant: string; open: number; limit: number }], { episode_json: string }>;
@@ -379,6 +385,24 @@ export class SqliteStore implements Store {
     }).immediate();
   }
 
+  async replaceScanScores(scan: StoredScan): Promise<void> {
+    const statements = this.ready();
+    const rows = toRows(scan);
+    const { id, level, potential, confirmed, regression_detected, regression_confirmed, rules_version, report_json, bundle_json } = rows.scan;
+    // One transaction: a crash mid-rescore leaves the scan as it was, never half re-scored.
+    this.open()
+      .transaction(() => {
+        statements.updateScanScores.run({ id, level, potential, confirmed, regression_detected, regression_confirmed, rules_version, report_json, bundle_json });
+        statements.deleteEvidenceOf.run(scan.id);
+        statements.deleteFindingsOf.run(scan.id);
+        statements.deleteCapabilitiesOf.run(scan.id);
+        for (const row of rows.evidence) statements.insertEvidence.run(row);
+        for (const row of rows.findings) statements.insertFinding.run(row);
+        for (const row of rows.capabilities) statements.insertCapability.run(row);
+      })
+      .immediate();
+  }
+
   async episodes(tenantId: string, opts: { open?: boolean; limit?: number } = {}): Promise<Episode[]> {
     return this.ready()
       .episodes.all({ tenant: tenantId, open: opts.open ? 1 : 0, limit: opts.limit ?? -1 })
@@ -555,7 +579,15 @@ export class SqliteStore implements Store {
     const byScan = new Map<string, ScanSummary['capabilities']>(rows.map((r) => [r.id, []]));
     const wanted = opts.capabilities === 'newest' ? rows.slice(0, 1) : rows;
     for (const c of statements.capabilitiesOf.all(JSON.stringify(wanted.map((r) => r.id)))) {
-      byScan.get(c.scan_id)?.push({ id: c.capability, level: c.level, score: c.score, coverage: c.coverage });
+      byScan.get(c.scan_id)?.push({
+        id: c.capability,
+        level: c.level,
+        score: c.score,
+        coverage: c.coverage,
+        // Scans stored before snapshot levels existed: their level is the best stand-in.
+        snapshotLevel: c.snapshot_level ?? c.level,
+        snapshotScore: c.snapshot_level === null ? c.score : c.snapshot_score,
+      });
     }
     return rows.map((r) => ({
       id: r.id,
@@ -637,15 +669,21 @@ function prepare(db: Database.Database): Statements {
         observed, expected)
       VALUES (@scan_id, @rule_id, @ordinal, @capability, @level, @outcome, @score, @observed, @expected)`),
     insertCapability: db.prepare(`INSERT INTO capability_scores (scan_id, capability, ordinal, level, potential,
-        score, coverage)
-      VALUES (@scan_id, @capability, @ordinal, @level, @potential, @score, @coverage)`),
+        score, coverage, snapshot_level, snapshot_score)
+      VALUES (@scan_id, @capability, @ordinal, @level, @potential, @score, @coverage, @snapshot_level, @snapshot_score)`),
+    updateScanScores: db.prepare(`UPDATE scans SET level = @level, potential = @potential, confirmed = @confirmed,
+        regression_detected = @regression_detected, regression_confirmed = @regression_confirmed,
+        rules_version = @rules_version, report_json = @report_json, bundle_json = @bundle_json WHERE id = @id`),
+    deleteEvidenceOf: db.prepare('DELETE FROM evidence WHERE scan_id = ?'),
+    deleteFindingsOf: db.prepare('DELETE FROM findings WHERE scan_id = ?'),
+    deleteCapabilitiesOf: db.prepare('DELETE FROM capability_scores WHERE scan_id = ?'),
     getScan: db.prepare(`SELECT id, tenant_id, started_at, finished_at, status, rules_version, report_json,
         bundle_json FROM scans WHERE id = ?`),
     recentScans: db.prepare(`SELECT id, tenant_id, started_at, finished_at, status, rules_version, report_json,
         bundle_json FROM scans ${TENANT_FILTER} ${NEWEST_FIRST}`),
     listScans: db.prepare(`SELECT id, tenant_id, started_at, finished_at, status, level, potential, confirmed,
         regression_detected, regression_confirmed FROM scans ${TENANT_FILTER} ${NEWEST_FIRST}`),
-    capabilitiesOf: db.prepare(`SELECT scan_id, capability, level, score, coverage FROM capability_scores
+    capabilitiesOf: db.prepare(`SELECT scan_id, capability, level, score, coverage, snapshot_level, snapshot_score FROM capability_scores
       WHERE scan_id IN (SELECT value FROM json_each(?)) ORDER BY scan_id, ordinal`),
     tenantIds: db.prepare('SELECT DISTINCT tenant_id FROM scans ORDER BY tenant_id'),
     upsertEpisode: db.prepare(`INSERT INTO episodes (id, tenant_id, kind, state, opened_at, closed_at, episode_json)
@@ -785,6 +823,8 @@ function toRows(scan: StoredScan): ScanRows {
       potential: c.potential ?? null,
       score: c.score ?? null,
       coverage: c.coverage,
+      snapshot_level: c.snapshotLevel ?? null,
+      snapshot_score: c.snapshotScore ?? null,
     })),
   };
 }

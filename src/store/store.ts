@@ -31,7 +31,15 @@ export interface ScanSummary {
   confirmed: boolean;
   regressionDetected: boolean;
   regressionConfirmed: boolean;
-  capabilities: Array<{ id: string; level: number; score: number | null; coverage: number }>;
+  capabilities: Array<{
+    id: string;
+    level: number;
+    score: number | null;
+    coverage: number;
+    /** Level / score of the point-in-time gates alone (history gates left out); the level for older scans. */
+    snapshotLevel?: number;
+    snapshotScore?: number | null;
+  }>;
 }
 
 export interface ListOptions {
@@ -97,6 +105,8 @@ export interface Store {
   migrate(): Promise<void>;
   saveScan(scan: StoredScan, effects?: ScanEffects): Promise<void>;
   getScan(id: string): Promise<StoredScan | null>;
+  /** Rewrites a stored scan's scores (report, level, findings, capabilities) after a rescore, in one transaction. */
+  replaceScanScores(scan: StoredScan): Promise<void>;
   /** Full scans of a tenant, newest first. */
   recentScans(tenantId: string, opts?: ListOptions): Promise<StoredScan[]>;
   /** Light summaries of a tenant's scans, newest first. */

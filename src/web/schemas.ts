@@ -38,16 +38,38 @@ export const LevelSchema = z.object({
   confirmed: z.boolean(),
   blockers: z.array(z.string()).describe('rule ids that keep the tenant from the next level'),
   unknown: z.array(z.string()).describe('gating rule ids whose evidence is missing'),
+  scope: z
+    .object({
+      complete: z.boolean().describe('every in-scope capability is assessed'),
+      unassessed: z.array(z.string()).describe('in-scope capabilities with no source: they count as unknown'),
+      connect: z.record(z.string(), z.string()).describe('per unassessed capability, the source to connect'),
+      outOfScope: z.record(z.string(), z.string()).describe("capabilities the tenant's config declares out of scope, with the reason"),
+    })
+    .optional()
+    .describe('absent in reports stored before scope existed'),
+  restsOn: z.string().optional().describe('what the level rests on: the weakest in-scope capability and the others'),
 });
 
 export const CapabilityScoreSchema = z.object({
   id: z.string(),
   name: z.string(),
   level,
-  score: z.number().nullable().describe('0–100 over known outcomes; null when nothing is known'),
-  coverage: z.number().describe('known weight / applicable weight'),
+  score: z
+    .number()
+    .nullable()
+    .describe('0–100 banded by the level: 25 × (level − 1) + 25 × credit of the next level\'s gates; 100 at level 5; null when unassessed'),
+  coverage: z.number().describe('known weight / applicable weight of the scored (non-advisory) gates'),
   potential: level.optional(),
+  potentialScore: z.number().nullable().optional().describe('the score with unknown gates given full credit'),
   assessed: z.boolean().optional(),
+  scope: z.enum(['assessed', 'unassessed', 'out_of_scope', 'not_assessed']).optional(),
+  scopeReason: z.string().nullable().optional(),
+  snapshotLevel: level.optional().describe('level of the point-in-time gates alone (history gates left out)'),
+  snapshotScore: z.number().nullable().optional(),
+  gates: z
+    .array(z.object({ level: z.number().int(), passed: z.number().int(), total: z.number().int(), unknown: z.number().int() }))
+    .optional()
+    .describe('gates passed per level 2..5 ("L3: 4 of 5")'),
 });
 
 export const FindingSchema = z
@@ -118,6 +140,10 @@ export const ReportSchema = z
       previousLevel: z.number().int().nullable(),
       drops: z.array(RegressionDropSchema),
       lostVisibility: z.array(z.string()).optional(),
+      rulesChanged: z
+        .object({ from: z.string(), to: z.string(), note: z.string() })
+        .optional()
+        .describe('the rule set changed since the previous scan, which was re-scored with the current rules before comparing'),
     }),
     roadmap: z.array(RoadmapItemSchema),
   })
@@ -136,7 +162,16 @@ export const ScanSummarySchema = z
     confirmed: z.boolean(),
     regressionDetected: z.boolean(),
     regressionConfirmed: z.boolean(),
-    capabilities: z.array(z.object({ id: z.string(), level, score: z.number().nullable(), coverage: z.number() })),
+    capabilities: z.array(
+      z.object({
+        id: z.string(),
+        level,
+        score: z.number().nullable(),
+        coverage: z.number(),
+        snapshotLevel: level.optional(),
+        snapshotScore: z.number().nullable().optional(),
+      }),
+    ),
   })
   .meta({ id: 'ScanSummary' });
 

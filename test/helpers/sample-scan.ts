@@ -207,13 +207,28 @@ export function sampleScan(opts: SampleScanOptions = {}): StoredScan {
     );
   }
 
+  const cap = (id: string, name: string, lv: number, pot: number, score: number | null, coverage: number, assessed: boolean): CapabilityScore => ({
+    id,
+    name,
+    level: lv,
+    potential: pot,
+    score,
+    potentialScore: score,
+    coverage,
+    assessed,
+    scope: assessed ? 'assessed' : 'not_assessed',
+    scopeReason: assessed ? null : 'not assessed: no backup source configured',
+    snapshotLevel: lv,
+    snapshotScore: score,
+    gates: [2, 3, 4, 5].map((l) => ({ level: l, passed: l <= lv ? 2 : 1, total: 2, unknown: 0 })),
+  });
   const capabilities: CapabilityScore[] = [
-    { id: 'identity', name: 'Identity & access', level, potential, score: 82.5, coverage: 0.75, assessed: true },
-    { id: 'endpoint', name: 'Endpoint & patching', level: 2, potential: 2, score: 60, coverage: 1, assessed: true },
-    { id: 'recovery', name: 'Backup & recovery', level: 1, potential: 1, score: null, coverage: 0, assessed: false },
-    { id: 'monitoring', name: 'Monitoring', level: 3, potential: 4, score: 71.25, coverage: 0.5, assessed: true },
-    { id: 'automation', name: 'Automation', level: 2, potential: 2, score: 55, coverage: 1, assessed: true },
-    { id: 'governance', name: 'Governance', level: 1, potential: 1, score: null, coverage: 0, assessed: false },
+    cap('identity', 'Identity & access', level, potential, 82.5, 0.75, true),
+    cap('endpoint', 'Endpoint & patching', 2, 2, 60, 1, true),
+    cap('recovery', 'Backup & recovery', 1, 1, null, 0, false),
+    cap('monitoring', 'Monitoring', 3, 4, 71.25, 0.5, true),
+    cap('automation', 'Automation', 2, 2, 55, 1, true),
+    cap('governance', 'Governance', 1, 1, null, 0, false),
   ];
 
   const report: Report = {
