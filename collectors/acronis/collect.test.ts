@@ -4,7 +4,7 @@ import type { Evidence } from '../../src/evidence/types.js';
 import { clearSecrets } from '../../src/log/secrets.js';
 import { collectAcronis } from './collect.js';
 import { acronisPlugin } from './index.js';
-import type { ProtectionValue } from './protection.js';
+import { NOT_APPLICABLE, type ProtectionValue } from './protection.js';
 import {
   ACCESS_TOKEN,
   BASE,
@@ -77,8 +77,14 @@ describe('acronis collector — healthy data centre', () => {
       protected: 6,
       succeeded24h: 3,
       pct: 50,
-      // SRV-NEW04 has a backup plan that never ran: the oldest success is unknown, and it is listed as failing.
+      // SRV-NEW04 has a backup plan that never ran: no age to display, and it is failing and stale (not unknown).
       oldestSuccessHours: null,
+      fresh72h: 5,
+      freshPct: 83.3,
+      staleOver72h: 1,
+      successRate30d: null,
+      runs30d: null,
+      notApplicable: { successRate30d: NOT_APPLICABLE.successRate30d },
       failing: ['SRV-SQL01', 'WS-FINANCE-07', 'SRV-NEW04'],
       failingTotal: 3,
       objectNames: ['SRV-DC01', 'SRV-SQL01', 'WS-FINANCE-07', 'SRV-FILE02', 'SRV-APP03', 'SRV-NEW04'],

@@ -138,3 +138,37 @@ describe('ProtectionTally', () => {
     expect(workloadName(anonymous)).toBe(anonymous.context.id);
   });
 });
+
+describe('backup service level (freshness, never succeeded, success rate)', () => {
+  const hoursAgo = (h: number) => new Date(NOW.getTime() - h * 3_600_000).toISOString();
+  const machine = (h: number | null) =>
+    item({ status: h === null ? 'critical' : 'idle', policies: [backup(h === null ? hoursAgo(2) : hoursAgo(h), h === null ? null : hoursAgo(h))] });
+
+  it('one never-backed-up workload among 10 → neverSucceeded 1, stale, freshPct ≤ 90', () => {
+    const v = tally([1, 2, 3, 4, 5, 6, 7, 8, 9, null].map(machine));
+    expect(v).toMatchObject({ protected: 10, neverSucceeded: 1, fresh72h: 9, freshPct: 90, staleOver72h: 1, succeeded24h: 9, oldestSuccessHours: null });
+    expect(v.staleOver72h).toBeGreaterThanOrEqual(1);
+    expect(v.freshPct!).toBeLessThanOrEqual(90);
+  });
+
+  it('adding a never-backed-up workload never raises freshPct', () => {
+    for (const base of [[1, 2, 3], [1, 80, 200], [100]]) {
+      const before = tally(base.map(machine));
+      const after = tally([...base, null].map(machine));
+      expect(after.freshPct!).toBeLessThanOrEqual(before.freshPct!);
+      expect(after.staleOver72h).toBe(before.staleOver72h + 1);
+    }
+  });
+
+  it('a workload last good 80 h ago is stale; 72 h is still fresh', () => {
+    expect(tally([80, 72, 1].map(machine))).toMatchObject({ fresh72h: 2, staleOver72h: 1, freshPct: 66.7, oldestSuccessHours: 80 });
+  });
+
+  it('successRate30d is not applicable, with the reason and the alternative evidence named', () => {
+    const v = tally([machine(1)]);
+    expect(v.successRate30d).toBeNull();
+    expect(v.runs30d).toBeNull();
+    expect(v.notApplicable?.successRate30d).toMatch(/backup service level rests on freshness and 24 h success instead$/);
+    expect(v.unknownReasons).toBeUndefined();
+  });
+});

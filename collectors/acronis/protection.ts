@@ -12,6 +12,10 @@
  *   (`running`), because the current run's start is newer than the last success until it finishes.
  * - **succeeded24h** ⇔ last success within 24 h of the scan (a success stamped in the future by clock skew counts as
  *   0 h old); **failing** ⇔ not succeeded24h, or last run failed.
+ * - **never succeeded** (no `last_success_run` on any backup policy) is a failure of that workload (DESIGN §7): not
+ *   succeeded in 24 h, stale past 72 h. `oldestSuccessHours` then has no age to show and is null — display only;
+ *   rules gate on `freshPct`/`staleOver72h`, which only get worse when a workload does.
+ * - **successRate30d** is not applicable: see NOT_APPLICABLE below.
  */
 import { type BackupProtectionValue, CappedCollector, JOIN_NAMES_CAP, pct } from '../../src/evidence/types.js';
 import { BACKUP_POLICY_TYPE } from './endpoints.js';
@@ -19,6 +23,21 @@ import type { PolicyExecution, ResourceStatus } from './schema.js';
 
 const HOUR_MS = 3_600_000;
 export const SUCCESS_WINDOW_HOURS = 24;
+/** The freshness window of the service level (reference: no good point in more than 72 h fails). */
+export const FRESH_WINDOW_HOURS = 72;
+
+/**
+ * Why Acronis gives no 30-day run success rate here. The resource statuses carry only the last run and last success
+ * per plan, not the history; the Task Manager API (`/api/task_manager/v2/tasks`) has one, but its task shape is
+ * contested (the official examples read `result.code`, the published partial OAS `result_code`) and no source we
+ * trust says how a backup task is told from an antimalware or patch task, so counting them would be a guess.
+ */
+export const NOT_APPLICABLE = {
+  successRate30d:
+    'the Acronis collector reads resource statuses, which carry only the last run and last success per protection plan; ' +
+    'the Task Manager run history is not read (its task shape and backup-task type are unverified); ' +
+    'backup service level rests on freshness and 24 h success instead',
+} as const;
 /** Host names for the coverage join (docs/evidence.md). */
 export const OBJECT_NAMES_CAP = JOIN_NAMES_CAP;
 
@@ -32,8 +51,6 @@ export interface ProtectionValue extends BackupProtectionValue {
   unprotectedTotal: number;
   /** Protected workloads whose latest backup run did not succeed. */
   lastRunFailed: number;
-  /** Protected workloads with no successful backup ever recorded. */
-  neverSucceeded: number;
   /** Items dropped because their tenant UUID is not the configured customer tenant. */
   excludedOtherTenant: number;
   resourceTypes: string[];
@@ -90,6 +107,7 @@ export class ProtectionTally {
   private succeeded = 0;
   private lastRunFailed = 0;
   private neverSucceeded = 0;
+  private fresh = 0;
   private excluded = 0;
   private oldestMs = 0;
   private readonly failing = new CappedCollector();
@@ -134,6 +152,7 @@ export class ProtectionTally {
       const age = Math.max(0, this.nowMs - verdict.lastSuccessMs);
       this.oldestMs = Math.max(this.oldestMs, age);
       ok24h = age <= SUCCESS_WINDOW_HOURS * HOUR_MS;
+      if (age <= FRESH_WINDOW_HOURS * HOUR_MS) this.fresh += 1;
     }
     if (ok24h) this.succeeded += 1;
     if (!ok24h || verdict.lastRunFailed) this.failing.add(name);
@@ -145,6 +164,7 @@ export class ProtectionTally {
   }
 
   value(): ProtectionValue {
+    // Display only (see BackupProtectionValue): rules gate on freshPct/staleOver72h.
     const oldestSuccessHours =
       this.protectedCount === 0 || this.neverSucceeded > 0 ? null : Math.round((this.oldestMs / HOUR_MS) * 10) / 10;
     return {
@@ -156,11 +176,17 @@ export class ProtectionTally {
       failingTotal: this.failing.total,
       objectNames: this.objectNames.list(),
       objectNamesTotal: this.objectNames.total,
+      neverSucceeded: this.neverSucceeded,
+      fresh72h: this.fresh,
+      freshPct: pct(this.fresh, this.protectedCount),
+      staleOver72h: this.protectedCount - this.fresh,
+      successRate30d: null,
+      runs30d: null,
+      notApplicable: { ...NOT_APPLICABLE },
       workloads: this.workloads,
       unprotected: this.unprotected.list(),
       unprotectedTotal: this.unprotected.total,
       lastRunFailed: this.lastRunFailed,
-      neverSucceeded: this.neverSucceeded,
       excludedOtherTenant: this.excluded,
       resourceTypes: [...this.opts.resourceTypes],
       customerTenantId: this.opts.customerTenantId ?? null,

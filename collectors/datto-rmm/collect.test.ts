@@ -55,7 +55,8 @@ describe('collectDattoRmm — one site, every listing two pages long', () => {
       expect(item.source.collector).toBe('datto-rmm');
     }
     expect(e['rmm.devices'].source).toEqual({ collector: 'datto-rmm', endpoints: [SITE_DEVICES], requests: 2 });
-    expect(e['rmm.alerts'].source).toEqual({ collector: 'datto-rmm', endpoints: [SITE_ALERTS], requests: 2 });
+    // The alerts are normalised by the device listing's count, so its pages are charged to rmm.alerts too.
+    expect(e['rmm.alerts'].source).toEqual({ collector: 'datto-rmm', endpoints: [SITE_ALERTS, SITE_DEVICES], requests: 4 });
 
     expect(e['rmm.devices'].value).toEqual({
       total: 7,
@@ -63,6 +64,11 @@ describe('collectDattoRmm — one site, every listing two pages long', () => {
       workstations: 5,
       online24h: 5,
       pct: 71.4,
+      // SRV-FILE01 (72 h) misses the server window; WS-CARL (25 h) is within the workstation one.
+      serversOnline24h: 1,
+      workstationsOnline7d: 5,
+      checkedIn: 6,
+      checkedInPct: 85.7,
       onlineNow: 2,
       neverSeen: 0,
       offline: ['SRV-FILE01', 'WS-CARL'],
@@ -77,8 +83,16 @@ describe('collectDattoRmm — one site, every listing two pages long', () => {
       compliant: 4,
       pct: 66.7,
       pendingCritical: null,
+      criticalOverdueDevices: null,
+      criticalCompliantPct: null,
       failed: 1,
       oldestPendingDays: null,
+      notApplicable: {
+        oldestPendingDays: expect.stringMatching(/^Datto RMM's API reports no patch dates/),
+        pendingCritical: expect.any(String),
+        criticalOverdueDevices: expect.any(String),
+        criticalCompliantPct: expect.any(String),
+      },
       automated: 5,
       automatedPct: 71.4,
       nonCompliant: ['SRV-FILE01', 'WS-CARL'],
@@ -110,10 +124,21 @@ describe('collectDattoRmm — one site, every listing two pages long', () => {
       open: 6,
       critical: 3,
       oldestOpenHours: 50,
-      staleOver24h: 3,
+      // The undated Critical alert counts as stale (and as over 7 days): worst case, not skipped.
+      staleOver24h: 4,
+      staleOver7d: 1,
       oldestOpenAt: '2024-07-14T10:00:00.000Z',
       muted: 1,
       undated: 1,
+      devices: 7,
+      high: 3,
+      highOver24h: 2,
+      highOver7d: 1,
+      highOver24hPer100: 28.6,
+      highOver7dPer100: 14.3,
+      staleOver24hPer100: 57.1,
+      ackWithin24hPct: null,
+      notApplicable: { ackWithin24hPct: "Datto RMM's API reports no acknowledgement time; alert hygiene rests on the stale-alert backlog instead" },
       byPriority: { Critical: 2, High: 1, Moderate: 1, Information: 1, Low: 1 },
       siteUids: [SITE],
     });
@@ -140,7 +165,8 @@ describe('collectDattoRmm — scope', () => {
     expect(e['rmm.devices'].value.siteUids).toBeNull();
     expect(e['rmm.devices'].source.endpoints).toEqual([ACCOUNT_DEVICES]);
     expect(e['rmm.alerts'].value.open).toBe(2);
-    expect(e['rmm.alerts'].source.endpoints).toEqual([ACCOUNT_ALERTS]);
+    expect(e['rmm.alerts'].source.endpoints).toEqual([ACCOUNT_ALERTS, ACCOUNT_DEVICES]);
+    expect(e['rmm.alerts'].value.devices).toBe(7);
   });
 
   it('walks every configured site of a multi-site client and adds them up', async () => {
@@ -159,13 +185,28 @@ describe('collectDattoRmm — scope', () => {
     expect(e['rmm.devices'].source).toEqual({ collector: 'datto-rmm', endpoints: [SITE_DEVICES, `/api/v2/site/${other}/devices`], requests: 3 });
   });
 
-  it('answers a targeted re-check of rmm.alerts without touching the device listing', async () => {
+  it('answers a targeted re-check of rmm.alerts with the alert listing and the device count, emitting only that key', async () => {
     mockToken();
     const alerts = mockSiteAlerts();
+    const devices = mockSiteDevices();
     const result = await collectDattoRmm(testConfig(), testContext({ only: ['rmm.alerts'] }));
     expect(alerts.isDone()).toBe(true);
+    expect(devices.isDone()).toBe(true);
     expect(result.evidence.map((e) => e.key)).toEqual(['rmm.alerts']);
-    expect(result.requests).toBe(3);
+    expect(result.evidence[0]!.value).toMatchObject({ devices: 7, staleOver24hPer100: 57.1 });
+    // token + 2 alert pages + 2 device pages
+    expect(result.requests).toBe(5);
+  });
+
+  it('keeps the alert counts when the device listing fails, without per-device rates', async () => {
+    mockToken();
+    mockSiteAlerts();
+    api().get(SITE_DEVICES).query({ max: '250' }).reply(404, { message: 'site not found' });
+    const result = await collectDattoRmm(testConfig(), testContext({ only: ['rmm.alerts'] }));
+    const e = byKey(result.evidence)['rmm.alerts'];
+    expect(e.status).toBe('ok');
+    expect(e.value).toMatchObject({ open: 6, devices: null, highOver24h: 2, highOver24hPer100: null, staleOver24hPer100: null });
+    expect(e.source.endpoints).toEqual([SITE_ALERTS]);
   });
 
   it('reads only the device listing for rmm.patches and emits only that key', async () => {

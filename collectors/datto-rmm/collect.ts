@@ -3,8 +3,10 @@
  *   1. token (a wrong key/secret fails the collector once, with one line naming the tenant and Datto's error code);
  *   2. concurrently: the device listing (one walk feeds rmm.devices, rmm.patches and rmm.antivirus — Datto puts
  *      online state, patch and AV status on every device, so no per-device call is ever needed) and the open-alert
- *      listing (rmm.alerts); per configured site, or account-wide without `siteUid`;
- *   3. evidence per key; one failing listing never sinks the other.
+ *      listing (rmm.alerts, normalised per 100 devices of the device listing); per configured site, or account-wide
+ *      without `siteUid`;
+ *   3. evidence per key; one failing listing never sinks the other (alerts without the device listing keep their
+ *      counts and lose only the per-device rates).
  */
 import type { ZodType } from 'zod';
 import type { CollectorContext, CollectorResult } from '../../src/collectors/plugin.js';
@@ -41,10 +43,11 @@ export interface Plan {
   alerts: boolean;
 }
 
-/** `ctx.only` → the keys to emit and the listings they need. */
+/** `ctx.only` → the keys to emit and the listings they need (alerts need the device count too). */
 export function planFor(only?: readonly string[]): Plan {
   const keys = new Set(only ? PROVIDED_KEYS.filter((k) => only.includes(k)) : PROVIDED_KEYS);
-  return { keys, devices: DEVICE_KEYS.some((k) => keys.has(k)), alerts: keys.has(EVIDENCE_KEYS.alerts) };
+  const alerts = keys.has(EVIDENCE_KEYS.alerts);
+  return { keys, devices: alerts || DEVICE_KEYS.some((k) => keys.has(k)), alerts };
 }
 
 interface Target {
@@ -141,7 +144,7 @@ async function collectDevices(l: ListingContext, siteUids: string[], plan: Plan,
       for (const d of page.devices) {
         seen += 1;
         const scope = classifyDevice(d);
-        if (plan.keys.has(EVIDENCE_KEYS.devices)) inventory.add(d, scope);
+        inventory.add(d, scope); // rmm.devices, and the device count of rmm.alerts
         if (plan.keys.has(EVIDENCE_KEYS.patches)) patches.add(d, scope);
         if (plan.keys.has(EVIDENCE_KEYS.antivirus)) antivirus.add(d, scope);
       }
@@ -153,7 +156,7 @@ async function collectDevices(l: ListingContext, siteUids: string[], plan: Plan,
   return { ok: true, value: { devices: inventory.value(), patches: patches.value(), antivirus: antivirus.value() } };
 }
 
-async function collectAlerts(l: ListingContext, siteUids: string[], provenance: Provenance): Promise<Outcome<AlertsValue>> {
+async function collectAlerts(l: ListingContext, siteUids: string[], provenance: Provenance): Promise<Outcome<AlertTally>> {
   const tally = new AlertTally(l.ctx.now(), siteUids.length > 0 ? siteUids : null);
   const failure = await walkListing(
     l,
@@ -166,7 +169,7 @@ async function collectAlerts(l: ListingContext, siteUids: string[], provenance: 
     provenance,
   );
   if (failure) return { ok: false, failure };
-  return { ok: true, value: tally.value() };
+  return { ok: true, value: tally };
 }
 
 function collectorStatus(evidence: Evidence[], tenantId: string): Pick<CollectorResult, 'status' | 'error'> {
@@ -224,7 +227,10 @@ export async function collectDattoRmm(config: DattoRmmConfig, ctx: CollectorCont
     for (const key of PROVIDED_KEYS) {
       if (!plan.keys.has(key)) continue;
       if (key === EVIDENCE_KEYS.alerts) {
-        evidence.push(evidenceFrom(key, alerts!, alertProv, collectedAt));
+        const listed = devices?.ok === true;
+        const outcome: Outcome<AlertsValue> = alerts!.ok ? { ok: true, value: alerts!.value.value(listed ? devices.value.devices.total : null) } : alerts!;
+        // The device listing is charged to rmm.alerts only when it gave the value its device count.
+        evidence.push(evidenceFrom(key, outcome, listed && outcome.ok ? alertProv.with(deviceProv) : alertProv, collectedAt));
         continue;
       }
       const part = key === EVIDENCE_KEYS.devices ? 'devices' : key === EVIDENCE_KEYS.patches ? 'patches' : 'antivirus';

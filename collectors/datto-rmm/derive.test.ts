@@ -70,6 +70,20 @@ describe('rmm.devices check-in window', () => {
     expect(v.pct).toBe(50);
   });
 
+  it('checks servers in within 24 h and workstations within 7 days; a device never seen is not checked in', () => {
+    const server = { deviceType: { category: 'Server', type: 'Rack Mount Chassis' } };
+    const v = inventory([
+      dev({ hostname: 'LAPTOP-3D', lastSeen: now - 3 * 24 * HOUR }), // off over a long weekend: checked in
+      dev({ hostname: 'PC-8D', lastSeen: now - 8 * 24 * HOUR }),
+      dev({ hostname: 'PC-NEVER', online: null, lastSeen: null }),
+      dev({ hostname: 'SRV-30H', ...server, lastSeen: now - 30 * HOUR }),
+      dev({ hostname: 'SRV-UP', ...server, online: true, lastSeen: null }),
+    ]);
+    expect(v).toMatchObject({ total: 5, servers: 2, workstations: 3, online24h: 1 });
+    expect(v).toMatchObject({ serversOnline24h: 1, workstationsOnline7d: 1, checkedIn: 2, checkedInPct: 40 });
+    expect(inventory([])).toMatchObject({ checkedIn: 0, checkedInPct: null });
+  });
+
   it('trusts online:true over an old lastSeen, and calls a device without either never seen', () => {
     const v = inventory([dev({ hostname: 'UP', online: true, lastSeen: now - 90 * 24 * HOUR }), dev({ hostname: 'GHOST', online: null, lastSeen: null })]);
     expect(v.online24h).toBe(1);
@@ -114,11 +128,18 @@ describe('rmm.patches from patchStatus', () => {
     expect(v).toMatchObject({ managedDevices: 5, automated: 2, automatedPct: 40, devices: 3, noData: 2 });
   });
 
-  it('never invents patch ages or severities', () => {
+  it('never invents patch ages or severities: those measures are null and not applicable, with the reason', () => {
     const v = patches(['ApprovedPending']);
     expect(v.pendingCritical).toBeNull();
+    expect(v.criticalOverdueDevices).toBeNull();
+    expect(v.criticalCompliantPct).toBeNull();
     expect(v.oldestPendingDays).toBeNull();
     expect(v.patchWindowDays).toBeNull();
+    expect(Object.keys(v.notApplicable).sort()).toEqual(['criticalCompliantPct', 'criticalOverdueDevices', 'oldestPendingDays', 'pendingCritical']);
+    expect(v.notApplicable.oldestPendingDays).toBe(
+      "Datto RMM's API reports no patch dates; patch latency rests on patch compliance (the RMM's own patch-window status) instead",
+    );
+    expect(v.notApplicable.criticalCompliantPct).toMatch(/no patch severity/);
   });
 
   it('counts a status Datto adds later as unrecognised instead of guessing', () => {
@@ -156,10 +177,10 @@ describe('rmm.antivirus states', () => {
 });
 
 describe('rmm.alerts ages', () => {
-  function alerts(items: Array<Record<string, unknown>>) {
+  function alerts(items: Array<Record<string, unknown>>, devices: number | null = 40) {
     const t = new AlertTally(NOW, null);
     for (const a of items) t.add(alert.parse(a));
-    return t.value();
+    return t.value(devices);
   }
 
   it('ages from epoch ms and ISO with offsets alike; > 24 h is stale', () => {
@@ -173,6 +194,38 @@ describe('rmm.alerts ages', () => {
 
   it('reports 0 hours and no date when nothing is open', () => {
     expect(alerts([])).toMatchObject({ open: 0, critical: 0, oldestOpenHours: 0, staleOver24h: 0, oldestOpenAt: null });
+  });
+
+  it('counts an alert without a timestamp as stale over 24 h and over 7 days, not skipped', () => {
+    const v = alerts([{ priority: 'High', timestamp: null }, { priority: 'Low', timestamp: now - HOUR }]);
+    expect(v).toMatchObject({ open: 2, undated: 1, staleOver24h: 1, staleOver7d: 1, highOver24h: 1, highOver7d: 1, oldestOpenHours: 1 });
+  });
+
+  it('counts high (Critical or High, or no priority at all) by age, and stale alerts over 7 days of any priority', () => {
+    const v = alerts([
+      { priority: 'Critical', timestamp: now - 8 * 24 * HOUR },
+      { priority: 'High', timestamp: now - 2 * 24 * HOUR },
+      { priority: 'High', timestamp: now - HOUR },
+      { priority: null, timestamp: now - 30 * HOUR }, // a priority that should be there: worst case
+      { priority: 'Moderate', timestamp: now - 10 * 24 * HOUR },
+      { priority: 'Information', timestamp: now - 2 * HOUR },
+    ]);
+    expect(v).toMatchObject({ open: 6, critical: 3, high: 4, highOver24h: 3, highOver7d: 1, staleOver24h: 4, staleOver7d: 2 });
+    // per 100 of 40 managed devices, one decimal
+    expect(v).toMatchObject({ devices: 40, highOver24hPer100: 7.5, highOver7dPer100: 2.5, staleOver24hPer100: 10 });
+  });
+
+  it('gives no per-device rates without a device count, or with no devices', () => {
+    const items = [{ priority: 'High', timestamp: now - 48 * HOUR }];
+    expect(alerts(items, null)).toMatchObject({ devices: null, highOver24h: 1, highOver24hPer100: null, staleOver24hPer100: null });
+    expect(alerts(items, 0)).toMatchObject({ devices: 0, highOver24hPer100: null, staleOver24hPer100: null });
+    expect(alerts(items, 3)).toMatchObject({ highOver24hPer100: 33.3 });
+  });
+
+  it('says the acknowledgement time is not applicable: Datto does not report it', () => {
+    const v = alerts([]);
+    expect(v.ackWithin24hPct).toBeNull();
+    expect(v.notApplicable).toEqual({ ackWithin24hPct: expect.stringMatching(/^Datto RMM's API reports no acknowledgement time; alert hygiene rests on the stale-alert backlog instead$/) });
   });
 
   it('skips an alert marked resolved, and does not age one from the future', () => {

@@ -10,7 +10,10 @@
  *     names a printer, network device or ESXi host.
  * Role: a server when `deviceType.category` or `operatingSystem` contains "server" (Datto's "Server" category;
  * "Microsoft Windows Server 2022 Standard"); every other in-scope device is a workstation.
- * Check-in: `online: true` now, or `lastSeen` within 24 h of the scan.
+ * Check-in: `online: true` now, or `lastSeen` within 24 h of the scan (`online24h`). By class: servers within 24 h
+ * (`serversOnline24h`), workstations within 7 days (`workstationsOnline7d`: a PC switched off for a weekend or a
+ * holiday is not a monitoring gap). A device with neither `online: true` nor `lastSeen` never checked in: it counts
+ * against both windows, never as unknown.
  */
 import { CappedCollector, JOIN_NAMES_CAP, pct } from '../../src/evidence/types.js';
 import type { Device } from './schema.js';
@@ -18,6 +21,9 @@ import { DAY_MS } from './time.js';
 
 /** Host names for the coverage join (docs/evidence.md). */
 export const SERVER_NAME_CAP = JOIN_NAMES_CAP;
+
+/** A workstation counts as checked in when its agent answered within this many days. */
+export const WORKSTATION_WINDOW_DAYS = 7;
 
 export type Exclusion = 'deleted' | 'suspended' | 'printer' | 'networkDevice' | 'esxiHost';
 export type DeviceScope = { included: true; role: 'server' | 'workstation' } | { included: false; excludedAs: Exclusion };
@@ -56,6 +62,12 @@ export interface DevicesValue extends Record<string, unknown> {
   workstations: number;
   online24h: number;
   pct: number | null;
+  /** Servers online now or seen within 24 h; workstations online now or seen within 7 days. */
+  serversOnline24h: number;
+  workstationsOnline7d: number;
+  /** serversOnline24h + workstationsOnline7d, and its share of `total` (null only when total is 0). */
+  checkedIn: number;
+  checkedInPct: number | null;
   /** `online: true` at the time of the scan. */
   onlineNow: number;
   /** In-scope devices with neither `online: true` nor any `lastSeen`. */
@@ -74,15 +86,23 @@ export class InventoryTally {
   private servers = 0;
   private workstations = 0;
   private online24h = 0;
+  private serversOnline24h = 0;
+  private workstationsOnline7d = 0;
   private onlineNow = 0;
   private neverSeen = 0;
   private readonly offline = new CappedCollector();
   private readonly serverNames = new CappedCollector(SERVER_NAME_CAP);
   private readonly excluded: Record<Exclusion, number> = { deleted: 0, suspended: 0, printer: 0, networkDevice: 0, esxiHost: 0 };
   private readonly since: number;
+  private readonly workstationSince: number;
 
   constructor(now: Date, private readonly siteUids: string[] | null) {
     this.since = now.getTime() - DAY_MS;
+    this.workstationSince = now.getTime() - WORKSTATION_WINDOW_DAYS * DAY_MS;
+  }
+
+  private seenSince(d: Device, since: number): boolean {
+    return d.online === true || (d.lastSeen !== null && d.lastSeen >= since);
   }
 
   add(d: Device, scope: DeviceScope): void {
@@ -100,17 +120,24 @@ export class InventoryTally {
     }
     if (d.online === true) this.onlineNow += 1;
     if (d.online !== true && d.lastSeen === null) this.neverSeen += 1;
-    if (d.online === true || (d.lastSeen !== null && d.lastSeen >= this.since)) this.online24h += 1;
+    if (this.seenSince(d, this.since)) this.online24h += 1;
     else this.offline.add(name);
+    if (scope.role === 'server' && this.seenSince(d, this.since)) this.serversOnline24h += 1;
+    if (scope.role === 'workstation' && this.seenSince(d, this.workstationSince)) this.workstationsOnline7d += 1;
   }
 
   value(): DevicesValue {
+    const checkedIn = this.serversOnline24h + this.workstationsOnline7d;
     return {
       total: this.total,
       servers: this.servers,
       workstations: this.workstations,
       online24h: this.online24h,
       pct: pct(this.online24h, this.total),
+      serversOnline24h: this.serversOnline24h,
+      workstationsOnline7d: this.workstationsOnline7d,
+      checkedIn,
+      checkedInPct: pct(checkedIn, this.total),
       onlineNow: this.onlineNow,
       neverSeen: this.neverSeen,
       offline: this.offline.list(),

@@ -31,6 +31,15 @@ export class Provenance {
     return this;
   }
 
+  /** A copy with another source's paths and requests added (rmm.alerts is normalised by the device listing). */
+  with(other: Provenance): Provenance {
+    const p = new Provenance();
+    for (const e of this.endpoints) p.add(e);
+    for (const e of other.endpoints) p.add(e);
+    p.requests = this.requests + other.requests;
+    return p;
+  }
+
   toSource(): EvidenceSource {
     return { collector: COLLECTOR_ID, endpoints: [...this.endpoints], requests: this.requests };
   }

@@ -1,7 +1,8 @@
 /**
  * `rmm.patches` from the per-device `patchManagement` summary — the only patch data Datto's API has. It carries a
  * status and three counters, but no patch dates, severities or classifications, so:
- *   - `pendingCritical` and `oldestPendingDays` are `null` (unknown, never a guess);
+ *   - `pendingCritical`, `criticalOverdueDevices`, `criticalCompliantPct` and `oldestPendingDays` are `null` and
+ *     listed in `notApplicable` with the reason (a structural gap of the API, never a guess and never a failure);
  *   - compliance is read from `patchStatus`, not from a patch window (`patchWindowDays` is reported as null):
  *
  * | patchStatus      | in `devices` | compliant | `failed` | automated | why |
@@ -26,13 +27,28 @@ const COMPLIANT = new Set(['FullyPatched', 'ApprovedPending', 'RebootRequired'])
 const AUTOMATED = new Set(['FullyPatched', 'ApprovedPending', 'RebootRequired', 'InstallError']);
 const NON_COMPLIANT = new Set(['InstallError', 'NoPolicy']);
 
+const NO_SEVERITY =
+  "Datto RMM's API reports no patch severity or dates (only a per-device patch status and counts); critical-patch latency rests on patch compliance (the RMM's own patch-window status) instead";
+
+/** Measures Datto's patch data cannot give, and why (the rules engine turns those gates not_applicable). */
+export const NOT_APPLICABLE: Readonly<Record<string, string>> = {
+  oldestPendingDays:
+    "Datto RMM's API reports no patch dates; patch latency rests on patch compliance (the RMM's own patch-window status) instead",
+  pendingCritical: NO_SEVERITY,
+  criticalOverdueDevices: NO_SEVERITY,
+  criticalCompliantPct: NO_SEVERITY,
+};
+
 export interface PatchesValue extends Record<string, unknown> {
   devices: number;
   compliant: number;
   pct: number | null;
   pendingCritical: null;
+  criticalOverdueDevices: null;
+  criticalCompliantPct: null;
   failed: number;
   oldestPendingDays: null;
+  notApplicable: Record<string, string>;
   automated: number;
   automatedPct: number | null;
   nonCompliant: string[];
@@ -103,8 +119,11 @@ export class PatchTally {
       compliant: this.compliant,
       pct: pct(this.compliant, this.devices),
       pendingCritical: null,
+      criticalOverdueDevices: null,
+      criticalCompliantPct: null,
       failed: this.failed,
       oldestPendingDays: null,
+      notApplicable: { ...NOT_APPLICABLE },
       automated: this.automated,
       automatedPct: pct(this.automated, this.managed),
       nonCompliant: this.nonCompliant.list(),

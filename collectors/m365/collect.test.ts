@@ -17,6 +17,7 @@ import {
   standardTenant,
   testConfig,
   testContext,
+  text,
 } from './test-support.js';
 
 let graph: FakeGraph;
@@ -116,9 +117,15 @@ describe('m365 collector — healthy tenant', () => {
       policies: ['c1c1c1c1-0000-4000-8000-0000000000c1', 'c3c3c3c3-0000-4000-8000-0000000000c3'],
       reportOnlyPolicies: ['c4c4c4c4-0000-4000-8000-0000000000c4'],
       excludedPrincipals: 2,
+      excludedGroups: 0,
+      excludedRoles: 0,
+      excludedUsers: 2,
       phishingResistantAdmins: true,
       eligibleUsers: 6,
     });
+    // Only direct user ids are excluded: nothing to expand, no extra request.
+    expect(enf.value).not.toHaveProperty('unknownReasons');
+    expect(graph.hits(/^\/groups\//)).toHaveLength(0);
 
     const legacy = byKey(result.evidence, 'm365.legacy_auth');
     expect(legacy.value).toMatchObject({ blocked: true, policies: ['c2c2c2c2-0000-4000-8000-0000000000c2'], via: 'conditional_access' });
@@ -210,11 +217,9 @@ describe('m365 collector — throttling, permissions and schema', () => {
     const admins = byKey(result.evidence, 'm365.admins');
     expect(admins.status).toBe('ok');
     expect(admins.value).toMatchObject({ globalAdmins: 2, globalAdminsWithoutMfa: null });
-    // Enforcement still needs an eligible count: the cheap $count query stands in.
-    const countHits = graph.hits('/users').filter((h) => (h.query.get('$filter') ?? '').startsWith('accountEnabled eq true'));
-    expect(countHits).toHaveLength(1);
-    expect(countHits[0]!.headers.consistencylevel).toBe('eventual');
-    expect(byKey(result.evidence, 'm365.mfa.enforcement').value).toMatchObject({ eligibleUsers: 6 });
+    // The eligible count only sits beside excludedUsers (no allowance is computed from it): no request is spent on it.
+    expect(graph.hits('/users').filter((h) => (h.query.get('$filter') ?? '').startsWith('accountEnabled eq true'))).toHaveLength(0);
+    expect(byKey(result.evidence, 'm365.mfa.enforcement').value).toMatchObject({ eligibleUsers: null, allUsers: true, excludedUsers: 2 });
   });
 
   it('turns a payload that breaks its schema into error/schema_violation naming the field', async () => {
@@ -413,7 +418,9 @@ describe('m365 collector — licence fallback', () => {
       allUsers: true,
       adminsEnforced: true,
       phishingResistantAdmins: false,
+      excludedUsers: 0,
     });
+    expect(graph.hits(/^\/groups\//)).toHaveLength(0);
     expect(byKey(result.evidence, 'm365.legacy_auth').value).toMatchObject({ blocked: true, via: 'security_defaults' });
   });
 
@@ -489,7 +496,7 @@ describe('m365 collector — authentication and targeting', () => {
     expect(result.requests).toBe(1);
   });
 
-  it('for a targeted enforcement re-check uses a $count instead of paging the registration report', async () => {
+  it('for a targeted enforcement re-check reads neither the registration report nor /users', async () => {
     mockLogin();
     standardTenant(graph).install();
 
@@ -497,14 +504,139 @@ describe('m365 collector — authentication and targeting', () => {
 
     expect(result.evidence.map((e) => e.key)).toEqual(['m365.mfa.enforcement']);
     expect(graph.hits('/reports/authenticationMethods/userRegistrationDetails')).toHaveLength(0);
-    const count = graph.hits('/users').filter((h) => !h.viaBatch);
-    expect(count).toHaveLength(1);
-    expect(count[0]!.query.get('$count')).toBe('true');
-    expect(byKey(result.evidence, 'm365.mfa.enforcement').source.endpoints).toContain('/users');
+    expect(graph.hits('/users')).toHaveLength(0);
+    const enf = byKey(result.evidence, 'm365.mfa.enforcement');
+    expect(enf.value).toMatchObject({ allUsers: true, excludedUsers: 2, eligibleUsers: null });
+    expect(enf.source.endpoints).not.toContain('/users');
   });
 
   it('collects nothing for keys it does not provide', async () => {
     const result = await collectM365(testConfig(), testContext({ only: ['rmm.devices'] }));
     expect(result).toEqual({ evidence: [], requests: 0, status: 'ok', error: null });
+  });
+});
+
+describe('m365 collector — MFA policy exclusions counted as users', () => {
+  const GROUP = '6f1d0c3a-1111-4a4a-8b8b-000000000040';
+  const ROLE = 'd29b2b05-8046-44ba-8758-1e26182fcf32'; // Directory Synchronization Accounts
+  const countPath = (id: string) => `/groups/${id}/transitiveMembers/microsoft.graph.user/$count`;
+
+  /** The fixture policies, with the all-users MFA policy (c1) excluding what the test says. */
+  function policiesWith(exclude: { users?: string[]; groups?: string[]; roles?: string[]; state?: string }) {
+    const raw = fixture<{ value: Array<{ id: string; state: string; conditions: { users: Record<string, unknown> } }> }>('conditional-access-policies.json');
+    const c1 = raw.value.find((p) => p.id.startsWith('c1c1'))!;
+    if (exclude.users) c1.conditions.users.excludeUsers = exclude.users;
+    c1.conditions.users.excludeGroups = exclude.groups ?? [];
+    c1.conditions.users.excludeRoles = exclude.roles ?? [];
+    if (exclude.state) c1.state = exclude.state;
+    return raw;
+  }
+
+  it('reads an excluded group of 40 users as 40, asking with ConsistencyLevel: eventual', async () => {
+    mockLogin();
+    standardTenant(graph)
+      .on('/identity/conditionalAccess/policies', json(policiesWith({ users: [], groups: [GROUP] })))
+      .on(countPath(GROUP), text('40'))
+      .install();
+
+    const result = await m365Plugin.collect(testConfig(), testContext());
+
+    expect(graph.unmatched).toEqual([]);
+    const hits = graph.hits(countPath(GROUP));
+    expect(hits).toHaveLength(1);
+    expect(hits[0]!.viaBatch).toBe(false);
+    expect(hits[0]!.headers.consistencylevel).toBe('eventual');
+    const enf = byKey(result.evidence, 'm365.mfa.enforcement');
+    expect(enf.status).toBe('ok');
+    expect(enf.value).toMatchObject({ allUsers: true, excludedPrincipals: 1, excludedGroups: 1, excludedRoles: 0, excludedUsers: 40 });
+    expect(enf.value).not.toHaveProperty('unknownReasons');
+    expect(enf.source.endpoints).toContain('/groups/{id}/transitiveMembers/microsoft.graph.user/$count');
+    // Legacy auth does not depend on the lookup.
+    expect(byKey(result.evidence, 'm365.legacy_auth').source.endpoints).not.toContain('/groups/{id}/transitiveMembers/microsoft.graph.user/$count');
+  });
+
+  it('adds direct users and the holders of an excluded role (one filtered roleAssignments read)', async () => {
+    mockLogin();
+    const b1 = 'b1b1b1b1-0000-4000-8000-0000000000b1';
+    standardTenant(graph)
+      .on('/identity/conditionalAccess/policies', json(policiesWith({ users: [b1], groups: [GROUP], roles: [ROLE] })))
+      .on(countPath(GROUP), text('40'))
+      .on('/roleManagement/directory/roleAssignments', (req) =>
+        (req.query.get('$filter') ?? '').includes(ROLE)
+          ? json({ value: [{ id: 'ra-1', principalId: 'sync-1', roleDefinitionId: ROLE }, { id: 'ra-2', principalId: b1, roleDefinitionId: ROLE }] })
+          : json(fixture('role-assignments-global-admins.json')),
+      )
+      .install();
+
+    const result = await m365Plugin.collect(testConfig(), testContext({ only: ['m365.mfa.enforcement'] }));
+
+    const roleReads = graph.hits('/roleManagement/directory/roleAssignments').filter((h) => (h.query.get('$filter') ?? '').includes(ROLE));
+    expect(roleReads).toHaveLength(1);
+    // b1 is excluded directly and holds the role: counted once. 1 + 1 (sync-1) + 40.
+    expect(byKey(result.evidence, 'm365.mfa.enforcement').value).toMatchObject({ excludedPrincipals: 3, excludedGroups: 1, excludedRoles: 1, excludedUsers: 42 });
+  });
+
+  it('a 403 on the count leaves excludedUsers null with a reason naming GroupMember.Read.All; everything else stays ok', async () => {
+    mockLogin();
+    standardTenant(graph)
+      .on('/identity/conditionalAccess/policies', json(policiesWith({ groups: [GROUP] })))
+      .on(countPath(GROUP), graphError(403, fixture('error-forbidden.json')))
+      .install();
+
+    const result = await m365Plugin.collect(testConfig(), testContext());
+
+    expect(result.status).toBe('ok');
+    for (const e of result.evidence) expect(e.status, e.key).toBe('ok');
+    const enf = byKey(result.evidence, 'm365.mfa.enforcement');
+    expect(enf.value).toMatchObject({ mode: 'conditional_access', allUsers: true, adminsEnforced: true, phishingResistantAdmins: true, excludedPrincipals: 3, excludedGroups: 1, excludedUsers: null });
+    const reasons = (enf.value as { unknownReasons?: Record<string, string> }).unknownReasons;
+    expect(Object.keys(reasons ?? {})).toEqual(['excludedUsers']);
+    expect(reasons!.excludedUsers).toContain('GroupMember.Read.All');
+    expect(reasons!.excludedUsers).toContain('5b7c9f0a-7f36-4a47-9e10-3d1f0c2b6a11');
+  });
+
+  it('a count body that is not a plain integer is not trusted: excludedUsers null, evidence ok', async () => {
+    mockLogin();
+    standardTenant(graph)
+      .on('/identity/conditionalAccess/policies', json(policiesWith({ groups: [GROUP] })))
+      .on(countPath(GROUP), text('forty'))
+      .install();
+
+    const result = await m365Plugin.collect(testConfig(), testContext({ only: ['m365.mfa.enforcement'] }));
+
+    const enf = byKey(result.evidence, 'm365.mfa.enforcement');
+    expect(enf.status).toBe('ok');
+    expect(enf.value).toMatchObject({ excludedUsers: null });
+    expect((enf.value as { unknownReasons: Record<string, string> }).unknownReasons.excludedUsers).toContain('schema');
+  });
+
+  it('a report-only all-users policy: allUsers false, excludedUsers null, and its groups are not counted', async () => {
+    mockLogin();
+    standardTenant(graph)
+      .on('/identity/conditionalAccess/policies', json(policiesWith({ groups: [GROUP], state: 'enabledForReportingButNotEnforced' })))
+      .install();
+
+    const result = await m365Plugin.collect(testConfig(), testContext({ only: ['m365.mfa.enforcement'] }));
+
+    const enf = byKey(result.evidence, 'm365.mfa.enforcement');
+    expect(enf.value).toMatchObject({ allUsers: false, excludedUsers: null });
+    expect(enf.value).not.toHaveProperty('unknownReasons');
+    expect(graph.hits(/^\/groups\//)).toHaveLength(0);
+  });
+
+  it('counts at most 50 excluded groups and says so', async () => {
+    mockLogin();
+    const groups = Array.from({ length: 55 }, (_, i) => `6f1d0c3a-1111-4a4a-8b8b-${String(i).padStart(12, '0')}`);
+    standardTenant(graph)
+      .on('/identity/conditionalAccess/policies', json(policiesWith({ groups })))
+      .on(/^\/groups\/[^/]+\/transitiveMembers\/microsoft\.graph\.user\/\$count$/, text('1'))
+      .install();
+
+    const result = await m365Plugin.collect(testConfig(), testContext({ only: ['m365.mfa.enforcement'] }));
+
+    expect(graph.hits(/^\/groups\//)).toHaveLength(50);
+    const enf = byKey(result.evidence, 'm365.mfa.enforcement');
+    expect(enf.value).toMatchObject({ excludedGroups: 55, excludedUsers: null });
+    expect((enf.value as { unknownReasons: Record<string, string> }).unknownReasons.excludedUsers).toContain('first 50');
   });
 });

@@ -4,7 +4,8 @@
  *   2. one $batch for the small single-page GETs (licences, security defaults, Secure Score, CA policies,
  *      Global Administrator assignments, disabled-user ids), with any @odata.nextLink followed outside the batch,
  *   3. registration paging and device paging concurrently,
- *   4. pure evaluation of Conditional Access with the eligible-user count.
+ *   4. the sizes of the groups and roles the all-users MFA policies exclude (bounded concurrency), then the pure
+ *      evaluation of Conditional Access.
  * Each evidence key succeeds or fails on its own: one failing endpoint never sinks the others.
  */
 import type { Logger } from 'pino';
@@ -15,10 +16,12 @@ import { scrub } from '../../src/log/secrets.js';
 import { deriveAdmins, globalAdminPrincipals, type GlobalAdminPrincipal } from './admins.js';
 import { resolveCloud, type ResolvedCloud } from './clouds.js';
 import type { M365Config } from './config.js';
-import { evaluateLegacyAuth, evaluateMfaEnforcement, type EnforcementValue, type LegacyAuthValue } from './conditional-access.js';
+import { allUsersMfaPolicies, evaluateLegacyAuth, evaluateMfaEnforcement, type EnforcementValue, type LegacyAuthValue } from './conditional-access.js';
 import { DeviceTally, type DevicesValue } from './devices.js';
 import { ENDPOINTS, EVENTUAL_CONSISTENCY, QUERIES } from './endpoints.js';
 import { classify, isForbidden, pathOf, toGraphFailure, type ClassifyOptions, type Failure } from './errors.js';
+import { exclusionTargets, lookupExclusionSizes, type LookupContext } from './exclusion-lookups.js';
+import type { ExclusionSizes } from './exclusions.js';
 import {
   EVIDENCE_KEYS,
   PROVIDED_KEYS,
@@ -33,7 +36,6 @@ import { deriveLicenses, type LicenseValue } from './licenses.js';
 import { collectRegistration, type RegistrationResult } from './mfa-registration.js';
 import { getJson, iteratePages, parseWith, runBatch, type BatchOutcome, type BatchRequest, type GraphContext } from './requests.js';
 import {
-  collectionPage,
   conditionalAccessPolicy,
   directoryObjectId,
   managedDevice as managedDeviceSchema,
@@ -58,7 +60,7 @@ export interface Plan {
   devices: boolean;
 }
 
-/** `ctx.only` → the keys to emit and the data they depend on (admins need registration; CA needs eligible users). */
+/** `ctx.only` → the keys to emit and the data they depend on (admins need registration). */
 export function planFor(only?: readonly string[]): Plan {
   const keys = new Set(only ? PROVIDED_KEYS.filter((k) => only.includes(k)) : PROVIDED_KEYS);
   const has = (k: EvidenceKey) => keys.has(k);
@@ -174,14 +176,27 @@ async function collectDevices(
   return { ok: true, value: tally.value() };
 }
 
-/** Enabled member accounts, for the CA exclusion allowance when the registration report is not collected. */
-async function countEligibleUsers(g: GraphContext, counter: RequestCounter, logger: Logger): Promise<number | null> {
+/**
+ * Sizes of the groups and roles excluded by the enabled all-users MFA policies. Skipped when security defaults are
+ * on (they exclude no one) or no such policy excludes a group or role (direct user ids need no lookup).
+ */
+async function exclusionSizesFor(
+  ctx: LookupContext,
+  sd: Fetched<{ isEnabled: boolean }>,
+  ca: Fetched<ConditionalAccessPolicy[]>,
+  provenance: Provenance,
+): Promise<ExclusionSizes | undefined> {
+  if (!sd.ok || sd.data.isEnabled || !ca.ok) return undefined;
+  const targets = exclusionTargets(allUsersMfaPolicies(ca.data));
+  if (targets.groups.length > 0) provenance.add(ENDPOINTS.groupUserCount.path, ctx.groupCounter);
+  if (targets.roles.length > 0) provenance.add(ENDPOINTS.roleAssignments.path, ctx.roleCounter);
+  if (targets.groups.length === 0 && targets.roles.length === 0) return undefined;
   try {
-    const page = await getJson(g, QUERIES.eligibleUserCount, collectionPage, new RequestTag(counter), { ...EVENTUAL_CONSISTENCY });
-    return page['@odata.count'] ?? null;
+    return await lookupExclusionSizes(ctx, targets);
   } catch (err) {
-    logger.debug({ err: toGraphFailure(err, ENDPOINTS.users.path).message }, 'm365: eligible user count unavailable; CA exclusion allowance uses its floor');
-    return null;
+    // Lookups report their own failures; anything else (a bug, an abort) must still only blur excludedUsers.
+    const reason = scrub(`excluded users unknown: ${(err as Error)?.message ?? String(err)}`);
+    return { groupUsers: new Map(), rolePrincipals: new Map(), unknownReason: reason };
   }
 }
 
@@ -190,6 +205,7 @@ function evaluatePolicies(
   ca: Fetched<ConditionalAccessPolicy[]>,
   licences: LicenseValue | null,
   eligibleUsers: number | null,
+  exclusionSizes: ExclusionSizes | undefined,
   opts: ClassifyOptions,
 ): { enforcement: Outcome<EnforcementValue>; legacy: Outcome<LegacyAuthValue> } {
   const both = (failure: Failure) => ({ enforcement: fail<EnforcementValue>(failure), legacy: fail<LegacyAuthValue>(failure) });
@@ -205,7 +221,7 @@ function evaluatePolicies(
   } else {
     return both(classify(ca.error, ENDPOINTS.conditionalAccess, opts, licences?.entraP1));
   }
-  const input = { policies, securityDefaultsEnabled: sd.data.isEnabled, eligibleUsers, conditionalAccessEvaluated: evaluated };
+  const input = { policies, securityDefaultsEnabled: sd.data.isEnabled, eligibleUsers, conditionalAccessEvaluated: evaluated, exclusionSizes };
   return { enforcement: { ok: true, value: evaluateMfaEnforcement(input) }, legacy: { ok: true, value: evaluateLegacyAuth(input) } };
 }
 
@@ -295,7 +311,8 @@ async function collectWithClient(
     ca: new RequestCounter(),
     ga: new RequestCounter(),
     disabled: new RequestCounter(),
-    eligible: new RequestCounter(),
+    exclusionGroups: new RequestCounter(),
+    exclusionRoles: new RequestCounter(),
   };
   const prov = {
     skus: () => new Provenance().add(ENDPOINTS.subscribedSkus.path, batchCounter, counters.skus),
@@ -344,7 +361,19 @@ async function collectWithClient(
   if (ga?.ok) gaPrincipals = globalAdminPrincipals(ga.data);
   const gaUserIds = new Set((gaPrincipals ?? []).filter((p) => p.kind === 'user').map((p) => p.id));
 
-  // ---- round 2: the paged work, concurrently -------------------------------------------------------------
+  // ---- round 2: the paged work and the sizes of excluded groups/roles, concurrently ---------------------------
+  const sd = single(batch.get(BATCH_IDS.securityDefaults), QUERIES.securityDefaults, securityDefaultsPolicy);
+  // Only the enforcement key reads the expanded exclusions; a legacy-auth-only re-check skips the lookups.
+  const exclusionsProvenance = new Provenance();
+  const exclusionSizes =
+    ca && plan.keys.has(EVIDENCE_KEYS.enforcement)
+      ? exclusionSizesFor(
+          { g, classifyOptions: opts, logger, groupCounter: counters.exclusionGroups, roleCounter: counters.exclusionRoles },
+          sd,
+          ca,
+          exclusionsProvenance,
+        )
+      : Promise.resolve(undefined);
   const devicesProvenance = new Provenance();
   const [registration, devices] = await Promise.all([
     plan.registration
@@ -398,16 +427,17 @@ async function collectWithClient(
 
   if (plan.policies && ca) {
     const p = prov.policies();
-    let eligible = registration?.outcome.ok ? registration.outcome.value.eligible : null;
-    if (eligible === null) {
-      eligible = await countEligibleUsers(g, counters.eligible, logger);
-      p.add(ENDPOINTS.users.path, counters.eligible);
-    }
-    const sd = single(batch.get(BATCH_IDS.securityDefaults), QUERIES.securityDefaults, securityDefaultsPolicy);
-    const result = evaluatePolicies(sd, ca, licences, eligible, opts);
+    // Shown beside excludedUsers only; it decides nothing, so no request is spent on it when registration is skipped.
+    const eligible = registration?.outcome.ok ? registration.outcome.value.eligible : null;
+    const enforcementProvenance = new Provenance().merge(p, exclusionsProvenance);
+    const sizes = await exclusionSizes;
+    const result = evaluatePolicies(sd, ca, licences, eligible, sizes, opts);
     // Licences decided how a refused CA read was interpreted: show them in the provenance.
-    if (!ca.ok) p.merge(prov.skus());
-    emit(EVIDENCE_KEYS.enforcement, () => evidenceFrom(EVIDENCE_KEYS.enforcement, result.enforcement, p, collectedAt));
+    if (!ca.ok) {
+      p.merge(prov.skus());
+      enforcementProvenance.merge(prov.skus());
+    }
+    emit(EVIDENCE_KEYS.enforcement, () => evidenceFrom(EVIDENCE_KEYS.enforcement, result.enforcement, enforcementProvenance, collectedAt));
     emit(EVIDENCE_KEYS.legacyAuth, () => evidenceFrom(EVIDENCE_KEYS.legacyAuth, result.legacy, p, collectedAt));
   }
 

@@ -4,9 +4,9 @@ import {
   PHISHING_RESISTANT_STRENGTH_ID,
   evaluateLegacyAuth,
   evaluateMfaEnforcement,
-  exclusionAllowance,
   requiresMfa,
 } from './conditional-access.js';
+import type { ExclusionSizes } from './exclusions.js';
 import { conditionalAccessPolicy, type ConditionalAccessPolicy } from './schema.js';
 import { fixture } from './test-support.js';
 
@@ -70,8 +70,18 @@ function policy(s: Shape = {}): ConditionalAccessPolicy {
 }
 
 const ids = (n: number, prefix = 'u') => Array.from({ length: n }, (_, i) => `${prefix}-${i}`);
-const evaluate = (policies: ConditionalAccessPolicy[], opts: { sd?: boolean; eligible?: number | null } = {}) =>
-  evaluateMfaEnforcement({ policies, securityDefaultsEnabled: opts.sd ?? false, eligibleUsers: opts.eligible === undefined ? 100 : opts.eligible });
+const evaluate = (policies: ConditionalAccessPolicy[], opts: { sd?: boolean; eligible?: number | null; sizes?: ExclusionSizes } = {}) =>
+  evaluateMfaEnforcement({
+    policies,
+    securityDefaultsEnabled: opts.sd ?? false,
+    eligibleUsers: opts.eligible === undefined ? 100 : opts.eligible,
+    exclusionSizes: opts.sizes,
+  });
+const sizes = (groups: Record<string, number> = {}, roles: Record<string, string[]> = {}, unknownReason: string | null = null): ExclusionSizes => ({
+  groupUsers: new Map(Object.entries(groups)),
+  rolePrincipals: new Map(Object.entries(roles)),
+  unknownReason,
+});
 const legacy = (policies: ConditionalAccessPolicy[], opts: { sd?: boolean; eligible?: number } = {}) =>
   evaluateLegacyAuth({ policies, securityDefaultsEnabled: opts.sd ?? false, eligibleUsers: opts.eligible ?? 100 });
 
@@ -90,13 +100,64 @@ const PHISHING_RESISTANT_STRENGTH = {
   allowedCombinations: ['windowsHelloForBusiness', 'fido2', 'x509CertificateMultiFactor'],
 };
 
-describe('exclusion allowance', () => {
-  it('is max(5, 2 % of eligible users)', () => {
-    expect(exclusionAllowance(null)).toBe(5);
-    expect(exclusionAllowance(0)).toBe(5);
-    expect(exclusionAllowance(100)).toBe(5);
-    expect(exclusionAllowance(300)).toBe(6);
-    expect(exclusionAllowance(1000)).toBe(20);
+describe('exclusions: no hidden allowance, users counted by expanded membership', () => {
+  it('an enabled all-users policy with 8 excluded users covers all users and reports 8 (whatever the tenant size)', () => {
+    const p = policy({ excludeUsers: ids(8) });
+    for (const eligible of [10, 100, 1000, null]) {
+      expect(evaluate([p], { eligible })).toMatchObject({ allUsers: true, excludedUsers: 8, excludedPrincipals: 8, excludedGroups: 0, excludedRoles: 0 });
+    }
+    expect(evaluate([p])).not.toHaveProperty('exclusionAllowance');
+  });
+
+  it('a policy that excludes most users still covers "all users"; the count tells the rules how many are left out', () => {
+    const v = evaluate([policy({ excludeUsers: ids(40) })], { eligible: 50 });
+    expect(v).toMatchObject({ allUsers: true, mode: 'conditional_access', excludedPrincipals: 40, excludedUsers: 40, adminsEnforced: true });
+  });
+
+  it('expands an excluded group of 40 users to 40', () => {
+    const v = evaluate([policy({ excludeUsers: ['bg-1'], excludeGroups: ['grp-40'] })], { sizes: sizes({ 'grp-40': 40 }) });
+    expect(v).toMatchObject({ allUsers: true, excludedPrincipals: 2, excludedGroups: 1, excludedRoles: 0, excludedUsers: 41 });
+    expect(v).not.toHaveProperty('unknownReasons');
+  });
+
+  it('adds the holders of an excluded role, counting a user excluded both directly and by role once', () => {
+    const role = 'd29b2b05-8046-44ba-8758-1e26182fcf32'; // Directory Synchronization Accounts
+    const v = evaluate([policy({ excludeUsers: ['bg-1', 'sync-1'], excludeRoles: [role] })], { sizes: sizes({}, { [role]: ['sync-1', 'sync-2'] }) });
+    expect(v).toMatchObject({ excludedPrincipals: 3, excludedRoles: 1, excludedUsers: 3 });
+  });
+
+  it('an uncounted group makes excludedUsers null with the reason, and everything else stands', () => {
+    const reason = 'excluded users unknown: GET /groups/x/transitiveMembers/microsoft.graph.user/$count was refused: grant the application permission GroupMember.Read.All';
+    const v = evaluate([policy({ excludeGroups: ['grp-x'] })], { sizes: sizes({}, {}, reason) });
+    expect(v).toMatchObject({ allUsers: true, adminsEnforced: true, excludedPrincipals: 1, excludedGroups: 1, excludedUsers: null, unknownReasons: { excludedUsers: reason } });
+  });
+
+  it('picks the enabled all-users policy with the fewest expanded users, not the fewest ids', () => {
+    const v = evaluate(
+      [policy({ id: 'one-big-group', excludeGroups: ['grp-big'] }), policy({ id: 'three-users', excludeUsers: ids(3) })],
+      { sizes: sizes({ 'grp-big': 250 }) },
+    );
+    expect(v).toMatchObject({ excludedUsers: 3, excludedPrincipalIds: ids(3) });
+  });
+
+  it('still decides when an unsized policy is known to exclude more than a sized one', () => {
+    const v = evaluate([policy({ id: 'a', excludeUsers: ids(5), excludeGroups: ['grp-x'] }), policy({ id: 'b', excludeUsers: ids(2) })], { sizes: sizes({}, {}, 'refused') });
+    expect(v).toMatchObject({ excludedUsers: 2 });
+    expect(v).not.toHaveProperty('unknownReasons');
+  });
+
+  it('report-only all-users policy: allUsers false and excludedUsers null (no number is invented)', () => {
+    const v = evaluate([policy({ state: 'enabledForReportingButNotEnforced', excludeUsers: ['bg-1'] })]);
+    expect(v).toMatchObject({ allUsers: false, excludedUsers: null });
+    expect(v).not.toHaveProperty('unknownReasons');
+  });
+
+  it('security defaults: allUsers true and excludedUsers 0', () => {
+    expect(evaluate([], { sd: true })).toMatchObject({ allUsers: true, excludedUsers: 0, excludedPrincipals: 0 });
+  });
+
+  it('no enforcement at all: excludedUsers null', () => {
+    expect(evaluate([])).toMatchObject({ allUsers: false, excludedUsers: null });
   });
 });
 
@@ -147,7 +208,7 @@ describe('MFA enforcement through Conditional Access', () => {
       policies: ['all'],
       excludedPrincipals: 2,
       excludedPrincipalIds: ['bg-1', 'bg-2'],
-      exclusionAllowance: 5,
+      excludedUsers: 2,
     });
   });
 
@@ -161,29 +222,17 @@ describe('MFA enforcement through Conditional Access', () => {
     ]);
     expect(v.excludedPrincipals).toBe(3);
     expect(v.excludedPrincipalIds).toEqual(['bg-1', 'grp-sync-accounts', 'd29b2b05-8046-44ba-8758-1e26182fcf32']);
+    expect(v).toMatchObject({ excludedGroups: 1, excludedRoles: 1 });
     expect(v.allUsers).toBe(true);
+    // Nothing was looked up for the group and role, so the user count is unknown rather than guessed.
+    expect(v.excludedUsers).toBeNull();
     // An admin role is excluded, so the all-users policy no longer vouches for admins.
     expect(v.adminsEnforced).toBe(false);
   });
 
-  it('does not treat a policy that excludes most users as covering all users', () => {
-    const v = evaluate([policy({ excludeUsers: ids(40) })], { eligible: 50 });
-    expect(v.allUsers).toBe(false);
-    expect(v.mode).toBe('conditional_access');
-    expect(v.excludedPrincipals).toBe(40);
-    expect(v.adminsEnforced).toBe(false);
-  });
-
-  it('scales the allowance with the tenant: 8 exclusions fail at 100 users and pass at 1,000', () => {
-    const p = policy({ excludeUsers: ids(6), excludeGroups: ids(2, 'g') });
-    expect(evaluate([p], { eligible: 100 }).allUsers).toBe(false);
-    expect(evaluate([p], { eligible: 1000 }).allUsers).toBe(true);
-    expect(evaluate([p], { eligible: null }).allUsers).toBe(false);
-  });
-
   it('never accepts the exclusion of the Global Administrator role', () => {
     const v = evaluate([policy({ excludeRoles: [GLOBAL_ADMIN_ROLE_TEMPLATE] })]);
-    expect(v).toMatchObject({ allUsers: false, adminsEnforced: false, excludedPrincipals: 1 });
+    expect(v).toMatchObject({ allUsers: false, adminsEnforced: false, excludedPrincipals: 1, excludedUsers: null });
   });
 
   it('requires every app and every sign-in: an app-scoped or risk-based policy is not "all users"', () => {
@@ -241,7 +290,7 @@ describe('MFA enforcement through Conditional Access', () => {
     const raw = fixture<{ value: unknown[] }>('conditional-access-policies.json');
     const policies = raw.value.map((p) => conditionalAccessPolicy.parse(p));
     const v = evaluate(policies, { eligible: 6 });
-    expect(v).toMatchObject({ mode: 'conditional_access', allUsers: true, adminsEnforced: true, phishingResistantAdmins: true, excludedPrincipals: 2 });
+    expect(v).toMatchObject({ mode: 'conditional_access', allUsers: true, adminsEnforced: true, phishingResistantAdmins: true, excludedPrincipals: 2, excludedUsers: 2 });
   });
 });
 
@@ -263,7 +312,7 @@ describe('security defaults', () => {
   });
 
   it('block legacy authentication', () => {
-    expect(legacy([], { sd: true })).toEqual({ blocked: true, policies: [], via: 'security_defaults', reportOnlyPolicies: [] });
+    expect(legacy([], { sd: true })).toEqual({ blocked: true, policies: [], via: 'security_defaults', reportOnlyPolicies: [], excludedPrincipals: 0 });
   });
 });
 
@@ -271,7 +320,11 @@ describe('legacy authentication block', () => {
   const block = (s: Shape = {}) => policy({ id: 'legacy', clientAppTypes: ['exchangeActiveSync', 'other'], builtInControls: ['block'], ...s });
 
   it('is blocked by an enabled all-users policy on both legacy client types with a block grant', () => {
-    expect(legacy([block({ excludeUsers: ['bg-1'] })])).toEqual({ blocked: true, policies: ['legacy'], via: 'conditional_access', reportOnlyPolicies: [] });
+    expect(legacy([block({ excludeUsers: ['bg-1'] })])).toEqual({ blocked: true, policies: ['legacy'], via: 'conditional_access', reportOnlyPolicies: [], excludedPrincipals: 1 });
+  });
+
+  it('is not decided by how many it excludes (no hidden allowance); the count is reported', () => {
+    expect(legacy([block({ excludeUsers: ids(30) })])).toMatchObject({ blocked: true, excludedPrincipals: 30 });
   });
 
   it('needs both client app types', () => {
@@ -285,9 +338,8 @@ describe('legacy authentication block', () => {
 
   it('needs all users and an enabled state', () => {
     expect(legacy([block({ includeUsers: [], includeGroups: ['grp-pilot'] })]).blocked).toBe(false);
-    expect(legacy([block({ excludeUsers: ids(30) })]).blocked).toBe(false);
     const ro = legacy([block({ state: 'enabledForReportingButNotEnforced' })]);
-    expect(ro).toEqual({ blocked: false, policies: [], via: 'none', reportOnlyPolicies: ['legacy'] });
+    expect(ro).toEqual({ blocked: false, policies: [], via: 'none', reportOnlyPolicies: ['legacy'], excludedPrincipals: 0 });
     expect(legacy([block({ state: 'disabled' })]).blocked).toBe(false);
   });
 });

@@ -1,28 +1,27 @@
 /**
  * Pure evaluation of Conditional Access policies and security defaults into MFA-enforcement and legacy-auth
- * evidence. No I/O and no clock: the same policies always give the same answer, so the rules are unit tested
- * directly against policies shaped like Microsoft's documented examples.
+ * evidence. No I/O and no clock: the same policies (and the same group/role sizes looked up for their exclusions)
+ * always give the same answer, so the rules are unit tested directly against policies shaped like Microsoft's
+ * documented examples.
  *
  * Principles:
  * - Only `state: 'enabled'` enforces anything. Report-only (`enabledForReportingButNotEnforced`) is listed but
  *   never counted (every posture tool examined treats it so; CIPP once got this wrong, KelvinTegelaar/CIPP #1778).
- * - "All users" means the policy targets every user and every app, is not narrowed to some sign-ins (risk levels,
- *   platforms, client app types), and excludes only a handful of principals: break-glass accounts are normal
- *   (Microsoft recommends two), so up to max(5, 2 % of eligible users) excluded users/groups/roles are tolerated.
- *   Excluding the Global Administrator role is never tolerated.
+ * - "All users" means the policy targets every user and every app and is not narrowed to some sign-ins (risk
+ *   levels, platforms, client app types). How many principals it excludes does not decide it: the evidence reports
+ *   the excluded *users* (groups and roles expanded, exclusions.ts) and the rules hold the allowance as a plain
+ *   number (e.g. `excludedUsers lte 2`). Excluding the Global Administrator role is never "all users".
  */
 import { GLOBAL_ADMIN_ROLE_TEMPLATE } from './endpoints.js';
+import { chooseExclusionPolicy, excludedCounts, excludedPrincipalIds, fewestExclusions, type ExclusionSizes } from './exclusions.js';
 import type { AuthenticationStrength, ConditionalAccessPolicy } from './schema.js';
 
-export { GLOBAL_ADMIN_ROLE_TEMPLATE };
+export { GLOBAL_ADMIN_ROLE_TEMPLATE, excludedPrincipalIds };
 
 /** Built-in "Phishing-resistant MFA" authentication strength. */
 export const PHISHING_RESISTANT_STRENGTH_ID = '00000000-0000-0000-0000-000000000004';
 /** Method combinations that are phishing-resistant (Entra built-in phishing-resistant strength). */
 export const PHISHING_RESISTANT_COMBINATIONS: ReadonlySet<string> = new Set(['fido2', 'windowsHelloForBusiness', 'x509CertificateMultiFactor']);
-
-/** Special values Graph puts in includeUsers/excludeUsers that are not principals. */
-const NON_PRINCIPAL_USER_VALUES = new Set(['All', 'None', 'GuestsOrExternalUsers']);
 
 export type EnforcementMode = 'conditional_access' | 'security_defaults' | 'none';
 
@@ -34,14 +33,23 @@ export interface EnforcementValue extends Record<string, unknown> {
   policies: string[];
   /** Ids of policies that would require MFA but are report-only. */
   reportOnlyPolicies: string[];
-  /** Excluded users + groups + roles of the best all-users MFA policy (0 if there is none). */
+  /** Excluded user + group + role ids of the chosen all-users MFA policy (0 if there is none), for display. */
   excludedPrincipals: number;
   excludedPrincipalIds: string[];
-  /** How many exclusions still count as "all users" for this tenant. */
-  exclusionAllowance: number;
+  /** Of those, how many are groups and how many directory roles. */
+  excludedGroups: number;
+  excludedRoles: number;
+  /**
+   * Distinct users the chosen all-users MFA policy leaves out: direct user exclusions + transitive user members of
+   * excluded groups + principals assigned excluded roles. 0 under security defaults (they exclude no one); null
+   * when no enabled all-users MFA policy exists, or when a group/role could not be counted (see unknownReasons).
+   */
+  excludedUsers: number | null;
+  /** Field name → why that field is null although it applies (e.g. a permission missing); absent when none. */
+  unknownReasons?: Record<string, string>;
   phishingResistantAdmins: boolean;
   securityDefaults: boolean;
-  /** Eligible users the allowance was computed from; null when unknown (allowance falls back to 5). */
+  /** Enabled members (from the registration data when collected, else null): context for excludedUsers only. */
   eligibleUsers: number | null;
   /** false when the tenant has no P1, so Conditional Access cannot exist and only security defaults count. */
   conditionalAccessEvaluated: boolean;
@@ -52,19 +60,22 @@ export interface LegacyAuthValue extends Record<string, unknown> {
   policies: string[];
   via: 'conditional_access' | 'security_defaults' | 'none';
   reportOnlyPolicies: string[];
+  /** Excluded user/group/role ids of the blocking policy with the fewest (0 with none or under security defaults). */
+  excludedPrincipals: number;
 }
 
 export interface EvaluationInput {
   policies: readonly ConditionalAccessPolicy[];
   securityDefaultsEnabled: boolean;
-  /** Enabled member accounts, for the exclusion allowance; null when it could not be measured. */
+  /** Enabled member accounts, shown beside excludedUsers; null when not measured. Decides nothing. */
   eligibleUsers: number | null;
   /** false when policies could not be read because the tenant has no Entra ID P1 (they cannot exist). */
   conditionalAccessEvaluated?: boolean;
-}
-
-export function exclusionAllowance(eligibleUsers: number | null): number {
-  return Math.max(5, Math.floor(0.02 * (eligibleUsers ?? 0)));
+  /**
+   * Sizes of the groups and roles excluded by the all-users MFA policies (exclusion-lookups.ts). Absent: nothing was
+   * looked up, so a policy excluding any group or role has excludedUsers null.
+   */
+  exclusionSizes?: ExclusionSizes;
 }
 
 const users = (p: ConditionalAccessPolicy) => p.conditions.users;
@@ -76,13 +87,6 @@ export function isEnabled(p: ConditionalAccessPolicy): boolean {
 
 export function isReportOnly(p: ConditionalAccessPolicy): boolean {
   return p.state === 'enabledForReportingButNotEnforced';
-}
-
-/** Users, groups and roles the policy excludes (the special value GuestsOrExternalUsers is not a principal). */
-export function excludedPrincipalIds(p: ConditionalAccessPolicy): string[] {
-  const u = users(p);
-  if (!u) return [];
-  return [...u.excludeUsers.filter((v) => !NON_PRINCIPAL_USER_VALUES.has(v)), ...u.excludeGroups, ...u.excludeRoles];
 }
 
 function strengthRequiresMfa(s: AuthenticationStrength | null | undefined): boolean {
@@ -127,24 +131,24 @@ export function excludesGlobalAdmins(p: ConditionalAccessPolicy): boolean {
   return (users(p)?.excludeRoles ?? []).includes(GLOBAL_ADMIN_ROLE_TEMPLATE);
 }
 
-/** The policy applies to (nearly) every user, every app and every sign-in. */
-export function coversAllUsers(p: ConditionalAccessPolicy, allowance: number): boolean {
-  return (
-    targetsAllUsersAndApps(p) &&
-    narrowingConditions(p).length === 0 &&
-    excludedPrincipalIds(p).length <= allowance &&
-    !excludesGlobalAdmins(p)
-  );
+/** The policy applies to every user (bar its exclusions), every app and every sign-in. */
+export function coversAllUsers(p: ConditionalAccessPolicy): boolean {
+  return targetsAllUsersAndApps(p) && narrowingConditions(p).length === 0 && !excludesGlobalAdmins(p);
+}
+
+/** Enabled policies that require MFA of all users: the candidates whose exclusions are expanded. */
+export function allUsersMfaPolicies(policies: readonly ConditionalAccessPolicy[]): ConditionalAccessPolicy[] {
+  return policies.filter((p) => isEnabled(p) && requiresMfa(p) && coversAllUsers(p));
 }
 
 /**
  * The policy reaches Global Administrators on every app: either it covers all users and excludes no admin role,
  * or it targets the Global Administrator role explicitly.
  */
-export function coversGlobalAdmins(p: ConditionalAccessPolicy, allowance: number): boolean {
+export function coversGlobalAdmins(p: ConditionalAccessPolicy): boolean {
   const u = users(p);
   if (!u) return false;
-  if (coversAllUsers(p, allowance) && u.excludeRoles.length === 0) return true;
+  if (coversAllUsers(p) && u.excludeRoles.length === 0) return true;
   return (
     u.includeRoles.includes(GLOBAL_ADMIN_ROLE_TEMPLATE) &&
     includesAll(p.conditions.applications?.includeApplications) &&
@@ -159,41 +163,42 @@ export function isPhishingResistantStrength(s: AuthenticationStrength | null | u
   return s.allowedCombinations.length > 0 && s.allowedCombinations.every((c) => PHISHING_RESISTANT_COMBINATIONS.has(c));
 }
 
-/** Blocks legacy authentication (Exchange ActiveSync + other clients) for all users. */
-export function blocksLegacyAuth(p: ConditionalAccessPolicy, allowance: number): boolean {
+/**
+ * Blocks legacy authentication (Exchange ActiveSync + other clients) for all users. Like MFA, its exclusions do not
+ * decide it (no hidden allowance); their raw count is reported as `excludedPrincipals`.
+ */
+export function blocksLegacyAuth(p: ConditionalAccessPolicy): boolean {
   const apps = p.conditions.clientAppTypes;
   return (
     includesAll(users(p)?.includeUsers) &&
     includesAll(p.conditions.applications?.includeApplications) &&
     apps.includes('exchangeActiveSync') &&
     apps.includes('other') &&
-    (p.grantControls?.builtInControls ?? []).includes('block') &&
-    excludedPrincipalIds(p).length <= allowance
+    (p.grantControls?.builtInControls ?? []).includes('block')
   );
-}
-
-function fewestExclusions(policies: readonly ConditionalAccessPolicy[]): ConditionalAccessPolicy | undefined {
-  let best: ConditionalAccessPolicy | undefined;
-  for (const p of policies) {
-    if (!best || excludedPrincipalIds(p).length < excludedPrincipalIds(best).length) best = p;
-  }
-  return best;
 }
 
 export function evaluateMfaEnforcement(input: EvaluationInput): EnforcementValue {
-  const allowance = exclusionAllowance(input.eligibleUsers);
   const enabled = input.policies.filter(isEnabled);
   const mfaPolicies = enabled.filter(requiresMfa);
-  const allUsersPolicies = mfaPolicies.filter((p) => coversAllUsers(p, allowance));
-  // Report the exclusions of the policy that best approaches "all users", even when it has too many.
-  const primary = fewestExclusions(allUsersPolicies) ?? fewestExclusions(mfaPolicies.filter(targetsAllUsersAndApps));
-  const excluded = primary ? excludedPrincipalIds(primary) : [];
-
-  const caAdmins = mfaPolicies.some((p) => coversGlobalAdmins(p, allowance));
-  const caPhishingResistant = mfaPolicies.some(
-    (p) => coversGlobalAdmins(p, allowance) && isPhishingResistantStrength(p.grantControls?.authenticationStrength),
-  );
+  const allUsersPolicies = allUsersMfaPolicies(input.policies);
   const sd = input.securityDefaultsEnabled;
+  const choice = chooseExclusionPolicy(allUsersPolicies, input.exclusionSizes);
+  // Without an all-users policy, still show the exclusions of the one that comes closest (narrowed, or excluding GA).
+  const shown = choice.policy ?? fewestExclusions(mfaPolicies.filter(targetsAllUsersAndApps));
+  const counts = excludedCounts(shown);
+
+  // Security defaults exclude no one. Otherwise the number exists only for an enabled all-users MFA policy.
+  let excludedUsers: number | null = null;
+  let unknownReasons: Record<string, string> | undefined;
+  if (sd) excludedUsers = 0;
+  else if (allUsersPolicies.length > 0) {
+    excludedUsers = choice.excludedUsers;
+    if (excludedUsers === null) unknownReasons = { excludedUsers: choice.unknownReason ?? 'the excluded groups and roles could not be counted' };
+  }
+
+  const caAdmins = mfaPolicies.some((p) => coversGlobalAdmins(p));
+  const caPhishingResistant = mfaPolicies.some((p) => coversGlobalAdmins(p) && isPhishingResistantStrength(p.grantControls?.authenticationStrength));
 
   let mode: EnforcementMode = 'none';
   if (sd) mode = 'security_defaults';
@@ -206,9 +211,12 @@ export function evaluateMfaEnforcement(input: EvaluationInput): EnforcementValue
     adminsEnforced: sd || caAdmins,
     policies: mfaPolicies.map((p) => p.id),
     reportOnlyPolicies: input.policies.filter((p) => isReportOnly(p) && requiresMfa(p)).map((p) => p.id),
-    excludedPrincipals: excluded.length,
-    excludedPrincipalIds: excluded,
-    exclusionAllowance: allowance,
+    excludedPrincipals: counts.ids.length,
+    excludedPrincipalIds: counts.ids,
+    excludedGroups: counts.groups,
+    excludedRoles: counts.roles,
+    excludedUsers,
+    ...(unknownReasons ? { unknownReasons } : {}),
     // Security defaults accept any Authenticator method: not phishing-resistant.
     phishingResistantAdmins: sd ? false : caPhishingResistant,
     securityDefaults: sd,
@@ -218,14 +226,15 @@ export function evaluateMfaEnforcement(input: EvaluationInput): EnforcementValue
 }
 
 export function evaluateLegacyAuth(input: EvaluationInput): LegacyAuthValue {
-  const allowance = exclusionAllowance(input.eligibleUsers);
-  const blocking = input.policies.filter((p) => isEnabled(p) && blocksLegacyAuth(p, allowance));
+  const blocking = input.policies.filter((p) => isEnabled(p) && blocksLegacyAuth(p));
   const sd = input.securityDefaultsEnabled;
   return {
     // Security defaults block legacy authentication protocols for everyone.
     blocked: sd || blocking.length > 0,
     policies: blocking.map((p) => p.id),
     via: sd ? 'security_defaults' : blocking.length > 0 ? 'conditional_access' : 'none',
-    reportOnlyPolicies: input.policies.filter((p) => isReportOnly(p) && blocksLegacyAuth(p, allowance)).map((p) => p.id),
+    reportOnlyPolicies: input.policies.filter((p) => isReportOnly(p) && blocksLegacyAuth(p)).map((p) => p.id),
+    // Raw excluded ids of the blocking policy with the fewest (security defaults exclude no one).
+    excludedPrincipals: sd ? 0 : excludedPrincipalIds(fewestExclusions(blocking)).length,
   };
 }

@@ -2,7 +2,10 @@ import nock from 'nock';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { DoctorCheck } from '../../src/collectors/plugin.js';
 import { m365Plugin } from './index.js';
-import { FakeGraph, TENANT, fixture, graphError, json, mockLogin, standardTenant, testConfig, testContext } from './test-support.js';
+import { FakeGraph, TENANT, fixture, graphError, json, mockLogin, standardTenant, testConfig, testContext, text } from './test-support.js';
+
+const GROUP = '6f1d0c3a-1111-4a4a-8b8b-000000000001';
+const COUNT_CHECK = 'GET /groups/{id}/transitiveMembers/microsoft.graph.user/$count';
 
 beforeEach(() => {
   nock.cleanAll();
@@ -24,6 +27,8 @@ describe('m365 doctor', () => {
     mockLogin();
     const graph = standardTenant(new FakeGraph())
       .on(/^\/users\/[^/]+\/authentication\/methods$/, json(fixture('auth-methods-authenticator.json')))
+      .on('/groups', json({ value: [{ id: GROUP }] }))
+      .on(`/groups/${GROUP}/transitiveMembers/microsoft.graph.user/$count`, text('12'))
       .install();
 
     const checks = await m365Plugin.doctor(testConfig(), testContext());
@@ -39,8 +44,11 @@ describe('m365 doctor', () => {
       'GET /deviceManagement/managedDevices',
       'GET /users',
       'GET /users/{id}/authentication/methods',
+      COUNT_CHECK,
     ]);
     expect(checks.filter((c) => !c.ok)).toEqual([]);
+    expect(check(checks, COUNT_CHECK).detail).toContain('GroupMember.Read.All');
+    expect(graph.hits(`/groups/${GROUP}/transitiveMembers/microsoft.graph.user/$count`)[0]!.headers.consistencylevel).toBe('eventual');
     expect(graph.hits('/reports/authenticationMethods/userRegistrationDetails')[0]!.query.get('$top')).toBe('1');
     expect(graph.batches).toHaveLength(0);
   });
@@ -68,6 +76,29 @@ describe('m365 doctor', () => {
     expect(methods.ok).toBe(false);
     expect(methods.detail).toContain('UserAuthenticationMethod.Read.All');
     expect(check(checks, 'GET /security/secureScores').ok).toBe(true);
+  });
+
+  it('names GroupMember.Read.All when groups cannot be listed or counted', async () => {
+    mockLogin();
+    standardTenant(new FakeGraph())
+      .on(/^\/users\/[^/]+\/authentication\/methods$/, json(fixture('auth-methods-authenticator.json')))
+      .on('/groups', graphError(403, fixture('error-forbidden.json')))
+      .install();
+
+    const refused = check(await m365Plugin.doctor(testConfig(), testContext()), COUNT_CHECK);
+    expect(refused.ok).toBe(false);
+    expect(refused.detail).toContain('GroupMember.Read.All');
+
+    nock.cleanAll();
+    mockLogin();
+    standardTenant(new FakeGraph())
+      .on(/^\/users\/[^/]+\/authentication\/methods$/, json(fixture('auth-methods-authenticator.json')))
+      .on('/groups', json({ value: [{ id: GROUP }] }))
+      .on(`/groups/${GROUP}/transitiveMembers/microsoft.graph.user/$count`, graphError(403, fixture('error-forbidden.json')))
+      .install();
+    const countRefused = check(await m365Plugin.doctor(testConfig(), testContext()), COUNT_CHECK);
+    expect(countRefused.ok).toBe(false);
+    expect(countRefused.detail).toContain('GroupMember.Read.All');
   });
 
   it('reports a token failure and skips the endpoint checks', async () => {

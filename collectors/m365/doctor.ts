@@ -7,11 +7,11 @@ import { z } from 'zod';
 import type { CollectorContext, DoctorCheck } from '../../src/collectors/plugin.js';
 import { resolveCloud } from './clouds.js';
 import type { M365Config } from './config.js';
-import { ENDPOINTS, GLOBAL_ADMIN_ROLE_TEMPLATE, QUERIES, type EndpointSpec } from './endpoints.js';
+import { ENDPOINTS, EVENTUAL_CONSISTENCY, GLOBAL_ADMIN_ROLE_TEMPLATE, QUERIES, type EndpointSpec } from './endpoints.js';
 import { classify, isNonPremium, type ClassifyOptions } from './errors.js';
 import { RequestCounter, RequestTag, acquireToken, createCredential, createGraphClient, describeTokenError } from './graph.js';
 import { getJson, type GraphContext } from './requests.js';
-import { collectionPage } from './schema.js';
+import { collectionPage, countBody } from './schema.js';
 
 interface Probe {
   spec: EndpointSpec;
@@ -44,6 +44,7 @@ export async function doctorM365(config: M365Config, ctx: CollectorContext, opti
     checks.push({ check: 'token', ok: false, detail: describeTokenError(err, config, cloud) });
     for (const p of PROBES) checks.push({ check: label(p.spec), ok: false, detail: 'not checked: no token' });
     checks.push({ check: label(ENDPOINTS.authenticationMethods), ok: false, detail: 'not checked: no token' });
+    checks.push({ check: label(ENDPOINTS.groupUserCount), ok: false, detail: 'not checked: no token' });
     return checks;
   }
 
@@ -105,5 +106,28 @@ export async function doctorM365(config: M365Config, ctx: CollectorContext, opti
       checks.push({ check: label(methods), ok: false, detail: classify(err, methods, opts).reason });
     }
   }
+  checks.push(await groupCountCheck(g, tag, opts));
   return checks;
+}
+
+/**
+ * The count of an excluded group's users (for m365.mfa.enforcement's excludedUsers) needs GroupMember.Read.All:
+ * list one group and count its transitive user members, as the collector does for excluded groups.
+ */
+async function groupCountCheck(g: GraphContext, tag: RequestTag, opts: ClassifyOptions): Promise<DoctorCheck> {
+  const spec = ENDPOINTS.groupUserCount;
+  let groupId: unknown;
+  try {
+    const page = await getJson(g, '/groups?$select=id&$top=1', collectionPage, tag);
+    groupId = (page.value[0] as { id?: unknown } | undefined)?.id;
+  } catch (err) {
+    return { check: label(spec), ok: false, detail: classify(err, ENDPOINTS.groups, opts).reason };
+  }
+  if (typeof groupId !== 'string') return { check: label(spec), ok: true, detail: `not checked: the tenant has no groups (needs ${spec.permission})` };
+  try {
+    await getJson(g, QUERIES.groupUserCount(groupId), countBody, tag, { ...EVENTUAL_CONSISTENCY });
+    return { check: label(spec), ok: true, detail: `readable (${spec.permission} granted)` };
+  } catch (err) {
+    return { check: label(spec), ok: false, detail: classify(err, spec, opts).reason };
+  }
 }

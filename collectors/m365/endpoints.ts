@@ -54,6 +54,18 @@ export const ENDPOINTS = {
     permission: 'User.Read.All',
     licence: null,
   },
+  groupUserCount: {
+    // Transitive user members of a group excluded from the all-users MFA policy (needs ConsistencyLevel: eventual).
+    path: '/groups/{id}/transitiveMembers/microsoft.graph.user/$count',
+    permission: 'GroupMember.Read.All (or Directory.Read.All)',
+    licence: null,
+  },
+  groups: {
+    // Only doctor lists groups (one id to probe the $count with).
+    path: '/groups',
+    permission: 'GroupMember.Read.All (or Directory.Read.All)',
+    licence: null,
+  },
   authenticationMethods: {
     path: '/users/{id}/authentication/methods',
     permission: 'UserAuthenticationMethod.Read.All',
@@ -86,10 +98,13 @@ export const QUERIES = {
   registrationReport:
     `/reports/authenticationMethods/userRegistrationDetails?$select=id,userPrincipalName,userType,isAdmin,isMfaRegistered,isMfaCapable&$top=${PAGE_SIZE}`,
   usersForFallback: `/users?$select=id,userPrincipalName,userType,accountEnabled&$top=${PAGE_SIZE}`,
-  // Cheap eligible-user count for the CA exclusion allowance when the registration report is not collected.
-  eligibleUserCount: "/users?$filter=accountEnabled eq true and userType eq 'Member'&$count=true&$top=1&$select=id",
   managedDevices: `/deviceManagement/managedDevices?$select=id,deviceName,complianceState,lastSyncDateTime,operatingSystem&$top=${PAGE_SIZE}`,
   authenticationMethods: (userId: string) => `/users/${encodeURIComponent(userId)}/authentication/methods`,
+  // Plain-text integer body; needs ConsistencyLevel: eventual (a directory $count is an advanced query).
+  groupUserCount: (groupId: string) => `/groups/${encodeURIComponent(groupId)}/transitiveMembers/microsoft.graph.user/$count`,
+  // Active assignments of one directory role (CA excludeRoles holds role template ids = built-in definition ids).
+  roleAssignmentsOf: (roleTemplateId: string) =>
+    `/roleManagement/directory/roleAssignments?$filter=roleDefinitionId eq '${roleTemplateId}'&$select=id,principalId,roleDefinitionId`,
 } as const;
 
 export const EVENTUAL_CONSISTENCY = { ConsistencyLevel: 'eventual' } as const;

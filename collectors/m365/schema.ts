@@ -121,6 +121,14 @@ export type RoleAssignment = z.output<typeof roleAssignment>;
 
 export const directoryObjectId = z.looseObject({ id: z.string() });
 
+/**
+ * A `/$count` segment answers `text/plain` with a bare integer (e.g. `40`); the Graph client hands it over as a
+ * string. A number is accepted too (a proxy or client that sniffed it as JSON). Anything else is a schema violation.
+ */
+export const countBody = z
+  .union([z.number().int().min(0), z.string().trim().regex(/^\d{1,9}$/, 'expected a plain non-negative integer')])
+  .transform((v) => (typeof v === 'number' ? v : Number(v)));
+
 export const directoryUser = z.looseObject({
   id: z.string(),
   userPrincipalName: z.string().nullish(),

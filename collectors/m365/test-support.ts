@@ -103,6 +103,8 @@ export interface GraphRequestInfo {
 export interface Reply {
   status: number;
   body?: unknown;
+  /** Plain-text body sent as is (text/plain), e.g. a `$count` answer; wins over `body`. */
+  text?: string;
   headers?: Record<string, string>;
   /** Delay before answering (plain GETs only), to provoke timeouts. */
   delayMs?: number;
@@ -111,6 +113,8 @@ export interface Reply {
 export type Handler = (req: GraphRequestInfo) => Reply;
 
 export const json = (body: unknown, headers?: Record<string, string>): Reply => ({ status: 200, body, headers });
+/** A `$count` answer: a bare integer as text/plain, as Graph sends it. */
+export const text = (body: string): Reply => ({ status: 200, text: body, headers: { 'Content-Type': 'text/plain' } });
 export const graphError = (status: number, body: unknown, headers?: Record<string, string>): Reply => ({ status, body, headers });
 
 /** Replies in order; the last one repeats. */
@@ -180,7 +184,8 @@ export class FakeGraph {
         const headers = lowerHeaders((this.req.headers ?? {}) as Record<string, unknown>);
         if (headers.authorization) graph.authorizations.push(headers.authorization);
         const reply = graph.dispatch(FakeGraph.parse(uri, headers, false));
-        const answer = () => callback(null, [reply.status, reply.body === undefined ? '' : JSON.stringify(reply.body), { 'Content-Type': 'application/json', ...reply.headers }]);
+        const payload = reply.text ?? (reply.body === undefined ? '' : JSON.stringify(reply.body));
+        const answer = () => callback(null, [reply.status, payload, { 'Content-Type': 'application/json', ...reply.headers }]);
         if (reply.delayMs) setTimeout(answer, reply.delayMs);
         else answer();
       })

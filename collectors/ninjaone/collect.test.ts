@@ -85,6 +85,11 @@ describe('ninjaone collector — healthy organisation', () => {
       workstations: 2,
       online24h: 3,
       pct: 60,
+      // HV01 never checked in; Reception PC, 3 days silent, is a workstation: within its 7-day window.
+      serversOnline24h: 2,
+      workstationsOnline7d: 2,
+      checkedIn: 4,
+      checkedInPct: 80,
       offlineNow: 2,
       offline: ['Reception PC', 'HV01'],
       offlineTotal: 2,
@@ -101,7 +106,11 @@ describe('ninjaone collector — healthy organisation', () => {
       devices: 5,
       compliant: 3,
       pct: 60,
-      pendingCritical: 2,
+      // Only web01's CRITICAL kernel update (72 h) counts: DC01's 40-day security update is IMPORTANT, HV01's
+      // critical one is 24 h old.
+      pendingCritical: 1,
+      criticalOverdueDevices: 1,
+      criticalCompliantPct: 80,
       failed: 1,
       oldestPendingDays: 40,
       oldestPendingSince: '2024-04-22T00:00:00.000Z',
@@ -128,9 +137,28 @@ describe('ninjaone collector — healthy organisation', () => {
       oldestOpenHours: 50.5,
       oldestOpenSince: '2024-05-29T21:30:00.000Z',
       staleOver24h: 2,
+      staleOver7d: 0,
+      undated: 0,
+      devices: 5,
+      high: null,
+      highOver24h: null,
+      highOver7d: null,
+      highOver24hPer100: null,
+      highOver7dPer100: null,
+      staleOver24hPer100: 40,
+      ackWithin24hPct: null,
+      notApplicable: {
+        ackWithin24hPct: expect.stringMatching(/^NinjaOne's alert API \(\/v2\/alerts\) reports no acknowledgement time/),
+        high: expect.stringMatching(/no alert severity/),
+        highOver24h: expect.stringMatching(/no alert severity/),
+        highOver7d: expect.stringMatching(/no alert severity/),
+        highOver24hPer100: expect.stringMatching(/no alert severity/),
+        highOver7dPer100: expect.stringMatching(/no alert severity/),
+      },
       bySourceType: { CONDITION_AGENT_DISK_FREE_SPACE: 1, AGENT_OFFLINE: 1, CONDITION_NMS_NETWORK_STATUS: 1 },
       outOfScope: 0,
     });
+    expect(byKey(result.evidence, 'rmm.alerts').source.endpoints).toEqual(['/v2/alerts', '/v2/devices-detailed']);
 
     expect(value(result.evidence, 'rmm.antivirus')).toEqual({
       devices: 4,
@@ -229,7 +257,7 @@ describe('ninjaone collector — throttling and failures', () => {
     const result = await collectNinjaOne(testConfig(), testContext({ only: ['rmm.patches'] }), FAST);
     expect(Date.now() - t0).toBeGreaterThanOrEqual(950);
     expect(byKey(result.evidence, 'rmm.patches').status).toBe('ok');
-    expect(value(result.evidence, 'rmm.patches')).toMatchObject({ devices: 5, compliant: 3, pendingCritical: 2 });
+    expect(value(result.evidence, 'rmm.patches')).toMatchObject({ devices: 5, compliant: 3, pendingCritical: 1 });
     expect(calls).toBe(4); // 3 pages + the throttled attempt
     // token + 3 devices + 4 patch attempts (the retry is a wire request)
     expect(result.requests).toBe(8);
@@ -336,7 +364,9 @@ describe('ninjaone collector — throttling and failures', () => {
     alerts[3]!.severity = 'CRITICAL';
     standardTenant(fake).on('/v2/alerts', json(alerts)).install();
     const result = await collectNinjaOne(testConfig(), testContext({ only: ['rmm.alerts'] }), FAST);
-    expect(value(result.evidence, 'rmm.alerts')).toMatchObject({ open: 3, critical: 2, outOfScope: 1 });
+    // DC01 CRITICAL (30 h), Reception PC MINOR, the switch MAJOR (50.5 h); per 100 of 5 managed devices.
+    expect(value(result.evidence, 'rmm.alerts')).toMatchObject({ open: 3, critical: 2, high: 2, highOver24h: 2, highOver7d: 0, highOver24hPer100: 40, outOfScope: 1 });
+    expect(value(result.evidence, 'rmm.alerts').notApplicable).toEqual({ ackWithin24hPct: expect.any(String) });
   });
 
   it('follows sequence() replies for flaky pages (helper sanity)', async () => {

@@ -188,10 +188,10 @@ async function collectWithToken(
     },
     [EVIDENCE_KEYS.alerts]: () => {
       const prov = new Provenance().add(ENDPOINTS.alerts, counters.alerts);
-      // The listing scopes alerts only when an organisation is configured.
-      if (config.organizationId !== undefined && listing) prov.add(ENDPOINTS.devices, counters.devices);
+      // The listing scopes alerts (with an organisation) and gives the device count the rates are normalised by.
+      if (listing) prov.add(ENDPOINTS.devices, counters.devices);
       if (!alerts.ok) return { prov, outcome: fail(alerts.error) };
-      const scope = { organizationId: config.organizationId, deviceIds: listing ? listing.scopeIds : null };
+      const scope = { organizationId: config.organizationId, deviceIds: listing ? listing.scopeIds : null, managedDevices: listing ? listing.managed.size : null };
       return { prov, outcome: { ok: true, value: deriveAlerts(alerts.data, scope, now) satisfies AlertsValue } };
     },
     [EVIDENCE_KEYS.antivirus]: () => {

@@ -51,6 +51,20 @@ describe('devices', () => {
     expect(v).toMatchObject({ total: 4, online24h: 2, pct: 50, offline: ['Old laptop', 'PC3'], offlineTotal: 2 });
   });
 
+  it('checks servers in within 24 h and workstations within 7 days; no lastContact is not checked in', () => {
+    const inv = new DeviceInventory(NOW, undefined);
+    inv.add(dev(1, { lastContact: S - 3 * DAY })); // a workstation off over a long weekend
+    inv.add(dev(2, { lastContact: S - 7 * DAY - 1 }));
+    inv.add(dev(3, { lastContact: null }));
+    inv.add(dev(4, { nodeClass: 'WINDOWS_SERVER', lastContact: S - 30 * 3600 }));
+    inv.add(dev(5, { nodeClass: 'LINUX_SERVER', lastContact: S - 3600 }));
+    inv.add(dev(6, { nodeClass: 'MAC_SERVER', lastContact: null }));
+    const v = inv.value();
+    expect(v).toMatchObject({ total: 6, servers: 3, workstations: 3, online24h: 1, pct: 16.7 });
+    expect(v).toMatchObject({ serversOnline24h: 1, workstationsOnline7d: 1, checkedIn: 2, checkedInPct: 33.3 });
+    expect(new DeviceInventory(NOW, undefined).value()).toMatchObject({ checkedIn: 0, checkedInPct: null });
+  });
+
   it('ignores a repeated device id and a device of another organisation', () => {
     const inv = new DeviceInventory(NOW, 12);
     inv.add(dev(1, { organizationId: 12 }));
@@ -78,9 +92,11 @@ describe('patches', () => {
     expect(rowKind({ status: 'INSTALLED' })).toBe('ignored');
     expect(rowKind({ status: 'MANUAL' })).toBe('pending');
     expect(rowKind({ status: null })).toBe('pending');
-    expect(isCritical({ severity: 'critical', type: 'REGULAR_UPDATES' })).toBe(true);
-    expect(isCritical({ severity: 'IMPORTANT', type: 'security updates' })).toBe(true);
-    expect(isCritical({ severity: 'IMPORTANT', type: 'UPDATE_ROLLUPS' })).toBe(false);
+    expect(isCritical({ severity: 'critical' })).toBe(true);
+    // A security update is critical only by its severity.
+    expect(isCritical({ severity: 'IMPORTANT' })).toBe(false);
+    expect(isRelevant({ status: 'MANUAL', severity: 'IMPORTANT', type: 'security updates' })).toBe(true);
+    expect(isRelevant({ status: 'MANUAL', severity: 'IMPORTANT', type: 'UPDATE_ROLLUPS' })).toBe(false);
     expect(isRelevant({ status: 'MANUAL', severity: 'OPTIONAL', type: 'FEATURE_PACKS' })).toBe(false);
     expect(isRelevant({ status: 'APPROVED', severity: 'OPTIONAL', type: 'FEATURE_PACKS' })).toBe(true);
   });
@@ -99,14 +115,24 @@ describe('patches', () => {
     expect(t.value(managed([1]), none, NOW)).toMatchObject({ compliant: 0, windowDays: 7 });
   });
 
-  it('counts critical/security patches pending over 48 h, not before', () => {
+  it('counts critical-severity patches pending over 48 h, not before, and the devices carrying them', () => {
     const t = new PatchTally(NOW, 30);
     t.add(patch(1, { severity: 'CRITICAL', status: 'MANUAL', timestamp: S - 47 * 3600 }));
-    t.add(patch(1, { type: 'SECURITY_UPDATES', status: 'MANUAL', timestamp: S - 49 * 3600 }));
-    t.add(patch(2, { type: 'CRITICAL_UPDATES', status: 'PENDING', timestamp: S - 72 * 3600 }));
+    t.add(patch(2, { severity: 'CRITICAL', type: 'CRITICAL_UPDATES', status: 'PENDING', timestamp: S - 72 * 3600 }));
+    t.add(patch(2, { severity: 'CRITICAL', type: 'SECURITY_UPDATES', status: 'APPROVED', timestamp: S - 96 * 3600 }));
+    const v = t.value(managed([1, 2, 3, 4]), none, NOW);
+    expect(v).toMatchObject({ pendingCritical: 2, criticalOverdueDevices: 1, criticalCompliantPct: 75 });
+    expect(v.compliant).toBe(4); // under the 30-day window
+  });
+
+  it('does not count a security update of IMPORTANT severity as critical, however long it waits', () => {
+    const t = new PatchTally(NOW, 30);
+    t.add(patch(1, { severity: 'IMPORTANT', type: 'SECURITY_UPDATES', status: 'MANUAL', timestamp: S - 5 * DAY }));
+    t.add(patch(2, { severity: 'IMPORTANT', type: 'CRITICAL_UPDATES', status: 'APPROVED', timestamp: S - 40 * DAY }));
     const v = t.value(managed([1, 2]), none, NOW);
-    expect(v.pendingCritical).toBe(2);
-    expect(v.compliant).toBe(2); // under the 30-day window
+    expect(v).toMatchObject({ pendingCritical: 0, criticalOverdueDevices: 0, criticalCompliantPct: 100 });
+    // Still relevant to window compliance: device 2's security update is past the window.
+    expect(v).toMatchObject({ compliant: 1, pendingPatches: 2, oldestPendingDays: 40 });
   });
 
   it('a failed install makes a device non-compliant whatever its age', () => {
@@ -115,19 +141,19 @@ describe('patches', () => {
     expect(t.value(managed([1]), none, NOW)).toMatchObject({ compliant: 0, failed: 1, failedPatches: 1 });
   });
 
-  it('gives null, not a guess, when a relevant pending patch has no date', () => {
+  it('gives no age for an undated relevant patch, and counts an undated critical one as overdue (worst case)', () => {
     const t = new PatchTally(NOW, 30);
     t.add(patch(1, { severity: 'CRITICAL', timestamp: null }));
-    const v = t.value(managed([1]), none, NOW);
-    expect(v.pendingCritical).toBeNull();
+    const v = t.value(managed([1, 2]), none, NOW);
+    expect(v).toMatchObject({ pendingCritical: 1, criticalOverdueDevices: 1, criticalCompliantPct: 50 });
     expect(v.oldestPendingDays).toBeNull();
     expect(v.oldestPendingSince).toBeNull();
   });
 
   it('reports nothing pending as 0 days and a fully patched estate as 100 %', () => {
     const t = new PatchTally(NOW, 30);
-    expect(t.value(managed([1, 2]), none, NOW)).toMatchObject({ compliant: 2, pct: 100, oldestPendingDays: 0, pendingCritical: 0, oldestPendingSince: null });
-    expect(t.value(new Map(), none, NOW)).toMatchObject({ devices: 0, pct: null });
+    expect(t.value(managed([1, 2]), none, NOW)).toMatchObject({ compliant: 2, pct: 100, oldestPendingDays: 0, pendingCritical: 0, criticalCompliantPct: 100, oldestPendingSince: null });
+    expect(t.value(new Map(), none, NOW)).toMatchObject({ devices: 0, pct: null, criticalCompliantPct: null });
   });
 
   it('counts devices on an automated policy over all managed devices', () => {
@@ -182,22 +208,63 @@ describe('antivirus', () => {
 });
 
 describe('alerts', () => {
+  const anywhere = { organizationId: undefined, deviceIds: null, managedDevices: 50 };
+
   it('counts open, stale and the oldest from createTime, falling back to updateTime', () => {
     const v = deriveAlerts(
       [alert({ createTime: S - 24 * 3600 - 1 }), alert({ createTime: S - 24 * 3600 }), alert({ createTime: null, updateTime: S - 36 * 3600 })],
-      { organizationId: undefined, deviceIds: null },
+      anywhere,
       NOW,
     );
-    expect(v).toMatchObject({ open: 3, staleOver24h: 2, oldestOpenHours: 36, oldestOpenSince: '2024-05-30T12:00:00.000Z' });
+    expect(v).toMatchObject({ open: 3, staleOver24h: 2, staleOver7d: 0, oldestOpenHours: 36, oldestOpenSince: '2024-05-30T12:00:00.000Z' });
   });
 
-  it('gives null age fields when an alert has no time at all', () => {
-    const v = deriveAlerts([alert({ createTime: null, updateTime: null })], { organizationId: undefined, deviceIds: null }, NOW);
-    expect(v).toMatchObject({ open: 1, staleOver24h: null, oldestOpenHours: null });
+  it('counts an alert with no time at all as stale (over 24 h and over 7 days), and its age as unknown', () => {
+    const v = deriveAlerts([alert({ createTime: null, updateTime: null }), alert({ createTime: 0, updateTime: Number.NaN })], anywhere, NOW);
+    expect(v).toMatchObject({ open: 2, undated: 2, staleOver24h: 2, staleOver7d: 2, staleOver24hPer100: 4, oldestOpenHours: null });
+  });
+
+  it('counts open alerts over 7 days of any severity', () => {
+    const v = deriveAlerts([alert({ createTime: S - 7 * DAY - 1 }), alert({ createTime: S - 7 * DAY }), alert({ createTime: S - 3600 })], anywhere, NOW);
+    expect(v).toMatchObject({ staleOver24h: 2, staleOver7d: 1 });
+  });
+
+  it('normalises per 100 managed devices, one decimal; null without a device count or with none', () => {
+    const alerts = [alert({ severity: 'CRITICAL', createTime: S - 2 * DAY }), alert({ severity: 'MAJOR', createTime: S - 8 * DAY }), alert({ severity: 'MINOR', createTime: S - 2 * DAY })];
+    expect(deriveAlerts(alerts, { ...anywhere, managedDevices: 30 }, NOW)).toMatchObject({
+      devices: 30,
+      high: 2,
+      highOver24h: 2,
+      highOver7d: 1,
+      highOver24hPer100: 6.7,
+      highOver7dPer100: 3.3,
+      staleOver24hPer100: 10,
+    });
+    expect(deriveAlerts(alerts, { ...anywhere, managedDevices: 0 }, NOW)).toMatchObject({ highOver24hPer100: null, staleOver24hPer100: null });
+    expect(deriveAlerts(alerts, { ...anywhere, managedDevices: null }, NOW)).toMatchObject({ devices: null, staleOver24hPer100: null, highOver24h: 2 });
+  });
+
+  it('says the acknowledgement time is not applicable: NinjaOne does not report it', () => {
+    const v = deriveAlerts([], anywhere, NOW);
+    expect(v.ackWithin24hPct).toBeNull();
+    expect(v.notApplicable).toEqual({ ackWithin24hPct: expect.stringMatching(/reports no acknowledgement time.*stale-alert backlog/) });
+  });
+
+  it('without any severity on the alerts, the high measures are null and not applicable', () => {
+    const v = deriveAlerts([alert({ createTime: S - 2 * DAY }), alert()], anywhere, NOW);
+    expect(v).toMatchObject({ high: null, highOver24h: null, highOver7d: null, highOver24hPer100: null, highOver7dPer100: null, staleOver24h: 1 });
+    expect(Object.keys(v.notApplicable).sort()).toEqual(['ackWithin24hPct', 'high', 'highOver24h', 'highOver24hPer100', 'highOver7d', 'highOver7dPer100']);
+    expect(v.notApplicable.highOver24h).toMatch(/no alert severity/);
+  });
+
+  it('once the API reports severities, an alert without one counts as high (worst case)', () => {
+    const v = deriveAlerts([alert({ severity: 'MINOR', createTime: S - 2 * DAY }), alert({ createTime: S - 2 * DAY })], anywhere, NOW);
+    expect(v).toMatchObject({ high: 1, highOver24h: 1, critical: null });
+    expect(v.notApplicable).not.toHaveProperty('high');
   });
 
   it('reads severity or priority when present; null when an alert carries neither', () => {
-    const scope = { organizationId: undefined, deviceIds: null };
+    const scope = anywhere;
     expect(deriveAlerts([alert({ severity: 'MAJOR' }), alert({ priority: 'HIGH' }), alert({ severity: 'MINOR' })], scope, NOW).critical).toBe(2);
     expect(deriveAlerts([alert({ severity: 'CRITICAL' }), alert()], scope, NOW).critical).toBeNull();
     expect(deriveAlerts([], scope, NOW)).toMatchObject({ open: 0, critical: 0, oldestOpenHours: 0, staleOver24h: 0 });

@@ -8,6 +8,10 @@
  * VMWARE_VM_GUEST, HYPERV_VMM_GUEST: guests with an agent appear again under their own class), MDM phones and
  * tablets (ANDROID, APPLE_IOS, APPLE_IPADOS), ITAM records (UNMANAGED_DEVICE, MANAGED_DEVICE) and unknown classes.
  * Devices still awaiting approval (`approvalStatus: PENDING`) are not managed yet and are excluded too.
+ *
+ * Check-in windows by class: a server should answer every day (`serversOnline24h`), while a workstation switched
+ * off over a weekend or a holiday is normal, so it counts as checked in within 7 days (`workstationsOnline7d`).
+ * A device without `lastContact` never checked in: it counts against both, never as unknown.
  */
 import { CappedCollector, JOIN_NAMES_CAP, pct } from '../../src/evidence/types.js';
 import type { Device } from './schema.js';
@@ -18,6 +22,9 @@ export const WORKSTATION_CLASSES: ReadonlySet<string> = new Set(['WINDOWS_WORKST
 
 /** Host names for the coverage join (docs/evidence.md). */
 export const SERVER_NAME_CAP = JOIN_NAMES_CAP;
+
+/** A workstation counts as checked in when its agent answered within this many days. */
+export const WORKSTATION_WINDOW_DAYS = 7;
 
 export type DeviceKind = 'server' | 'workstation' | 'excluded';
 
@@ -52,6 +59,13 @@ export interface DevicesValue extends Record<string, unknown> {
   workstations: number;
   online24h: number;
   pct: number | null;
+  /** Servers whose `lastContact` is within 24 h of the scan. */
+  serversOnline24h: number;
+  /** Workstations whose `lastContact` is within 7 days of the scan. */
+  workstationsOnline7d: number;
+  /** serversOnline24h + workstationsOnline7d, and its share of `total` (null only when total is 0). */
+  checkedIn: number;
+  checkedInPct: number | null;
   /** Devices NinjaOne flags `offline` right now (heartbeat lost), whatever their last contact. */
   offlineNow: number;
   offline: string[];
@@ -77,6 +91,8 @@ export class DeviceInventory {
   private servers = 0;
   private workstations = 0;
   private online = 0;
+  private serversOnline24h = 0;
+  private workstationsOnline7d = 0;
   private offlineNow = 0;
   private pendingApproval = 0;
   private excludedTotal = 0;
@@ -84,12 +100,14 @@ export class DeviceInventory {
   private readonly offline = new CappedCollector();
   private readonly serverNames = new CappedCollector(SERVER_NAME_CAP);
   private readonly seenAfter: number;
+  private readonly workstationSeenAfter: number;
 
   constructor(
     now: Date,
     private readonly organizationId: number | undefined,
   ) {
     this.seenAfter = now.getTime() - DAY_MS;
+    this.workstationSeenAfter = now.getTime() - WORKSTATION_WINDOW_DAYS * DAY_MS;
   }
 
   add(d: Device): void {
@@ -121,16 +139,23 @@ export class DeviceInventory {
     const seen = epochToMs(d.lastContact);
     if (seen !== null && seen >= this.seenAfter) this.online += 1;
     else this.offline.add(label);
+    if (kind === 'server' && seen !== null && seen >= this.seenAfter) this.serversOnline24h += 1;
+    if (kind === 'workstation' && seen !== null && seen >= this.workstationSeenAfter) this.workstationsOnline7d += 1;
   }
 
   value(): DevicesValue {
     const total = this.servers + this.workstations;
+    const checkedIn = this.serversOnline24h + this.workstationsOnline7d;
     return {
       total,
       servers: this.servers,
       workstations: this.workstations,
       online24h: this.online,
       pct: pct(this.online, total),
+      serversOnline24h: this.serversOnline24h,
+      workstationsOnline7d: this.workstationsOnline7d,
+      checkedIn,
+      checkedInPct: pct(checkedIn, total),
       offlineNow: this.offlineNow,
       offline: this.offline.list(),
       offlineTotal: this.offline.total,

@@ -5,10 +5,15 @@
  * Row classification (status, severity and type compared case-insensitively):
  * - `FAILED` → the device has a failed install; `REJECTED` and `INSTALLED` → ignored;
  *   anything else (`APPROVED`, `MANUAL`, `PENDING`, unknown, missing) → pending.
- * - a pending row is **relevant** when it is approved (`APPROVED`) or critical/security; **critical** when
- *   `severity` is `CRITICAL` or `type` is `SECURITY_UPDATES` or `CRITICAL_UPDATES`.
+ * - a pending row is **relevant** (to window compliance) when it is approved (`APPROVED`), of `CRITICAL` severity,
+ *   or of type `SECURITY_UPDATES`/`CRITICAL_UPDATES`;
+ * - it is **critical** only when its `severity` is `CRITICAL` (NinjaOne's severities: OPTIONAL, MODERATE,
+ *   IMPORTANT, CRITICAL). A security update of IMPORTANT severity is not critical: counting every security update
+ *   made one laptop left off for a few days look like an unpatched critical vulnerability.
  * - its age runs from `timestamp` (epoch seconds: when NinjaOne recorded the row).
  * A device is compliant when no relevant pending row is older than `patchWindowDays` and none of its rows failed.
+ * A device is **critical-overdue** when a critical pending row is older than 48 h — or has no `timestamp` at all
+ * (a critical patch of unknown age is counted as overdue, the worst case, rather than hidden as unknown).
  * State is kept per device, not per row, and joined to the device scope at the end.
  */
 import { CappedCollector, pct } from '../../src/evidence/types.js';
@@ -17,7 +22,8 @@ import type { OsPatch } from './schema.js';
 import { DAY_MS, HOUR_MS, epochToMs, isoFromMs, round1 } from './time.js';
 
 export const CRITICAL_AFTER_HOURS = 48;
-const CRITICAL_TYPES = new Set(['SECURITY_UPDATES', 'CRITICAL_UPDATES']);
+/** Update types that make a pending row count against window compliance even when not yet approved. */
+const SECURITY_TYPES = new Set(['SECURITY_UPDATES', 'CRITICAL_UPDATES']);
 
 function norm(v: string | null | undefined): string {
   return (v ?? '').trim().toUpperCase().replace(/[\s-]+/g, '_');
@@ -32,12 +38,12 @@ export function rowKind(p: Pick<OsPatch, 'status'>): RowKind {
   return 'pending';
 }
 
-export function isCritical(p: Pick<OsPatch, 'severity' | 'type'>): boolean {
-  return norm(p.severity) === 'CRITICAL' || CRITICAL_TYPES.has(norm(p.type));
+export function isCritical(p: Pick<OsPatch, 'severity'>): boolean {
+  return norm(p.severity) === 'CRITICAL';
 }
 
 export function isRelevant(p: Pick<OsPatch, 'status' | 'severity' | 'type'>): boolean {
-  return norm(p.status) === 'APPROVED' || isCritical(p);
+  return norm(p.status) === 'APPROVED' || isCritical(p) || SECURITY_TYPES.has(norm(p.type));
 }
 
 interface DevicePatchState {
@@ -60,7 +66,11 @@ export interface PatchesValue extends Record<string, unknown> {
   devices: number;
   compliant: number;
   pct: number | null;
-  pendingCritical: number | null;
+  /** Critical-severity pending rows older than 48 h (undated ones included), on managed devices. */
+  pendingCritical: number;
+  /** Managed devices with at least one such row, and the share of devices without any. */
+  criticalOverdueDevices: number;
+  criticalCompliantPct: number | null;
   failed: number;
   oldestPendingDays: number | null;
   oldestPendingSince: string | null;
@@ -125,7 +135,7 @@ export class PatchTally {
     let compliant = 0;
     let failed = 0;
     let pendingCritical = 0;
-    let criticalUnknown = false;
+    let criticalOverdueDevices = 0;
     let oldest: number | null = null;
     let oldestUnknown = false;
     let pendingPatches = 0;
@@ -144,8 +154,9 @@ export class PatchTally {
       if (s.failed > 0) failed += 1;
       if (s.failed > 0 || s.overdue > 0) nonCompliant.add(device.label);
       else compliant += 1;
-      pendingCritical += s.criticalOver48h;
-      if (s.undatedCritical > 0) criticalUnknown = true;
+      const overdueCritical = s.criticalOver48h + s.undatedCritical;
+      pendingCritical += overdueCritical;
+      if (overdueCritical > 0) criticalOverdueDevices += 1;
       if (s.undatedRelevant > 0) oldestUnknown = true;
       if (s.oldestRelevantMs !== null && (oldest === null || s.oldestRelevantMs < oldest)) oldest = s.oldestRelevantMs;
     }
@@ -157,7 +168,9 @@ export class PatchTally {
       devices,
       compliant,
       pct: pct(compliant, devices),
-      pendingCritical: criticalUnknown ? null : pendingCritical,
+      pendingCritical,
+      criticalOverdueDevices,
+      criticalCompliantPct: pct(devices - criticalOverdueDevices, devices),
       failed,
       oldestPendingDays: oldestUnknown ? null : oldest === null ? 0 : round1(Math.max(0, now.getTime() - oldest) / DAY_MS),
       oldestPendingSince: oldestUnknown ? null : isoFromMs(oldest),

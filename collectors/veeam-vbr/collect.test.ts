@@ -48,6 +48,11 @@ describe('veeam-vbr collector — healthy server (1.2-rev1)', () => {
       objectNames: ['winsrv88', 'sql01', 'lin-web01', 'fs02', 'old-app', 'App1'],
       objectNamesTotal: 6,
       neverSucceeded: 1,
+      fresh72h: 4, // winsrv88, sql01 (24.5 h), lin-web01, App1; not fs02 (never) nor old-app (200 h)
+      freshPct: 66.7,
+      staleOver72h: 2,
+      successRate30d: 85.7, // 6 of 7 finished backup job runs (a Warning counts as success; the running one is left out)
+      runs30d: 7,
       lastRunFailed: null, // not reported before 1.3
       excluded: 1, // the VM template
       jobs: 5,
@@ -58,7 +63,7 @@ describe('veeam-vbr collector — healthy server (1.2-rev1)', () => {
     });
     expect(e.source).toEqual({
       collector: 'veeam-vbr',
-      endpoints: ['/api/v1/jobs/states', '/api/v1/backupObjects', '/api/v1/restorePoints'],
+      endpoints: ['/api/v1/jobs/states', '/api/v1/sessions', '/api/v1/backupObjects', '/api/v1/restorePoints'],
       requests: vbr.requests.length,
     });
     expect(result.requests).toBe(vbr.requests.length);
@@ -70,6 +75,17 @@ describe('veeam-vbr collector — healthy server (1.2-rev1)', () => {
       ['6', '200'],
     ]);
     expect(vbr.get('/api/v1/jobs/states').map((r) => r.query.get('skip'))).toEqual(['0', '3']);
+    // sessions: backup job runs of the last 30 days, oldest first, paged the same way
+    const sessions = vbr.get('/api/v1/sessions');
+    expect(sessions.map((r) => r.query.get('skip'))).toEqual(['0', '3', '6']);
+    expect(Object.fromEntries(sessions[0]!.query)).toEqual({
+      createdAfterFilter: '2025-06-29T06:00:00.000Z',
+      orderColumn: 'CreationTime',
+      orderAsc: 'true',
+      typeFilter: 'BackupJob',
+      skip: '0',
+      limit: '200',
+    });
     // one token, and x-api-version on every call including the token call
     expect(vbr.tokenRequests).toHaveLength(1);
     expect(vbr.requests.every((r) => r.headers['x-api-version'] === '1.2-rev1')).toBe(true);
@@ -142,7 +158,9 @@ describe('veeam-vbr collector — API revisions', () => {
     expect(result.status).toBe('ok');
     expect(vbr.get('/api/v1/restorePoints')).toHaveLength(0);
     expect(vbr.get('/api/v1/objectRestorePoints')).toHaveLength(5);
-    expect(only(result.evidence).source.endpoints).toEqual(['/api/v1/jobs/states', '/api/v1/backupObjects', '/api/v1/objectRestorePoints']);
+    expect(only(result.evidence).source.endpoints).toEqual(['/api/v1/jobs/states', '/api/v1/sessions', '/api/v1/backupObjects', '/api/v1/objectRestorePoints']);
+    // 1.1-rev0 names backup job sessions `Job` (its enum has no BackupJob)
+    expect(vbr.get('/api/v1/sessions')[0]!.query.get('typeFilter')).toBe('Job');
     expect(vbr.requests.every((r) => r.headers['x-api-version'] === '1.1-rev0')).toBe(true);
   });
 

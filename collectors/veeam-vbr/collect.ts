@@ -1,10 +1,11 @@
 /**
  * Orchestration of one VBR collection:
  *   1. sign in (fail fast with one line naming the tenant and VBR's answer),
- *   2. concurrently: job states (paged) and backup objects (paged), each object followed by a look-up of its
- *      newest restore point with at most `concurrency` look-ups in flight,
+ *   2. concurrently: job states (paged), backup job sessions of the last 30 days (paged) and backup objects (paged),
+ *      each object followed by a look-up of its newest restore point with at most `concurrency` look-ups in flight,
  *   3. one `backup.protection` item.
  * Job states only add `failingJobs`: when they cannot be read the item stays `ok` with those fields null and a note.
+ * Sessions only add `successRate30d`/`runs30d`: when they cannot be read those are null with an `unknownReasons` entry.
  */
 import type { CollectorContext, CollectorResult } from '../../src/collectors/plugin.js';
 import type { VendorHttp } from '../../src/http/client.js';
@@ -17,6 +18,7 @@ import { createVbrHttp, forEachPage, mapLimit } from './http.js';
 import { JobTally, type JobsValue } from './jobs.js';
 import { ProtectionTally, objectFilter, objectName, type ObjectResult, type ProtectionValue } from './protection.js';
 import { newestRestorePoint } from './restore-points.js';
+import { readSessions } from './sessions.js';
 import { backupObjectsPage, jobStatesPage, type BackupObject } from './schema.js';
 
 /** Test seams; everything else comes from config. */
@@ -88,12 +90,16 @@ async function readObjects(run: Run): Promise<ProtectionTally> {
 
 async function collectProtection(run: Run): Promise<ProtectionValue> {
   const notes: string[] = [];
-  const [jobs, tally] = await Promise.all([readJobs(run, notes), readObjects(run)]);
-  return tally.value(jobs, run.config.apiVersion, notes);
+  const [jobs, sessions, tally] = await Promise.all([
+    readJobs(run, notes),
+    readSessions(run.http, run.config, run.ctx, run.endpoints),
+    readObjects(run),
+  ]);
+  return tally.value(jobs, run.config.apiVersion, notes, sessions);
 }
 
 function orderedEndpoints(endpoints: Set<string>): string[] {
-  const order = [PATHS.jobStates, PATHS.backupObjects, PATHS.restorePoints, PATHS.objectRestorePoints] as string[];
+  const order = [PATHS.jobStates, PATHS.sessions, PATHS.backupObjects, PATHS.restorePoints, PATHS.objectRestorePoints] as string[];
   return order.filter((p) => endpoints.has(p));
 }
 

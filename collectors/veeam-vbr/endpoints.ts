@@ -7,7 +7,7 @@ import type { ApiVersion } from './config.js';
 export const TOKEN_PATH = '/api/oauth2/token';
 
 /**
- * Least built-in role that can read all three endpoints ("Available to" in the 1.1-rev0 … 1.3-rev2 specs). Custom
+ * Least built-in role that can read every endpoint we call, sessions included ("Available to" in the 1.1-rev0 … 1.3-rev2 specs). Custom
  * roles cannot obtain a token up to 1.3-rev1 (Login: "Authentication with custom roles is not allowed").
  */
 export const LEAST_ROLE = 'Veeam Backup Viewer';
@@ -22,7 +22,31 @@ export const PATHS = {
   restorePoints: '/api/v1/restorePoints',
   /** 1.1-rev0 (VBR 12.0) only. */
   objectRestorePoints: '/api/v1/objectRestorePoints',
+  /** Run history (every revision); read for successRate30d only. */
+  sessions: '/api/v1/sessions',
 } as const;
+
+/** The run-history window of successRate30d. */
+export const SESSION_WINDOW_DAYS = 30;
+
+/** Session types that are backup job runs: `Job` in 1.1-rev0 (its enum has no `BackupJob`), `BackupJob` from 1.2. */
+export const BACKUP_SESSION_TYPES: ReadonlySet<string> = new Set(['Job', 'BackupJob']);
+
+/**
+ * Backup job sessions created after `since`, oldest first (so a session created while we page lands on the last
+ * page instead of shifting the earlier ones). `typeFilter` only where the spec names the value: 1.1-rev0 `Job`,
+ * 1.2+ `BackupJob`; 1.1-rev1/rev2 have no published spec here, so they get no type filter and the collector keeps
+ * only BACKUP_SESSION_TYPES — an unknown enum value would make VBR answer 400.
+ */
+export function sessionsQuery(version: ApiVersion, since: Date): Record<string, string | number | boolean> {
+  const typeFilter = version === '1.1-rev0' ? 'Job' : version.startsWith('1.1-') ? null : 'BackupJob';
+  return {
+    createdAfterFilter: since.toISOString(),
+    orderColumn: 'CreationTime',
+    orderAsc: true,
+    ...(typeFilter ? { typeFilter } : {}),
+  };
+}
 
 /** The restore point collection for this API revision. */
 export function restorePointsPath(version: ApiVersion): string {

@@ -65,6 +65,30 @@ export const jobState = z.looseObject({
 export type JobState = z.output<typeof jobState>;
 export const jobStatesPage = pageOf(jobState);
 
+/**
+ * `SessionModel` (`GET /api/v1/sessions`). `sessionType` is `Job` in 1.1-rev0 and `BackupJob` from 1.2 on (more types
+ * every revision: a string, filtered by the collector); the job id is `activityId` in 1.1-rev0 and `jobId` later, and
+ * neither is read. `result` is absent while a session has no result yet.
+ */
+export const session = z.looseObject({
+  id: z.string().min(1),
+  name: z.string().nullish(),
+  sessionType: z.string(),
+  /** Stopped|Starting|Stopping|Working|Pausing|Resuming|WaitingTape|Idle|Postprocessing|WaitingRepository|WaitingSlot|… */
+  state: z.string(),
+  creationTime: veeamTime,
+  endTime: veeamTime.nullish(),
+  result: z
+    .looseObject({
+      result: z.enum(SESSION_RESULTS),
+      message: z.string().nullish(),
+      isCanceled: z.boolean().nullish(),
+    })
+    .nullish(),
+});
+export type Session = z.output<typeof session>;
+export const sessionsPage = pageOf(session);
+
 /** `Error`, the body of every 4xx/5xx (spec: errorCode and message required). Used by tests and docs. */
 export const vbrErrorBody = z.looseObject({
   errorCode: z.string(),

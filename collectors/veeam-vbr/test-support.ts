@@ -2,7 +2,8 @@
  * Test harness: a fake VBR REST server on nock that behaves as the OpenAPI specs say — `x-api-version` required on
  * every call (the token call too; an unknown one gets 400 "Unsupported RESTAPI version"), password grant, bearer
  * tokens, skip/limit paging with `pagination{total,count,skip,limit}` (the server may cap the page size), restore
- * points filtered by `backupObjectIdFilter` and sorted by `orderColumn`/`orderAsc`, and `Error` bodies
+ * points filtered by `backupObjectIdFilter` and sorted by `orderColumn`/`orderAsc`, sessions filtered by `typeFilter`
+ * and `createdAfterFilter` (SessionModel rows as in the spec's `SessionsResultExample`), and `Error` bodies
  * (`{errorCode, message}`). Overrides inject faults per request. Not a test file itself.
  */
 import { readFileSync } from 'node:fs';
@@ -94,6 +95,8 @@ export class FakeVbr {
   jobs: Row[] = [];
   objects: Row[] = [];
   points: Record<string, string[]> = {};
+  /** `SessionModel` rows, served by /api/v1/sessions (empty by default: a server with no run history yet). */
+  sessions: Row[] = [];
   /** The server's own cap on `limit`. */
   maxPage = 200;
   restorePointDelayMs = 0;
@@ -109,6 +112,7 @@ export class FakeVbr {
     f.jobs = [...fixture<{ data: Row[] }>('job-states-page1.json').data, ...fixture<{ data: Row[] }>('job-states-page2.json').data];
     f.objects = fixture<{ data: Row[] }>('backup-objects.json').data;
     f.points = structuredClone(STANDARD_POINTS);
+    f.sessions = standardSessions();
     return f;
   }
 
@@ -181,6 +185,8 @@ export class FakeVbr {
       case '/api/v1/restorePoints':
       case '/api/v1/objectRestorePoints':
         return this.restorePoints(req);
+      case '/api/v1/sessions':
+        return this.page(req, this.filterSessions(req));
       default:
         return { status: 404, body: { errorCode: 'NotFound', message: `No resource at ${req.path}`, resourceId: '' } };
     }
@@ -202,6 +208,14 @@ export class FakeVbr {
     const limit = Math.min(Number(req.query.get('limit') ?? this.maxPage), this.maxPage);
     const data = rows.slice(skip, skip + limit);
     return { status: 200, body: { data, pagination: { total: rows.length, count: data.length, skip, limit } }, ...extra };
+  }
+
+  private filterSessions(req: Req): Row[] {
+    const type = req.query.get('typeFilter');
+    const after = req.query.get('createdAfterFilter');
+    return this.sessions.filter(
+      (s) => (type === null || s.sessionType === type) && (after === null || Date.parse(s.creationTime as string) > Date.parse(after)),
+    );
   }
 
   private restorePoints(req: Req): Reply {
@@ -241,3 +255,47 @@ export function times(n: number, match: (req: Req) => boolean, reply: Reply): Ov
 }
 
 export const isPath = (path: string) => (req: Req) => req.path === path;
+
+/**
+ * The standard run history: 7 finished backup job runs (5 Success, 1 Warning, 1 Failed → 6 of 7 successful), one
+ * still running, one configuration backup (another session type) and one backup run 31 days old (outside the window).
+ */
+export function standardSessions(): Record<string, unknown>[] {
+  return [
+    sessionRow(30, 'Success', { hoursAgo: 31 * 24 }),
+    sessionRow(6, 'Success'),
+    sessionRow(5, 'Failed'),
+    sessionRow(4, 'Success'),
+    sessionRow(3, 'Warning'),
+    sessionRow(20, 'Success', { sessionType: 'ConfigurationBackup', name: 'Backup Configuration Job' }),
+    sessionRow(2, 'Success'),
+    sessionRow(1, 'Success'),
+    sessionRow(0, 'Success'),
+    sessionRow(40, 'None', { hoursAgo: 0.5, state: 'Working' }),
+  ];
+}
+
+/** One `SessionModel` row (1.2+ shape) of a backup job run. */
+export function sessionRow(
+  n: number,
+  result: 'Success' | 'Warning' | 'Failed' | 'None',
+  opts: { hoursAgo?: number; state?: string; sessionType?: string; name?: string; isCanceled?: boolean } = {},
+): Record<string, unknown> {
+  const created = new Date(NOW.getTime() - (opts.hoursAgo ?? 24 * (n + 1)) * 3_600_000);
+  const state = opts.state ?? 'Stopped';
+  return {
+    sessionType: opts.sessionType ?? 'BackupJob',
+    state,
+    id: `00000000-0000-4000-9000-${String(n).padStart(12, '0')}`,
+    name: opts.name ?? 'Backup Job 1',
+    jobId: 'c05dfa57-f59a-4e90-8065-b7f5d3276406',
+    creationTime: created.toISOString().replace('Z', '+00:00'),
+    endTime: state === 'Stopped' ? new Date(created.getTime() + 20 * 60_000).toISOString().replace('Z', '+00:00') : null,
+    progressPercent: state === 'Stopped' ? 100 : 40,
+    result: { result, message: result === 'Failed' ? 'Creating synthetic full backup (22% done)' : '', isCanceled: opts.isCanceled ?? false },
+    resourceId: 'c7478158-7c99-4bab-93b1-c3efdd1062fa',
+    resourceReference: '/api/v1/backups/c7478158-7c99-4bab-93b1-c3efdd1062fa',
+    parentSessionId: null,
+    usn: n,
+  };
+}

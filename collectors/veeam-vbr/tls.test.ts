@@ -66,6 +66,6 @@ describe('veeam-vbr over TLS with a private CA', () => {
     const result = await collectVeeamVbr(testConfig({ baseUrl: url, caFile }), testContext());
     expect(result.status).toBe('ok');
     expect(result.evidence[0]!.value).toMatchObject({ protected: 0, jobs: 0 });
-    expect(seen).toEqual(['POST /api/oauth2/token 1.2-rev1', 'GET /api/v1/jobs/states 1.2-rev1', 'GET /api/v1/backupObjects 1.2-rev1']);
+    expect(seen).toEqual(['POST /api/oauth2/token 1.2-rev1', 'GET /api/v1/jobs/states 1.2-rev1', 'GET /api/v1/sessions 1.2-rev1', 'GET /api/v1/backupObjects 1.2-rev1']);
   });
 });

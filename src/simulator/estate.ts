@@ -24,6 +24,12 @@ export interface EstateKnobs {
   serverPct: number;
   /** Share (0–100) of devices whose agent checked in within 24 h. */
   onlinePct: number;
+  /**
+   * Share (0–100) of devices whose agent last checked in more than 7 days ago, taken from the offline ones; the
+   * other offline devices were last seen 1–7 days ago (a workstation off over a weekend still counts as checked in
+   * within its 7-day window, a server does not).
+   */
+  offlineOver7dPct: number;
   /** Share (0–100) of devices with no approved/critical OS patch pending longer than the 30-day window. */
   patchCompliantPct: number;
   /** Share (0–100) of devices under an automated patch policy. */
@@ -32,6 +38,11 @@ export interface EstateKnobs {
   patchFailedDevices: number;
   /** Devices (count) with a critical OS patch pending longer than 48 h; taken from the non-compliant ones. */
   pendingCriticalDevices: number;
+  /**
+   * Devices (count) with a security update of merely IMPORTANT severity pending 3–22 days — longer than 48 h but
+   * within the window: not critical, so neither overdue nor critical-overdue. Taken from the compliant ones.
+   */
+  securityPendingDevices: number;
   /** Age in days of the oldest pending OS patch on a non-compliant device (≥ 31 when there is one). */
   oldestPendingDays: number;
   /** Share (0–100) of devices with real-time antivirus on and definitions current. */
@@ -40,12 +51,24 @@ export interface EstateKnobs {
   openAlerts: number;
   staleAlerts: number;
   criticalAlerts: number;
+  /** Of the stale alerts, how many are older than 7 days (the oldest ones; the critical ones are the oldest too). */
+  alertsOver7d: number;
   /** Share (0–100) of servers that have a backup (the rest are the `backup.coverage` gap). */
   backupCoveragePct: number;
   /** Share (0–100) of protected workloads whose newest successful backup is within 24 h. */
   backupSuccessPct: number;
   /** Hours since the newest success of the stalest workload that did not succeed in 24 h (≥ 25). */
   oldestSuccessHours: number;
+  /**
+   * Protected workloads (count) that have never had a successful backup; taken from those that did not succeed in
+   * 24 h (the last of them by rank), so `backupSuccessPct` keeps its meaning.
+   */
+  backupNeverSucceeded: number;
+  /**
+   * Share (0–100) of backup job runs over the last 30 days that ended successfully: the target the vendor models
+   * realise in their run history (to within one run of rounding; a job whose last run failed always has that run).
+   */
+  backupRunSuccessPct: number;
 }
 
 export interface EstateDevice {
@@ -65,6 +88,8 @@ export interface EstateDevice {
     failed: boolean;
     /** A critical patch pending longer than 48 h. */
     pendingCritical: boolean;
+    /** An IMPORTANT security update pending 3–22 days (relevant, not critical, within the window). */
+    securityPending: boolean;
     /** Age in days of the oldest pending patch (0 = none pending). */
     oldestPendingDays: number;
   };
@@ -96,22 +121,29 @@ export const NO_ESTATE: EstateKnobs = {
   endpoints: 0,
   serverPct: 0,
   onlinePct: 0,
+  offlineOver7dPct: 0,
   patchCompliantPct: 0,
   patchAutomatedPct: 0,
   patchFailedDevices: 0,
   pendingCriticalDevices: 0,
+  securityPendingDevices: 0,
   oldestPendingDays: 0,
   avProtectedPct: 0,
   openAlerts: 0,
   staleAlerts: 0,
   criticalAlerts: 0,
+  alertsOver7d: 0,
   backupCoveragePct: 0,
   backupSuccessPct: 0,
   oldestSuccessHours: 0,
+  backupNeverSucceeded: 0,
+  backupRunSuccessPct: 0,
 };
 
 const share = (n: number, pctValue: number) => Math.round((n * pctValue) / 100);
 const pct = (part: number, whole: number) => (whole > 0 ? Math.round((part / whole) * 1000) / 10 : null);
+/** Count per 100 devices, one decimal (rmm.alerts rates). */
+const per100 = (count: number, devices: number) => (devices > 0 ? Math.round((count * 1000) / devices) / 10 : null);
 
 const SERVER_ROLES = ['DC', 'FS', 'SQL', 'APP', 'WEB', 'RDS', 'PRINT', 'EXCH', 'FILESERVER-PRIMARY', 'BACKUP-REPOSITORY'];
 const AV_PRODUCTS = ['Microsoft Defender Antivirus', 'SentinelOne', 'Bitdefender Endpoint Security'];
@@ -121,6 +153,8 @@ export class Estate {
   readonly workstations: number;
   private readonly rank: Permutation;
   private readonly serverRank: Permutation;
+  /** Check-in order of its own, so offline devices are scattered over servers and workstations alike. */
+  private readonly onlineRank: Permutation;
 
   constructor(
     readonly seed: number,
@@ -134,6 +168,7 @@ export class Estate {
     this.rank = new Permutation(knobs.endpoints, hash32(seed, 'estate-rank'));
     // Servers are positions whose rank is below `servers`; among servers, a second permutation orders coverage.
     this.serverRank = new Permutation(this.servers, hash32(seed, 'server-rank'));
+    this.onlineRank = new Permutation(knobs.endpoints, hash32(seed, 'online-rank'));
   }
 
   private counts() {
@@ -141,6 +176,8 @@ export class Estate {
     const nonCompliant = n - share(n, this.knobs.patchCompliantPct);
     return {
       online: share(n, this.knobs.onlinePct),
+      offlineOver7d: Math.min(n - share(n, this.knobs.onlinePct), share(n, this.knobs.offlineOver7dPct)),
+      securityPending: Math.min(n - nonCompliant, this.knobs.securityPendingDevices),
       compliant: n - nonCompliant,
       automated: share(n, this.knobs.patchAutomatedPct),
       failed: Math.min(nonCompliant, this.knobs.patchFailedDevices),
@@ -157,15 +194,21 @@ export class Estate {
     const n = this.knobs.endpoints;
     // Independent attributes use rank offsets so that e.g. offline devices are not all the unpatched ones.
     const rot = (salt: string) => (r + (hash32(this.seed, salt) % Math.max(1, n))) % Math.max(1, n);
-    const online = rot('online') < c.online;
+    const onlineRank = this.onlineRank.forward(index);
+    const online = onlineRank < c.online;
     const compliant = rot('patch') < c.compliant;
     const ncRank = rot('patch') - c.compliant; // 0… among non-compliant devices
     const failed = !compliant && ncRank < c.failed;
     const pendingCritical = !compliant && ncRank >= c.failed && ncRank < c.failed + c.pendingCritical;
     const automated = rot('automated') < c.automated;
     const avProtected = rot('av') < c.protectedAv;
-    const minutesAgo = online ? 1 + (hash32(this.seed, 'contact', index) % (20 * 60)) : (25 + (hash32(this.seed, 'offline', index) % (24 * 20))) * 60;
-    const oldest = compliant ? (hash32(this.seed, 'recent-pending', index) % 3 === 0 ? 1 + (hash32(this.seed, 'age', index) % 10) : 0) : ncRank === 0 ? this.knobs.oldestPendingDays : 31 + (hash32(this.seed, 'nc-age', index) % Math.max(1, this.knobs.oldestPendingDays - 31));
+    // Offline for 25–166 h (within a workstation's 7-day window) or, for the last ranks, 8–60 days.
+    const over7d = !online && onlineRank >= n - c.offlineOver7d;
+    const minutesAgo = online
+      ? 1 + (hash32(this.seed, 'contact', index) % (20 * 60))
+      : (over7d ? 8 * 24 + (hash32(this.seed, 'offline', index) % (24 * 52)) : 25 + (hash32(this.seed, 'offline', index) % 142)) * 60;
+    const securityPending = compliant && rot('patch') >= c.compliant - c.securityPending;
+    const oldest = securityPending ? 3 + (hash32(this.seed, 'sec-age', index) % 20) : compliant ? (hash32(this.seed, 'recent-pending', index) % 3 === 0 ? 1 + (hash32(this.seed, 'age', index) % 10) : 0) : ncRank === 0 ? this.knobs.oldestPendingDays : 31 + (hash32(this.seed, 'nc-age', index) % Math.max(1, this.knobs.oldestPendingDays - 31));
     const name = isServer ? this.serverName(this.serverRank.forward(r)) : `${this.prefix()}-${hash32(this.seed, 'ws-kind', index) % 4 === 0 ? 'DT' : 'LT'}-${String(r - this.servers + 1).padStart(4, '0')}`;
     const avState: EstateDevice['av']['state'] = avProtected ? 'on' : (['off', 'outdated', 'missing'] as const)[hash32(this.seed, 'av-state', index) % 3]!;
     return {
@@ -176,7 +219,7 @@ export class Estate {
       online,
       lastContact: new Date(this.now.getTime() - minutesAgo * 60_000),
       os: isServer ? 'Windows Server 2022 Standard' : 'Windows 11 Pro',
-      patch: { compliant, automated, failed, pendingCritical, oldestPendingDays: oldest },
+      patch: { compliant, automated, failed, pendingCritical, securityPending, oldestPendingDays: oldest },
       av: { protected: avProtected, product: AV_PRODUCTS[hash32(this.seed, 'av') % AV_PRODUCTS.length]!, state: avState },
     };
   }
@@ -204,7 +247,10 @@ export class Estate {
     const n = this.knobs.endpoints;
     for (let a = 0; a < this.knobs.openAlerts && n > 0; a++) {
       const stale = a < this.knobs.staleAlerts;
-      const hoursAgo = stale ? 25 + (hash32(this.seed, 'alert-age', a) % 200) : 1 + (hash32(this.seed, 'alert-age', a) % 22);
+      const old = a < Math.min(this.knobs.alertsOver7d, this.knobs.staleAlerts);
+      // Ages (plus up to 49 minutes): 1–22 h fresh, 25–166 h stale, 169 h–31 days old — clear of both lines.
+      const h = hash32(this.seed, 'alert-age', a);
+      const hoursAgo = old ? 7 * 24 + 1 + (h % (24 * 24)) : stale ? 25 + (h % 142) : 1 + (h % 22);
       const deviceIndex = hash32(this.seed, 'alert-device', a) % n;
       out.push({
         id: 1000 + a,
@@ -218,10 +264,14 @@ export class Estate {
     return out.sort((x, y) => x.created.getTime() - y.created.getTime());
   }
 
-  /** Servers that have a backup, in server-rank order; names vary as backup products show them. */
+  /**
+   * Servers that have a backup, in server-rank order; names vary as backup products show them. Ranks ≥ `succeeded`
+   * did not succeed in 24 h; the last `never` of them have no success at all (`lastSuccess` null, last run failed).
+   */
   backupObjects(): EstateBackupObject[] {
     const covered = share(this.servers, this.knobs.backupCoveragePct);
     const succeeded = share(covered, this.knobs.backupSuccessPct);
+    const never = Math.min(covered - succeeded, Math.max(0, Math.floor(this.knobs.backupNeverSucceeded)));
     const out: EstateBackupObject[] = [];
     for (let i = 0; i < this.knobs.endpoints; i++) {
       const r = this.rank.forward(i);
@@ -239,7 +289,7 @@ export class Estate {
         name,
         deviceIndex: i,
         succeeded24h: ok,
-        lastSuccess: new Date(this.now.getTime() - lastSuccessHours * HOUR),
+        lastSuccess: k >= covered - never ? null : new Date(this.now.getTime() - lastSuccessHours * HOUR),
         lastRun: new Date(this.now.getTime() - (ok ? lastSuccessHours : 2 + (hash32(this.seed, 'bk-run', k) % 10)) * HOUR),
         lastRunFailed: !ok,
       });
@@ -258,36 +308,85 @@ export class Estate {
     let protectedAv = 0;
     let pendingCritical = 0;
     let oldestPendingDays = 0;
+    let serversOnline24h = 0;
+    let workstationsOnline7d = 0;
     for (const d of this.devices()) {
       if (d.online) online++;
+      if (d.isServer && d.online) serversOnline24h++;
+      if (!d.isServer && this.now.getTime() - d.lastContact.getTime() <= 7 * DAY) workstationsOnline7d++;
       if (d.patch.compliant) compliant++;
       if (d.patch.failed) failed++;
       if (d.patch.automated) automated++;
       if (d.av.protected) protectedAv++;
       if (d.patch.pendingCritical) pendingCritical++;
-      if (!d.patch.compliant) oldestPendingDays = Math.max(oldestPendingDays, d.patch.oldestPendingDays);
+      // Relevant pending patches: the overdue ones, and the IMPORTANT security updates still within the window.
+      if (!d.patch.compliant || d.patch.securityPending) oldestPendingDays = Math.max(oldestPendingDays, d.patch.oldestPendingDays);
     }
     const alerts = this.alerts();
+    const ageOf = (a: EstateAlert) => this.now.getTime() - a.created.getTime();
+    const high = alerts.filter((a) => a.critical);
+    const highOver24h = high.filter((a) => ageOf(a) > DAY).length;
+    const highOver7d = high.filter((a) => ageOf(a) > 7 * DAY).length;
+    const staleOver24h = alerts.filter((a) => ageOf(a) > DAY).length;
     const objects = this.backupObjects();
     const succeeded = objects.filter((o) => o.succeeded24h).length;
     const failing = objects.filter((o) => !o.succeeded24h);
-    const oldestSuccessHours = objects.length ? Math.max(...objects.map((o) => (this.now.getTime() - o.lastSuccess!.getTime()) / HOUR)) : null;
+    const ages = objects.map((o) => (o.lastSuccess === null ? null : (this.now.getTime() - o.lastSuccess.getTime()) / HOUR));
+    // As the collectors show it: no age to display once a workload never succeeded (display only; rules gate on freshPct).
+    const oldestSuccessHours = objects.length && ages.every((a) => a !== null) ? Math.max(...(ages as number[])) : null;
+    const fresh72h = ages.filter((a) => a !== null && a <= 72).length;
     void c;
     return {
-      'rmm.devices': { total: n, servers: this.servers, workstations: this.workstations, online24h: online, pct: pct(online, n) },
-      'rmm.patches': { devices: n, compliant, pct: pct(compliant, n), pendingCritical, failed, oldestPendingDays, automated, automatedPct: pct(automated, n) },
+      'rmm.devices': {
+        total: n,
+        servers: this.servers,
+        workstations: this.workstations,
+        online24h: online,
+        pct: pct(online, n),
+        serversOnline24h,
+        workstationsOnline7d,
+        checkedIn: serversOnline24h + workstationsOnline7d,
+        checkedInPct: pct(serversOnline24h + workstationsOnline7d, n),
+      },
+      // One critical row per critical-overdue device, so pendingCritical (rows) = criticalOverdueDevices (devices).
+      'rmm.patches': {
+        devices: n,
+        compliant,
+        pct: pct(compliant, n),
+        pendingCritical,
+        criticalOverdueDevices: pendingCritical,
+        criticalCompliantPct: pct(n - pendingCritical, n),
+        failed,
+        oldestPendingDays,
+        automated,
+        automatedPct: pct(automated, n),
+      },
       'rmm.antivirus': { devices: n, protected: protectedAv, pct: pct(protectedAv, n) },
       'rmm.alerts': {
         open: alerts.length,
         critical: alerts.filter((a) => a.critical).length,
         oldestOpenHours: alerts.length ? Math.floor((this.now.getTime() - alerts[0]!.created.getTime()) / HOUR) : 0,
-        staleOver24h: alerts.filter((a) => this.now.getTime() - a.created.getTime() > DAY).length,
+        staleOver24h,
+        staleOver7d: alerts.filter((a) => ageOf(a) > 7 * DAY).length,
+        devices: n,
+        high: high.length,
+        highOver24h,
+        highOver7d,
+        highOver24hPer100: per100(highOver24h, n),
+        highOver7dPer100: per100(highOver7d, n),
+        staleOver24hPer100: per100(staleOver24h, n),
       },
       'backup.protection': {
         protected: objects.length,
         succeeded24h: succeeded,
         pct: pct(succeeded, objects.length),
         oldestSuccessHours: oldestSuccessHours === null ? null : Math.round(oldestSuccessHours * 10) / 10,
+        neverSucceeded: ages.filter((a) => a === null).length,
+        fresh72h,
+        freshPct: pct(fresh72h, objects.length),
+        staleOver72h: objects.length - fresh72h,
+        // The target share; the vendor model states the exact figure of the runs it serves (e.g. vbrSessionTruth).
+        successRate30d: objects.length ? this.knobs.backupRunSuccessPct : null,
         failingTotal: failing.length,
       },
       'backup.coverage': { servers: this.servers, covered: objects.length, pct: pct(objects.length, this.servers) },

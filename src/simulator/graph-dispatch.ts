@@ -96,6 +96,12 @@ export function malformedText(body: unknown): string {
 
 function applyBodyFaults(call: GraphCall, result: GraphResult, faults: FaultConfig): GraphResult {
   if (result.status < 200 || result.status >= 300) return result;
+  if (result.rawBody !== undefined) {
+    // A text answer (a `$count`): cut short, or something that is not an integer.
+    if (matchesAny(faults.malformed, call.path)) return { ...result, rawBody: `${result.rawBody}<!-- upstream reset -->` };
+    if (matchesAny(faults.schemaViolation, call.path)) return { ...result, rawBody: 'about a dozen' };
+    return result;
+  }
   if (matchesAny(faults.malformed, call.path)) return { ...result, body: undefined, rawBody: malformedText(result.body) };
   if (matchesAny(faults.schemaViolation, call.path)) return { ...result, body: violateSchema(call.path, result.body) };
   return result;

@@ -331,6 +331,45 @@ function intuneNotLicensed(): GraphHttpError {
   return new GraphHttpError(400, 'BadRequest', inner);
 }
 
+const GROUP_PROPERTIES = ['id', 'displayName', 'description', 'createdDateTime', 'groupTypes', 'mailEnabled', 'mailNickname', 'securityEnabled', 'isAssignableToRole', 'visibility'];
+
+/**
+ * Groups: the listing and one group (doctor reads one id), and the count of a group's transitive user members, which
+ * Graph answers as a text/plain integer and, like every directory `$count`, only with `ConsistencyLevel: eventual`
+ * (learn.microsoft.com/graph/aad-advanced-queries: otherwise 400 Request_BadRequest "$count is not currently supported.").
+ */
+function routeGroups(req: GraphRouteRequest, segs: readonly string[]): GraphResult {
+  const t = req.tenant;
+  const is = (i: number, name: string) => segs[i]?.toLowerCase() === name.toLowerCase();
+  const rows = t.groups();
+  if (segs.length === 1) {
+    return listCollection(
+      arraySource(rows, {
+        context: 'groups',
+        resource: 'group',
+        filterable: { id: 'string', displayName: 'string', securityEnabled: 'boolean', mailEnabled: 'boolean' },
+        properties: GROUP_PROPERTIES,
+        defaultTop: 100,
+        maxTop: 999,
+        directory: true,
+        cacheKey: 'groups',
+      }),
+      req,
+    );
+  }
+  const id = segs[1]!;
+  const row = rows.find((g) => g.id === id.toLowerCase());
+  if (!row) throw notFound(id);
+  if (segs.length === 2) return entity(req, 'groups', row, GROUP_PROPERTIES, 'group');
+  if (segs.length === 5 && is(2, 'transitiveMembers') && is(3, 'microsoft.graph.user') && segs[4] === '$count') {
+    if ((req.headers['consistencylevel'] ?? '').toLowerCase() !== 'eventual') {
+      throw new GraphHttpError(400, 'Request_BadRequest', '$count is not currently supported.');
+    }
+    return { status: 200, headers: { 'Content-Type': 'text/plain', 'OData-Version': '4.0' }, rawBody: String(t.groupUserCount(id) ?? 0) };
+  }
+  throw segmentError(segs[2] ?? '');
+}
+
 export function routeGraph(req: GraphRouteRequest): GraphResult {
   const t = req.tenant;
   const segs = req.path.split('/').filter(Boolean);
@@ -385,6 +424,9 @@ export function routeGraph(req: GraphRouteRequest): GraphResult {
     }
     throw segmentError(segs[2] ?? '');
   }
+
+  // /groups, /groups/{id}, /groups/{id}/transitiveMembers/microsoft.graph.user/$count
+  if (is(0, 'groups')) return routeGroups(req, segs);
 
   // /identity/conditionalAccess/policies[/{id}]
   if (is(0, 'identity') && is(1, 'conditionalAccess') && is(2, 'policies')) {

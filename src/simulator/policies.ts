@@ -89,6 +89,7 @@ interface PolicyParts {
   state: Exclude<PolicyState, 'none'>;
   includeUsers?: string[];
   excludeUsers?: string[];
+  excludeGroups?: string[];
   includeRoles?: string[];
   clientAppTypes?: string[];
   signInRiskLevels?: string[];
@@ -130,7 +131,7 @@ function policy(seed: number, now: Date, p: PolicyParts): Record<string, unknown
         includeUsers: p.includeUsers ?? [],
         excludeUsers: p.excludeUsers ?? [],
         includeGroups: [],
-        excludeGroups: [],
+        excludeGroups: p.excludeGroups ?? [],
         includeRoles: p.includeRoles ?? [],
         excludeRoles: [],
         includeGuestsOrExternalUsers: null,
@@ -147,18 +148,26 @@ function policy(seed: number, now: Date, p: PolicyParts): Record<string, unknown
   };
 }
 
+/** Who the all-users policies leave out: break-glass accounts by id, everyone else through one exclusion group. */
+export interface PolicyExclusions {
+  userIds: readonly string[];
+  groupId: string;
+}
+
 /**
- * The tenant's Conditional Access policies for the given knobs. `excludedUserIds` are the break-glass accounts
- * (and any further excluded users) left out of the all-users policies.
+ * The tenant's Conditional Access policies for the given knobs. The all-users policies exclude the break-glass
+ * accounts directly and the exclusion group (whose members are the further excluded users; it may be empty), as
+ * tenants commonly do — so the excluded *users* differ from the excluded principal ids.
  */
 export function conditionalAccessPolicies(
   seed: number,
   now: Date,
   knobs: CaPolicyKnobs,
-  excludedUserIds: readonly string[],
+  exclusions: PolicyExclusions,
   /** Risk-based conditions need Entra ID P2: Entra refuses to save them on a P1 tenant. */
   p2: boolean,
 ): Record<string, unknown>[] {
+  const excluded = () => ({ excludeUsers: [...exclusions.userIds], excludeGroups: [exclusions.groupId] });
   const out: Record<string, unknown>[] = [];
   if (knobs.mfaAdmins !== 'none') {
     out.push(
@@ -179,7 +188,7 @@ export function conditionalAccessPolicies(
         displayName: 'CA002 - Require multifactor authentication for all users',
         state: knobs.mfaAllUsers,
         includeUsers: ['All'],
-        excludeUsers: [...excludedUserIds],
+        ...excluded(),
         builtInControls: ['mfa'],
         ageDays: 300,
       }),
@@ -192,7 +201,7 @@ export function conditionalAccessPolicies(
         displayName: 'CA003 - Block legacy authentication',
         state: knobs.legacyBlock,
         includeUsers: ['All'],
-        excludeUsers: [...excludedUserIds],
+        ...excluded(),
         clientAppTypes: ['exchangeActiveSync', 'other'],
         builtInControls: ['block'],
         ageDays: 280,
@@ -219,7 +228,7 @@ export function conditionalAccessPolicies(
         displayName: 'CA010 - Require compliant or hybrid joined device on Windows',
         state: 'enabled',
         includeUsers: ['All'],
-        excludeUsers: [...excludedUserIds],
+        ...excluded(),
         platforms: { includePlatforms: ['windows'], excludePlatforms: [] },
         operator: 'OR',
         builtInControls: ['compliantDevice', 'domainJoinedDevice'],

@@ -51,7 +51,7 @@ export interface UserCore {
   admin: boolean;
   globalAdmin: boolean;
   breakGlass: boolean;
-  /** Excluded from the all-users CA policies. */
+  /** Excluded from the all-users CA policies (break-glass directly, the others as members of the exclusion group). */
   excluded: boolean;
   registered: boolean;
 }
@@ -80,7 +80,10 @@ export interface TenantTruth {
     mode: 'conditional_access' | 'security_defaults' | 'none';
     allUsers: boolean;
     adminsEnforced: boolean;
+    /** Raw excluded ids of the enabled all-users MFA policy: break-glass users + the exclusion group. */
     excludedPrincipals: number;
+    /** Distinct excluded users (group expanded); 0 under security defaults; null without an enabled all-users policy. */
+    excludedUsers: number | null;
     phishingResistantAdmins: boolean;
   };
   legacyAuth: { blocked: boolean };
@@ -464,18 +467,45 @@ export class TenantModel {
   }
 
   // ------------------------------------------------------------------------------------------------ policies
-  /** Ids of users excluded from the all-users CA policies (break-glass first). */
-  excludedUserIds(): string[] {
+  /** Break-glass accounts: excluded from the all-users CA policies by id. */
+  breakGlassIds(): string[] {
     const ids: string[] = [];
     for (let rank = 0; rank < this.breakGlass; rank++) ids.push(this.userId(this.userIndexOfRank(rank)));
-    const regular = this.knobs.users - this.disabledEnd;
-    for (let j = regular - this.regularExcluded; j < regular; j++) ids.push(this.userId(this.userIndexOfRank(this.disabledEnd + j)));
     return ids;
+  }
+
+  /** The "MFA exclusions" security group the all-users CA policies exclude (always present; may be empty). */
+  get exclusionGroupId(): string {
+    return guid(this.seed, 'group', 'ca-mfa-exclusions');
+  }
+
+  /** Security groups (`/groups`): only the exclusion group matters to the collector. */
+  groups(): Record<string, unknown>[] {
+    return [
+      {
+        id: this.exclusionGroupId,
+        displayName: 'CA - MFA exclusions',
+        description: 'Accounts exempted from the all-users MFA Conditional Access policy (review quarterly)',
+        createdDateTime: new Date(this.now.getTime() - 310 * DAY).toISOString().replace(/\.\d{3}Z$/, 'Z'),
+        groupTypes: [],
+        mailEnabled: false,
+        mailNickname: 'ca-mfa-exclusions',
+        securityEnabled: true,
+        isAssignableToRole: false,
+        visibility: null,
+      },
+    ];
+  }
+
+  /** Transitive user members of a group (nesting is not simulated); null for a group this tenant does not have. */
+  groupUserCount(groupId: string): number | null {
+    return groupId.toLowerCase() === this.exclusionGroupId ? this.regularExcluded : null;
   }
 
   conditionalAccessPolicies(): Record<string, unknown>[] {
     if (!this.premium) return [];
-    this.cache.policies ??= conditionalAccessPolicies(this.seed, this.now, this.knobs.caPolicies, this.excludedUserIds(), this.knobs.licence === 'p2');
+    const exclusions = { userIds: this.breakGlassIds(), groupId: this.exclusionGroupId };
+    this.cache.policies ??= conditionalAccessPolicies(this.seed, this.now, this.knobs.caPolicies, exclusions, this.knobs.licence === 'p2');
     return this.cache.policies;
   }
 
@@ -636,9 +666,8 @@ export class TenantModel {
     const ca = k.caPolicies;
     const premium = this.premium;
     const sd = k.securityDefaults;
-    // Mirrors the collector's documented allowance: up to max(5, 2 % of eligible) exclusions still mean "all users".
-    const allowance = Math.max(5, Math.floor(0.02 * eligible));
-    const allUsersCa = premium && ca.mfaAllUsers === 'enabled' && ca.excludedPrincipals <= allowance;
+    // How many it excludes does not decide "all users" (the rules gate excludedUsers with a plain number).
+    const allUsersCa = premium && ca.mfaAllUsers === 'enabled';
     const adminsCa = premium && (allUsersCa || ca.mfaAdmins === 'enabled' || ca.phishingResistantAdmins === 'enabled');
     const anyMfaCa = premium && (ca.mfaAllUsers === 'enabled' || ca.mfaAdmins === 'enabled' || ca.phishingResistantAdmins === 'enabled');
     const scores = this.secureScores()[0]!;
@@ -655,10 +684,12 @@ export class TenantModel {
         mode: sd ? 'security_defaults' : anyMfaCa ? 'conditional_access' : 'none',
         allUsers: sd || allUsersCa,
         adminsEnforced: sd || adminsCa,
-        excludedPrincipals: premium && ca.mfaAllUsers === 'enabled' ? ca.excludedPrincipals : 0,
+        // Break-glass ids + the exclusion group.
+        excludedPrincipals: allUsersCa ? this.breakGlass + 1 : 0,
+        excludedUsers: sd ? 0 : allUsersCa ? this.breakGlass + this.regularExcluded : null,
         phishingResistantAdmins: !sd && premium && ca.phishingResistantAdmins === 'enabled',
       },
-      legacyAuth: { blocked: sd || (premium && ca.legacyBlock === 'enabled' && ca.excludedPrincipals <= allowance) },
+      legacyAuth: { blocked: sd || (premium && ca.legacyBlock === 'enabled') },
       admins: { globalAdmins: k.globalAdmins, globalAdminsWithoutMfa: this.gaEnd - this.gaUnregisteredFrom },
       devices: { total: k.devices, compliant: this.compliantCount, pct: pct(this.compliantCount, k.devices), stale30d: this.staleCount },
       secureScore: { current: scores.currentScore as number, max: this.maxSecureScore, pct: pct(scores.currentScore as number, this.maxSecureScore) },

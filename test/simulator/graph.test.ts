@@ -109,6 +109,53 @@ describe('simulated Graph endpoints', () => {
     expect(all.some((r) => r.roleDefinitionId !== GA)).toBe(true);
   });
 
+  it('counts an excluded group\'s transitive user members as text/plain, only under ConsistencyLevel eventual', async () => {
+    const truth = sim.truth('contoso');
+    const groups = (await graphGet(sim, token, '/groups?$select=id&$top=1')).json().value as Array<{ id: string }>;
+    const id = groups[0]!.id;
+    // The all-users MFA policy excludes break-glass users by id and this group.
+    const policies = (await graphGet(sim, token, '/identity/conditionalAccess/policies')).json().value as Array<Record<string, unknown>>;
+    const allUsers = policies.map((p) => conditionalAccessPolicy.parse(p)).find((p) => p.displayName?.startsWith('CA002'))!;
+    expect(allUsers.conditions.users?.excludeGroups).toEqual([id]);
+    const path = `/groups/${id}/transitiveMembers/microsoft.graph.user/$count`;
+    const ok = await graphGet(sim, token, path, { ConsistencyLevel: 'eventual' });
+    expect(ok.status).toBe(200);
+    expect(String(ok.headers['content-type'])).toMatch(/^text\/plain/);
+    expect(ok.text).toMatch(/^\d+$/);
+    expect(allUsers.conditions.users!.excludeUsers.length + Number(ok.text)).toBe(truth.enforcement.excludedUsers);
+    const noHeader = await graphGet(sim, token, path);
+    expect(noHeader.status).toBe(400);
+    expect(noHeader.json().error).toMatchObject({ code: 'Request_BadRequest', message: '$count is not currently supported.' });
+    const unknown = await graphGet(sim, token, '/groups/00000000-0000-4000-8000-000000000000/transitiveMembers/microsoft.graph.user/$count', { ConsistencyLevel: 'eventual' });
+    expect(unknown.status).toBe(404);
+    expect(unknown.json().error).toMatchObject({ code: 'Request_ResourceNotFound' });
+  });
+
+  it('sizes the exclusion group from the excludedPrincipals knob beyond the break-glass accounts', async () => {
+    const s2 = await startSimulator({
+      now: FIXED_NOW,
+      tenants: [
+        { id: 'wide', name: 'Wide', profile: 'level3', seed: 9, knobs: { users: 300, caPolicies: { excludedPrincipals: 8 } } },
+        // GroupMember.Read.All not granted: the permission fault covers every /groups path.
+        { id: 'nogroups', name: 'No Groups', profile: 'level3', seed: 10, faults: { forbidden: ['/groups'] } },
+      ],
+    });
+    try {
+      const tk = await accessToken(s2, s2.tenants[0]!);
+      const id = ((await graphGet(s2, tk, '/groups')).json().value as Array<{ id: string }>)[0]!.id;
+      const count = await graphGet(s2, tk, `/groups/${id}/transitiveMembers/microsoft.graph.user/$count`, { ConsistencyLevel: 'eventual' });
+      // 3 Global Administrators are break-glass (excluded by id), the other 5 sit in the group.
+      expect(count.text).toBe('5');
+      expect(s2.truth('wide').enforcement).toMatchObject({ allUsers: true, excludedPrincipals: 4, excludedUsers: 8 });
+      const tk2 = await accessToken(s2, s2.tenants[1]!);
+      const refused = await graphGet(s2, tk2, `/groups/${id}/transitiveMembers/microsoft.graph.user/$count`, { ConsistencyLevel: 'eventual' });
+      expect(refused.status).toBe(403);
+      expect(refused.json().error).toMatchObject({ code: 'Authorization_RequestDenied' });
+    } finally {
+      await s2.close();
+    }
+  });
+
   it('returns documented shapes for policies, security defaults, Secure Score and SKUs', async () => {
     const ca = (await graphGet(sim, token, '/identity/conditionalAccess/policies?$select=id,displayName,state,conditions,grantControls')).json();
     for (const p of ca.value as unknown[]) expect(conditionalAccessPolicy.safeParse(p).success).toBe(true);

@@ -65,13 +65,18 @@ describe('profiles land on their level with the default rules', () => {
       const model = generateTenant({ id: '11111111-2222-4333-8444-555555555555', name: 'P', seed: profile, profile, now: FIXED_NOW });
       const truth = model.truth();
       const policies = model.conditionalAccessPolicies().map((p) => conditionalAccessPolicy.parse(p));
-      const input = { policies, securityDefaultsEnabled: model.knobs.securityDefaults, eligibleUsers: truth.registration.eligible };
+      // The sizes the collector would read from GET /groups/{id}/transitiveMembers/microsoft.graph.user/$count.
+      const groupUsers = new Map<string, number>();
+      for (const p of policies) for (const id of p.conditions.users?.excludeGroups ?? []) groupUsers.set(id, model.groupUserCount(id)!);
+      const exclusionSizes = { groupUsers, rolePrincipals: new Map<string, string[]>(), unknownReason: null };
+      const input = { policies, securityDefaultsEnabled: model.knobs.securityDefaults, eligibleUsers: truth.registration.eligible, exclusionSizes };
       const enforcement = evaluateMfaEnforcement(input);
       expect({
         mode: enforcement.mode,
         allUsers: enforcement.allUsers,
         adminsEnforced: enforcement.adminsEnforced,
         excludedPrincipals: enforcement.excludedPrincipals,
+        excludedUsers: enforcement.excludedUsers,
         phishingResistantAdmins: enforcement.phishingResistantAdmins,
       }).toEqual(truth.enforcement);
       expect(evaluateLegacyAuth(input).blocked).toBe(truth.legacyAuth.blocked);

@@ -8,7 +8,9 @@
  * Consistency with the estate: `last_success_run` of the backup policy is the estate's `lastSuccess`; a failing
  * object has `last_run` = its failed run (newer than the last success) and aggregate `error`/`critical`; a healthy
  * one has `last_run` = `last_success_run`, except a few healthy machines caught mid-run (aggregate `running`, the
- * current run's start newer than the last success).
+ * current run's start newer than the last success). A machine the estate never backed up has `last_success_run: null`
+ * and aggregate `critical`. No task history is served: the collector does not read the Task Manager API (its
+ * README says why), so `backupRunSuccessPct` has no Acronis rendering.
  */
 import type { Estate, EstateBackupObject } from '../estate.js';
 import { guid } from '../ids.js';
@@ -113,12 +115,12 @@ export function renderItem(model: AcronisTenantModel, estate: Estate, item: Acro
     };
   }
   const o = item.object!;
-  const lastSuccess = o.lastSuccess!.getTime();
+  const lastSuccess = o.lastSuccess === null ? null : o.lastSuccess.getTime();
   const running = !o.lastRunFailed && h % 17 === 5;
   const lastRun = running ? now - (5 + (h % 50)) * 60_000 : o.lastRun.getTime();
-  const status = running ? 'running' : o.lastRunFailed ? (now - lastSuccess > 3 * DAY ? 'critical' : 'error') : h % 9 === 0 ? 'scheduled' : 'idle';
+  const status = running ? 'running' : o.lastRunFailed ? (lastSuccess === null || now - lastSuccess > 3 * DAY ? 'critical' : 'error') : h % 9 === 0 ? 'scheduled' : 'idle';
   const plan = o.name.startsWith('srv-sql') || o.name.toUpperCase().startsWith('SRV-SQL') ? 'SQL servers hourly' : 'Servers daily';
-  const next = acronisTime(Math.max(lastRun, lastSuccess) + DAY);
+  const next = acronisTime(Math.max(lastRun, lastSuccess ?? 0) + DAY);
   return {
     aggregate: {
       names: plan,

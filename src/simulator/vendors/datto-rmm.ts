@@ -393,7 +393,7 @@ async function handleApi(req: VendorRequest, ctx: VendorContext, r: Route): Prom
 /**
  * What Datto's data lets a correct collector derive for `rmm.patches` (see the patchStatus rules in
  * datto-rmm-render.ts): `failed` and `automated` as the estate's, `compliant` = automated − failed, and no dates or
- * severities (`pendingCritical`, `oldestPendingDays` null). Equal to `estate.truth()` whenever the estate's
+ * severities (`pendingCritical`, `criticalOverdueDevices`, `criticalCompliantPct`, `oldestPendingDays` null). Equal to `estate.truth()` whenever the estate's
  * automated count equals compliant + failed. O(n).
  */
 export function dattoPatchTruth(estate: VendorTenantView['estate'], seed: number) {
@@ -408,7 +408,18 @@ export function dattoPatchTruth(estate: VendorTenantView['estate'], seed: number
   }
   const n = estate.knobs.endpoints;
   const pct = (part: number) => (n > 0 ? Math.round((part / n) * 1000) / 10 : null);
-  return { devices: n, compliant, pct: pct(compliant), pendingCritical: null, failed, oldestPendingDays: null, automated, automatedPct: pct(automated) };
+  return {
+    devices: n,
+    compliant,
+    pct: pct(compliant),
+    pendingCritical: null,
+    criticalOverdueDevices: null,
+    criticalCompliantPct: null,
+    failed,
+    oldestPendingDays: null,
+    automated,
+    automatedPct: pct(automated),
+  };
 }
 
 // ------------------------------------------------------------------------------------------------ plug-in
@@ -416,7 +427,8 @@ export function dattoPatchTruth(estate: VendorTenantView['estate'], seed: number
 export const dattoRmmSimulator: VendorSimulator = {
   id: ID,
   kind: 'rmm',
-  unsupported: { 'rmm.patches': ['pendingCritical', 'oldestPendingDays'] },
+  // No patch dates or severities in Datto's per-device patch summary.
+  unsupported: { 'rmm.patches': ['pendingCritical', 'criticalOverdueDevices', 'criticalCompliantPct', 'oldestPendingDays'] },
 
   configSection(tenant, baseUrl, all) {
     const creds = dattoCredentials(all);

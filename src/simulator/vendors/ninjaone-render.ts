@@ -279,7 +279,9 @@ function month(date: Date): string {
  *   `pendingCritical` device that row is a CRITICAL security update; otherwise an IMPORTANT update rollup.
  * - failed device: additionally a FAILED row (install attempted two days ago).
  * - compliant device with a recent pending patch: a MANUAL, not yet approved optional/moderate row (not "relevant":
- *   no approved or critical patch is pending).
+ *   no approved or critical patch is pending);
+ * - `securityPending` device: instead, a MANUAL security update of IMPORTANT severity, 3–22 days old — relevant (it
+ *   sets oldestPendingDays) but within the window and not critical (not in pendingCritical).
  * - some compliant devices: an old REJECTED critical row (the admin declined it; ignored).
  */
 export function patchRows(inst: NinjaInstance, org: NinjaOrg, j: number): Row[] {
@@ -309,7 +311,9 @@ export function patchRows(inst: NinjaInstance, org: NinjaOrg, j: number): Row[] 
     if (hash32(seed, 'ninja-rejected', j) % 9 === 0) {
       rows.push(row(0, { severity: 'CRITICAL', status: 'REJECTED', type: 'SECURITY_UPDATES', ageDays: 120 + (hash32(seed, 'ninja-rej-age', j) % 200), title: 'Security Update' }));
     }
-    if (d.patch.oldestPendingDays > 0) {
+    if (d.patch.securityPending) {
+      rows.push(row(1, { severity: 'IMPORTANT', status: 'MANUAL', type: 'SECURITY_UPDATES', ageDays: d.patch.oldestPendingDays, title: 'Security Update' }));
+    } else if (d.patch.oldestPendingDays > 0) {
       const optional = hash32(seed, 'ninja-opt', j) % 2 === 0;
       rows.push(row(1, { severity: optional ? 'OPTIONAL' : 'MODERATE', status: 'MANUAL', type: optional ? 'FEATURE_PACKS' : 'UPDATE_ROLLUPS', ageDays: d.patch.oldestPendingDays, title: optional ? 'Feature Update' : 'Cumulative Update Preview' }));
     }
@@ -361,8 +365,9 @@ const ALERT_SOURCES: Record<string, { sourceType: string; subject: string; sourc
 };
 
 /**
- * `GET /v2/alerts` rows of one organisation. NinjaOne's Alert carries no severity (it lives on the policy
- * condition), so none is served: a correct collector reports `critical` as unknown.
+ * `GET /v2/alerts` rows of one organisation. NinjaOne's Alert carries no severity (spec 2.0.9-draft: it lives on
+ * the policy condition and the activity log), so none is served: a correct collector reports `critical` as unknown
+ * and the high-severity measures as not applicable. Nor is there an acknowledgement time.
  */
 export function alertRows(inst: NinjaInstance, org: NinjaOrg): Row[] {
   const seed = org.view.seed;

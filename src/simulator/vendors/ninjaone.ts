@@ -405,7 +405,8 @@ function queryPage(name: 'os-patches' | 'antivirus-status', q: URLSearchParams, 
 export const ninjaoneSimulator: VendorSimulator = {
   id: ID,
   kind: 'rmm',
-  unsupported: { 'rmm.alerts': ['critical'] },
+  // The Alert schema has no severity: the high-severity measures are null (not applicable) as `critical` is unknown.
+  unsupported: { 'rmm.alerts': ['critical', 'high', 'highOver24h', 'highOver7d', 'highOver24hPer100', 'highOver7dPer100'] },
 
   configSection(tenant, baseUrl, all) {
     const creds = ninjaCredentials(all);

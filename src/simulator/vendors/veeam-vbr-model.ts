@@ -5,12 +5,18 @@
  *
  * Consistency with the estate: an object's newest restore point is the estate's `lastSuccess` (a point exists only
  * where a run succeeded); an object the estate marks as failing belongs to a job whose `lastResult` is `Failed` and
- * whose `lastRun` is the failed run; from 1.3-rev0 on, the object carries `lastRunFailed: true`. Everything is a
+ * whose `lastRun` is the failed run; from 1.3-rev0 on, the object carries `lastRunFailed: true`. An object the estate
+ * never backed up has no restore point (`restorePointsCount: 0`). Run history (`/api/v1/sessions`): one backup job
+ * session a day per job over the last 30 days, the newest being the job's `lastRun` with its `lastResult`, and enough
+ * older ones Failed (seeded choice) that the share of successful runs is the estate's `backupRunSuccessPct` to within
+ * rounding — `vbrSessionTruth` states the exact figure; a daily configuration backup session is listed too (not a
+ * backup job: the collector must leave it out). Everything is a
  * pure function of (seed, estate); the per-estate index (a few numbers per backup object) is cached in a WeakMap, so
  * a replaced estate (setProfile) drops it.
  */
 import type { Estate } from '../estate.js';
 import { guid } from '../ids.js';
+import { Permutation } from '../permutation.js';
 import { hash32 } from '../prng.js';
 
 const HOUR = 3_600_000;
@@ -36,7 +42,8 @@ export interface VbrObject {
   platformName: VbrPlatform;
   /** Estate backup-object index, -1 for the template. */
   k: number;
-  newestMs: number;
+  /** Newest restore point; null when the object was never backed up (no points). */
+  newestMs: number | null;
   /** Start of the object's last run (the failed one when `lastRunFailed`). */
   lastRunMs: number;
   lastRunFailed: boolean;
@@ -68,6 +75,18 @@ export interface VbrServer {
   jobs: VbrJob[];
   /** Unique server-side seed (ids, fraction digits). */
   seed: number;
+  /** Sessions of the last 30 days, oldest first. */
+  sessions: VbrSession[];
+}
+
+export interface VbrSession {
+  /** Job index, or -1 for the configuration backup. */
+  job: number;
+  /** Days before the job's newest run (0 = newest). */
+  day: number;
+  createdMs: number;
+  endMs: number;
+  result: 'Success' | 'Warning' | 'Failed';
 }
 
 /** Build of a tenant's VBR server: 12.0 (1.1-rev0, objectRestorePoints), 12.3.1 or 13.0.1 (lastRunFailed). */
@@ -114,7 +133,7 @@ export function vbrServer(estate: Estate, tenantSeed: number): VbrServer {
       open.set(platform, j);
     }
     const job = jobs[j]!;
-    const newestMs = o.lastSuccess!.getTime();
+    const newestMs = o.lastSuccess === null ? null : o.lastSuccess.getTime();
     const lastRunMs = o.lastRun.getTime();
     job.objects += 1;
     job.failed ||= o.lastRunFailed;
@@ -128,8 +147,8 @@ export function vbrServer(estate: Estate, tenantSeed: number): VbrServer {
       newestMs,
       lastRunMs,
       lastRunFailed: o.lastRunFailed,
-      // Retention 14–30 points; an object whose newest point is old has kept its older ones too.
-      points: 14 + (hash32(seed, 'points', o.index) % 17),
+      // Retention 14–30 points; an object whose newest point is old has kept its older ones too; never backed up: none.
+      points: newestMs === null ? 0 : 14 + (hash32(seed, 'points', o.index) % 17),
       job: j,
     });
   }
@@ -156,13 +175,94 @@ export function vbrServer(estate: Estate, tenantSeed: number): VbrServer {
     byId,
     jobs,
     seed,
+    sessions: [],
   };
+  server.sessions = buildSessions(server, now, estate.knobs.backupRunSuccessPct);
   cache.set(estate, server);
   return server;
 }
 
+const SESSION_WINDOW_MS = 30 * DAY;
+
+/**
+ * The run history: per job that ran in the window, one session a day back from its newest run (the template job's
+ * monthly run gives one). Newest sessions carry the job's `lastResult`; of the older ones, a seeded choice fails so
+ * that failed runs total `runs − round(runs × pct / 100)` (never fewer than the forced newest failures).
+ */
+function buildSessions(server: VbrServer, now: number, successPct: number): VbrSession[] {
+  const newest: VbrSession[] = [];
+  const older: VbrSession[] = [];
+  server.jobs.forEach((job, j) => {
+    if (job.lastRunMs === null || job.disabled) return;
+    const period = job.platform === 'Template' ? 30 * DAY : DAY;
+    for (let d = 0; job.lastRunMs - d * period > now - SESSION_WINDOW_MS; d++) {
+      const jitter = d === 0 ? 0 : (hash32(server.seed, 'sess-jitter', j, d) % 40) * 60_000;
+      const createdMs = job.lastRunMs - d * period + jitter;
+      const endMs = createdMs + (8 + (hash32(server.seed, 'sess-len', j, d) % 90)) * 60_000;
+      const result = d > 0 ? 'Success' : job.failed ? 'Failed' : job.warning ? 'Warning' : 'Success';
+      (d === 0 ? newest : older).push({ job: j, day: d, createdMs, endMs, result });
+    }
+  });
+  const runs = newest.length + older.length;
+  const forced = newest.filter((s) => s.result === 'Failed').length;
+  const extra = Math.min(older.length, Math.max(0, runs - Math.round((runs * successPct) / 100) - forced));
+  const pick = new Permutation(older.length, hash32(server.seed, 'sess-fail'));
+  older.forEach((s, i) => {
+    if (pick.forward(i) < extra) s.result = 'Failed';
+    // Warning jobs warn now and then: still successful runs.
+    else if (server.jobs[s.job]!.warning && hash32(server.seed, 'sess-warn', s.job, s.day) % 3 === 0) s.result = 'Warning';
+  });
+  // A configuration backup every day at 10:00 server time: a session of another type that shares the collection.
+  const config: VbrSession[] = [];
+  for (let d = 1; d <= 30; d++) {
+    const createdMs = now - d * DAY + 2 * HOUR;
+    if (createdMs > now - SESSION_WINDOW_MS) config.push({ job: -1, day: d, createdMs, endMs: createdMs + 3 * 60_000, result: 'Success' });
+  }
+  return [...newest, ...older, ...config].sort((a, b) => a.createdMs - b.createdMs || a.job - b.job);
+}
+
+/** The exact successRate30d/runs30d a correct collector derives from this server's sessions. */
+export function vbrSessionTruth(server: VbrServer): { runs30d: number; successRate30d: number | null } {
+  const runs = server.sessions.filter((s) => s.job >= 0);
+  const ok = runs.filter((s) => s.result !== 'Failed').length;
+  return { runs30d: runs.length, successRate30d: runs.length ? Math.round((ok / runs.length) * 1000) / 10 : null };
+}
+
+/** `SessionModel` as the revision shows it: 1.1-rev0 says `Job` and `activityId`, later ones `BackupJob` and `jobId`. */
+export function renderSession(server: VbrServer, s: VbrSession, usn: number, revision: string): Record<string, unknown> {
+  const legacy = revision === '1.1-rev0';
+  const job = s.job >= 0 ? server.jobs[s.job]! : null;
+  const id = guid(server.seed, 'session', s.job, s.day);
+  const message =
+    s.result === 'Failed'
+      ? 'Error: Failed to create VM snapshot. Timed out waiting for snapshot creation to complete.'
+      : s.result === 'Warning'
+        ? 'Warning: Changed block tracking cannot be enabled: one or more snapshots present.'
+        : '';
+  return {
+    sessionType: job ? (legacy ? 'Job' : 'BackupJob') : 'ConfigurationBackup',
+    state: 'Stopped',
+    platformName: job && job.platform !== 'Template' ? job.platform : 'VMware',
+    id,
+    name: job ? job.name : 'Backup Configuration Job',
+    [legacy ? 'activityId' : 'jobId']: job ? job.id : guid(server.seed, 'config-job'),
+    creationTime: vbrTime(server, s.createdMs, `sess-c ${id}`),
+    endTime: vbrTime(server, s.endMs, `sess-e ${id}`),
+    progressPercent: 100,
+    result: { result: s.result, message, isCanceled: false },
+    resourceId: job ? guid(server.seed, 'backup', s.job) : null,
+    resourceReference: job ? `/api/v1/backups/${guid(server.seed, 'backup', s.job)}` : null,
+    parentSessionId: null,
+    usn,
+    platformId: '00000000-0000-0000-0000-000000000000',
+    ...(isV13(revision) ? { initiatedBy: 'system' } : {}),
+  };
+}
+
 /** Creation time of restore point `i` (0 = newest) of an object: daily, a few minutes' jitter. */
 export function pointTime(server: VbrServer, o: VbrObject, i: number): number {
+  // Only objects with points are asked for one (points = 0 when never backed up).
+  if (o.newestMs === null) throw new RangeError(`object ${o.id} has no restore points`);
   if (i === 0) return o.newestMs;
   return o.newestMs - i * DAY - (hash32(server.seed, 'rp-jitter', o.id, i) % 50) * 60_000 - (hash32(server.seed, 'rp-ms', o.id, i) % 1000);
 }

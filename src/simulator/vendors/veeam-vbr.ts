@@ -17,6 +17,11 @@
  *                                                orderAsc (default ascending), skip/limit
  *   GET  /api/v1/objectRestorePoints             the same collection under its 1.1-rev0 (VBR 12.0) name
  *   GET  /api/v1/backupObjects/{id}/restorePoints every point of one object, skip/limit
+ *   GET  /api/v1/sessions                        SessionModel[] of the last 30 days (backup job sessions, one a day per
+ *                                                job, and configuration backups); typeFilter (the revision's enum:
+ *                                                `Job` in 1.1-rev0, `BackupJob` later — another value → 400; repeatable
+ *                                                from 1.3), createdAfterFilter, createdBeforeFilter, resultFilter,
+ *                                                orderColumn=CreationTime|EndTime, orderAsc, skip/limit
  *
  * `x-api-version` is required on every request, the token request included: missing or not among the revisions the
  * server's build accepts → 400 Error{NotImplemented, "Unsupported RESTAPI version. The following versions are
@@ -32,7 +37,7 @@
 import { randomBytes } from 'node:crypto';
 import type { VendorContext, VendorRequest, VendorResponse, VendorSimulator, VendorTenantView } from './types.js';
 import { hash32 } from '../prng.js';
-import { pointTime, renderBackupObject, renderJobState, renderRestorePoint, vbrServer, vbrTime, type VbrServer } from './veeam-vbr-model.js';
+import { pointTime, renderBackupObject, renderJobState, renderRestorePoint, renderSession, vbrServer, vbrTime, type VbrServer } from './veeam-vbr-model.js';
 
 const ID = 'veeam-vbr';
 const TOKEN_LIFETIME_S = 900;
@@ -109,6 +114,7 @@ function violateSchema(route: string, body: { data: Record<string, unknown>[]; p
   const first = body.data[0];
   if (!first) return { ...body, pagination: { ...body.pagination, total: String(body.pagination.total) } };
   if (/jobs\/states$/i.test(route)) first.lastResult = 2;
+  else if (/sessions$/i.test(route)) first.result = { result: 'Succeeded' };
   else if (/backupObjects$/i.test(route)) first.id = 4711;
   else first.creationTime = Math.floor(Date.parse(String(first.creationTime)) / 1000);
   return body;
@@ -239,6 +245,7 @@ function getRoute(route: string, query: URLSearchParams, server: VbrServer, vers
   if (/^\/api\/v1\/backupObjects$/i.test(route)) {
     return json(200, page(server.objects.length, p, (i) => renderBackupObject(server, server.objects[i]!, version, domain)));
   }
+  if (/^\/api\/v1\/sessions$/i.test(route)) return sessions(query, p, server, version);
   const perObject = /^\/api\/v1\/backupObjects\/([^/]+)\/restorePoints$/i.exec(route);
   if (perObject) {
     const idx = server.byId.get(decodeURIComponent(perObject[1]!).toLowerCase());
@@ -277,4 +284,43 @@ function restorePoints(query: URLSearchParams, p: Paged, server: VbrServer): Ven
     rows.reverse();
   }
   return json(200, page(rows.length, p, (i) => renderRestorePoint(server, server.objects[rows[i]![0]]!, rows[i]![1])));
+}
+
+/** Session types each revision's enum knows that the simulated server produces (values outside the enum → 400). */
+const SESSION_TYPES = ['Infrastructure', 'Job', 'BackupJob', 'ConfigurationBackup', 'RestoreVm', 'InstantRecovery', 'AgentBackup', 'ReplicaJob'];
+
+function sessions(query: URLSearchParams, p: Paged, server: VbrServer, version: string): VendorResponse {
+  const legacy = version === '1.1-rev0';
+  const types = query.getAll('typeFilter');
+  if (types.length > 1 && !version.startsWith('1.3-')) {
+    return vbrError(400, 'UnexpectedContent', 'The typeFilter parameter accepts one value in this API version.');
+  }
+  for (const t of types) {
+    const known = SESSION_TYPES.includes(t) && (legacy ? t !== 'BackupJob' && t !== 'ReplicaJob' && t !== 'AgentBackup' : t !== 'Job') && (t !== 'AgentBackup' || version.startsWith('1.3-'));
+    if (!known) return vbrError(400, 'UnexpectedContent', `The value ${JSON.stringify(t)} is not valid for typeFilter.`);
+  }
+  const time = (name: string): number | null | 'bad' => {
+    const v = query.get(name);
+    if (v === null) return null;
+    const ms = Date.parse(v);
+    return Number.isFinite(ms) ? ms : 'bad';
+  };
+  const after = time('createdAfterFilter');
+  const before = time('createdBeforeFilter');
+  if (after === 'bad' || before === 'bad') return vbrError(400, 'UnexpectedContent', 'The date filter is not a valid date-time.');
+  const results = query.getAll('resultFilter');
+  const column = (query.get('orderColumn') ?? 'CreationTime').toLowerCase();
+  if (!['creationtime', 'endtime'].includes(column)) return vbrError(400, 'UnexpectedContent', `The orderColumn value ${JSON.stringify(query.get('orderColumn'))} is not valid.`);
+  const typeOf = (job: number) => (job < 0 ? 'ConfigurationBackup' : legacy ? 'Job' : 'BackupJob');
+  const rows: number[] = [];
+  server.sessions.forEach((s, i) => {
+    if (types.length && !types.includes(typeOf(s.job))) return;
+    if (after !== null && s.createdMs <= after) return;
+    if (before !== null && s.createdMs >= before) return;
+    if (results.length && !results.includes(s.result)) return;
+    rows.push(i);
+  });
+  // Stored oldest first by creation; end times follow the same order closely enough for a simulator.
+  if ((query.get('orderAsc') ?? 'true').toLowerCase() === 'false') rows.reverse();
+  return json(200, page(rows.length, p, (i) => renderSession(server, server.sessions[rows[i]!]!, rows[i]!, version)));
 }
