@@ -33,6 +33,7 @@ export interface SimulatorConfig {
       };
       rmm?: Record<string, unknown>;
       backup?: Record<string, unknown>;
+      outOfScope?: Record<string, string>;
     }>;
   };
   /**
@@ -61,12 +62,19 @@ export function configFor(sim: Pick<Simulator, 'url' | 'caPath' | 'tenants'> & P
       }
       vendors[v.kind] = section;
     }
+    // A simulated tenant without an RMM or a backup product has none to connect: say so in its scope, as an MSP
+    // would for a client whose contract leaves them out, instead of leaving those capabilities unassessed.
+    const outOfScope = {
+      ...(vendors.rmm ? {} : { monitoring: 'simulated tenant without an RMM' }),
+      ...(vendors.backup ? {} : { recovery: 'simulated tenant without a backup product' }),
+    };
+    const scope = Object.keys(outOfScope).length > 0 ? { outOfScope } : {};
     if (opts.preferCertificate && t.certificatePath) {
-      return { id: t.id, name: t.name, m365: { tenantId: t.tenantId, clientId: t.clientId, certificatePath: t.certificatePath, cloud }, ...vendors };
+      return { id: t.id, name: t.name, ...scope, m365: { tenantId: t.tenantId, clientId: t.clientId, certificatePath: t.certificatePath, cloud }, ...vendors };
     }
     const name = secretEnvName(t.id, opts.envPrefix);
     env[name] = t.clientSecret;
-    return { id: t.id, name: t.name, m365: { tenantId: t.tenantId, clientId: t.clientId, clientSecret: `\${env:${name}}`, cloud }, ...vendors };
+    return { id: t.id, name: t.name, ...scope, m365: { tenantId: t.tenantId, clientId: t.clientId, clientSecret: `\${env:${name}}`, cloud }, ...vendors };
   });
   return { config: { ...(opts.storageUrl ? { storage: { url: opts.storageUrl } } : {}), tenants }, env };
 }

@@ -1,22 +1,22 @@
 /**
  * Tenant profiles: knob presets that make Ratchet's DEFAULT rules (rules/default.yaml) infer a known level for an
- * m365-only tenant (capabilities identity and endpoint; endpoint is gated only by Intune device compliance there:
- * device-compliance-basic ≥ 70 % L2, device-compliance ≥ 85 % L3, device-compliance-high ≥ 95 % L4).
- * Every measured value sits well clear of its threshold (the engine's dead band is 2 points).
+ * m365-only tenant whose config declares recovery and monitoring out of scope (what `configFor` writes for a
+ * simulated tenant without an RMM or backup product): capabilities identity and endpoint, endpoint gated only by
+ * Intune device compliance there (device-compliance-basic ≥ 70 % L2, device-compliance ≥ 85 % L3,
+ * device-compliance-high ≥ 95 % L4). Every measured value sits well clear of its threshold (dead band 2 points).
  *
- * | profile | identity                                                                    | MFA reg. | GAs | compliant | confirmed / potential |
- * |---------|-----------------------------------------------------------------------------|----------|-----|-----------|-----------------------|
- * | level1  | no security defaults, no CA; 1 GA and 2 other admins without MFA             | 15 %     | 5   | 30 %      | 1 / 1                 |
- * | level2  | CA: MFA for admin roles (enabled) + all-users MFA in report-only             | 65 %     | 5   | 78 %      | 2 / 2                 |
- * | level3  | + all-users MFA enabled (1 break-glass excluded), legacy-auth block          | 93 %     | 3   | 90 %      | 3 / 3                 |
- * | level4  | + phishing-resistant strength for admin roles, every admin registered        | 99.5 %   | 3   | 97 %      | 4 / 5                 |
- * | level5  | as level4, with more headroom (secure score 86 %, no stale devices)          | 100 %    | 3   | 99 %      | 4 / 5                 |
+ * | profile | identity                                                                    | MFA reg. | GAs | compliant | first scan: confirmed / potential |
+ * |---------|-----------------------------------------------------------------------------|----------|-----|-----------|-----------------------------------|
+ * | level1  | no security defaults, no CA; 1 GA and 2 other admins without MFA             | 15 %     | 5   | 30 %      | 1 / 1                             |
+ * | level2  | CA: MFA for admin roles (enabled), every admin registered; all-users report-only | 65 %  | 5   | 78 %      | 2 / 2                             |
+ * | level3  | + all-users MFA enabled (1 break-glass excluded), legacy-auth block          | 93 %     | 3   | 90 %      | 3 / 3                             |
+ * | level4  | + phishing-resistant strength for admin roles                                | 99.5 %   | 3   | 97 %      | 3 / 5                             |
+ * | level5  | as level4, with more headroom (secure score 86 %, no stale devices)          | 100 %    | 3   | 99 %      | 3 / 5                             |
  *
- * Level 5 needs 90 days of history (`history.stability`, the `*-sustained` gates), which a freshly simulated tenant
- * never has: `level5` therefore yields confirmed level 4 with potential 5, its only unknown gates being
- * `identity-sustained` and `endpoint-sustained`. Once a store holds 90 days of complete scans it confirms 5.
- * For an m365-only tenant the history gates are the *only* level-5 gates, so `level4` data has potential 5 too:
- * what separates 4 from 5 is time without regression, not tenant data. level5 merely keeps more margin.
+ * Levels 4 and 5 read history (rules/README.md): the level-3 gates held over 90 days of at least weekly complete
+ * scans, level 4 over 180 days, plus a strategy review attestation for 5. A fresh tenant has none, so level4 and
+ * level5 data are confirmed 3 with potential 5 on the first scan; `ratchet demo` (simulate-history) stores weeks of
+ * history so they confirm 4, and 5 with `--history-days 190`.
  */
 
 export const PROFILE_NAMES = ['level1', 'level2', 'level3', 'level4', 'level5'] as const;
@@ -85,7 +85,7 @@ export type KnobOverrides = Partial<Omit<TenantKnobs, 'caPolicies'>> & { caPolic
 export interface ProfileDefinition {
   name: ProfileName;
   description: string;
-  /** Confirmed level a fresh scan with the default rules should infer. */
+  /** Confirmed level a first scan with the default rules should infer (recovery and monitoring out of scope). */
   expectedLevel: number;
   /** Potential level (unknown gates counted as passed). */
   expectedPotential: number;
@@ -165,7 +165,8 @@ export const PROFILES: Readonly<Record<ProfileName, ProfileDefinition>> = {
       admins: 8,
       globalAdmins: 5,
       globalAdminsWithoutMfa: 0,
-      adminsWithoutMfa: 1,
+      // MFA for every admin role is a level-2 gate (CIS 6.5 IG1, ISM-1173).
+      adminsWithoutMfa: 0,
       caPolicies: { ...NO_CA, mfaAllUsers: 'reportOnly', mfaAdmins: 'enabled' },
       secureScorePct: 41,
       compliantPct: 78,
@@ -186,7 +187,7 @@ export const PROFILES: Readonly<Record<ProfileName, ProfileDefinition>> = {
       admins: 7,
       globalAdmins: 3,
       globalAdminsWithoutMfa: 0,
-      adminsWithoutMfa: 1,
+      adminsWithoutMfa: 0,
       caPolicies: { ...NO_CA, mfaAllUsers: 'enabled', mfaAdmins: 'enabled', legacyBlock: 'enabled', excludedPrincipals: 1, decoys: true },
       secureScorePct: 58,
       compliantPct: 90,
@@ -196,9 +197,9 @@ export const PROFILES: Readonly<Record<ProfileName, ProfileDefinition>> = {
   },
   level4: {
     name: 'level4',
-    description: 'Quantitatively managed: + phishing-resistant MFA for admins, 99.5 % registered, every admin registered, 97 % compliant',
-    expectedLevel: 4,
-    // Level 5 is gated by history only (m365-only tenant): unknown on a fresh tenant, so potential 5.
+    description: 'Quantitatively managed data: + phishing-resistant MFA for admins, 99.5 % registered, 97 % compliant; level 4 once 90 days of history show it held',
+    // Levels 4 and 5 read history: unknown on a fresh tenant, so confirmed 3 and potential 5.
+    expectedLevel: 3,
     expectedPotential: 5,
     guestShare: 0.04,
     disabledShare: 0.03,
@@ -206,8 +207,8 @@ export const PROFILES: Readonly<Record<ProfileName, ProfileDefinition>> = {
   },
   level5: {
     name: 'level5',
-    description: 'Optimizing data (level4 with more margin); confirmed 4 with potential 5 until 90 days of history exist',
-    expectedLevel: 4,
+    description: 'Optimizing data (level4 with more margin); confirmed 3 with potential 5 until history (90 / 180 days) and a strategy review exist',
+    expectedLevel: 3,
     expectedPotential: 5,
     guestShare: 0.04,
     disabledShare: 0.03,
