@@ -19,7 +19,22 @@ import { selfCommand } from './self.js';
 export interface DemoOptions {
   format: 'table' | 'json' | 'markdown' | 'html';
   dataDir?: string;
+  /** Days of simulated history for the level-4 sample tenant (Tailspin): 90+ confirms level 4, 180+ level 5. */
+  historyDays?: number;
 }
+
+/**
+ * What the demo simulates before its first scan, per sample tenant: weeks of weekly scans (levels 4 and 5 read 90
+ * and 180 days of history) and the attestations a technician would have recorded (restore tests and a DR plan gate
+ * level 3, a strategy review level 5). Only on a fresh data directory: later runs add real scans to this history.
+ */
+const DEMO_HISTORY: Record<string, { days: number; attest: string[] }> = {
+  northwind: { days: 28, attest: [] },
+  fabrikam: { days: 28, attest: ['dr_plan'] },
+  contoso: { days: 28, attest: ['restore_test', 'dr_plan'] },
+  tailspin: { days: 98, attest: ['restore_test', 'dr_plan', 'strategy_review'] },
+  woodgrove: { days: 28, attest: ['restore_test', 'dr_plan'] },
+};
 
 function runChild(args: string[], env: NodeJS.ProcessEnv, io: CliIO): Promise<{ code: number; stdout: string }> {
   const self = selfCommand();
@@ -44,6 +59,18 @@ export async function runDemo(opts: DemoOptions, io: CliIO): Promise<number> {
     const configPath = join(demoDir, 'ratchet.demo.yaml');
     writeFileSync(configPath, `# Written by \`ratchet demo\`: points at the built-in simulator (${sim.url}).\n${stringify(config)}`);
     const childEnv = { ...io.env, ...env, RATCHET_LOG_LEVEL: io.env.RATCHET_LOG_LEVEL ?? 'warn' };
+    const seeded = await Promise.all(
+      Object.entries(DEMO_HISTORY).map(([tenant, plan]) => {
+        const days = tenant === 'tailspin' && opts.historyDays ? opts.historyDays : plan.days;
+        const attest = plan.attest.length ? ['--attest', plan.attest.join(',')] : [];
+        return runChild(['--config', configPath, 'simulate-history', '--tenant', tenant, '--days', String(days), ...attest], childEnv, io);
+      }),
+    );
+    const failed = seeded.find((r) => r.code !== EXIT.ok);
+    if (failed) {
+      io.err(`ratchet demo: simulating history failed (exit ${failed.code})\n`);
+      return failed.code;
+    }
     const { code, stdout } = await runChild(['--config', configPath, 'scan', '--format', 'json'], childEnv, io);
     if (opts.format === 'json') {
       io.out(stdout);
@@ -66,10 +93,11 @@ export async function runDemo(opts: DemoOptions, io: CliIO): Promise<number> {
     io.out(formatPortfolio(reports, { markdown: opts.format === 'markdown' }));
     const cfg = relative(process.cwd(), configPath) || configPath;
     io.out(
-      `\nScanned ${reports.length} simulated tenants through ${sim.url} (scan ${scans} of each; history in ${relative(process.cwd(), join(dataDir, 'demo.db'))}).\n` +
+      `\nScanned ${reports.length} simulated tenants through ${sim.url} (${scans} scans of history each; history in ${relative(process.cwd(), join(dataDir, 'demo.db'))}).\n` +
         `Evidence:    npx ratchet --config ${cfg} rescore --tenant ${reports.at(-1)!.tenant.id} --format json   (from history, offline)\n` +
         `History:     npx ratchet --config ${cfg} history --tenant ${reports[0]!.tenant.id}\n` +
-        `Run \`ratchet demo\` again to add a second scan to the history.\n`,
+        `The first run simulates weeks of weekly history (levels 4 and 5 need 90 and 180 days); \`ratchet demo --history-days 190\` on a fresh --data-dir lets Tailspin reach level 5.\n` +
+        `Run \`ratchet demo\` again to add another scan to the history.\n`,
     );
     return code;
   } finally {

@@ -12,6 +12,8 @@ import { formatHtml } from '../report/format-html.js';
 import { formatMarkdown, formatTable } from '../report/format-text.js';
 import type { Report } from '../report/types.js';
 import { rescoreHistory, rescoreScan } from '../scan/rescore.js';
+import { nonLoopbackUrls, simulateHistory } from '../scan/simulated-history.js';
+import { ATTESTATION_KINDS, type AttestationKind } from '../web/contracts.js';
 import { scanTenant } from '../scan/run-scan.js';
 import { openContext, selectTenants, UsageError, type Context } from './context.js';
 import { EXIT, processIO, type CliIO } from './io.js';
@@ -97,8 +99,40 @@ export async function main(argv: string[], io: CliIO = processIO): Promise<numbe
     .description('start the built-in simulator, scan its sample tenants end to end and print the portfolio (no credentials needed)')
     .addOption(formatOption())
     .option('--data-dir <path>', 'where history and the demo config go', 'data')
-    .action(async (o: { format: Format; dataDir: string }) => {
-      code = await runDemo({ format: o.format, dataDir: o.dataDir }, io);
+    .option('--history-days <n>', 'days of simulated history for the level-4 tenant on a fresh data dir (190 lets it reach level 5)')
+    .action(async (o: { format: Format; dataDir: string; historyDays?: string }) => {
+      const historyDays = o.historyDays === undefined ? undefined : Number(o.historyDays);
+      if (historyDays !== undefined && (!Number.isInteger(historyDays) || historyDays < 7 || historyDays > 400)) {
+        throw new UsageError('--history-days: a whole number of days from 7 to 400');
+      }
+      code = await runDemo({ format: o.format, dataDir: o.dataDir, historyDays }, io);
+    });
+
+  program
+    .command('simulate-history', { hidden: true })
+    .description('demo only: store weeks of simulated history for simulator tenants (refuses any non-loopback endpoint)')
+    .requiredOption('--tenant <id>', 'tenant id (repeatable)', collect)
+    .requiredOption('--days <n>', 'days of weekly history to store')
+    .option('--attest <kinds>', 'attestations to record over that time, comma-separated (restore_test,dr_plan,strategy_review)')
+    .action(async (o: { tenant: string[]; days: string; attest?: string }) => {
+      code = await withContext(async (ctx) => {
+        const days = Number(o.days);
+        if (!Number.isInteger(days) || days < 7 || days > 400) throw new UsageError('--days: a whole number of days from 7 to 400');
+        const attest = (o.attest ?? '').split(',').filter(Boolean);
+        const unknownKind = attest.find((k) => !(ATTESTATION_KINDS as readonly string[]).includes(k));
+        if (unknownKind) throw new UsageError(`--attest ${unknownKind}: not an attestation kind (${ATTESTATION_KINDS.join(', ')})`);
+        for (const t of selectTenants(ctx.config, o.tenant)) {
+          const remote = nonLoopbackUrls(t);
+          if (remote.length > 0) throw new UsageError(`simulate-history: tenant ${t.id} is not a simulator tenant (${remote[0]} is not on loopback); history is never fabricated for real tenants`);
+          if ((await ctx.store.listScans(t.id, { limit: 1 })).length > 0) {
+            ctx.logger.info({ tenant: t.id }, 'simulate-history: the tenant already has history; nothing added');
+            continue;
+          }
+          const n = await simulateHistory(t, { config: ctx.config, plugins: ctx.plugins, ruleSet: ctx.ruleSet, store: ctx.store, logger: ctx.logger }, { days, attest: attest as AttestationKind[] });
+          ctx.logger.info({ tenant: t.id, scans: n, days }, 'simulate-history: simulated history stored');
+        }
+        return EXIT.ok;
+      });
     });
 
   program

@@ -218,11 +218,11 @@ function levelGates(gates: Finding[]): LevelGates[] {
 /** Scored gates: non-advisory and applicable. */
 const scored = (findings: Finding[]) => findings.filter((f) => !f.advisory && f.outcome !== 'not_applicable');
 
-function snapshotOf(findings: Finding[], unassessed: boolean): { level: number; score: number | null } {
+function snapshotOf(findings: Finding[], unassessed: boolean): { level: number; potential: number; score: number | null } {
   const gates = scored(findings).filter((f) => !isHistory(f));
-  if (unassessed) return { level: 1, score: null };
+  if (unassessed) return { level: 1, potential: 5, score: null };
   const level = levelOf(gates, false);
-  return { level, score: bandedScore(gates, level, 0) };
+  return { level, potential: levelOf(gates, true), score: bandedScore(gates, level, 0) };
 }
 
 function scoreCapability(id: string, name: string, findings: Finding[], decision: ScopeDecision): CapabilityScore {
@@ -246,6 +246,7 @@ function scoreCapability(id: string, name: string, findings: Finding[], decision
     scope: decision.scope,
     scopeReason: decision.reason,
     snapshotLevel: snapshot.level,
+    snapshotPotential: snapshot.potential,
     snapshotScore: snapshot.score,
     gates: levelGates(gates),
   };
@@ -272,7 +273,7 @@ export function evaluate(bundle: EvidenceBundle, rules: readonly Rule[], opts: E
   for (const r of rules) if (!historyRule(r)) evaluated.set(r.id, evaluateRule(r, bundle, byKey, opts));
   const pointInTime = [...evaluated.values()];
   const decisions = resolveScope(rules, pointInTime, bundle);
-  const current: Record<string, { level: number; score: number | null }> = {};
+  const current: Record<string, { level: number; potential: number; score: number | null }> = {};
   for (const c of CAPABILITIES) {
     const d = decisions.get(c.id)!;
     current[c.id] = snapshotOf(pointInTime.filter((f) => f.capability === c.id), d.scope !== 'assessed');

@@ -28,12 +28,16 @@ export interface HistoryScan {
   levels: Record<string, number>;
   /** Snapshot score per capability id (null when unassessed). */
   scores: Record<string, number | null>;
+  /** Snapshot potential per capability id (absent in older history: taken as the level). */
+  potentials?: Record<string, number>;
 }
 
 interface Point {
   at: number;
   level: number;
   score: number | null;
+  /** The scan could not see the whole capability (unknown gates): it shows scanning happened, not what held. */
+  unsure: boolean;
 }
 
 const isoDay = (t: number) => new Date(t).toISOString().slice(0, 10);
@@ -80,9 +84,11 @@ function windowPoints(points: Point[], now: number, days: number): { points: Poi
 function heldPct(points: Point[], now: number, days: number, level: number): { pct: number | null; scans: number; reason: string | null } {
   const w = windowPoints(points, now, days);
   if (!w.points) return { pct: null, scans: 0, reason: w.reason };
-  const held = w.points.filter((p) => p.level >= level).length;
+  const seen = w.points.filter((p) => !p.unsure);
+  if (seen.length === 0) return { pct: null, scans: 0, reason: `no scan in the last ${days} days could see every gate of the capability` };
+  const held = seen.filter((p) => p.level >= level).length;
   // Floor, not round: 94.96 % has not held on 95 % of scans.
-  return { pct: Math.floor((held / w.points.length) * 1000) / 10, scans: w.points.length, reason: null };
+  return { pct: Math.floor((held / seen.length) * 1000) / 10, scans: seen.length, reason: null };
 }
 
 /** Mean snapshot score of the newer half of the window minus the older half (points; ≥ 0 = not declining). */
@@ -91,8 +97,8 @@ function trend(points: Point[], now: number, days: number): { value: number | nu
   if (!w.points) return { value: null, reason: w.reason };
   const mid = now - (days / 2) * DAY;
   const mean = (ps: Point[]) => ps.reduce((s, p) => s + (p.score ?? 0), 0) / ps.length;
-  const newer = w.points.filter((p) => p.at > mid);
-  const older = w.points.filter((p) => p.at <= mid);
+  const newer = w.points.filter((p) => p.at > mid && !p.unsure);
+  const older = w.points.filter((p) => p.at <= mid && !p.unsure);
   if (newer.length === 0 || older.length === 0) return { value: null, reason: `insufficient history: no complete scan in one half of the ${days} days` };
   return { value: round1(mean(newer) - mean(older)), reason: null };
 }
@@ -103,17 +109,21 @@ function trend(points: Point[], now: number, days: number): { value: number | nu
  */
 export function deriveHistoryEvidence(
   past: readonly HistoryScan[],
-  current: Record<string, { level: number; score: number | null }>,
+  current: Record<string, { level: number; potential: number; score: number | null }>,
   now: Date,
 ): Evidence[] {
   const t = now.getTime();
   const collectedAt = now.toISOString();
   return Object.entries(current).map(([cap, snap]): Evidence => {
     const points: Point[] = [
-      { at: t, level: snap.level, score: snap.score },
+      { at: t, level: snap.level, score: snap.score, unsure: snap.potential > snap.level },
       ...past
         .filter((s) => Date.parse(s.at) < t)
-        .map((s) => ({ at: Date.parse(s.at), level: Number(s.levels[cap] ?? 1), score: typeof s.scores?.[cap] === 'number' ? s.scores[cap] : null })),
+        .map((s) => {
+          const level = Number(s.levels[cap] ?? 1);
+          const potential = Number(s.potentials?.[cap] ?? level);
+          return { at: Date.parse(s.at), level, score: typeof s.scores?.[cap] === 'number' ? s.scores[cap] : null, unsure: potential > level };
+        }),
     ];
     const oldest = Math.min(...points.map((p) => p.at));
     const l3 = heldPct(points, t, HELD_WINDOWS.l3.days, HELD_WINDOWS.l3.level);

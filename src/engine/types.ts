@@ -65,6 +65,11 @@ export interface CapabilityScore {
   scopeReason: string | null;
   /** Level of the point-in-time gates alone (history gates left out): what history records per scan. */
   snapshotLevel: number;
+  /**
+   * The same with unknown gates counted as passed. Where it exceeds snapshotLevel the scan could not see the whole
+   * capability: history counts such a scan as neither held nor not held (a permission gap is never a regression).
+   */
+  snapshotPotential: number;
   /** Banded score of the point-in-time gates alone: what the improvement trend reads. */
   snapshotScore: number | null;
   /** Gates passed per level 2..5. */

@@ -1,5 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { bundle, ev, NOW, strongM365 } from '../../test/helpers/evidence.js';
+import { ALL_SOURCES, bundle, ev, historyScans, NOW, strongTenant } from '../../test/helpers/evidence.js';
+
+/** Every source connected and 98 days of level-3 history: a level-4 tenant. */
+const strong = () => [...strongTenant(), historyScans(98, () => 3)];
 import { evaluate } from '../engine/evaluate.js';
 import { loadRuleSet } from '../engine/load-rules.js';
 import type { Evidence } from '../evidence/types.js';
@@ -11,13 +14,13 @@ const { rules } = loadRuleSet(defaultRulesPath());
 const opts = { confirmScans: 2, scoreDrop: 10, publicUrl: 'https://ratchet.msp.example' };
 let n = 0;
 function scan(evidence: Evidence[]): ScanView {
-  const e = evaluate(bundle(evidence), rules, { now: NOW });
+  const e = evaluate(bundle(evidence, ALL_SOURCES), rules, { now: NOW });
   return { id: `s${++n}`, ...e, evidence };
 }
 const patch = (key: string, p: Record<string, unknown> | null, status: Evidence['status'] = 'ok') =>
-  strongM365().map((e) => (e.key === key ? ev(key, p === null ? null : { ...e.value, ...p }, status, status === 'ok' ? null : 'forbidden') : e));
+  strong().map((e) => (e.key === key ? ev(key, p === null ? null : { ...e.value, ...p }, status, status === 'ok' ? null : 'forbidden') : e));
 
-const good = () => scan(strongM365());
+const good = () => scan(strong());
 const devicesDown = () => scan(patch('m365.devices.compliance', { compliant: 60, pct: 60 }));
 const mfaOff = () => scan(patch('m365.mfa.enforcement', { mode: 'none', allUsers: false, adminsEnforced: false, phishingResistantAdmins: false }));
 

@@ -3,6 +3,7 @@
  * level and why, what is unknown and how to fix that, then the path to the next level.
  */
 import type { Finding } from '../engine/types.js';
+import { gatesText, SCORE_MEANING_SHORT, scopeLines, scopeOf, unscoredText, type CapabilityLike } from './level-text.js';
 import type { Report } from './types.js';
 
 const OUTCOME_ORDER: Record<string, number> = { fail: 0, partial: 1, unknown: 2, pass: 3, not_applicable: 4 };
@@ -16,6 +17,32 @@ function levelLine(r: Report): string {
 
 function scoreText(score: number | null | undefined): string {
   return score === null || score === undefined ? '  n/a' : score.toFixed(1).padStart(5);
+}
+
+/** What the level rests on and its scope, one line each (nothing for a report stored before scope existed). */
+function levelDetail(r: Report): string[] {
+  return [...(r.level.restsOn ? [`rests on: ${r.level.restsOn}`] : []), ...scopeLines(r.level).map((l) => l.text)];
+}
+
+/** Capabilities shown: every one of a scoped report (each says where it stands); the assessed ones of an older report. */
+function shownCapabilities(r: Report): Report['capabilities'] {
+  return r.capabilities.filter((c) => c.scope !== undefined || c.assessed !== false);
+}
+
+/** The score, or why there is none ("not assessed: connect …", "out of scope: …"). */
+function scoreOrWhy(c: CapabilityLike, r: Report): string {
+  return scopeOf(c) === 'assessed' ? `score ${scoreText(c.score)}` : (unscoredText(c, r.level) ?? 'not assessed');
+}
+
+/** A short scope mark for the portfolio row: "complete", "unassessed: recovery", "out of scope: recovery". */
+function scopeCell(r: Report): string {
+  const s = r.level.scope;
+  if (!s) return '—';
+  const parts: string[] = [];
+  if (s.unassessed.length > 0) parts.push(`unassessed: ${s.unassessed.join(', ')}`);
+  const out = Object.keys(s.outOfScope);
+  if (out.length > 0) parts.push(`out of scope: ${out.join(', ')}`);
+  return parts.length > 0 ? parts.join('; ') : 'complete';
 }
 
 function sortFindings(findings: Finding[]): Finding[] {
@@ -39,21 +66,30 @@ export function formatTable(reports: Report[]): string {
         .map((c) => `${c.id} ${c.level}/${scoreText(c.score).trim()}`)
         .join('  ');
       out.push(`  ${pad(r.tenant.id, 22)} ${pad(levelLine(r), 34)} ${pad(r.scan.status, 9)} ${caps}`);
+      if (r.level.scope) out.push(`  ${pad('', 22)} scope: ${scopeCell(r)}`);
     }
     out.push('');
   }
   for (const r of reports) {
     out.push(`${r.tenant.name} (${r.tenant.id}) — scan ${r.scan.finishedAt}, ${r.scan.status}`);
     out.push(`  ${levelLine(r)}`);
+    for (const line of levelDetail(r)) out.push(`    ${line}`);
     for (const c of r.scan.collectors) {
       out.push(`  collector ${pad(c.id, 10)} ${pad(c.status, 8)} ${String(c.requests).padStart(5)} requests ${String(c.durationMs).padStart(7)} ms${c.error ? `  ${c.error}` : ''}`);
     }
     out.push('  Capabilities');
-    for (const c of r.capabilities) {
-      if (c.assessed === false) continue;
+    const caps = shownCapabilities(r);
+    for (const c of caps) {
       const pot = c.potential !== undefined && c.potential !== c.level ? ` (potential ${c.potential})` : '';
-      out.push(`    ${pad(c.name, 22)} level ${c.level}${pad(pot, 14)} score ${scoreText(c.score)}  coverage ${Math.round(c.coverage * 100)} %`);
+      const head = `    ${pad(c.name, 22)} level ${c.level}${pad(pot, 14)} `;
+      if (scopeOf(c) !== 'assessed') {
+        out.push(`${head}${scoreOrWhy(c, r)}`);
+        continue;
+      }
+      const gates = gatesText(c.gates);
+      out.push(`${head}${scoreOrWhy(c, r)}  coverage ${String(Math.round(c.coverage * 100)).padStart(3)} %${gates ? `  gates ${gates}` : ''}`);
     }
+    if (caps.some((c) => scopeOf(c) === 'assessed')) out.push(`    (${SCORE_MEANING_SHORT}; gates = passed/applicable per level)`);
     out.push('  Findings');
     for (const f of sortFindings(r.findings)) {
       if (f.outcome === 'not_applicable') continue;
@@ -82,11 +118,16 @@ export function formatMarkdown(reports: Report[]): string {
   for (const r of reports) {
     out.push(`## ${mdEscape(r.tenant.name)} (\`${r.tenant.id}\`)`, '');
     out.push(`**${levelLine(r)}** · scan \`${r.scan.id}\` finished ${r.scan.finishedAt} · status **${r.scan.status}**`, '');
-    out.push('| capability | level | potential | score | coverage |', '|---|---|---|---|---|');
-    for (const c of r.capabilities) {
-      if (c.assessed === false) continue;
-      out.push(`| ${c.name} | ${c.level} | ${c.potential ?? c.level} | ${scoreText(c.score).trim()} | ${Math.round(c.coverage * 100)} % |`);
+    const detail = levelDetail(r);
+    if (detail.length > 0) out.push(...detail.map((line) => `- ${mdEscape(line)}`), '');
+    out.push('| capability | level | potential | score | coverage | gates passed per level |', '|---|---|---|---|---|---|');
+    for (const c of shownCapabilities(r)) {
+      const assessed = scopeOf(c) === 'assessed';
+      const score = assessed ? scoreText(c.score).trim() : `*${mdEscape(unscoredText(c, r.level) ?? 'not assessed')}*`;
+      const coverage = assessed ? `${Math.round(c.coverage * 100)} %` : '—';
+      out.push(`| ${c.name} | ${c.level} | ${c.potential ?? c.level} | ${score} | ${coverage} | ${assessed ? (gatesText(c.gates) ?? '—') : '—'} |`);
     }
+    out.push('', `<sub>${mdEscape(SCORE_MEANING_SHORT)}; gates = passed/applicable per level.</sub>`);
     out.push('', '| outcome | level | rule | observed | expected |', '|---|---|---|---|---|');
     for (const f of sortFindings(r.findings)) {
       if (f.outcome === 'not_applicable') continue;
@@ -111,15 +152,22 @@ export function formatMarkdown(reports: Report[]): string {
  * under it, the top of each tenant's roadmap and what is unknown — what a technician scans first in the morning.
  */
 export function formatPortfolio(reports: Report[], opts: { markdown?: boolean } = {}): string {
-  const capIds = [...new Set(reports.flatMap((r) => r.capabilities.filter((c) => c.assessed !== false).map((c) => c.id)))];
+  // Assessed capabilities, and in-scope ones with no source (shown as "unassessed", never as a score).
+  const inPortfolio = (c: Report['capabilities'][number]) => c.assessed !== false || c.scope === 'unassessed';
+  const capIds = [...new Set(reports.flatMap((r) => r.capabilities.filter(inPortfolio).map((c) => c.id)))];
   const levelCell = (r: Report) => `${r.level.value} ${r.level.name}${r.level.confirmed ? '' : ` (potential ${r.level.potential})`}`;
   const capCell = (r: Report, id: string) => {
-    const c = r.capabilities.find((x) => x.id === id && x.assessed !== false);
-    return c ? `L${c.level} ${scoreText(c.score).trim()}` : '—';
+    const c = r.capabilities.find((x) => x.id === id);
+    if (!c) return '—';
+    const scope = scopeOf(c);
+    if (scope === 'unassessed') return 'unassessed';
+    if (scope === 'out_of_scope') return 'out of scope';
+    return scope === 'assessed' ? `L${c.level} ${scoreText(c.score).trim()}` : '—';
   };
   const regressionCell = (r: Report) => (r.regression.confirmed ? 'CONFIRMED' : r.regression.detected ? 'detected' : '-');
-  const header = ['tenant', 'level', ...capIds, 'scan', 'regression'];
-  const rows = reports.map((r) => [r.tenant.name, levelCell(r), ...capIds.map((id) => capCell(r, id)), r.scan.status, regressionCell(r)]);
+  const scoped = reports.some((r) => r.level.scope !== undefined);
+  const header = ['tenant', 'level', ...(scoped ? ['scope'] : []), ...capIds, 'scan', 'regression'];
+  const rows = reports.map((r) => [r.tenant.name, levelCell(r), ...(scoped ? [scopeCell(r)] : []), ...capIds.map((id) => capCell(r, id)), r.scan.status, regressionCell(r)]);
   const out: string[] = [];
   if (opts.markdown) {
     out.push('# Ratchet portfolio', '', `| ${header.join(' | ')} |`, `|${header.map(() => '---').join('|')}|`);
@@ -136,6 +184,7 @@ export function formatPortfolio(reports: Report[], opts: { markdown?: boolean } 
     const items = r.roadmap.slice(0, 3);
     const title = `${r.tenant.name} — ${r.roadmap.length ? `to level ${r.roadmap[0]!.toLevel}` : 'top level reached'}`;
     out.push(opts.markdown ? `### ${mdEscape(title)}` : title);
+    for (const line of levelDetail(r)) out.push(`${opts.markdown ? '-' : '   ·'} ${opts.markdown ? mdEscape(line) : line}`);
     for (const item of items) out.push(`${opts.markdown ? '-' : '   •'} ${item.ruleId}: ${opts.markdown ? mdEscape(item.gap) : item.gap}`);
     if (r.roadmap.length > items.length) out.push(`${opts.markdown ? '-' : '   •'} … ${r.roadmap.length - items.length} more`);
     if (!r.level.confirmed) {

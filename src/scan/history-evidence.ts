@@ -51,6 +51,7 @@ export function historyScansEvidence(completeScans: readonly ScanSummary[], now:
       at: s.startedAt,
       levels: Object.fromEntries(s.capabilities.map((c) => [c.id, c.snapshotLevel ?? c.level])),
       scores: Object.fromEntries(s.capabilities.map((c) => [c.id, c.snapshotScore === undefined ? c.score : c.snapshotScore])),
+      potentials: Object.fromEntries(s.capabilities.map((c) => [c.id, c.snapshotPotential ?? c.snapshotLevel ?? c.level])),
     };
     const day = s.startedAt.slice(0, 10);
     const kept = byDay.get(day);

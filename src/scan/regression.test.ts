@@ -1,5 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { bundle, ev, NOW, strongM365 } from '../../test/helpers/evidence.js';
+import { ALL_SOURCES, bundle, ev, historyScans, NOW, strongTenant } from '../../test/helpers/evidence.js';
+
+/** Every source connected and 98 days of level-3 history: a level-4 tenant. */
+const strong = () => [...strongTenant(), historyScans(98, () => 3)];
 import { evaluate } from '../engine/evaluate.js';
 import { loadRuleSet } from '../engine/load-rules.js';
 import type { Evidence } from '../evidence/types.js';
@@ -10,15 +13,15 @@ const { rules } = loadRuleSet(defaultRulesPath());
 const opts = { confirmScans: 2, scoreDrop: 10 };
 
 function scan(evidence: Evidence[]) {
-  const e = evaluate(bundle(evidence), rules, { now: NOW });
+  const e = evaluate(bundle(evidence, ALL_SOURCES), rules, { now: NOW });
   return { ...e, evidence };
 }
 function patch(key: string, p: Record<string, unknown> | null, status: Evidence['status'] = 'ok') {
-  return strongM365().map((e) => (e.key === key ? ev(key, p === null ? null : { ...e.value, ...p }, status, status === 'ok' ? null : 'forbidden') : e));
+  return strong().map((e) => (e.key === key ? ev(key, p === null ? null : { ...e.value, ...p }, status, status === 'ok' ? null : 'forbidden') : e));
 }
 
 describe('regression detection', () => {
-  const good = scan(strongM365());
+  const good = scan(strong());
   const mfaOff = scan(patch('m365.mfa.enforcement', { mode: 'none', allUsers: false, adminsEnforced: false, phishingResistantAdmins: false }));
 
   it('detects a level drop on the first bad scan and confirms it after confirmScans complete scans', () => {
@@ -48,6 +51,7 @@ describe('regression detection', () => {
 
   it('a score drop of at least scoreDrop over findings known in both scans is a capability regression', () => {
     const worse = scan(patch('m365.devices.compliance', { compliant: 72, pct: 72 }));
+    expect(good.level.value).toBe(4);
     const r = detectRegression(worse, [good], true, { ...opts, confirmScans: 1 });
     const d = r.drops.find((x) => x.kind === 'capability' && x.id === 'endpoint')!;
     expect(d.from).toBe(100);

@@ -45,7 +45,7 @@ export const view = (id: string, r: Pick<Report, 'level' | 'findings' | 'evidenc
   capabilities: r.capabilities,
 });
 
-interface Collected {
+export interface Collected {
   runs: CollectorRun[];
   evidence: EvidenceBundle['evidence'];
   sources: string[];
@@ -55,7 +55,7 @@ interface Collected {
  * Scores collected evidence, advances regression episodes and stores everything in one transaction.
  * `recheck` marks the targeted re-check of critical rules that follows a pending regression.
  */
-async function finishScan(tenant: TenantConfig, deps: ScanDeps, collected: Collected, startedAt: Date, recheck: boolean): Promise<{ report: Report; recheckKeys: string[] }> {
+export async function finishScan(tenant: TenantConfig, deps: ScanDeps, collected: Collected, startedAt: Date, recheck: boolean): Promise<{ report: Report; recheckKeys: string[] }> {
   const now = deps.now ?? (() => new Date());
   const logger = deps.logger.child({ tenant: tenant.id });
   const id = randomUUID();

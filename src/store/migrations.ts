@@ -184,6 +184,7 @@ CREATE INDEX audit_by_tenant ON audit_log (tenant_id, at);
     // NULL for scans stored before; history then falls back to the stored level (rules/README.md).
     sql: `
 ALTER TABLE capability_scores ADD COLUMN snapshot_level INTEGER;
+ALTER TABLE capability_scores ADD COLUMN snapshot_potential INTEGER;
 ALTER TABLE capability_scores ADD COLUMN snapshot_score REAL;
 `,
   },

@@ -90,6 +90,7 @@ interface CapabilityRow {
   score: number | null;
   coverage: number;
   snapshot_level: number | null;
+  snapshot_potential: number | null;
   snapshot_score: number | null;
 }
 
@@ -586,6 +587,7 @@ export class SqliteStore implements Store {
         coverage: c.coverage,
         // Scans stored before snapshot levels existed: their level is the best stand-in.
         snapshotLevel: c.snapshot_level ?? c.level,
+        snapshotPotential: c.snapshot_potential ?? c.snapshot_level ?? c.level,
         snapshotScore: c.snapshot_level === null ? c.score : c.snapshot_score,
       });
     }
@@ -669,8 +671,8 @@ function prepare(db: Database.Database): Statements {
         observed, expected)
       VALUES (@scan_id, @rule_id, @ordinal, @capability, @level, @outcome, @score, @observed, @expected)`),
     insertCapability: db.prepare(`INSERT INTO capability_scores (scan_id, capability, ordinal, level, potential,
-        score, coverage, snapshot_level, snapshot_score)
-      VALUES (@scan_id, @capability, @ordinal, @level, @potential, @score, @coverage, @snapshot_level, @snapshot_score)`),
+        score, coverage, snapshot_level, snapshot_potential, snapshot_score)
+      VALUES (@scan_id, @capability, @ordinal, @level, @potential, @score, @coverage, @snapshot_level, @snapshot_potential, @snapshot_score)`),
     updateScanScores: db.prepare(`UPDATE scans SET level = @level, potential = @potential, confirmed = @confirmed,
         regression_detected = @regression_detected, regression_confirmed = @regression_confirmed,
         rules_version = @rules_version, report_json = @report_json, bundle_json = @bundle_json WHERE id = @id`),
@@ -683,7 +685,7 @@ function prepare(db: Database.Database): Statements {
         bundle_json FROM scans ${TENANT_FILTER} ${NEWEST_FIRST}`),
     listScans: db.prepare(`SELECT id, tenant_id, started_at, finished_at, status, level, potential, confirmed,
         regression_detected, regression_confirmed FROM scans ${TENANT_FILTER} ${NEWEST_FIRST}`),
-    capabilitiesOf: db.prepare(`SELECT scan_id, capability, level, score, coverage, snapshot_level, snapshot_score FROM capability_scores
+    capabilitiesOf: db.prepare(`SELECT scan_id, capability, level, score, coverage, snapshot_level, snapshot_potential, snapshot_score FROM capability_scores
       WHERE scan_id IN (SELECT value FROM json_each(?)) ORDER BY scan_id, ordinal`),
     tenantIds: db.prepare('SELECT DISTINCT tenant_id FROM scans ORDER BY tenant_id'),
     upsertEpisode: db.prepare(`INSERT INTO episodes (id, tenant_id, kind, state, opened_at, closed_at, episode_json)
@@ -824,6 +826,7 @@ function toRows(scan: StoredScan): ScanRows {
       score: c.score ?? null,
       coverage: c.coverage,
       snapshot_level: c.snapshotLevel ?? null,
+      snapshot_potential: c.snapshotPotential ?? null,
       snapshot_score: c.snapshotScore ?? null,
     })),
   };

@@ -38,6 +38,7 @@ export interface ScanSummary {
     coverage: number;
     /** Level / score of the point-in-time gates alone (history gates left out); the level for older scans. */
     snapshotLevel?: number;
+    snapshotPotential?: number;
     snapshotScore?: number | null;
   }>;
 }

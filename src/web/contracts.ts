@@ -4,6 +4,7 @@
  * API can never disagree about what a principal may see. Tenant scoping lives in the service: a tenant outside
  * the principal's scope is "not found" (404), never "forbidden", so its existence does not leak.
  */
+import type { LevelScope } from '../engine/types.js';
 import type { Evidence } from '../evidence/types.js';
 import type { Episode } from '../regression/types.js';
 import type { Report, ScanStatus } from '../report/types.js';
@@ -72,6 +73,14 @@ export interface TenantSummary {
   potential: number | null;
   confirmed: boolean | null;
   capabilities: Array<{ id: string; name: string; level: number; score: number | null; coverage: number }>;
+  /**
+   * The newest scan's `level.scope` (DESIGN §7): whether every in-scope capability is assessed, the unassessed ones
+   * with the source to connect, and the ones the config declares out of scope with the reason. Null when the tenant
+   * was never scanned or its newest report predates scope.
+   */
+  scope: LevelScope | null;
+  /** The newest scan's `level.restsOn` ("level 2 (Managed) is the weakest in-scope capability: …"); null as scope. */
+  restsOn: string | null;
   lastScan: { id: string; finishedAt: string; status: ScanStatus } | null;
   openRegressions: number;
   /** Confirmed level of the last 30 scans, oldest first (for a sparkline). */

@@ -31,6 +31,13 @@ export const CollectorRunSchema = z.object({
   error: z.string().nullable(),
 });
 
+export const LevelScopeSchema = z.object({
+  complete: z.boolean().describe('every in-scope capability is assessed'),
+  unassessed: z.array(z.string()).describe('in-scope capabilities with no source: they count as unknown'),
+  connect: z.record(z.string(), z.string()).describe('per unassessed capability, the source to connect'),
+  outOfScope: z.record(z.string(), z.string()).describe("capabilities the tenant's config declares out of scope, with the reason"),
+});
+
 export const LevelSchema = z.object({
   value: level,
   name: z.string(),
@@ -38,14 +45,7 @@ export const LevelSchema = z.object({
   confirmed: z.boolean(),
   blockers: z.array(z.string()).describe('rule ids that keep the tenant from the next level'),
   unknown: z.array(z.string()).describe('gating rule ids whose evidence is missing'),
-  scope: z
-    .object({
-      complete: z.boolean().describe('every in-scope capability is assessed'),
-      unassessed: z.array(z.string()).describe('in-scope capabilities with no source: they count as unknown'),
-      connect: z.record(z.string(), z.string()).describe('per unassessed capability, the source to connect'),
-      outOfScope: z.record(z.string(), z.string()).describe("capabilities the tenant's config declares out of scope, with the reason"),
-    })
-    .optional()
+  scope: LevelScopeSchema.optional()
     .describe('absent in reports stored before scope existed'),
   restsOn: z.string().optional().describe('what the level rests on: the weakest in-scope capability and the others'),
 });
@@ -65,6 +65,7 @@ export const CapabilityScoreSchema = z.object({
   scope: z.enum(['assessed', 'unassessed', 'out_of_scope', 'not_assessed']).optional(),
   scopeReason: z.string().nullable().optional(),
   snapshotLevel: level.optional().describe('level of the point-in-time gates alone (history gates left out)'),
+  snapshotPotential: level.optional().describe('the same with unknown gates counted as passed'),
   snapshotScore: z.number().nullable().optional(),
   gates: z
     .array(z.object({ level: z.number().int(), passed: z.number().int(), total: z.number().int(), unknown: z.number().int() }))
@@ -169,6 +170,7 @@ export const ScanSummarySchema = z
         score: z.number().nullable(),
         coverage: z.number(),
         snapshotLevel: level.optional(),
+        snapshotPotential: level.optional(),
         snapshotScore: z.number().nullable().optional(),
       }),
     ),
@@ -184,6 +186,8 @@ export const TenantSummarySchema = z
     potential: level.nullable(),
     confirmed: z.boolean().nullable(),
     capabilities: z.array(z.object({ id: z.string(), name: z.string(), level, score: z.number().nullable(), coverage: z.number() })),
+    scope: LevelScopeSchema.nullable().describe("the newest scan's level.scope (out-of-scope reasons, unassessed capabilities and what to connect); null when never scanned or the report predates scope"),
+    restsOn: z.string().nullable().describe("the newest scan's level.restsOn: what the level rests on; null as scope"),
     lastScan: z.object({ id: z.string(), finishedAt: timestamp, status: scanStatus }).nullable(),
     openRegressions: z.number().int(),
     sparkline: z.array(z.object({ at: timestamp, level, status: scanStatus })).describe('confirmed level of the last 30 scans, oldest first'),
@@ -356,6 +360,8 @@ export type SchemaKeyChecks = [
   Check<SameKeys<Report['scan'], Out<typeof ReportSchema>['scan']>>,
   Check<SameKeys<Report['scan']['collectors'][number], Out<typeof CollectorRunSchema>>>,
   Check<SameKeys<Report['level'], Out<typeof LevelSchema>>>,
+  Check<SameKeys<NonNullable<Report['level']['scope']>, Out<typeof LevelScopeSchema>>>,
+  Check<SameKeys<NonNullable<TenantSummary['scope']>, Out<typeof LevelScopeSchema>>>,
   Check<SameKeys<Required<Report['capabilities'][number]>, Out<typeof CapabilityScoreSchema>>>,
   Check<SameKeys<Report['findings'][number], Out<typeof FindingSchema>>>,
   Check<SameKeys<Evidence, Out<typeof EvidenceSchema>>>,

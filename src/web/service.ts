@@ -145,10 +145,45 @@ export function createWebService(deps: WebServiceDeps): WebService {
     return t && canSeeTenant(p, t.id) ? t : null;
   };
 
-  const summarise = async (t: { id: string; name: string }): Promise<TenantSummary> => {
+  /**
+   * The newest scan's `level.scope` and `level.restsOn` live only in its report JSON, which the summaries do not read
+   * (GET /api/v1/tenants and the portfolio must stay cheap: BENCHMARKS.md). So they are read once per newest scan —
+   * from the report the caller already holds, else with one `getScan` — and kept per tenant, keyed by the scan id and
+   * its level and capability rows (which a rescore rewrites together with the report). In the steady state a summary
+   * costs no extra read; a new scan or a rescore costs one report read at the next summary.
+   */
+  const levelContext = new Map<string, { key: string; value: Promise<Pick<TenantSummary, 'scope' | 'restsOn'>> }>();
+  const NO_CONTEXT: Pick<TenantSummary, 'scope' | 'restsOn'> = { scope: null, restsOn: null };
+  const contextKey = (s: ScanSummary) =>
+    JSON.stringify([s.id, s.level, s.potential, s.confirmed, s.capabilities.map((c) => [c.id, c.level, c.score, c.coverage])]);
+  const fromReport = (r: Report | null | undefined): Pick<TenantSummary, 'scope' | 'restsOn'> =>
+    r ? { scope: r.level.scope ?? null, restsOn: r.level.restsOn ?? null } : NO_CONTEXT;
+  const contextOf = (tenantId: string, latest: ScanSummary | undefined, report?: Report | null): Promise<Pick<TenantSummary, 'scope' | 'restsOn'>> => {
+    if (!latest) {
+      levelContext.delete(tenantId);
+      return Promise.resolve(NO_CONTEXT);
+    }
+    const key = contextKey(latest);
+    const known = levelContext.get(tenantId);
+    if (known && known.key === key) return known.value;
+    const value =
+      report && report.scan.id === latest.id
+        ? Promise.resolve(fromReport(report))
+        : store.getScan(latest.id).then((s) => fromReport(s && s.tenantId === tenantId ? s.report : null));
+    const entry = { key, value };
+    levelContext.set(tenantId, entry);
+    // A failed read is not remembered: the next summary tries again.
+    value.catch(() => {
+      if (levelContext.get(tenantId) === entry) levelContext.delete(tenantId);
+    });
+    return value;
+  };
+
+  const summarise = async (t: { id: string; name: string }, report?: Report | null): Promise<TenantSummary> => {
     const scans: ScanSummary[] = await store.listScans(t.id, { limit: SPARKLINE_SCANS, capabilities: 'newest' });
     const open = await store.episodes(t.id, { open: true });
     const latest = scans[0];
+    const { scope, restsOn } = await contextOf(t.id, latest, report);
     return {
       id: t.id,
       name: t.name,
@@ -156,11 +191,14 @@ export function createWebService(deps: WebServiceDeps): WebService {
       levelName: latest ? (LEVEL_NAMES[latest.level] ?? null) : null,
       potential: latest?.potential ?? null,
       confirmed: latest?.confirmed ?? null,
-      // A capability with nothing measured (no source, or advisory-only governance without attestations) shows as
-      // "—", not as a level-1 score nobody measured.
+      // A capability with nothing measured (unassessed: no source; an optional one not assessed; every gate unknown)
+      // shows as "—", not as a level-1 score nobody measured. Such a capability has coverage 0 and a null or 0 score
+      // (unknown gates earn no credit), so coverage alone decides; `scope` says why beside the level.
       capabilities: (latest?.capabilities ?? [])
-        .filter((c) => c.score !== null || c.coverage > 0)
+        .filter((c) => c.coverage > 0)
         .map((c) => ({ id: c.id, name: CAPABILITY_NAMES.get(c.id) ?? c.id, level: c.level, score: c.score, coverage: c.coverage })),
+      scope,
+      restsOn,
       lastScan: latest ? { id: latest.id, finishedAt: latest.finishedAt, status: latest.status } : null,
       openRegressions: open.filter((e) => e.kind === 'regression').length,
       sparkline: [...scans].reverse().map((s) => ({ at: s.finishedAt, level: s.level, status: s.status })),
@@ -182,7 +220,9 @@ export function createWebService(deps: WebServiceDeps): WebService {
       const t = tenantOf(p, tenantId);
       if (!t) return null;
       const [latest] = await store.recentScans(t.id, { limit: 1 });
-      return { summary: await summarise(t), report: latest?.report ?? null };
+      const report = latest?.report ?? null;
+      // The report just read gives the summary its scope: no second read.
+      return { summary: await summarise(t, report), report };
     },
 
     async scans(p, tenantId, limit = 100) {

@@ -243,6 +243,10 @@ export function runStoreContract(
             level: c.level,
             score: c.score,
             coverage: c.coverage,
+            // What the history gates of levels 4 and 5 read per scan.
+            snapshotLevel: c.snapshotLevel,
+            snapshotPotential: c.snapshotPotential,
+            snapshotScore: c.snapshotScore,
           })),
         });
         expect(second).toMatchObject({
@@ -266,6 +270,9 @@ export function runStoreContract(
           level: 1,
           score: null,
           coverage: 0,
+          snapshotLevel: 1,
+          snapshotPotential: 1,
+          snapshotScore: null,
         });
       });
 
@@ -331,6 +338,22 @@ export function runStoreContract(
           expect(Object.values(counts).every((n) => n === 0), JSON.stringify(counts)).toBe(true);
         }
       };
+
+      it('replaceScanScores rewrites a scan\'s scores in place (rescore --all) and leaves the rest alone', async () => {
+        const original = sampleScan({ id: 'rs', level: 3, potential: 3 });
+        const other = sampleScan({ id: 'rs-other', startedAt: '2025-01-03T02:00:00.000Z', level: 3, potential: 3 });
+        await store.saveScan(original);
+        await store.saveScan(other);
+        const rescored = sampleScan({ id: 'rs', level: 2, potential: 4, extraFindings: 2 });
+        const next = { ...original, rulesVersion: 'new-rules', report: rescored.report };
+        await store.replaceScanScores(next);
+        expect(await store.getScan('rs')).toEqual(next);
+        const summary = (await store.listScans('contoso')).find((s) => s.id === 'rs')!;
+        expect(summary).toMatchObject({ level: 2, potential: 4, confirmed: false });
+        expect(summary.capabilities.map((c) => c.level)).toEqual(rescored.report.capabilities.map((c) => c.level));
+        expect(await store.getScan('rs-other')).toEqual(other);
+        if (options.rowCounts) expect((await options.rowCounts(store, 'rs')).findings).toBe(rescored.report.findings.length);
+      });
 
       it('rejects a duplicate scan id and leaves the stored scan untouched', async () => {
         const original = sampleScan({ id: 'dup' });

@@ -7,6 +7,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { CAPABILITIES } from '../../engine/types.js';
 import type { Finding } from '../../engine/types.js';
 import type { Episode } from '../../regression/types.js';
+import { gatesLongText, gatesText, SCORE_MEANING, scopeLabel, scopeLines, scopeOf, unscoredText } from '../../report/level-text.js';
 import type { Report } from '../../report/types.js';
 import { ATTESTATION_KINDS, hasRole, type AttestationKind, type Principal, type Role } from '../contracts.js';
 import { historyChart, sparkline } from './chart.js';
@@ -111,6 +112,9 @@ async function tenantPage(ui: Ui, req: FastifyRequest<{ Params: Params }>, reply
       openEpisodes: open,
       spark: sparkline(summary.sparkline, 160, 32),
       why: report ? explainLevel(report) : null,
+      rests: report ? restsOnView(report) : null,
+      caps: report ? capabilityCards(report) : [],
+      scoreHelp: SCORE_MEANING,
       groups: report ? groupFindings(report, problemsOnly) : [],
       problemsOnly,
       notice: extras.notice ?? notice(q),
@@ -119,6 +123,31 @@ async function tenantPage(ui: Ui, req: FastifyRequest<{ Params: Params }>, reply
     },
     status,
   );
+}
+
+/**
+ * What the level rests on, shown beside it: `level.restsOn` and the scope lines (out of scope with the reason,
+ * unassessed with the source to connect, "scope complete"). A report stored before scope existed has neither.
+ */
+function restsOnView(report: Report): { restsOn: string | null; lines: ReturnType<typeof scopeLines>; known: boolean } {
+  return { restsOn: report.level.restsOn ?? null, lines: scopeLines(report.level), known: report.level.scope !== undefined };
+}
+
+/** The capability cards: the level, and the score with the gates per level — or, when there is no score, why. */
+function capabilityCards(report: Report) {
+  return report.capabilities.map((c) => {
+    const scope = scopeOf(c);
+    return {
+      c,
+      scope,
+      scopeLabel: scopeLabel(scope),
+      scored: scope === 'assessed',
+      /** "not assessed: connect …", "out of scope: …"; null when assessed. */
+      why: unscoredText(c, report.level),
+      gates: gatesText(c.gates),
+      gatesHelp: gatesLongText(c.gates),
+    };
+  });
 }
 
 /** "Why this level": the gates of the next level that do not pass, and the gates that could not be measured. */
@@ -137,14 +166,20 @@ function explainLevel(report: Report): {
 }
 
 function groupFindings(report: Report, problemsOnly: boolean) {
-  const caps = report.capabilities.length > 0 ? report.capabilities : CAPABILITIES.map((c) => ({ ...c, level: 1, score: null, coverage: 0 }));
+  const caps: Report['capabilities'] = report.capabilities.length > 0 ? report.capabilities : CAPABILITIES.map((c) => ({ ...c, level: 1, score: null, coverage: 0 }));
   const known = new Set(caps.map((c) => c.id));
   const groups = caps.map((cap) => ({
     cap,
     findings: report.findings.filter((x) => x.capability === cap.id),
+    scope: scopeOf(cap),
+    scopeLabel: scopeLabel(scopeOf(cap)),
+    gates: gatesText(cap.gates),
+    why: unscoredText(cap, report.level),
   }));
   const orphans = report.findings.filter((x) => !known.has(x.capability));
-  if (orphans.length > 0) groups.push({ cap: { id: 'other', name: 'Other', level: 0, score: null, coverage: 0 }, findings: orphans });
+  if (orphans.length > 0) {
+    groups.push({ cap: { id: 'other', name: 'Other', level: 0, score: null, coverage: 0 }, findings: orphans, scope: 'assessed', scopeLabel: 'assessed', gates: null, why: null });
+  }
   return groups
     .map((g) => {
       const counts = { pass: 0, partial: 0, fail: 0, unknown: 0, not_applicable: 0 } as Record<string, number>;
@@ -267,6 +302,8 @@ export function registerPages(app: FastifyInstance, ui: Ui): void {
       query,
       sorts,
       capabilities: CAPABILITIES,
+      scoreHelp: SCORE_MEANING,
+      incompleteScope: tenants.filter((t) => t.scope !== null && !t.scope.complete).length,
       clearHref: portfolioHref(query, { q: '', level: null, status: null, regressions: false }),
       filtered: query.q !== '' || query.level !== null || query.status !== null || query.regressions,
     });
