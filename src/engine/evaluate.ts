@@ -180,11 +180,18 @@ export function evaluateRule(rule: Rule, bundle: EvidenceBundle, byKey: Map<stri
 
 const isHistory = (f: Finding) => f.evidence.every((k) => catalogEntry(k)?.source === 'history');
 
-/** Highest L whose gates 2..L all pass (unknown counts as passed for the potential level); an empty level stops. */
-function levelOf(gates: Finding[], unknownPasses: boolean): number {
+/**
+ * Highest L whose gates 2..L all pass (unknown counts as passed for the potential level); an empty level stops,
+ * except the levels in `passThrough` (for snapshot levels: levels gated by history alone).
+ */
+function levelOf(gates: Finding[], unknownPasses: boolean, passThrough: ReadonlySet<number> = new Set()): number {
   let level = 1;
   for (let l = 2; l <= MAX_LEVEL; l++) {
     const atLevel = gates.filter((g) => g.level === l);
+    if (atLevel.length === 0 && passThrough.has(l)) {
+      level = l;
+      continue;
+    }
     if (atLevel.length === 0) break;
     if (!atLevel.every((g) => g.outcome === 'pass' || (unknownPasses && g.outcome === 'unknown'))) break;
     level = l;
@@ -218,14 +225,20 @@ function levelGates(gates: Finding[]): LevelGates[] {
 /** Scored gates: non-advisory and applicable. */
 const scored = (findings: Finding[]) => findings.filter((f) => !f.advisory && f.outcome !== 'not_applicable');
 
-function snapshotOf(findings: Finding[], unassessed: boolean): { level: number; potential: number; score: number | null } {
-  const gates = scored(findings).filter((f) => !isHistory(f));
+/**
+ * The level the point-in-time gates show, history gates left out: what each scan records for the history gates to
+ * read. A level gated by history alone (monitoring's level 4 where the RMM reports no severities or acknowledgement
+ * times) does not stop it — its history gate is the real gate, and it reads this.
+ */
+function snapshotOf(findings: Finding[], unassessed: boolean, historyLevels: ReadonlySet<number>): { level: number; potential: number; score: number | null } {
   if (unassessed) return { level: 1, potential: 5, score: null };
-  const level = levelOf(gates, false);
-  return { level, potential: levelOf(gates, true), score: bandedScore(gates, level, 0) };
+  const gates = scored(findings).filter((f) => !isHistory(f));
+  const historyOnly = new Set([...historyLevels].filter((l) => !gates.some((g) => g.level === l)));
+  const level = levelOf(gates, false, historyOnly);
+  return { level, potential: levelOf(gates, true, historyOnly), score: bandedScore(gates, level, 0) };
 }
 
-function scoreCapability(id: string, name: string, findings: Finding[], decision: ScopeDecision): CapabilityScore {
+function scoreCapability(id: string, name: string, findings: Finding[], decision: ScopeDecision, historyLevels: ReadonlySet<number>): CapabilityScore {
   const gates = scored(findings);
   const known = gates.filter((f) => f.outcome !== 'unknown');
   const totalWeight = gates.reduce((s, f) => s + f.weight, 0);
@@ -233,7 +246,7 @@ function scoreCapability(id: string, name: string, findings: Finding[], decision
   const unassessed = decision.scope === 'unassessed';
   const level = unassessed ? 1 : levelOf(gates, false);
   const potential = levelOf(gates, true);
-  const snapshot = snapshotOf(findings, unassessed);
+  const snapshot = snapshotOf(findings, unassessed, historyLevels);
   return {
     id,
     name,
@@ -273,10 +286,12 @@ export function evaluate(bundle: EvidenceBundle, rules: readonly Rule[], opts: E
   for (const r of rules) if (!historyRule(r)) evaluated.set(r.id, evaluateRule(r, bundle, byKey, opts));
   const pointInTime = [...evaluated.values()];
   const decisions = resolveScope(rules, pointInTime, bundle);
+  // Levels gated by history alone, per capability (the snapshot passes through them: their history gate decides).
+  const historyLevels = new Map(CAPABILITIES.map((c) => [c.id, new Set(rules.filter((r) => r.capability === c.id && !r.advisory && historyRule(r)).map((r) => r.level))]));
   const current: Record<string, { level: number; potential: number; score: number | null }> = {};
   for (const c of CAPABILITIES) {
     const d = decisions.get(c.id)!;
-    current[c.id] = snapshotOf(pointInTime.filter((f) => f.capability === c.id), d.scope !== 'assessed');
+    current[c.id] = snapshotOf(pointInTime.filter((f) => f.capability === c.id), d.scope !== 'assessed', historyLevels.get(c.id)!);
   }
   const derived = deriveHistoryEvidence(historyScans(byKey.get(HISTORY_SCANS_KEY)), current, opts.now);
   for (const e of derived) byKey.set(e.key, e);
@@ -298,7 +313,7 @@ export function evaluate(bundle: EvidenceBundle, rules: readonly Rule[], opts: E
     }
     return finding;
   });
-  const capabilities = CAPABILITIES.map((c) => scoreCapability(c.id, c.name, findings.filter((f) => f.capability === c.id), decisions.get(c.id)!));
+  const capabilities = CAPABILITIES.map((c) => scoreCapability(c.id, c.name, findings.filter((f) => f.capability === c.id), decisions.get(c.id)!, historyLevels.get(c.id)!));
   const part = capabilities.filter((c) => c.scope === 'assessed' || c.scope === 'unassessed');
   // The weakest in-scope capability sets the overall level (CMMI staged representation, Essential Eight).
   const value = part.length ? Math.min(...part.map((c) => c.level)) : 1;

@@ -66,8 +66,10 @@ export async function simulateHistory(tenant: TenantConfig, deps: ScanDeps, opts
   }
   const collected = await runCollectors(tenant, deps.plugins, { logger: deps.logger, now: () => now, timeoutMs: deps.config.scan.collectorTimeoutSeconds * 1000 });
   let stored = 0;
-  for (let d = opts.days; d >= every; d -= every) {
-    const at = new Date(now.getTime() - d * DAY);
+  // Counted back from today so the newest simulated scan is `every` days old and the real scan that follows keeps
+  // the cadence (a gap longer than a week would make the history too sparse to count).
+  for (let k = Math.floor(opts.days / every); k >= 1; k--) {
+    const at = new Date(now.getTime() - k * every * DAY);
     // The estate as collected today, dated `d` days back: a stable estate over the period.
     const shifted: Collected = { ...collected, evidence: collected.evidence.map((e) => ({ ...e, collectedAt: at.toISOString() })) };
     await finishScan(tenant, { ...deps, now: () => at, channelIds: [] }, shifted, at, false);
