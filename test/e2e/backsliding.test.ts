@@ -63,16 +63,16 @@ describe('backsliding', () => {
     };
     const kinds = () => hook.received.map((r) => r.event);
 
-    expect((await scan()).report.level.value).toBe(4);
+    expect((await scan()).report.level.value).toBe(3);
     // A throttling storm and server errors: retried through, same level, no alert.
     h.sim.setFaults('429=0.3,5xx=0.1:503,seed=11');
-    expect((await scan()).report.level.value).toBe(4);
+    expect((await scan()).report.level.value).toBe(3);
     // A permission gap: the level becomes unconfirmed, never a regression.
     h.sim.setFaults('403=/reports/authenticationMethods/userRegistrationDetails');
     const gap = await scan();
     expect(gap.report.regression.detected).toBe(false);
     h.sim.setFaults('');
-    expect((await scan()).report.level.value).toBe(4);
+    expect((await scan()).report.level.value).toBe(3);
     expect(kinds()).toEqual([]);
 
     // The tenant slips to level 2 while the receiver is down: the alert is queued, not lost.
@@ -87,11 +87,11 @@ describe('backsliding', () => {
     await scan();
     expect(kinds()).toEqual(['regression']);
     const alert = hook.received[0]!;
-    expect(alert.body.event).toMatchObject({ kind: 'regression', previousLevel: 4, currentLevel: 2 });
+    expect(alert.body.event).toMatchObject({ kind: 'regression', previousLevel: 3, currentLevel: 2 });
     expect(alert.body.event.drops.flatMap((d) => d.rules.map((r) => r.ruleId))).toEqual(expect.arrayContaining(['mfa-enforced-all-users']));
     expect(alert.signature).toBe(`sha256=${createHmac('sha256', SECRET).update(alert.raw).digest('hex')}`);
 
-    // Back to level 4: one recovery message.
+    // Back to level-4 data (level 3 until history shows it held): one recovery message.
     h.sim.setProfile('tailspin', 'level4');
     await scan();
     await scan();

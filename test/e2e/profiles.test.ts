@@ -45,7 +45,9 @@ describe('profiles end to end', () => {
         fromTruth('m365.licenses', truth.licences),
         fromTruth('m365.secure_score', truth.secureScore),
       ];
-      const expected = evaluate({ tenantId: info.id, sources: ['m365'], collectedAt: at, evidence: truthEvidence }, rules, { now: new Date(at) });
+      // Scoped as configFor writes a simulated tenant without an RMM or a backup product.
+      const outOfScope = { monitoring: 'simulated tenant without an RMM', recovery: 'simulated tenant without a backup product' };
+      const expected = evaluate({ tenantId: info.id, sources: ['m365'], collectedAt: at, evidence: truthEvidence, outOfScope }, rules, { now: new Date(at) });
       expect(report.capabilities.map((c) => [c.id, c.level, c.score])).toEqual(expected.capabilities.map((c) => [c.id, c.level, c.score]));
     }
   });

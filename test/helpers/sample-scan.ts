@@ -29,6 +29,12 @@ export interface SampleScanOptions {
   extraFindings?: number;
   /** Length of the offender lists inside evidence values (capped at 1,000 in production, DESIGN §6). */
   offendersPerEvidence?: number;
+  /**
+   * Give the report `level.scope` and `level.restsOn` (DESIGN §7). Without it the report looks like one stored before
+   * scope existed (no `level.scope`, no `level.restsOn`). `outOfScope`: capability id → the config's reason;
+   * `unassessed`: capability id → the source to connect (the capability gets level 1 and a null score).
+   */
+  scope?: { outOfScope?: Record<string, string>; unassessed?: Record<string, string> };
 }
 
 const LEVEL_NAMES = ['', 'Basic', 'Managed', 'Defined', 'Quantitatively Managed', 'Optimizing'];
@@ -219,6 +225,7 @@ export function sampleScan(opts: SampleScanOptions = {}): StoredScan {
     scope: assessed ? 'assessed' : 'not_assessed',
     scopeReason: assessed ? null : 'not assessed: no backup source configured',
     snapshotLevel: lv,
+    snapshotPotential: pot,
     snapshotScore: score,
     gates: [2, 3, 4, 5].map((l) => ({ level: l, passed: l <= lv ? 2 : 1, total: 2, unknown: 0 })),
   });
@@ -230,6 +237,35 @@ export function sampleScan(opts: SampleScanOptions = {}): StoredScan {
     cap('automation', 'Automation', 2, 2, 55, 1, true),
     cap('governance', 'Governance', 1, 1, null, 0, false),
   ];
+
+  const levelScope: Pick<Report['level'], 'scope' | 'restsOn'> = {};
+  if (opts.scope) {
+    const outOfScope = opts.scope.outOfScope ?? {};
+    const unassessed = opts.scope.unassessed ?? {};
+    for (const c of capabilities) {
+      if (outOfScope[c.id] !== undefined) Object.assign(c, { assessed: false, scope: 'out_of_scope', scopeReason: `out of scope: ${outOfScope[c.id]}` });
+      else if (unassessed[c.id] !== undefined) {
+        Object.assign(c, { level: 1, potential: c.potential, score: null, potentialScore: null, coverage: 0, assessed: false, scope: 'unassessed', scopeReason: `not assessed: connect ${unassessed[c.id]}`, snapshotLevel: 1, snapshotScore: null });
+        c.gates = c.gates.map((g) => ({ ...g, passed: 0, unknown: g.total }));
+      } else if (['identity', 'endpoint', 'recovery', 'monitoring'].includes(c.id) && c.scope === 'not_assessed') {
+        // A core capability is never "not assessed" in a scoped report: give it the sample's numbers as assessed.
+        Object.assign(c, { assessed: true, scope: 'assessed', scopeReason: null, score: c.score ?? 10, potentialScore: c.potentialScore ?? 10, coverage: c.coverage || 0.5 });
+      }
+    }
+    const part = capabilities.filter((c) => c.scope === 'assessed' || c.scope === 'unassessed');
+    const weakest = part.filter((c) => c.level === level).map((c) => (c.scope === 'unassessed' ? `${c.id} (not assessed)` : c.id));
+    const others = part.filter((c) => c.level !== level).map((c) => `${c.id} L${c.level}`);
+    levelScope.scope = {
+      complete: Object.keys(unassessed).length === 0,
+      unassessed: Object.keys(unassessed),
+      connect: { ...unassessed },
+      outOfScope: { ...outOfScope },
+    };
+    levelScope.restsOn =
+      `level ${level} (${LEVEL_NAMES[level] ?? 'Basic'}) is the weakest in-scope capability: ${weakest.join(', ') || 'identity'} at L${level}` +
+      (others.length ? `; ${others.join(', ')}` : '') +
+      (Object.keys(outOfScope).length ? `; out of scope: ${Object.keys(outOfScope).join(', ')}` : '');
+  }
 
   const report: Report = {
     schemaVersion: 1,
@@ -258,6 +294,7 @@ export function sampleScan(opts: SampleScanOptions = {}): StoredScan {
       confirmed: level === potential,
       blockers: ['mfa-user-coverage', 'patch-compliance'],
       unknown: level === potential ? [] : ['secure-score'],
+      ...levelScope,
     },
     capabilities,
     findings,

@@ -20,7 +20,7 @@ import {
   type TenantSummary,
   type WebService,
 } from '../../src/web/contracts.js';
-import { sampleScan } from '../helpers/sample-scan.js';
+import { sampleScan, type SampleScanOptions } from '../helpers/sample-scan.js';
 
 export const HOSTILE = '<img src=x onerror=alert(1)><script>window.__pwned=1</script>';
 
@@ -51,7 +51,14 @@ function summarize(s: StoredScan): ScanSummary {
 }
 
 /** A scan with a given level and score offsets, so the history chart has something to draw. */
-function scanAt(tenantId: string, name: string, i: number, t0: number, level: number, opts: { status?: 'complete' | 'partial' | 'failed'; bump?: number; offenders?: string[]; hostile?: boolean } = {}): StoredScan {
+function scanAt(
+  tenantId: string,
+  name: string,
+  i: number,
+  t0: number,
+  level: number,
+  opts: { status?: 'complete' | 'partial' | 'failed'; bump?: number; offenders?: string[]; hostile?: boolean; scope?: SampleScanOptions['scope'] } = {},
+): StoredScan {
   const s = sampleScan({
     tenantId,
     tenantName: name,
@@ -61,6 +68,7 @@ function scanAt(tenantId: string, name: string, i: number, t0: number, level: nu
     level,
     potential: Math.max(level, 3),
     offendersPerEvidence: 120,
+    ...(opts.scope ? { scope: opts.scope } : {}),
   });
   const bump = opts.bump ?? 0;
   s.report.capabilities = s.report.capabilities.map((c, ci) =>
@@ -111,7 +119,8 @@ export function fixtureTenants(now = Date.parse('2026-03-01T06:00:00Z')): FakeTe
   const t0 = now - 30 * DAY;
   const contosoScans = Array.from({ length: 30 }, (_, i) => {
     const level = i < 8 ? 2 : i < 24 ? 3 : 2;
-    return scanAt('contoso', 'Contoso Ltd', i, t0, level, { bump: i < 24 ? i / 6 : -4, status: i === 12 ? 'partial' : i === 18 ? 'failed' : 'complete' });
+    // Older scans predate scope (no level.scope); the newer ones have a complete scope.
+    return scanAt('contoso', 'Contoso Ltd', i, t0, level, { bump: i < 24 ? i / 6 : -4, status: i === 12 ? 'partial' : i === 18 ? 'failed' : 'complete', ...(i >= 20 ? { scope: {} } : {}) });
   });
   const last = contosoScans[contosoScans.length - 1]!;
   last.report.regression = {
@@ -165,9 +174,12 @@ export function fixtureTenants(now = Date.parse('2026-03-01T06:00:00Z')): FakeTe
       acknowledgement: null,
     },
   ];
-  const fabrikam = Array.from({ length: 6 }, (_, i) => scanAt('fabrikam', 'Fabrikam Inc', i, now - 6 * DAY, i < 3 ? 1 : 2, { status: i === 5 ? 'partial' : 'complete' }));
-  const tailspin = Array.from({ length: 12 }, (_, i) => scanAt('tailspin', 'Tailspin Toys', i, now - 12 * DAY, 4, { bump: 3 }));
-  const hostile = [scanAt('evil', `${HOSTILE} Evil Corp`, 0, now - DAY, 1, { hostile: true, offenders: [HOSTILE] })];
+  // Fabrikam has no backup connected: recovery is unassessed. Tailspin's backup is run by the client's own provider.
+  const fabrikam = Array.from({ length: 6 }, (_, i) =>
+    scanAt('fabrikam', 'Fabrikam Inc', i, now - 6 * DAY, i < 3 ? 1 : 2, { status: i === 5 ? 'partial' : 'complete', scope: { unassessed: { recovery: 'a backup product (config section backup)' } } }),
+  );
+  const tailspin = Array.from({ length: 12 }, (_, i) => scanAt('tailspin', 'Tailspin Toys', i, now - 12 * DAY, 4, { bump: 3, scope: { outOfScope: { recovery: "backup run by the client's own provider" } } }));
+  const hostile = [scanAt('evil', `${HOSTILE} Evil Corp`, 0, now - DAY, 1, { hostile: true, offenders: [HOSTILE], scope: { outOfScope: { monitoring: HOSTILE } } })];
   return [
     { id: 'contoso', name: 'Contoso Ltd', scans: contosoScans, episodes: contosoEpisodes },
     { id: 'fabrikam', name: 'Fabrikam Inc', scans: fabrikam, episodes: [] },
@@ -229,6 +241,8 @@ export class FakeWebService implements WebService {
       potential: r ? r.level.potential : null,
       confirmed: r ? r.level.confirmed : null,
       capabilities: r ? r.capabilities.map((c) => ({ id: c.id, name: c.name, level: c.level, score: c.score, coverage: c.coverage })) : [],
+      scope: r?.level.scope ?? null,
+      restsOn: r?.level.restsOn ?? null,
       lastScan: last ? { id: last.id, finishedAt: last.finishedAt, status: last.status } : null,
       openRegressions: t.episodes.filter((e) => e.kind === 'regression' && e.state !== 'closed').length,
       sparkline: t.scans.slice(-30).map((s) => ({ at: s.finishedAt, level: s.report.level.value, status: s.status })),

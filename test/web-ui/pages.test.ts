@@ -10,7 +10,7 @@ import type { UiToken, UiTokenAdmin } from '../../src/web/ui/index.js';
 import { applyPortfolio, parsePortfolioQuery } from '../../src/web/ui/portfolio.js';
 import { historyChart, sparkline } from '../../src/web/ui/chart.js';
 import { CSP, fakeApp } from './fake-app.js';
-import { FakeWebService, HOSTILE } from './fake-service.js';
+import { FakeWebService, fixtureTenants, HOSTILE } from './fake-service.js';
 
 const TECH = { 'x-test-token': 'tok-tech', accept: 'text/html' };
 const VIEWER = { 'x-test-token': 'tok-viewer', accept: 'text/html' };
@@ -155,6 +155,85 @@ describe('web UI pages (fake service)', () => {
     expect(problems.body).not.toContain('>Rule backup-success</a>');
     expect(problems.body).toContain('>Rule mfa-enforced</a>');
     expect(res.body).toContain('>Rule backup-success</a>');
+  });
+
+  it('shows beside the level what it rests on and its scope: out of scope with the reason, unassessed with what to connect', async () => {
+    const out = await get('/tenants/tailspin');
+    const head = out.body.slice(out.body.indexOf('class="tenant-head"'), out.body.indexOf('</section>', out.body.indexOf('class="tenant-head"')));
+    expect(head).toContain('Rests on:</span> level 4 (Quantitatively Managed) is the weakest in-scope capability');
+    expect(head).toContain('<li class="scope-line scope-out-of-scope">Backup &amp; recovery: out of scope — backup run by the client&#39;s own provider</li>');
+    expect(head).toContain('scope complete');
+    // The out-of-scope capability says so instead of a score.
+    const card = /<li class="card[^"]*" data-scope="out_of_scope">[\s\S]*?<\/li>/.exec(out.body)?.[0] ?? '';
+    expect(card).toContain('Backup &amp; recovery');
+    expect(card).toContain('out of scope: backup run by the client&#39;s own provider');
+    expect(card).not.toContain('big-num');
+
+    const unassessed = await get('/tenants/fabrikam');
+    expect(unassessed.body).toContain('<li class="scope-line scope-unassessed">Backup &amp; recovery: unassessed — connect a backup product (config section backup); until then it counts as level 1</li>');
+    expect(unassessed.body).not.toContain('scope complete');
+    const ucard = /<li class="card[^"]*" data-scope="unassessed">[\s\S]*?<\/li>/.exec(unassessed.body)?.[0] ?? '';
+    expect(ucard).toContain('>unassessed<');
+    expect(ucard).toContain('not assessed: connect a backup product (config section backup)');
+    expect(ucard).not.toContain('big-num');
+  });
+
+  it('shows per capability its score with what the score means and the gates passed per level', async () => {
+    const res = await get('/tenants/tailspin');
+    expect(res.body).toContain('id="score-help"');
+    expect(res.body).toContain('level 3 = 50–74.9');
+    const identity = /<li class="card" data-scope="assessed">\s*<a class="card-link" href="#cap-identity">[\s\S]*?<\/li>/.exec(res.body)?.[0] ?? '';
+    expect(identity).toMatch(/class="card-score" title="Banded by level: 25 per level above 1 plus progress/);
+    expect(identity).toContain('<span class="muted">Gates</span> L2 2/2 · L3 2/2 · L4 2/2 · L5 1/2');
+    expect(identity).toContain('title="level 2: 2 of 2 gates pass; level 3: 2 of 2 gates pass');
+    // The findings group of a capability repeats its gates; an unassessed one is marked instead.
+    expect(res.body).toMatch(/id="cap-h-identity">Identity &amp; access <span class="level lvl-4">L4<\/span> <span class="gates small muted">gates L2 2\/2 · L3 2\/2/);
+    expect((await get('/tenants/fabrikam')).body).toMatch(/id="cap-h-recovery">Backup &amp; recovery <span class="level lvl-1">L1<\/span> <span class="tag scope-tag scope-unassessed" title="not assessed: connect a backup product \(config section backup\)">unassessed<\/span>/);
+  });
+
+  it('marks the scope on the portfolio row: incomplete scope, out of scope with the reason', async () => {
+    const res = await get('/');
+    const row = (name: string) => res.body.split('<tr').find((r) => r.includes(`class="tenant-link">${name}<`)) ?? '';
+    expect(row('Fabrikam Inc')).toContain('>incomplete scope: recovery</span>');
+    expect(row('Fabrikam Inc')).toContain('title="Backup &amp; recovery: unassessed — connect a backup product (config section backup)">unassessed</span>');
+    expect(row('Tailspin Toys')).toContain('>out of scope: recovery</span>');
+    expect(row('Tailspin Toys')).toContain('title="Out of scope: Backup &amp; recovery — backup run by the client&#39;s own provider"');
+    expect(row('Tailspin Toys')).toContain('title="Rests on: level 4 (Quantitatively Managed)');
+    expect(row('Contoso Ltd')).not.toContain('scope-mark');
+    expect(res.body).toContain('1 tenant with an incomplete scope');
+  });
+
+  it('renders a report stored before scope existed (no level.scope, restsOn, capability scope or gates)', async () => {
+    const tenants = fixtureTenants();
+    const old = tenants.find((t) => t.id === 'tailspin')!.scans.at(-1)!.report;
+    delete old.level.scope;
+    delete old.level.restsOn;
+    old.capabilities = old.capabilities.map((c) => ({ id: c.id, name: c.name, level: c.level, potential: c.potential, score: c.score, coverage: c.coverage, ...(c.id === 'recovery' ? { assessed: false } : {}) }));
+    const oldApp = await fakeApp(new FakeWebService(tenants));
+    try {
+      const res = await oldApp.inject({ method: 'GET', url: '/tenants/tailspin', headers: TECH });
+      expect(res.statusCode).toBe(200);
+      expect(res.body).toContain('Scope not recorded: this scan was stored before scope existed');
+      expect(res.body).not.toContain('Rests on:');
+      expect(res.body).not.toContain('card-gates');
+      expect(res.body).toMatch(/data-scope="not_assessed">[\s\S]*?not assessed: no source configured/);
+      expect(res.body).toMatch(/href="#cap-identity">[\s\S]*?class="big-num">\d/);
+      const portfolio = await oldApp.inject({ method: 'GET', url: '/', headers: TECH });
+      expect(portfolio.statusCode).toBe(200);
+      expect(portfolio.body.split('<tr').find((r) => r.includes('Tailspin Toys'))).not.toContain('scope-mark');
+    } finally {
+      await oldApp.close();
+    }
+  });
+
+  it('shows the reason of a not-applicable finding (the alternative evidence used) on the tenant and finding pages', async () => {
+    const tenant = await get('/tenants/tailspin');
+    const row = tenant.body.split('<tr').find((r) => r.includes('>Rule backup-success</a>')) ?? '';
+    expect(row).toContain('Not applicable');
+    expect(row).toContain('<span class="sub">Why: not_configured</span>');
+    const finding = await get('/tenants/tailspin/findings/backup-success');
+    expect(finding.statusCode).toBe(200);
+    expect(finding.body).toContain('<dt>Why it is not applicable</dt><dd>not_configured</dd>');
   });
 
   it("opens a finding's evidence with source, time and paged offenders", async () => {

@@ -97,12 +97,38 @@ async function saveHostileScan(dbPath: string, tenantId: string): Promise<{ rule
   }
 }
 
+/** The restore test and DR plan a technician recorded for Contoso: recovery level 3 asks for both. */
+async function attestContoso(dbPath: string, at: number): Promise<void> {
+  const store = new SqliteStore(dbPath);
+  await store.migrate();
+  try {
+    for (const kind of ['restore_test', 'dr_plan'] as const) {
+      await store.saveAttestation({
+        id: randomUUID(),
+        tenantId: 'contoso',
+        kind,
+        note: `${kind === 'restore_test' ? 'Restored FS01 into the isolated network' : 'DR plan v3 with RPO/RTO per system class'} (test stack)`,
+        fileRef: null,
+        author: 'alice@msp',
+        attestedAt: new Date(at - 10 * 86_400_000).toISOString(),
+        expiresAt: new Date(at + 80 * 86_400_000).toISOString(),
+        createdAt: new Date(at).toISOString(),
+        revokedAt: null,
+        revokedBy: null,
+      });
+    }
+  } finally {
+    await store.close();
+  }
+}
+
 export async function startRealStack(opts: { scans?: number } = {}): Promise<RealStack> {
   const count = opts.scans ?? 8;
   const dataAt = Date.now() - (count + 1) * STEP;
   const h = await e2e({ tenants: SAMPLE_TENANTS, now: new Date(dataAt) }, { regression: { confirmScans: 2, scoreDrop: 10 } });
-  await history(h, count, dataAt);
   const dbPath = join(h.dir, 'ratchet.db');
+  await attestContoso(dbPath, dataAt);
+  await history(h, count, dataAt);
   const hostile = { tenantId: 'fabrikam', ...(await saveHostileScan(dbPath, 'fabrikam')) };
   const token = async (role: string, name: string) => (await cli(h, ['token', 'create', '--role', role, '--name', name])).trim().split('\n')[0]!.trim();
   const tokens = { technician: await token('technician', 'alice@msp'), viewer: await token('viewer', 'vera@client'), admin: await token('admin', 'root@msp') };

@@ -1,7 +1,7 @@
 /** What the REST routes return and change: report, lists, paging, diff, actions, attestations, tokens, audit, errors. */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Report } from '../../src/report/types.js';
-import { T0, webFixture, type WebFixture } from './helpers.js';
+import { OUT_OF_SCOPE_REASON, T0, webFixture, type WebFixture } from './helpers.js';
 
 let f: WebFixture;
 beforeEach(async () => {
@@ -36,6 +36,20 @@ describe('reads', () => {
     // Tenant names are data, returned as given (escaping is the pages' job).
     expect(tenants.find((t) => t.id === 'fabrikam')?.name).toBe('Fabrikam <script>alert(1)</script> & Co');
     expect(tenants.find((t) => t.id === 'northwind')).toMatchObject({ level: null, lastScan: null, sparkline: [], capabilities: [] });
+  });
+
+  it('GET /tenants: the scope and what the level rests on beside it, from the newest report (null before scope existed)', async () => {
+    const { tenants } = (await get('/api/v1/tenants')).json() as { tenants: Array<{ id: string; scope: unknown; restsOn: string | null; capabilities: Array<{ id: string }> }> };
+    const contoso = tenants.find((t) => t.id === 'contoso')!;
+    expect(contoso.scope).toEqual({ complete: true, unassessed: [], connect: {}, outOfScope: { recovery: OUT_OF_SCOPE_REASON } });
+    expect(contoso.restsOn).toMatch(/^level 2 \(Managed\) is the weakest in-scope capability: .*; out of scope: recovery$/);
+    // Nothing measured, so no score to show: the scope says why.
+    expect(contoso.capabilities.map((c) => c.id)).not.toContain('recovery');
+    // Fabrikam's newest report was stored before scope existed; northwind was never scanned.
+    expect(tenants.find((t) => t.id === 'fabrikam')).toMatchObject({ scope: null, restsOn: null });
+    expect(tenants.find((t) => t.id === 'northwind')).toMatchObject({ scope: null, restsOn: null });
+    const detail = (await get('/api/v1/tenants/contoso')).json() as { summary: { scope: unknown }; report: Report };
+    expect(detail.summary.scope).toEqual(detail.report.level.scope);
   });
 
   it('GET /tenants/:id: summary and the latest report; a tenant without scans has report null', async () => {

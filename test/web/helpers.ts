@@ -56,6 +56,8 @@ export interface WebFixture {
 }
 
 export const T0 = Date.parse('2025-03-01T12:00:00.000Z');
+/** Why contoso's config declares recovery out of scope (its newest seeded report carries it in `level.scope`). */
+export const OUT_OF_SCOPE_REASON = "backup run by the client's own provider";
 
 export function testConfig(overrides: Partial<RatchetConfig> = {}): RatchetConfig {
   return {
@@ -117,7 +119,9 @@ export async function webFixture(opts: WebFixtureOptions = {}): Promise<WebFixtu
     for (const t of ['contoso', 'fabrikam']) {
       const name = TENANTS.find((x) => x.id === t)!.name;
       await store.saveScan(sampleScan({ tenantId: t, tenantName: name, id: `scan-${t}-1`, startedAt: '2025-01-01T02:00:00.000Z', level: 3, potential: 3 }));
-      const second = sampleScan({ tenantId: t, tenantName: name, id: `scan-${t}-2`, startedAt: '2025-01-02T02:00:00.000Z', level: 2, potential: 3, regressionDetected: true, offendersPerEvidence: 120 });
+      // Contoso's newest report carries the scope (recovery declared out of scope); fabrikam's predates scope.
+      const scope = t === 'contoso' ? { scope: { outOfScope: { recovery: OUT_OF_SCOPE_REASON } } } : {};
+      const second = sampleScan({ tenantId: t, tenantName: name, id: `scan-${t}-2`, startedAt: '2025-01-02T02:00:00.000Z', level: 2, potential: 3, regressionDetected: true, offendersPerEvidence: 120, ...scope });
       second.report.findings[3] = { ...second.report.findings[3]!, outcome: 'pass', score: 1, observed: '118 of 120 devices compliant (98 %)' };
       second.report.evidence[4] = { ...second.report.evidence[4]!, status: 'ok', value: { open: 1, critical: 0, oldestOpenHours: 2, staleOver24h: 0 }, reason: null, reasonCode: null };
       // The offender list is capped at collection; the true count sits beside it.

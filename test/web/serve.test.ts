@@ -95,7 +95,8 @@ describe('ratchet serve with the web layer', () => {
     }, 'the requested scan');
     const report = (await (await api(`/api/v1/tenants/small/scans/${second.id}`, { as: viewer })).json()) as Report;
     expect(report.evidence.find((e) => e.key === 'attestation.dr_plan')).toMatchObject({ status: 'ok', value: { attested: true, author: 'technician@serve' } });
-    expect(report.findings.find((f) => f.ruleId === 'governance-dr-plan')?.outcome).toBe('pass');
+    // The DR plan gates recovery's level 3 (rules/default.yaml `dr-plan`).
+    expect(report.findings.find((f) => f.ruleId === 'dr-plan')?.outcome).toBe('pass');
 
     const audit = (await (await api('/api/v1/audit?tenant=small', { as: viewer })).json()) as { entries: Array<{ action: string }> };
     expect(audit.entries.map((e) => e.action)).toEqual(expect.arrayContaining(['scan.requested', 'attestation.recorded']));

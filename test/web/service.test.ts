@@ -1,10 +1,11 @@
 /** The WebService directly, as the HTML pages use it: scope → null, role → ForbiddenError, audit on every change. */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { Evidence } from '../../src/evidence/types.js';
 import type { Principal } from '../../src/web/contracts.js';
 import { ForbiddenError, WebError } from '../../src/web/errors.js';
 import { offenderPages, parseInstant } from '../../src/web/service.js';
-import { webFixture, type WebFixture } from './helpers.js';
+import { sampleScan } from '../helpers/sample-scan.js';
+import { OUT_OF_SCOPE_REASON, webFixture, type WebFixture } from './helpers.js';
 
 let f: WebFixture;
 beforeAll(async () => {
@@ -63,6 +64,47 @@ describe('helpers', () => {
     expect(parseInstant('2025-03-01T10:00:00+02:00', 'x').toISOString()).toBe('2025-03-01T08:00:00.000Z');
     for (const bad of ['01/03/2025', '2025-13-01', 'now', '2025-03-01T10:00']) {
       expect(() => parseInstant(bad, 'attestedAt'), bad).toThrow(WebError);
+    }
+  });
+});
+
+describe('tenant summaries: the scope beside the level, read once per newest scan', () => {
+  it('reads the newest report once, then again only after a new scan or a rescore; tenant() reuses the report it reads', async () => {
+    const g = await webFixture();
+    try {
+      const svc = g.app.webService;
+      const admin = p('admin');
+      const getScan = vi.spyOn(g.store, 'getScan');
+      const byId = async () => new Map((await svc.tenants(admin)).map((t) => [t.id, t]));
+
+      let list = await byId();
+      expect(list.get('contoso')!.scope).toEqual({ complete: true, unassessed: [], connect: {}, outOfScope: { recovery: OUT_OF_SCOPE_REASON } });
+      expect(list.get('fabrikam')!.scope).toBeNull(); // stored before scope existed
+      expect(list.get('northwind')!.scope).toBeNull(); // never scanned: nothing read
+      expect(getScan).toHaveBeenCalledTimes(2);
+      await byId();
+      await svc.tenant(admin, 'contoso');
+      expect(getScan).toHaveBeenCalledTimes(2);
+
+      // A new scan: one read at the next summary. Recovery has no source: unassessed, with what to connect.
+      const connect = 'a backup product (config section backup)';
+      await g.store.saveScan(sampleScan({ tenantId: 'fabrikam', id: 'scan-fabrikam-3', startedAt: '2025-01-03T02:00:00.000Z', level: 1, scope: { unassessed: { recovery: connect } } }));
+      list = await byId();
+      expect(list.get('fabrikam')!.scope).toEqual({ complete: false, unassessed: ['recovery'], connect: { recovery: connect }, outOfScope: {} });
+      expect(list.get('fabrikam')!.restsOn).toContain('recovery (not assessed)');
+      expect(getScan).toHaveBeenCalledTimes(3);
+
+      // A rescore rewrites the report and its capability rows together: the changed rows make the next summary re-read.
+      const stored = (await g.store.getScan('scan-fabrikam-3'))!;
+      getScan.mockClear();
+      const recovery = stored.report.capabilities.find((c) => c.id === 'recovery')!;
+      Object.assign(recovery, { scope: 'assessed', assessed: true, scopeReason: null, level: 2, score: 30, coverage: 1 });
+      stored.report.level.scope = { complete: true, unassessed: [], connect: {}, outOfScope: {} };
+      await g.store.replaceScanScores(stored);
+      expect((await byId()).get('fabrikam')!.scope).toMatchObject({ complete: true, unassessed: [] });
+      expect(getScan).toHaveBeenCalledTimes(1);
+    } finally {
+      await g.close();
     }
   });
 });
