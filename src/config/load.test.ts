@@ -51,6 +51,16 @@ describe('config', () => {
     expect(p).toMatch(/tenants\[0\]\.m365\.clientSecrett: unknown key/);
   });
 
+  it('reads outOfScope per tenant and names a capability that is not core, or a missing reason', () => {
+    const raw = base();
+    Object.assign(raw.tenants[0]!, { outOfScope: { recovery: "backup run by the client's own provider" } });
+    expect(parseConfig(raw, PLUGINS, env).config.tenants[0]!.outOfScope).toEqual({ recovery: "backup run by the client's own provider" });
+    Object.assign(raw.tenants[0]!, { outOfScope: { backups: 'typo', monitoring: ' ' } });
+    const p = problemsOf(raw).join('\n');
+    expect(p).toMatch(/tenants\[0\]\.outOfScope\.backups: unknown key/);
+    expect(p).toMatch(/tenants\[0\]\.outOfScope\.monitoring: give the reason monitoring is out of scope/);
+  });
+
   it('names the variable when an env reference is not set', () => {
     const p = problemsOf(base(), {});
     expect(p).toEqual(['tenants[0].m365.clientSecret: environment variable CONTOSO_SECRET is not set (export it, or use ${file:PATH})']);

@@ -25,13 +25,14 @@ const ENV = { CONTOSO_SECRET: SECRET };
 const NOW = new Date('2024-06-01T00:00:00Z');
 const clock = () => NOW;
 
-function config(dir: string, extra: Record<string, unknown> = {}) {
+function config(dir: string, extra: Record<string, unknown> = {}, tenantExtra: Record<string, unknown> = {}) {
   return writeConfig(dir, {
     storage: { url: `sqlite:${join(dir, 'ratchet.db')}` },
     tenants: [
       {
         id: 'contoso',
         name: 'Contoso Ltd',
+        ...tenantExtra,
         m365: { tenantId: TENANT, clientId: CLIENT_ID, clientSecret: '${env:CONTOSO_SECRET}', cloud: { graphEndpoint: GRAPH, authorityHost: LOGIN }, timeoutMs: 5000 },
       },
     ],
@@ -147,6 +148,41 @@ describe('ratchet scan', () => {
     expect(impossible.expected).toBe('≥ 101 %');
     // The same stored measurement underlies both.
     expect(impossible.measured).toBe(lenient.measured);
+  });
+
+  it('a rule change never cries wolf: the previous scan is re-scored first; rescore --all re-scores history', async () => {
+    const scope = { outOfScope: { recovery: 'client runs its own backup', monitoring: 'no RMM in this contract' } };
+    const withScope = (extra: Record<string, unknown> = {}) => config(dir, extra, scope);
+    const t = (h: number) => () => new Date(NOW.getTime() + h * 3_600_000);
+    const scan = async (cfg: string, h: number) => JSON.parse((await runCli(['--config', cfg, 'scan', '--format', 'json'], ENV, t(h))).stdout) as Report;
+    // A lenient rule set (three level-2 gates relaxed) under which this tenant is level 2.
+    const relaxed = { 'global-admins-mfa-registered': { pass: { lte: 100 } }, 'mfa-admin-coverage': { pass: { gte: 0 } }, 'device-compliance-basic': { pass: { gte: 0 } } };
+    const lenient = withScope({ rules: { overrides: relaxed } });
+    const a = await scan(lenient, 0);
+    const b = await scan(lenient, 1);
+    expect(a.level.value).toBe(2);
+    expect(b.regression.detected).toBe(false);
+    expect(b.level.scope?.outOfScope).toEqual(scope.outOfScope);
+
+    // The default (stricter) rules: the level falls, but nothing in the estate changed.
+    const strict = withScope();
+    const c = await scan(strict, 2);
+    expect(c.level.value).toBe(1);
+    expect(c.regression).toMatchObject({ detected: false, confirmed: false, drops: [] });
+    expect(c.regression.rulesChanged?.note).toMatch(/re-scored with the current rules/);
+    const d = await scan(strict, 3);
+    expect(d.regression.detected).toBe(false);
+    expect(d.regression.rulesChanged).toBeUndefined();
+    const hist = JSON.parse((await runCli(['--config', strict, 'history', '--tenant', 'contoso', '--format', 'json'], ENV)).stdout) as { episodes: unknown[] };
+    expect(hist.episodes).toEqual([]);
+
+    // rescore --all: the scans made under the old rules now read as the current rules score them.
+    const all = await runCli(['--config', strict, 'rescore', '--all', '--format', 'json'], ENV);
+    expect(all.code).toBe(0);
+    expect(JSON.parse(all.stdout)).toMatchObject({ tenants: [{ tenantId: 'contoso', scans: 4, before: 1, after: 1 }] });
+    const levels = JSON.parse((await runCli(['--config', strict, 'history', '--tenant', 'contoso', '--format', 'json'], ENV)).stdout) as { scans: Array<{ level: number }> };
+    expect(levels.scans.map((s) => s.level)).toEqual([1, 1, 1, 1]);
+    expect((await runCli(['--config', strict, 'rescore', '--all', '--scan', a.scan.id], ENV)).code).toBe(2);
   });
 
   it('a critical control switched off is confirmed at once by a targeted re-check: exit 4', async () => {
