@@ -25,4 +25,11 @@ describe('backup.coverage join', () => {
     expect(c.reason).toMatch(/RMM inventory not available: HTTP 403/);
     expect(deriveBackupCoverage([], ['m365'], NOW)).toBeNull();
   });
+
+  it('a workstation-only estate makes coverage not applicable, with what recovery rests on instead', () => {
+    const rmm = ev('rmm.devices', { serverNames: [], serverNamesTotal: 0 });
+    const backup = ev('backup.protection', { objectNames: ['laptop-01'], objectNamesTotal: 1 });
+    const c = deriveBackupCoverage([rmm, backup], ['rmm', 'backup'], NOW)!;
+    expect(c.value).toMatchObject({ servers: 0, pct: null, notApplicable: { pct: expect.stringMatching(/no servers in the RMM inventory/) } });
+  });
 });

@@ -55,6 +55,8 @@ export function deriveBackupCoverage(evidence: readonly Evidence[], sources: rea
       uncoveredTotal: uncovered.total,
       matchedBy: 'normalised host name (case, DNS suffix, NetBIOS 15 characters)',
       truncatedInputs: truncated,
+      // A workstation-only estate has no servers to cover: a structural gap, not a pass and not a pinning unknown.
+      ...(servers.length === 0 ? { notApplicable: { pct: 'no servers in the RMM inventory: recovery rests on backup success and freshness' } } : {}),
     },
     reason: null,
     reasonCode: null,
