@@ -96,7 +96,7 @@ export const EVIDENCE_CATALOG: readonly CatalogEntry[] = [
     key: 'm365.legacy_auth',
     source: 'm365',
     description: 'Legacy authentication blocked for all users by an enabled Conditional Access policy (or security defaults)',
-    fields: { blocked: 'boolean' },
+    fields: { blocked: 'boolean', excludedPrincipals: 'number' },
     maxAgeHours: 48 * H,
   },
   {

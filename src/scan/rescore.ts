@@ -5,7 +5,7 @@
  */
 import { evaluate } from '../engine/evaluate.js';
 import type { RuleSet } from '../engine/load-rules.js';
-import type { Evidence } from '../evidence/types.js';
+import type { Evidence, EvidenceBundle } from '../evidence/types.js';
 import type { ScanView } from '../regression/episodes.js';
 import type { Report } from '../report/types.js';
 import type { Store, StoredScan } from '../store/store.js';
@@ -14,22 +14,33 @@ import { detectRegression } from './regression.js';
 
 const reportEvidence = (bundle: Evidence[], derived: Evidence[]) => [...bundle.filter((e) => e.key !== 'history.scans'), ...derived];
 
+function isBefore(a: Pick<StoredScan, 'startedAt' | 'finishedAt'>, b: Pick<StoredScan, 'startedAt' | 'finishedAt'>): boolean {
+  return a.startedAt < b.startedAt || (a.startedAt === b.startedAt && a.finishedAt < b.finishedAt);
+}
+
+/**
+ * A stored bundle with its `history.scans` rebuilt from the store as it stands: history is not kept in each bundle
+ * (it would repeat up to 200 days of history in every scan), it is the store itself.
+ */
+export async function withHistory(scan: StoredScan, store: Store): Promise<EvidenceBundle> {
+  const summaries = (await store.listScans(scan.tenantId, { statuses: ['complete'], limit: 100_000 })).filter((s) => s.id !== scan.id && isBefore(s, scan));
+  const now = new Date(scan.bundle.collectedAt);
+  return { ...scan.bundle, evidence: [...scan.bundle.evidence.filter((e) => e.key !== 'history.scans'), historyScansEvidence(summaries, now)] };
+}
+
 /**
  * A stored scan as the current rules see it: as stored when the same rule set scored it, else re-scored from its
  * evidence bundle. Comparing a new scan with this, never with old rules' verdicts, is what keeps a rule change
  * from reading as a change in the estate.
  */
-export function comparableView(scan: StoredScan, ruleSet: RuleSet): ScanView {
+export async function comparableView(scan: StoredScan, ruleSet: RuleSet, store: Store): Promise<ScanView> {
   if (scan.rulesVersion === ruleSet.version) {
     const r = scan.report;
     return { id: scan.id, level: r.level, findings: r.findings, evidence: r.evidence, capabilities: r.capabilities };
   }
-  const e = evaluate(scan.bundle, ruleSet.rules, { now: new Date(scan.bundle.collectedAt) });
-  return { id: scan.id, level: e.level, findings: e.findings, evidence: reportEvidence(scan.bundle.evidence, e.derived), capabilities: e.capabilities };
-}
-
-function isBefore(a: Pick<StoredScan, 'startedAt' | 'finishedAt'>, b: Pick<StoredScan, 'startedAt' | 'finishedAt'>): boolean {
-  return a.startedAt < b.startedAt || (a.startedAt === b.startedAt && a.finishedAt < b.finishedAt);
+  const bundle = await withHistory(scan, store);
+  const e = evaluate(bundle, ruleSet.rules, { now: new Date(scan.bundle.collectedAt) });
+  return { id: scan.id, level: e.level, findings: e.findings, evidence: reportEvidence(bundle.evidence, e.derived), capabilities: e.capabilities };
 }
 
 export async function rescoreScan(
@@ -38,15 +49,16 @@ export async function rescoreScan(
   store: Store,
   regression: { confirmScans: number; scoreDrop: number },
 ): Promise<Report> {
-  const earlier = (await store.recentScans(scan.tenantId, { statuses: ['complete'], limit: 100_000 })).filter((s) => s.id !== scan.id && isBefore(s, scan));
-  const evaluation = evaluate(scan.bundle, ruleSet.rules, {
-    now: new Date(scan.bundle.collectedAt),
-    previous: earlier[0] ? comparableView(earlier[0], ruleSet).findings : undefined,
-  });
-  const evidence = reportEvidence(scan.bundle.evidence, evaluation.derived);
+  // The ten complete scans before this one (summaries first: loading every full scan of a long history is costly).
+  const before = (await store.listScans(scan.tenantId, { statuses: ['complete'], limit: 100_000, capabilities: 'newest' })).filter((s) => s.id !== scan.id && isBefore(s, scan));
+  const earlier = (await Promise.all(before.slice(0, 10).map((s) => store.getScan(s.id)))).filter((s): s is StoredScan => s !== null);
+  const bundle = await withHistory(scan, store);
+  const views = await Promise.all(earlier.map((s) => comparableView(s, ruleSet, store)));
+  const evaluation = evaluate(bundle, ruleSet.rules, { now: new Date(scan.bundle.collectedAt), previous: views[0]?.findings });
+  const evidence = reportEvidence(bundle.evidence, evaluation.derived);
   const reg = detectRegression(
     { ...evaluation, evidence },
-    earlier.slice(0, 10).map((s) => comparableView(s, ruleSet)),
+    views,
     scan.status === 'complete',
     regression,
   );
@@ -83,8 +95,7 @@ export async function rescoreHistory(tenantId: string, ruleSet: RuleSet, store: 
   let after: number | null = null;
   for (const scan of scans) {
     const now = new Date(scan.bundle.collectedAt);
-    const summaries = (await store.listScans(tenantId, { statuses: ['complete'], limit: 100_000 })).filter((s) => s.id !== scan.id && isBefore(s, scan));
-    const bundle = { ...scan.bundle, evidence: [...scan.bundle.evidence.filter((e) => e.key !== 'history.scans'), historyScansEvidence(summaries, now)] };
+    const bundle = await withHistory(scan, store);
     const evaluation = evaluate(bundle, ruleSet.rules, { now, previous });
     const report: Report = {
       ...scan.report,
@@ -94,7 +105,7 @@ export async function rescoreHistory(tenantId: string, ruleSet: RuleSet, store: 
       evidence: reportEvidence(bundle.evidence, evaluation.derived),
       roadmap: evaluation.roadmap,
     };
-    await store.replaceScanScores({ ...scan, bundle, report, rulesVersion: ruleSet.version });
+    await store.replaceScanScores({ ...scan, report, rulesVersion: ruleSet.version });
     if (scan.status === 'complete') previous = evaluation.findings;
     after = evaluation.level.value;
   }

@@ -55,6 +55,9 @@ export interface Collected {
  * Scores collected evidence, advances regression episodes and stores everything in one transaction.
  * `recheck` marks the targeted re-check of critical rules that follows a pending regression.
  */
+/** The bundle as stored: without `history.scans`, which is the store itself (rebuilt from it for any rescore). */
+const storedBundle = (b: EvidenceBundle): EvidenceBundle => ({ ...b, evidence: b.evidence.filter((e) => e.key !== 'history.scans') });
+
 export async function finishScan(tenant: TenantConfig, deps: ScanDeps, collected: Collected, startedAt: Date, recheck: boolean): Promise<{ report: Report; recheckKeys: string[] }> {
   const now = deps.now ?? (() => new Date());
   const logger = deps.logger.child({ tenant: tenant.id });
@@ -81,14 +84,14 @@ export async function finishScan(tenant: TenantConfig, deps: ScanDeps, collected
   const [lastStored] = await deps.store.recentScans(tenant.id, { statuses: ['complete'], limit: 1 });
   // A rule-set change must never open a regression (DESIGN §7): scans scored by other rules are re-scored with the
   // current ones before anything is compared with them.
-  const lastComplete = lastStored ? comparableView(lastStored, deps.ruleSet) : undefined;
+  const lastComplete = lastStored ? await comparableView(lastStored, deps.ruleSet, deps.store) : undefined;
   const evaluation = evaluate(bundle, deps.ruleSet.rules, { now: finishedAt, previous: lastComplete?.findings });
   const open = await deps.store.episodes(tenant.id, { open: true });
   const baselines = new Map<string, ScanView>();
   for (const e of open) {
     if (!e.baselineScanId || baselines.has(e.baselineScanId)) continue;
     const b = await deps.store.getScan(e.baselineScanId);
-    if (b) baselines.set(b.id, comparableView(b, deps.ruleSet));
+    if (b) baselines.set(b.id, await comparableView(b, deps.ruleSet, deps.store));
   }
   const evidence = [...bundle.evidence.filter((e) => e.key !== 'history.scans'), ...evaluation.derived];
   const episodes = advanceEpisodes({
@@ -118,7 +121,7 @@ export async function finishScan(tenant: TenantConfig, deps: ScanDeps, collected
   });
   const deliveries = episodes.events.flatMap((ev) => planDeliveries(scrubDeep(ev), deps.channelIds ?? [], finishedAt));
   await deps.store.saveScan(
-    { id, tenantId: tenant.id, startedAt: report.scan.startedAt, finishedAt: report.scan.finishedAt, status, rulesVersion: deps.ruleSet.version, report, bundle: scrubDeep(bundle) },
+    { id, tenantId: tenant.id, startedAt: report.scan.startedAt, finishedAt: report.scan.finishedAt, status, rulesVersion: deps.ruleSet.version, report, bundle: scrubDeep(storedBundle(bundle)) },
     { episodes: episodes.episodes, deliveries },
   );
   logger.info(

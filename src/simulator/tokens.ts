@@ -27,6 +27,7 @@ export interface AccessTokenClaims {
 export const GRANTED_ROLES = [
   'AuditLog.Read.All',
   'Policy.Read.All',
+  'GroupMember.Read.All',
   'SecurityEvents.Read.All',
   'RoleManagement.Read.Directory',
   'DeviceManagementManagedDevices.Read.All',

@@ -7,9 +7,9 @@
  * never Ratchet's own answers), every answer the one its kind expects, no leaked handles, bounded RSS growth,
  * /healthz 200, no secret or token in the log, and a clean exit 0 on SIGTERM.
  *
- * Bounded to 35 s of load (the driver stops at 20,000 requests or 35 s, whichever comes first, and the test then
- * insists on 20,000): ~30 s in all on a quiet 2-core machine, of which the load takes 18–19 s; 24–34 s of load were
- * seen while other test runs took the cores. The server's history is short here (a few scans per tenant), and the
+ * Bounded to 60 s of load (the driver stops at 20,000 requests or 60 s, whichever comes first, and the test then
+ * insists on 20,000): ~30 s in all on a quiet 2-core machine, of which the load takes 18–19 s; 24–36 s of load were
+ * seen while other test runs took the cores (the bound is for a hung server, not a throughput goal). The server's history is short here (a few scans per tenant), and the
  * cost of the tenant list and pages grows with it up to the 30-scan sparkline: see BENCHMARKS.md (`npm run bench`)
  * for figures, which are not assertions here — the server, the load driver, the simulator and other test runs share
  * this machine's two cores.
@@ -21,7 +21,7 @@ import { discoverTarget, getOnce, kindTable, ratchetMix, runLoad, scrapeMetrics 
 import { startServeProcess, type ServeProcess } from '../helpers/serve-process.js';
 
 const SOAK_REQUESTS = 20_000;
-const SOAK_MAX_MS = 35_000;
+const SOAK_MAX_MS = 60_000;
 const CONCURRENCY = 16;
 /** Vendor-side faults (Graph): 5 % throttled with Retry-After 1 s, 3 % answered 500/503. Retries and partial scans absorb them. */
 const VENDOR_FAULTS = '429=0.05:1,5xx=0.03,seed=7';
