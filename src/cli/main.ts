@@ -12,7 +12,7 @@ import { formatHtml } from '../report/format-html.js';
 import { formatMarkdown, formatTable } from '../report/format-text.js';
 import type { Report } from '../report/types.js';
 import { rescoreHistory, rescoreScan } from '../scan/rescore.js';
-import { nonLoopbackUrls, simulateHistory } from '../scan/simulated-history.js';
+import { notSimulated, simulateHistory } from '../scan/simulated-history.js';
 import { ATTESTATION_KINDS, type AttestationKind } from '../web/contracts.js';
 import { scanTenant } from '../scan/run-scan.js';
 import { openContext, selectTenants, UsageError, type Context } from './context.js';
@@ -122,8 +122,8 @@ export async function main(argv: string[], io: CliIO = processIO): Promise<numbe
         const unknownKind = attest.find((k) => !(ATTESTATION_KINDS as readonly string[]).includes(k));
         if (unknownKind) throw new UsageError(`--attest ${unknownKind}: not an attestation kind (${ATTESTATION_KINDS.join(', ')})`);
         for (const t of selectTenants(ctx.config, o.tenant)) {
-          const remote = nonLoopbackUrls(t);
-          if (remote.length > 0) throw new UsageError(`simulate-history: tenant ${t.id} is not a simulator tenant (${remote[0]} is not on loopback); history is never fabricated for real tenants`);
+          const why = notSimulated(t);
+          if (why) throw new UsageError(`simulate-history: tenant ${t.id} is not a simulator tenant (${why}); history is never fabricated for real tenants`);
           if ((await ctx.store.listScans(t.id, { limit: 1 })).length > 0) {
             ctx.logger.info({ tenant: t.id }, 'simulate-history: the tenant already has history; nothing added');
             continue;

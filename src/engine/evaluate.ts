@@ -2,7 +2,7 @@
  * The rules engine (DESIGN §7): a pure function of an evidence bundle, a rule set, the time and — for dead bands —
  * the previous scan's findings. No I/O and no clock of its own, so any stored scan can be re-scored offline.
  *
- * Monotonic by construction (rules/README.md "Why the numbers can't be argued with"): every gate's credit only
+ * Monotonic by construction (rules/README.md, "Monotonic by construction, and proven"): every gate's credit only
  * falls as its measure gets worse, a level is the highest L whose gates 2..L all pass, a score is banded by that
  * level, and nothing that is missing (a source, a permission, history) ever counts in a tenant's favour in the
  * confirmed figures.

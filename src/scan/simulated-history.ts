@@ -21,16 +21,27 @@ export interface SimulatedHistoryOptions {
   attest?: readonly AttestationKind[];
 }
 
-/** Every http(s) URL in a tenant's config must point at loopback (the simulator); anything else is refused. */
-export function nonLoopbackUrls(tenant: TenantConfig): string[] {
-  const urls: string[] = [];
-  const walk = (v: unknown): void => {
-    if (typeof v === 'string' && /^https?:\/\//i.test(v)) urls.push(v);
-    else if (Array.isArray(v)) v.forEach(walk);
-    else if (v && typeof v === 'object') Object.values(v).forEach(walk);
-  };
-  walk(tenant);
-  return urls.filter((u) => !['127.0.0.1', 'localhost', '[::1]'].includes(new URL(u).hostname));
+/**
+ * Why a tenant is not a simulator tenant, or null if it is: every source section must name its endpoints (a section
+ * relying on the vendor's default cloud, like `cloud: global`, talks to the real vendor) and every URL must be on
+ * loopback, where only the simulator runs.
+ */
+export function notSimulated(tenant: TenantConfig): string | null {
+  for (const section of ['m365', 'rmm', 'backup'] as const) {
+    const config: unknown = tenant[section];
+    if (config === undefined) continue;
+    const urls: string[] = [];
+    const walk = (v: unknown): void => {
+      if (typeof v === 'string' && /^https?:\/\//i.test(v)) urls.push(v);
+      else if (Array.isArray(v)) v.forEach(walk);
+      else if (v && typeof v === 'object') Object.values(v).forEach(walk);
+    };
+    walk(config);
+    if (urls.length === 0) return `its ${section} section uses the vendor's default endpoints`;
+    const remote = urls.find((u) => !['127.0.0.1', 'localhost', '[::1]'].includes(new URL(u).hostname));
+    if (remote) return `${remote} is not on loopback`;
+  }
+  return null;
 }
 
 function simulatedAttestations(tenantId: string, kinds: readonly AttestationKind[], days: number, now: Date): Attestation[] {
