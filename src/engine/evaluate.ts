@@ -252,8 +252,9 @@ function scoreCapability(id: string, name: string, findings: Finding[], decision
     name,
     level,
     potential,
-    score: unassessed ? null : bandedScore(gates, level, 0),
-    potentialScore: unassessed ? null : bandedScore(gates, potential, 1),
+    // Only an assessed capability has a score: out of scope, unassessed and optional ones say why instead.
+    score: decision.scope === 'assessed' ? bandedScore(gates, level, 0) : null,
+    potentialScore: decision.scope === 'assessed' ? bandedScore(gates, potential, 1) : null,
     coverage: totalWeight > 0 ? Math.floor((knownWeight / totalWeight) * 1000) / 1000 : 0,
     assessed: decision.scope === 'assessed',
     scope: decision.scope,

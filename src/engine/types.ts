@@ -51,7 +51,7 @@ export interface CapabilityScore {
   potential: number;
   /**
    * 0..100, banded by the confirmed level: 25 × (level − 1) + 25 × the weighted credit of the next level's gates
-   * (unknown = no credit); 100 at level 5. Score and level always agree: level 3 is 50–74.9. Null when unassessed.
+   * (unknown = no credit); 100 at level 5. Score and level always agree: level 3 is 50–74.9. Null unless assessed.
    */
   score: number | null;
   /** The same with unknown gates given full credit (banded by the potential level). */
