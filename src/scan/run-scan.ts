@@ -37,7 +37,7 @@ export function scanStatus(runs: CollectorRun[]): ScanStatus {
   return active.every((r) => r.status === 'ok') ? 'complete' : 'partial';
 }
 
-export const view = (id: string, r: Pick<Report, 'level' | 'findings' | 'evidence' | 'capabilities'>): ScanView => ({
+const view = (id: string, r: Pick<Report, 'level' | 'findings' | 'evidence' | 'capabilities'>): ScanView => ({
   id,
   level: r.level,
   findings: r.findings,
@@ -51,13 +51,13 @@ export interface Collected {
   sources: string[];
 }
 
+/** The bundle as stored: without `history.scans`, which is the store itself (rebuilt from it for any rescore). */
+const storedBundle = (b: EvidenceBundle): EvidenceBundle => ({ ...b, evidence: b.evidence.filter((e) => e.key !== 'history.scans') });
+
 /**
  * Scores collected evidence, advances regression episodes and stores everything in one transaction.
  * `recheck` marks the targeted re-check of critical rules that follows a pending regression.
  */
-/** The bundle as stored: without `history.scans`, which is the store itself (rebuilt from it for any rescore). */
-const storedBundle = (b: EvidenceBundle): EvidenceBundle => ({ ...b, evidence: b.evidence.filter((e) => e.key !== 'history.scans') });
-
 export async function finishScan(tenant: TenantConfig, deps: ScanDeps, collected: Collected, startedAt: Date, recheck: boolean): Promise<{ report: Report; recheckKeys: string[] }> {
   const now = deps.now ?? (() => new Date());
   const logger = deps.logger.child({ tenant: tenant.id });
@@ -114,7 +114,7 @@ export async function finishScan(tenant: TenantConfig, deps: ScanDeps, collected
     level: evaluation.level,
     capabilities: evaluation.capabilities,
     findings: evaluation.findings,
-    // history.scans stays in the stored bundle (it is the input of history.<capability>, which the report carries).
+    // The report carries history.<capability> (what the history gates read), not its input history.scans.
     evidence,
     regression: rulesChanged ? { ...episodes.regression, rulesChanged } : episodes.regression,
     roadmap: evaluation.roadmap,
@@ -158,7 +158,6 @@ export async function scanTenant(tenant: TenantConfig, deps: ScanDeps): Promise<
   const fresh = new Set(again.evidence.map((e) => e.key));
   // Derived, history and attestation evidence are recomputed by finishScan; carrying them would duplicate keys.
   const recomputed = new Set(['core', 'history', 'attestation']);
-  // (history.<capability> evidence is the engine's, also recomputed.)
   const carried = first.report.evidence.filter((e) => !fresh.has(e.key) && !recomputed.has(e.source.collector));
   const merged: Collected = { runs: again.runs, evidence: [...carried, ...again.evidence], sources: collected.sources };
   return (await finishScan(tenant, deps, merged, recheckStarted, true)).report;
