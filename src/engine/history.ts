@@ -54,12 +54,11 @@ export function historyScans(ev: Evidence | undefined): HistoryScan[] {
 }
 
 /**
- * The points of a window [now − days, now], oldest first, with the anchor (the newest point at or before the start)
+ * The points (sorted oldest first) of a window [now − days, now], with the anchor (the newest point at or before the start)
  * so that coverage from the window's start is checked too. Null with the reason when the window is not covered.
  */
-function windowPoints(points: Point[], now: number, days: number): { points: Point[]; reason: null } | { points: null; reason: string } {
+function windowPoints(asc: Point[], now: number, days: number): { points: Point[]; reason: null } | { points: null; reason: string } {
   const start = now - days * DAY;
-  const asc = [...points].sort((a, b) => a.at - b.at);
   const oldest = asc[0];
   const spanDays = oldest ? Math.max(0, Math.floor((now - oldest.at) / DAY)) : 0;
   if (!oldest || oldest.at > start + START_SLACK_DAYS * DAY) {
@@ -114,18 +113,21 @@ export function deriveHistoryEvidence(
 ): Evidence[] {
   const t = now.getTime();
   const collectedAt = now.toISOString();
+  // Parsed and sorted once for every capability (oldest first), the scan being scored last.
+  const dated = past
+    .map((s) => ({ at: Date.parse(s.at), s }))
+    .filter((d) => d.at < t)
+    .sort((a, b) => a.at - b.at);
   return Object.entries(current).map(([cap, snap]): Evidence => {
     const points: Point[] = [
+      ...dated.map(({ at, s }) => {
+        const level = Number(s.levels[cap] ?? 1);
+        const potential = Number(s.potentials?.[cap] ?? level);
+        return { at, level, score: typeof s.scores?.[cap] === 'number' ? s.scores[cap] : null, unsure: potential > level };
+      }),
       { at: t, level: snap.level, score: snap.score, unsure: snap.potential > snap.level },
-      ...past
-        .filter((s) => Date.parse(s.at) < t)
-        .map((s) => {
-          const level = Number(s.levels[cap] ?? 1);
-          const potential = Number(s.potentials?.[cap] ?? level);
-          return { at: Date.parse(s.at), level, score: typeof s.scores?.[cap] === 'number' ? s.scores[cap] : null, unsure: potential > level };
-        }),
     ];
-    const oldest = Math.min(...points.map((p) => p.at));
+    const oldest = points[0]!.at;
     const l3 = heldPct(points, t, HELD_WINDOWS.l3.days, HELD_WINDOWS.l3.level);
     const l4 = heldPct(points, t, HELD_WINDOWS.l4.days, HELD_WINDOWS.l4.level);
     const tr = trend(points, t, TREND_DAYS);
