@@ -50,7 +50,7 @@ const WORSENINGS: Worsening[] = [
   { name: 'older last successes', key: 'backup.protection', apply: (v, k) => { const f = Math.max(0, num(v.fresh72h) - k); const s = Math.min(num(v.succeeded24h), f); return { ...v, fresh72h: f, staleOver72h: num(v.protected) - f, freshPct: pct(f, num(v.protected)), succeeded24h: s, pct: pct(s, num(v.protected)), oldestSuccessHours: num(v.oldestSuccessHours) + 24 * k }; } },
   { name: 'lower 30-day run success', key: 'backup.protection', apply: (v, k) => (typeof v.successRate30d === 'number' ? { ...v, successRate30d: Math.max(0, v.successRate30d - 0.7 * k) } : v) },
   { name: 'fewer servers covered', key: 'backup.coverage', apply: (v, k) => { const c = Math.max(0, num(v.covered) - k); return { ...v, covered: c, pct: pct(c, num(v.servers)) }; } },
-  { name: 'older restore test', key: 'attestation.restore_test', apply: (v, k) => ({ ...v, ageDays: num(v.ageDays) + 15 * k }) },
+  { name: 'older restore test', key: 'recovery.restore_test', apply: (v, k) => ({ ...v, ageDays: num(v.ageDays) + 15 * k }) },
   { name: 'older strategy review', key: 'attestation.strategy_review', apply: (v, k) => ({ ...v, ageDays: num(v.ageDays) + 60 * k }) },
 ];
 

@@ -223,6 +223,15 @@ export const EVIDENCE_CATALOG: readonly CatalogEntry[] = [
     maxAgeHours: 48 * H,
   },
   {
+    key: 'recovery.restore_test',
+    // Combines an attestation (every tenant has that source) with the backup product's verification: never
+    // not_applicable for want of a source, at most unknown.
+    source: 'attestation',
+    description: 'Newest proof that backups restore: a restore-test attestation or the backup product\'s automated verification (derived)',
+    fields: { ageDays: 'number', via: 'string' },
+    maxAgeHours: 48 * H,
+  },
+  {
     key: 'history.scans',
     source: 'history',
     description: 'Past complete scans of the tenant: time and point-in-time level and score per capability (input of history.<capability>)',

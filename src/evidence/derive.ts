@@ -66,3 +66,34 @@ export function deriveBackupCoverage(evidence: readonly Evidence[], sources: rea
 export function deriveEvidence(evidence: readonly Evidence[], sources: readonly string[], now: Date): Evidence[] {
   return [deriveBackupCoverage(evidence, sources, now)].filter((e): e is Evidence => e !== null);
 }
+
+/**
+ * `recovery.restore_test`: the newest proof that backups restore — a technician's restore-test attestation, or the
+ * backup product's automated verification (`backup.verification`, e.g. Veeam SureBackup) — whichever is newer
+ * (DESIGN §7: "a restore test (or the backup product's automated verification)"). The younger of the two ages can
+ * only grow as either gets older, so the gate reading it stays monotonic. Neither available: unavailable, with both
+ * reasons (an unknown, never a fail).
+ */
+export function deriveRestoreTest(evidence: readonly Evidence[], now: Date): Evidence {
+  const base = {
+    key: 'recovery.restore_test',
+    source: { collector: 'core', endpoints: ['attestation.restore_test', 'backup.verification'], requests: 0 },
+    collectedAt: now.toISOString(),
+  };
+  const attestation = evidence.find((e) => e.key === 'attestation.restore_test');
+  const verification = evidence.find((e) => e.key === 'backup.verification');
+  const candidates: Array<{ ageDays: number; via: string; at: unknown }> = [];
+  const attestedAge = attestation?.status === 'ok' ? attestation.value?.['ageDays'] : undefined;
+  if (typeof attestedAge === 'number') candidates.push({ ageDays: attestedAge, via: `restore test attested by ${String(attestation!.value?.['author'] ?? 'a technician')}`, at: attestation!.value?.['attestedAt'] });
+  const verifiedAge = verification?.status === 'ok' ? verification.value?.['verifiedDaysAgo'] : undefined;
+  if (typeof verifiedAge === 'number') candidates.push({ ageDays: verifiedAge, via: `automated verification (${String(verification!.value?.['via'] ?? 'backup product')})`, at: verification!.value?.['lastVerifiedAt'] });
+  const best = candidates.sort((a, b) => a.ageDays - b.ageDays)[0];
+  if (best) {
+    return { ...base, status: 'ok', value: { ageDays: best.ageDays, via: best.via, at: best.at ?? null, candidates: candidates.length }, reason: null, reasonCode: null };
+  }
+  const why = [
+    `restore test attestation: ${attestation?.reason ?? 'none recorded'}`,
+    verification ? `automated verification: ${verification.status === 'ok' ? 'none recorded by the backup product' : (verification.reason ?? verification.status)}` : 'no backup product verification available',
+  ].join('; ');
+  return { ...base, status: 'unavailable', value: null, reason: why, reasonCode: attestation?.reasonCode ?? 'not_configured' };
+}

@@ -7,7 +7,7 @@ import type { CollectorPlugin } from '../collectors/plugin.js';
 import type { RatchetConfig, TenantConfig } from '../config/schema.js';
 import { evaluate } from '../engine/evaluate.js';
 import type { RuleSet } from '../engine/load-rules.js';
-import { deriveEvidence } from '../evidence/derive.js';
+import { deriveEvidence, deriveRestoreTest } from '../evidence/derive.js';
 import type { EvidenceBundle } from '../evidence/types.js';
 import { scrubDeep } from '../log/secrets.js';
 import type { CollectorRun, Report, ScanStatus } from '../report/types.js';
@@ -65,7 +65,7 @@ export async function finishScan(tenant: TenantConfig, deps: ScanDeps, collected
   const status = scanStatus(collected.runs);
   const finishedAt = now();
   const summaries = await deps.store.listScans(tenant.id, { statuses: ['complete'], limit: 10_000 });
-  const attestations = await deps.store.attestations(tenant.id);
+  const attested = attestationEvidence(await deps.store.attestations(tenant.id), finishedAt);
   const declared = Object.entries(tenant.outOfScope ?? {}).filter((e): e is [string, string] => typeof e[1] === 'string');
   const outOfScope = declared.length > 0 ? { outOfScope: Object.fromEntries(declared) } : {};
   const bundle: EvidenceBundle = {
@@ -78,7 +78,8 @@ export async function finishScan(tenant: TenantConfig, deps: ScanDeps, collected
       ...deriveEvidence(collected.evidence, collected.sources, finishedAt),
       historyStability(summaries, finishedAt),
       historyScansEvidence(summaries, finishedAt),
-      ...attestationEvidence(attestations, finishedAt),
+      ...attested,
+      deriveRestoreTest([...collected.evidence, ...attested], finishedAt),
     ],
   };
   const [lastStored] = await deps.store.recentScans(tenant.id, { statuses: ['complete'], limit: 1 });

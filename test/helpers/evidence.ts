@@ -1,3 +1,4 @@
+import { deriveRestoreTest } from '../../src/evidence/derive.js';
 import type { Evidence, EvidenceBundle } from '../../src/evidence/types.js';
 
 export const NOW = new Date('2026-11-25T12:00:00Z');
@@ -108,9 +109,13 @@ function attestation(kind: string, ageDays: number, expiresInDays = 365 - ageDay
   return ev(`attestation.${kind}`, { attested: true, ageDays, expiresInDays, attestedAt: at, expiresAt: new Date(NOW.getTime() + expiresInDays * DAY).toISOString(), author: 'tech@msp' });
 }
 
-/** The attestations levels 3 and 5 ask for: a restore test 30 days ago, a DR plan, a strategy review. */
+/**
+ * The attestations levels 3 and 5 ask for: a restore test 30 days ago, a DR plan, a strategy review — and the
+ * `recovery.restore_test` the scan derives from the restore test (with no backup product verification here).
+ */
 export function strongAttestations(): Evidence[] {
-  return [attestation('restore_test', 30, 60), attestation('dr_plan', 100), attestation('strategy_review', 60)];
+  const attested = [attestation('restore_test', 30, 60), attestation('dr_plan', 100), attestation('strategy_review', 60)];
+  return [...attested, deriveRestoreTest(attested, NOW)];
 }
 
 /**

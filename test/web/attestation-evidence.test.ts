@@ -95,7 +95,7 @@ describe('the evidence catalog', () => {
     const gov = ruleSet.rules.filter((r) => r.capability === 'governance');
     expect([...new Set(gov.map((r) => r.level))].sort()).toEqual([2, 3]);
     expect(gov.every((r) => r.advisory && r.evidence.startsWith('attestation.'))).toBe(true);
-    expect(ruleSet.rules.find((r) => r.id === 'restore-tested')).toMatchObject({ capability: 'recovery', level: 3, advisory: false, evidence: 'attestation.restore_test', measure: 'ageDays', pass: { lte: 90 } });
+    expect(ruleSet.rules.find((r) => r.id === 'restore-tested')).toMatchObject({ capability: 'recovery', level: 3, advisory: false, evidence: 'recovery.restore_test', measure: 'ageDays', pass: { lte: 90 } });
     expect(ruleSet.rules.find((r) => r.id === 'dr-plan')).toMatchObject({ capability: 'recovery', level: 3, advisory: false, evidence: 'attestation.dr_plan' });
     const review = ruleSet.rules.filter((r) => r.evidence === 'attestation.strategy_review');
     expect(review.map((r) => [r.capability, r.level, r.advisory]).sort()).toEqual([
