@@ -21,8 +21,9 @@ afterEach(() => {
 
 const FAST = { backoffBaseMs: 5 };
 const valueOf = (e: Evidence) => e.value as ProtectionValue;
+/** Both keys, always in this order; returns backup.protection (backup.verification has its own tests). */
 const only = (evidence: Evidence[]) => {
-  expect(evidence).toHaveLength(1);
+  expect(evidence.map((e) => e.key)).toEqual(['backup.protection', 'backup.verification']);
   return evidence[0]!;
 };
 
@@ -76,8 +77,20 @@ describe('veeam-vbr collector — healthy server (1.2-rev1)', () => {
     ]);
     expect(vbr.get('/api/v1/jobs/states').map((r) => r.query.get('skip'))).toEqual(['0', '3']);
     // sessions: backup job runs of the last 30 days, oldest first, paged the same way
-    const sessions = vbr.get('/api/v1/sessions');
+    const sessions = vbr.get('/api/v1/sessions').filter((r) => r.query.get('typeFilter') === 'BackupJob');
     expect(sessions.map((r) => r.query.get('skip'))).toEqual(['0', '3', '6']);
+    // backup.verification: one more read of the same collection, SureBackup sessions newest ended first
+    const sureBackup = vbr.get('/api/v1/sessions').filter((r) => r.query.get('typeFilter') === 'SureBackup');
+    expect(sureBackup.map((r) => Object.fromEntries(r.query))).toEqual([{ typeFilter: 'SureBackup', orderColumn: 'EndTime', orderAsc: 'false', skip: '0', limit: '200' }]);
+    expect(result.evidence[1]).toEqual({
+      key: 'backup.verification',
+      status: 'ok',
+      value: { lastVerifiedAt: null, verifiedDaysAgo: null, verifications90d: 0, failed90d: 0, via: 'Veeam SureBackup' },
+      reason: null,
+      reasonCode: null,
+      source: { collector: 'veeam-vbr', endpoints: ['/api/v1/sessions'], requests: vbr.requests.length },
+      collectedAt: '2025-07-29T06:00:00.000Z',
+    });
     expect(Object.fromEntries(sessions[0]!.query)).toEqual({
       createdAfterFilter: '2025-06-29T06:00:00.000Z',
       orderColumn: 'CreationTime',
@@ -203,7 +216,7 @@ describe('veeam-vbr collector — filters', () => {
     expect(v.jobs).toBe(4);
   });
 
-  it('collects nothing when ctx.only leaves out backup.protection', async () => {
+  it('collects nothing when ctx.only names none of its keys', async () => {
     const vbr = new FakeVbr().install();
     const result = await collectVeeamVbr(testConfig(), testContext({ only: ['rmm.devices'] }));
     expect(result).toEqual({ evidence: [], requests: 0, status: 'ok', error: null });
@@ -241,8 +254,10 @@ describe('veeam-vbr collector — throttling, retries and failures', () => {
     const e = only(result.evidence);
     expect(e).toMatchObject({ status: 'error', reasonCode: 'collector_error', value: null });
     expect(e.reason).toBe('veeam-vbr GET /api/v1/restorePoints failed: HTTP 500: Internal server error.');
-    expect(result.status).toBe('error');
-    expect(result.error).toMatch(/^no veeam-vbr evidence could be collected for tenant contoso: .*HTTP 500/);
+    // backup.verification was read: the collector is partial, naming the key that failed
+    expect(result.evidence[1]!.status).toBe('ok');
+    expect(result.status).toBe('partial');
+    expect(result.error).toMatch(/^1 of 2 veeam-vbr evidence keys failed for tenant contoso: backup\.protection: .*HTTP 500/);
     // fail fast: the first object's look-up is tried 1 + maxRetries (2) times, and no other object is looked up
     expect(vbr.get('/api/v1/restorePoints')).toHaveLength(3);
   });
@@ -257,6 +272,7 @@ describe('veeam-vbr collector — throttling, retries and failures', () => {
     expect(e.reasonCode).toBe('permission_missing');
     expect(e.reason).toMatch(/GET \/api\/v1\/backupObjects failed: HTTP 403: Access is denied\..*at least the Veeam Backup Viewer role/);
     expect(result.status).toBe('ok');
+    expect(result.evidence[1]!.status).toBe('ok'); // sessions were readable
     expect(vbr.get('/api/v1/backupObjects')).toHaveLength(1); // a 403 is never retried
   });
 
@@ -298,7 +314,7 @@ describe('veeam-vbr collector — throttling, retries and failures', () => {
     expect(e.status).toBe('error');
     expect(e.reasonCode).toBe('schema_violation');
     expect(e.reason).toMatch(/GET \/api\/v1\/restorePoints: unexpected response at data\[0\]\.creationTime: not an ISO 8601 date-time: "yesterday evening"/);
-    expect(result.status).toBe('error');
+    expect(result.status).toBe('partial');
   });
 
   it('a backup object without platformName is a schema violation naming data[i].platformName', async () => {
@@ -333,7 +349,8 @@ describe('veeam-vbr collector — throttling, retries and failures', () => {
     setTimeout(() => controller.abort(new Error('scan timeout')), 50);
     const result = await collectVeeamVbr(testConfig(), testContext({ signal: controller.signal }), FAST);
     expect(only(result.evidence).status).toBe('error');
-    expect(result.status).toBe('error');
+    // backup.verification normally finished before the abort: partial; error if it was cut off too
+    expect(['partial', 'error']).toContain(result.status);
   });
 });
 

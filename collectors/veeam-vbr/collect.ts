@@ -2,10 +2,13 @@
  * Orchestration of one VBR collection:
  *   1. sign in (fail fast with one line naming the tenant and VBR's answer),
  *   2. concurrently: job states (paged), backup job sessions of the last 30 days (paged) and backup objects (paged),
- *      each object followed by a look-up of its newest restore point with at most `concurrency` look-ups in flight,
- *   3. one `backup.protection` item.
+ *      each object followed by a look-up of its newest restore point with at most `concurrency` look-ups in flight;
+ *      and SureBackup sessions, newest first, until the newest verified run and the 90-day window are covered,
+ *   3. one `backup.protection` item and one `backup.verification` item (or only those `ctx.only` asks for).
  * Job states only add `failingJobs`: when they cannot be read the item stays `ok` with those fields null and a note.
  * Sessions only add `successRate30d`/`runs30d`: when they cannot be read those are null with an `unknownReasons` entry.
+ * `backup.verification` stands alone: when SureBackup sessions cannot be read it is `unavailable`/`error` with the
+ * reason, and `backup.protection` is untouched.
  */
 import type { CollectorContext, CollectorResult } from '../../src/collectors/plugin.js';
 import type { VendorHttp } from '../../src/http/client.js';
@@ -13,13 +16,15 @@ import { scrub } from '../../src/log/secrets.js';
 import { nameMatcher, resolveConfig, type VeeamVbrConfig, type VeeamVbrConfigInput } from './config.js';
 import { PATHS, reportsLastRunFailed, restorePointsPath } from './endpoints.js';
 import { classify, describeTokenFailure, type Failure } from './errors.js';
-import { PROTECTION_KEY, failedEvidence, okEvidence } from './evidence.js';
+import { PROTECTION_KEY, PROVIDED_KEYS, VERIFICATION_KEY, failedEvidence, okEvidence, type ProvidedKey } from './evidence.js';
 import { createVbrHttp, forEachPage, mapLimit } from './http.js';
 import { JobTally, type JobsValue } from './jobs.js';
 import { ProtectionTally, objectFilter, objectName, type ObjectResult, type ProtectionValue } from './protection.js';
 import { newestRestorePoint } from './restore-points.js';
 import { readSessions } from './sessions.js';
 import { backupObjectsPage, jobStatesPage, type BackupObject } from './schema.js';
+import { readVerification, type VerificationResult } from './verification.js';
+import type { Evidence } from '../../src/evidence/types.js';
 
 /** Test seams; everything else comes from config. */
 export interface CollectOptions {
@@ -103,17 +108,45 @@ function orderedEndpoints(endpoints: Set<string>): string[] {
   return order.filter((p) => endpoints.has(p));
 }
 
+/** Protection, or why it could not be collected (objects and restore points are required; the rest is optional). */
+async function protectionResult(run: Run): Promise<{ value: ProtectionValue } | { failure: Failure }> {
+  try {
+    return { value: await collectProtection(run) };
+  } catch (err) {
+    return { failure: classify(err, PATHS.backupObjects) };
+  }
+}
+
+async function verificationResult(run: Run, endpoints: Set<string>): Promise<VerificationResult> {
+  try {
+    return await readVerification(run.http, run.config, run.ctx, endpoints);
+  } catch (err) {
+    // Only an abort gets here (readVerification turns every other failure into a Failure).
+    return { failure: classify(err, PATHS.sessions) };
+  }
+}
+
+/** ok = every key collected or honestly unavailable; partial = some keys errored; error = all of them did. */
+function collectorStatus(evidence: Evidence[], tenantId: string): Pick<CollectorResult, 'status' | 'error'> {
+  const errored = evidence.filter((e) => e.status === 'error');
+  if (errored.length === 0) return { status: 'ok', error: null };
+  const detail = errored.map((e) => (evidence.length > 1 ? `${e.key}: ${e.reason ?? 'unknown error'}` : (e.reason ?? 'unknown error'))).join('; ');
+  if (errored.length === evidence.length) return { status: 'error', error: scrub(`no veeam-vbr evidence could be collected for tenant ${tenantId}: ${detail}`) };
+  return { status: 'partial', error: scrub(`${errored.length} of ${evidence.length} veeam-vbr evidence keys failed for tenant ${tenantId}: ${detail}`) };
+}
+
 export async function collectVeeamVbr(
   input: VeeamVbrConfig | VeeamVbrConfigInput,
   ctx: CollectorContext,
   options: CollectOptions = {},
 ): Promise<CollectorResult> {
   const collectedAt = ctx.now().toISOString();
-  if (ctx.only && !ctx.only.includes(PROTECTION_KEY)) return { evidence: [], requests: 0, status: 'ok', error: null };
+  const keys: ProvidedKey[] = PROVIDED_KEYS.filter((k) => !ctx.only || ctx.only.includes(k));
+  if (keys.length === 0) return { evidence: [], requests: 0, status: 'ok', error: null };
   const config = resolveConfig(input);
 
   const allFailed = (failure: Failure, line: string, requests: number, endpoints: string[] = []): CollectorResult => ({
-    evidence: [failedEvidence(failure, { endpoints, requests }, collectedAt)],
+    evidence: keys.map((key) => failedEvidence(failure, { endpoints, requests }, collectedAt, key)),
     requests,
     status: 'error',
     error: line,
@@ -137,25 +170,32 @@ export async function collectVeeamVbr(
   }
 
   const run: Run = { http, config, ctx, endpoints: new Set() };
-  try {
-    const value = await collectProtection(run);
-    ctx.logger.debug({ protected: value.protected, requests: http.requests }, 'veeam-vbr: backup.protection collected');
-    return {
-      evidence: [okEvidence(value, { endpoints: orderedEndpoints(run.endpoints), requests: http.requests }, collectedAt)],
-      requests: http.requests,
-      status: 'ok',
-      error: null,
-    };
-  } catch (err) {
-    const failure = classify(err, PATHS.backupObjects);
-    const evidence = failedEvidence(failure, { endpoints: orderedEndpoints(run.endpoints), requests: http.requests }, collectedAt);
-    // Honestly unavailable (a role to grant) is not a collector failure; anything else means nothing was collected.
-    if (failure.status === 'unavailable') return { evidence: [evidence], requests: http.requests, status: 'ok', error: null };
-    return {
-      evidence: [evidence],
-      requests: http.requests,
-      status: 'error',
-      error: scrub(`no veeam-vbr evidence could be collected for tenant ${ctx.tenantId}: ${failure.reason}`),
-    };
+  const verificationEndpoints = new Set<string>();
+  const [protection, verification] = await Promise.all([
+    keys.includes(PROTECTION_KEY) ? protectionResult(run) : null,
+    keys.includes(VERIFICATION_KEY) ? verificationResult(run, verificationEndpoints) : null,
+  ]);
+  // Provenance counts every request of the run (token and retries included), as for a single key.
+  const requests = http.requests;
+  const evidence: Evidence[] = [];
+  if (protection) {
+    const source = { endpoints: orderedEndpoints(run.endpoints), requests };
+    if ('value' in protection) {
+      ctx.logger.debug({ protected: protection.value.protected, requests }, 'veeam-vbr: backup.protection collected');
+      evidence.push(okEvidence(protection.value, source, collectedAt, PROTECTION_KEY));
+    } else {
+      evidence.push(failedEvidence(protection.failure, source, collectedAt, PROTECTION_KEY));
+    }
   }
+  if (verification) {
+    const source = { endpoints: [...verificationEndpoints], requests };
+    if ('value' in verification) {
+      ctx.logger.debug({ lastVerifiedAt: verification.value.lastVerifiedAt, requests }, 'veeam-vbr: backup.verification collected');
+      evidence.push(okEvidence(verification.value, source, collectedAt, VERIFICATION_KEY));
+    } else {
+      evidence.push(failedEvidence(verification.failure, source, collectedAt, VERIFICATION_KEY));
+    }
+  }
+  // Honestly unavailable (a role to grant) is not a collector failure; an error of every key means nothing was collected.
+  return { evidence, requests, ...collectorStatus(evidence, ctx.tenantId) };
 }

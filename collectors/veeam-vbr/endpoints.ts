@@ -22,7 +22,7 @@ export const PATHS = {
   restorePoints: '/api/v1/restorePoints',
   /** 1.1-rev0 (VBR 12.0) only. */
   objectRestorePoints: '/api/v1/objectRestorePoints',
-  /** Run history (every revision); read for successRate30d only. */
+  /** Run history (every revision): backup job runs for successRate30d, SureBackup runs for backup.verification. */
   sessions: '/api/v1/sessions',
 } as const;
 
@@ -46,6 +46,29 @@ export function sessionsQuery(version: ApiVersion, since: Date): Record<string, 
     orderAsc: true,
     ...(typeFilter ? { typeFilter } : {}),
   };
+}
+
+/** The window of `verifications90d`/`failed90d` (`backup.verification`). */
+export const VERIFICATION_WINDOW_DAYS = 90;
+
+/**
+ * Session type of a SureBackup job run (automated recovery verification: the machines are started from the backup in
+ * an isolated virtual lab and tested). `SureBackup` is in `ESessionType` of the 1.2-rev1, 1.3-rev0, 1.3-rev1 and
+ * 1.3-rev2 specs; the 1.1-rev0 spec (VBR 12.0) has no SureBackup value at all, and no 1.1-rev1/1.1-rev2/1.2-rev0 spec
+ * was at hand (UNVERIFIED there). Not counted: `SureBackupContentScan` (1.3-rev1+, "SureBackup Lite": an antivirus/
+ * YARA/CRC scan of backup content that starts no machine — it proves the files are clean, not that they recover).
+ */
+export const SUREBACKUP_SESSION_TYPES: ReadonlySet<string> = new Set(['SureBackup']);
+
+/**
+ * SureBackup sessions, newest ended first (so the walk can stop as soon as it has the newest verified run and has
+ * passed the 90-day window), or null where the revision cannot list them: 1.1-rev0's `ESessionType` has no
+ * SureBackup, and a type filter outside the enum would be answered 400. 1.1-rev1/1.1-rev2 get the filter too
+ * (UNVERIFIED that their enum has it; a 400 there becomes `unavailable` naming the revision).
+ */
+export function sureBackupQuery(version: ApiVersion): Record<string, string | number | boolean> | null {
+  if (version === '1.1-rev0') return null;
+  return { typeFilter: 'SureBackup', orderColumn: 'EndTime', orderAsc: false };
 }
 
 /** The restore point collection for this API revision. */

@@ -1,22 +1,25 @@
 /**
- * Evidence builders. The collector produces one key, `backup.protection`; `backup.coverage` is derived by the core
- * from our `objectNames` and the RMM's `serverNames`.
+ * Evidence builders. The collector produces `backup.protection` and `backup.verification` (SureBackup);
+ * `backup.coverage` is derived by the core from our `objectNames` and the RMM's `serverNames`.
  */
 import type { Evidence } from '../../src/evidence/types.js';
 import type { Failure } from './errors.js';
 
 export const COLLECTOR_ID = 'veeam-vbr';
 export const PROTECTION_KEY = 'backup.protection';
-export const PROVIDED_KEYS = [PROTECTION_KEY] as const;
+export const VERIFICATION_KEY = 'backup.verification';
+/** Every key the collector can produce (the plugin's `provides`: what a targeted re-check may ask for). */
+export const PROVIDED_KEYS = [PROTECTION_KEY, VERIFICATION_KEY] as const;
+export type ProvidedKey = (typeof PROVIDED_KEYS)[number];
 
 export interface Source {
   endpoints: readonly string[];
   requests: number;
 }
 
-export function okEvidence(value: Record<string, unknown>, source: Source, collectedAt: string): Evidence {
+export function okEvidence(value: Record<string, unknown>, source: Source, collectedAt: string, key: ProvidedKey = PROTECTION_KEY): Evidence {
   return {
-    key: PROTECTION_KEY,
+    key,
     status: 'ok',
     value,
     reason: null,
@@ -26,9 +29,9 @@ export function okEvidence(value: Record<string, unknown>, source: Source, colle
   };
 }
 
-export function failedEvidence(failure: Failure, source: Source, collectedAt: string): Evidence {
+export function failedEvidence(failure: Failure, source: Source, collectedAt: string, key: ProvidedKey = PROTECTION_KEY): Evidence {
   return {
-    key: PROTECTION_KEY,
+    key,
     status: failure.status,
     value: null,
     reason: failure.reason,

@@ -45,21 +45,27 @@ export interface PagingOptions {
   params?: Record<string, string | number | boolean>;
   pageSize?: number;
   signal?: AbortSignal;
+  /**
+   * false: request the next page only after `onPage` has run, so a walk that `onPage` stops early (by returning
+   * `false`) never sends a request it does not use. Default true (overlap paging with the per-page work).
+   */
+  prefetch?: boolean;
 }
 
 /**
- * Walk a skip/limit collection. Stops when a page comes back empty or `skip + data.length` reaches
- * `pagination.total`; the next page is requested before `onPage` runs so paging overlaps the per-page work.
- * Nothing is accumulated here: memory holds at most two pages.
+ * Walk a skip/limit collection. Stops when a page comes back empty, `skip + data.length` reaches
+ * `pagination.total`, or `onPage` returns `false`; unless `prefetch: false`, the next page is requested before
+ * `onPage` runs so paging overlaps the per-page work. Nothing is accumulated here: memory holds at most two pages.
  */
 export async function forEachPage<T>(
   http: VendorHttp,
   path: string,
   schema: z.ZodType<Page<T>>,
-  onPage: (items: T[]) => Promise<void> | void,
+  onPage: (items: T[]) => Promise<void | boolean> | void | boolean,
   opts: PagingOptions = {},
 ): Promise<{ total: number; pages: number }> {
   const limit = opts.pageSize ?? PAGE_SIZE;
+  const prefetch = opts.prefetch ?? true;
   const fetchPage = (skip: number) => http.get(path, schema, { params: { ...opts.params, skip, limit } }) as Promise<Page<T>>;
   let skip = 0;
   let pages = 0;
@@ -70,15 +76,16 @@ export async function forEachPage<T>(
     const got = page.data.length;
     const total = page.pagination.total;
     const more = got > 0 && skip + got < total;
-    if (more) {
+    if (more && prefetch) {
       next = fetchPage(skip + got);
       // If onPage throws, nobody awaits the prefetch: keep its failure from becoming an unhandled rejection.
       next.catch(() => undefined);
     }
     if (opts.signal?.aborted) throw opts.signal.reason ?? new Error('aborted');
-    await onPage(page.data);
-    if (!more) return { total, pages };
+    const wanted = await onPage(page.data);
+    if (!more || wanted === false) return { total, pages };
     skip += got;
+    if (!prefetch) next = fetchPage(skip);
   }
 }
 

@@ -1,6 +1,7 @@
 /**
  * Veeam Backup & Replication evidence collector (VBR REST API 1.1-rev0 … 1.3-rev2). See README.md for the account
- * and role, the certificate, every endpoint with its parameters, and how `backup.protection` is derived.
+ * and role, the certificate, every endpoint with its parameters, and how `backup.protection` and `backup.verification`
+ * (SureBackup) are derived.
  */
 import type { CollectorPlugin } from '../../src/collectors/plugin.js';
 import { collectVeeamVbr } from './collect.js';

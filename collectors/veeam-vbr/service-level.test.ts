@@ -144,6 +144,7 @@ describe('successRate30d from backup job sessions', () => {
     expect(v).toMatchObject({ protected: 6, succeeded24h: 3, neverSucceeded: 1, freshPct: 66.7, jobs: 5, successRate30d: null, runs30d: null });
     expect(v.unknownReasons?.successRate30d).toMatch(/^permission_missing: .*\/api\/v1\/sessions.*Veeam Backup Viewer/);
     expect(e.source.endpoints).toContain('/api/v1/sessions');
+    expect(result.evidence[1]).toMatchObject({ key: 'backup.verification', status: 'unavailable', reasonCode: 'permission_missing', value: null });
   });
 
   it('a 500 on sessions after retries is an unknown of that field only', async () => {
@@ -151,7 +152,10 @@ describe('successRate30d from backup job sessions', () => {
     vbr.overrides.push((req) => (isPath('/api/v1/sessions')(req) ? vbrError(500, 'error-internal.json') : undefined));
     vbr.install();
     const result = await collectVeeamVbr(testConfig(), testContext(), FAST);
-    expect(result.status).toBe('ok');
+    // backup.verification reads the same collection: it is an error too, so the collector is partial
+    expect(result.status).toBe('partial');
+    expect(result.evidence[0]!.status).toBe('ok');
+    expect(result.evidence[1]).toMatchObject({ key: 'backup.verification', status: 'error', reasonCode: 'collector_error' });
     const v = result.evidence[0]!.value as ProtectionValue;
     expect(v.successRate30d).toBeNull();
     expect(v.unknownReasons?.successRate30d).toMatch(/^collector_error: /);

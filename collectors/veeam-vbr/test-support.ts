@@ -213,9 +213,16 @@ export class FakeVbr {
   private filterSessions(req: Req): Row[] {
     const type = req.query.get('typeFilter');
     const after = req.query.get('createdAfterFilter');
-    return this.sessions.filter(
+    const rows = this.sessions.filter(
       (s) => (type === null || s.sessionType === type) && (after === null || Date.parse(s.creationTime as string) > Date.parse(after)),
     );
+    // orderColumn CreationTime|EndTime (sessions without an end last), orderAsc; rows as stored when unsorted.
+    const column = req.query.get('orderColumn');
+    if (column !== 'CreationTime' && column !== 'EndTime') return rows;
+    const field = column === 'EndTime' ? 'endTime' : 'creationTime';
+    const t = (s: Row) => (typeof s[field] === 'string' ? Date.parse(s[field]) : Number.POSITIVE_INFINITY);
+    const asc = req.query.get('orderAsc') !== 'false';
+    return [...rows].sort((a, b) => (asc ? t(a) - t(b) : t(b) - t(a)) || 0);
   }
 
   private restorePoints(req: Req): Reply {
@@ -297,5 +304,30 @@ export function sessionRow(
     resourceReference: '/api/v1/backups/c7478158-7c99-4bab-93b1-c3efdd1062fa',
     parentSessionId: null,
     usn: n,
+  };
+}
+
+/**
+ * One `SessionModel` row of a SureBackup job run (`sessionType: SureBackup`, 1.2-rev1 … 1.3-rev2 `ESessionType`), which
+ * ended `daysAgo` days (plus `hoursPast` hours) before NOW and ran 40 minutes.
+ */
+export function sureBackupRow(
+  n: number,
+  result: 'Success' | 'Warning' | 'Failed' | 'None',
+  daysAgo: number,
+  opts: { hoursPast?: number; state?: string; isCanceled?: boolean; sessionType?: string } = {},
+): Record<string, unknown> {
+  const end = new Date(NOW.getTime() - (daysAgo * 24 + (opts.hoursPast ?? 3)) * 3_600_000);
+  const row = sessionRow(n, result, { hoursAgo: 0, state: opts.state, isCanceled: opts.isCanceled, sessionType: opts.sessionType ?? 'SureBackup', name: 'SureBackup Job 1' });
+  const running = opts.state !== undefined && opts.state !== 'Stopped';
+  return {
+    ...row,
+    id: `00000000-0000-4000-a000-${String(n).padStart(12, '0')}`,
+    jobId: '5f0d4a3c-2b1e-4c9d-8e7f-6a5b4c3d2e1f',
+    creationTime: new Date(end.getTime() - 40 * 60_000).toISOString().replace('Z', '+00:00'),
+    // The server's zone (+02:00), as VBR stamps it.
+    endTime: running ? null : `${new Date(end.getTime() + 2 * 3_600_000).toISOString().slice(0, 23)}+02:00`,
+    resourceId: null,
+    resourceReference: null,
   };
 }

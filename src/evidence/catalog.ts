@@ -216,6 +216,13 @@ export const EVIDENCE_CATALOG: readonly CatalogEntry[] = [
     maxAgeHours: 48 * H,
   },
   {
+    key: 'backup.verification',
+    source: 'backup',
+    description: "The backup product's automated recovery verification (Veeam SureBackup): newest verified run and 90-day counts",
+    fields: { verifiedDaysAgo: 'number', verifications90d: 'number', failed90d: 'number' },
+    maxAgeHours: 48 * H,
+  },
+  {
     key: 'history.stability',
     source: 'history',
     description: 'How long the tenant has held its level without a confirmed regression (derived from stored scans)',

@@ -6,7 +6,8 @@
  * automated patching 90/98/99.5 %; backup success 90/95/98 %, server coverage 95 % (L3), oldest success ≤ 48 h (L4).
  * Backup service level: freshPct (newest success within 72 h) is 100 from level3 up, and the 30-day run success
  * share is ≥ 99 at level4/level5 (99.5 and 100); level1/level2 are poor on both (stale workloads, 70/92 % runs).
- * No profile has never-backed-up workloads (`backupNeverSucceeded`): tests set it explicitly.
+ * No profile has never-backed-up workloads (`backupNeverSucceeded`): tests set it explicitly. Automated recovery
+ * verification (SureBackup, `backupVerifiedDaysAgo`): level3/4/5 verified 24/12/7 days ago, level1/level2 never.
  *
  * RMM service levels: level4/level5 have every device checked in (servers within 24 h, workstations within 7 days),
  * no high-severity alert older than 24 h and no stale alert; level5 has criticalCompliantPct 100 although a few
@@ -42,6 +43,7 @@ const BASE: EstateKnobs = {
   oldestSuccessHours: 30,
   backupNeverSucceeded: 0,
   backupRunSuccessPct: 100,
+  backupVerifiedDaysAgo: null,
 };
 
 export const ESTATE_PROFILES: Readonly<Record<ProfileName, EstateKnobs>> = {
@@ -98,6 +100,7 @@ export const ESTATE_PROFILES: Readonly<Record<ProfileName, EstateKnobs>> = {
     criticalAlerts: 1,
     alertsOver7d: 1,
     securityPendingDevices: 3,
+    backupVerifiedDaysAgo: 24,
   },
   level4: {
     ...BASE,
@@ -107,10 +110,12 @@ export const ESTATE_PROFILES: Readonly<Record<ProfileName, EstateKnobs>> = {
     oldestPendingDays: 40,
     openAlerts: 3,
     backupRunSuccessPct: 99.5,
+    backupVerifiedDaysAgo: 12,
   },
   level5: {
     ...BASE,
     // Days-old IMPORTANT security updates: not critical, so they must not hold level 5 back.
     securityPendingDevices: 4,
+    backupVerifiedDaysAgo: 7,
   },
 };

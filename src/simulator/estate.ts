@@ -69,6 +69,19 @@ export interface EstateKnobs {
    * realise in their run history (to within one run of rounding; a job whose last run failed always has that run).
    */
   backupRunSuccessPct: number;
+  /**
+   * Whole days since the newest successful automated recovery verification (Veeam SureBackup), or null when the
+   * backup product never verified a restore (no such runs at all). Verification runs weekly; the runs after the
+   * newest success failed, older ones mostly succeeded (`verificationRuns`).
+   */
+  backupVerifiedDaysAgo: number | null;
+}
+
+/** One automated recovery verification run (a SureBackup job session), as the backup product records it. */
+export interface EstateVerificationRun {
+  start: Date;
+  end: Date;
+  result: 'Success' | 'Warning' | 'Failed';
 }
 
 export interface EstateDevice {
@@ -138,6 +151,7 @@ export const NO_ESTATE: EstateKnobs = {
   oldestSuccessHours: 0,
   backupNeverSucceeded: 0,
   backupRunSuccessPct: 0,
+  backupVerifiedDaysAgo: null,
 };
 
 const share = (n: number, pctValue: number) => Math.round((n * pctValue) / 100);
@@ -297,6 +311,32 @@ export class Estate {
     return out.sort((a, b) => a.index - b.index);
   }
 
+  /**
+   * Automated recovery verification runs, newest first, over the last 180 days: weekly, the newest success
+   * `backupVerifiedDaysAgo` whole days ago (a few hours past the day), every later run Failed, earlier ones Success
+   * with a seeded Warning or Failed now and then. None when the knob is null (never verified).
+   */
+  verificationRuns(): EstateVerificationRun[] {
+    const days = this.knobs.backupVerifiedDaysAgo;
+    if (days === null) return [];
+    const now = this.now.getTime();
+    const lastOk = now - Math.max(0, Math.floor(days)) * DAY - (2 * 60 + (hash32(this.seed, 'verify-offset') % 240)) * 60_000;
+    const run = (end: number, result: EstateVerificationRun['result'], k: number): EstateVerificationRun => ({
+      start: new Date(end - (25 + (hash32(this.seed, 'verify-len', k) % 50)) * 60_000),
+      end: new Date(end),
+      result,
+    });
+    const out: EstateVerificationRun[] = [];
+    for (let k = 1; lastOk + k * 7 * DAY < now - HOUR; k++) out.push(run(lastOk + k * 7 * DAY, 'Failed', k));
+    out.reverse();
+    out.push(run(lastOk, hash32(this.seed, 'verify-warn') % 4 === 0 ? 'Warning' : 'Success', 0));
+    for (let k = 1; lastOk - k * 7 * DAY > now - 180 * DAY; k++) {
+      const r = hash32(this.seed, 'verify', k) % 10;
+      out.push(run(lastOk - k * 7 * DAY, r === 0 ? 'Failed' : r === 1 ? 'Warning' : 'Success', -k));
+    }
+    return out;
+  }
+
   /** What a correct collector derives (docs/evidence.md). Vendor renderers may null fields their API cannot give. */
   truth() {
     const c = this.counts();
@@ -390,6 +430,21 @@ export class Estate {
         failingTotal: failing.length,
       },
       'backup.coverage': { servers: this.servers, covered: objects.length, pct: pct(objects.length, this.servers) },
+      // Veeam's name for it: the VBR simulator serves these runs as SureBackup sessions.
+      'backup.verification': verificationTruth(this.verificationRuns(), this.now.getTime()),
     };
   }
+}
+
+function verificationTruth(runs: EstateVerificationRun[], now: number) {
+  const since = now - 90 * DAY;
+  const newest = runs.find((r) => r.result !== 'Failed') ?? null;
+  const last = newest === null ? null : newest.end.getTime();
+  return {
+    lastVerifiedAt: last === null ? null : new Date(last).toISOString(),
+    verifiedDaysAgo: last === null ? null : Math.max(0, Math.floor((now - last) / DAY)),
+    verifications90d: runs.filter((r) => r.result !== 'Failed' && r.end.getTime() >= since).length,
+    failed90d: runs.filter((r) => r.result === 'Failed' && r.end.getTime() >= since).length,
+    via: 'Veeam SureBackup' as const,
+  };
 }

@@ -187,7 +187,8 @@ describe('veeam-vbr simulator + real collector', () => {
     sim.setFaults({ malformed: ['/veeam-vbr/api/v1/restorePoints'] }, 'contoso');
     try {
       const result = await collect('contoso');
-      expect(result.status).toBe('error');
+      // backup.verification (SureBackup sessions) is still read: partial, not error
+      expect(result.status).toBe('partial');
       expect(result.evidence[0]).toMatchObject({ status: 'error', reasonCode: 'schema_violation' });
     } finally {
       sim.setFaults({}, 'contoso');
@@ -195,7 +196,7 @@ describe('veeam-vbr simulator + real collector', () => {
     sim.setFaults({ schemaViolation: ['/veeam-vbr/api/v1/backupObjects'] }, 'northwind');
     try {
       const result = await collect('northwind');
-      expect(result.status).toBe('error');
+      expect(result.status).toBe('partial');
       expect(result.evidence[0]).toMatchObject({ status: 'error', reasonCode: 'schema_violation' });
       expect(result.evidence[0]!.reason).toContain('data[0].id');
     } finally {

@@ -10,7 +10,9 @@
  * session a day per job over the last 30 days, the newest being the job's `lastRun` with its `lastResult`, and enough
  * older ones Failed (seeded choice) that the share of successful runs is the estate's `backupRunSuccessPct` to within
  * rounding — `vbrSessionTruth` states the exact figure; a daily configuration backup session is listed too (not a
- * backup job: the collector must leave it out). Everything is a
+ * backup job: the collector must leave it out). The estate's automated recovery verification runs
+ * (`Estate.verificationRuns`, weekly, up to 180 days back) are the sessions of one SureBackup job (`SureBackup`),
+ * so `truth()['backup.verification']` is what a correct collector reads from them. Everything is a
  * pure function of (seed, estate); the per-estate index (a few numbers per backup object) is cached in a WeakMap, so
  * a replaced estate (setProfile) drops it.
  */
@@ -75,19 +77,23 @@ export interface VbrServer {
   jobs: VbrJob[];
   /** Unique server-side seed (ids, fraction digits). */
   seed: number;
-  /** Sessions of the last 30 days, oldest first. */
+  /** Backup job and configuration backup sessions of the last 30 days, SureBackup sessions of 180, oldest first. */
   sessions: VbrSession[];
 }
 
 export interface VbrSession {
-  /** Job index, or -1 for the configuration backup. */
+  /** Job index, -1 for the configuration backup, SUREBACKUP_JOB for the SureBackup job. */
   job: number;
-  /** Days before the job's newest run (0 = newest). */
+  /** Days before the job's newest run (0 = newest); for SureBackup runs, the run's index in the estate's list. */
   day: number;
   createdMs: number;
   endMs: number;
   result: 'Success' | 'Warning' | 'Failed';
 }
+
+/** `VbrSession.job` of the SureBackup job's runs (the estate's automated recovery verification runs). */
+export const SUREBACKUP_JOB = -2;
+export const SUREBACKUP_JOB_NAME = 'SureBackup - Weekly recovery verification';
 
 /** Build of a tenant's VBR server: 12.0 (1.1-rev0, objectRestorePoints), 12.3.1 or 13.0.1 (lastRunFailed). */
 export function vbrBuildOf(seed: number): VbrBuild {
@@ -178,6 +184,9 @@ export function vbrServer(estate: Estate, tenantSeed: number): VbrServer {
     sessions: [],
   };
   server.sessions = buildSessions(server, now, estate.knobs.backupRunSuccessPct);
+  // SureBackup: the estate's verification runs (up to 180 days back), merged into the one session collection.
+  const sureBackup: VbrSession[] = estate.verificationRuns().map((r, i) => ({ job: SUREBACKUP_JOB, day: i, createdMs: r.start.getTime(), endMs: r.end.getTime(), result: r.result }));
+  server.sessions = [...sureBackup, ...server.sessions].sort((a, b) => a.createdMs - b.createdMs || a.job - b.job);
   cache.set(estate, server);
   return server;
 }
@@ -228,24 +237,42 @@ export function vbrSessionTruth(server: VbrServer): { runs30d: number; successRa
   return { runs30d: runs.length, successRate30d: runs.length ? Math.round((ok / runs.length) * 1000) / 10 : null };
 }
 
-/** `SessionModel` as the revision shows it: 1.1-rev0 says `Job` and `activityId`, later ones `BackupJob` and `jobId`. */
+/** Session type of a stored session as the revision names it (`Job` and no SureBackup in 1.1-rev0). */
+export function sessionTypeOf(s: VbrSession, revision: string): string | null {
+  const legacy = revision === '1.1-rev0';
+  if (s.job === SUREBACKUP_JOB) return legacy ? null : 'SureBackup';
+  if (s.job < 0) return 'ConfigurationBackup';
+  return legacy ? 'Job' : 'BackupJob';
+}
+
+/**
+ * `SessionModel` as the revision shows it: 1.1-rev0 says `Job` and `activityId`, later ones `BackupJob` and `jobId`;
+ * SureBackup runs are `SureBackup` (1.2-rev1 … 1.3-rev2 `ESessionType`; not listed on 1.1-rev0, whose enum lacks it).
+ */
 export function renderSession(server: VbrServer, s: VbrSession, usn: number, revision: string): Record<string, unknown> {
   const legacy = revision === '1.1-rev0';
+  const sure = s.job === SUREBACKUP_JOB;
   const job = s.job >= 0 ? server.jobs[s.job]! : null;
   const id = guid(server.seed, 'session', s.job, s.day);
-  const message =
-    s.result === 'Failed'
+  const message = sure
+    ? s.result === 'Failed'
+      ? 'Error: Heartbeat test failed for the verified VM: the VM did not boot within the timeout.'
+      : s.result === 'Warning'
+        ? 'Warning: Ping test failed for 1 of 4 verified VMs.'
+        : ''
+    : s.result === 'Failed'
       ? 'Error: Failed to create VM snapshot. Timed out waiting for snapshot creation to complete.'
       : s.result === 'Warning'
         ? 'Warning: Changed block tracking cannot be enabled: one or more snapshots present.'
         : '';
+  const jobId = job ? job.id : guid(server.seed, sure ? 'surebackup-job' : 'config-job');
   return {
-    sessionType: job ? (legacy ? 'Job' : 'BackupJob') : 'ConfigurationBackup',
+    sessionType: sessionTypeOf(s, revision),
     state: 'Stopped',
     platformName: job && job.platform !== 'Template' ? job.platform : 'VMware',
     id,
-    name: job ? job.name : 'Backup Configuration Job',
-    [legacy ? 'activityId' : 'jobId']: job ? job.id : guid(server.seed, 'config-job'),
+    name: job ? job.name : sure ? SUREBACKUP_JOB_NAME : 'Backup Configuration Job',
+    [legacy ? 'activityId' : 'jobId']: jobId,
     creationTime: vbrTime(server, s.createdMs, `sess-c ${id}`),
     endTime: vbrTime(server, s.endMs, `sess-e ${id}`),
     progressPercent: 100,

@@ -67,6 +67,20 @@ describe('profiles keep their intended backup level', () => {
     }
   });
 
+  it('automated recovery verification: level3/4/5 within 7–30 days, level1/level2 never', () => {
+    for (const p of ['level3', 'level4', 'level5'] as const) {
+      const v = new Estate(hash32('profile-test', p), ESTATE_PROFILES[p], NOW, 'contoso.local').truth()['backup.verification'];
+      expect(v.verifiedDaysAgo!).toBeGreaterThanOrEqual(7);
+      expect(v.verifiedDaysAgo!).toBeLessThanOrEqual(30);
+      expect(v.verifications90d).toBeGreaterThanOrEqual(8);
+      expect(v.via).toBe('Veeam SureBackup');
+    }
+    for (const p of ['level1', 'level2'] as const) {
+      const v = new Estate(hash32('profile-test', p), ESTATE_PROFILES[p], NOW, 'contoso.local').truth()['backup.verification'];
+      expect(v).toEqual({ lastVerifiedAt: null, verifiedDaysAgo: null, verifications90d: 0, failed90d: 0, via: 'Veeam SureBackup' });
+    }
+  });
+
   it('level1/level2: stale workloads and a poor run success share', () => {
     for (const p of ['level1', 'level2'] as const) {
       const { t, sessions } = truthOf(p);
@@ -74,6 +88,23 @@ describe('profiles keep their intended backup level', () => {
       expect(t.staleOver72h).toBeGreaterThan(0);
       expect(sessions.successRate30d!).toBeLessThan(95);
     }
+  });
+});
+
+describe('estate: automated recovery verification runs', () => {
+  it('are deterministic, weekly, newest first; the newest success is backupVerifiedDaysAgo whole days old, later ones failed', () => {
+    for (const days of [0, 7, 12, 24, 95]) {
+      const a = estateOf({ backupVerifiedDaysAgo: days }, 5);
+      const runs = a.verificationRuns();
+      expect(runs).toEqual(estateOf({ backupVerifiedDaysAgo: days }, 5).verificationRuns());
+      const newestOk = runs.findIndex((r) => r.result !== 'Failed');
+      expect(runs.slice(0, newestOk).every((r) => r.result === 'Failed')).toBe(true);
+      expect(Math.floor((NOW.getTime() - runs[newestOk]!.end.getTime()) / 86_400_000)).toBe(days);
+      expect(runs.every((r, i) => i === 0 || r.end < runs[i - 1]!.end)).toBe(true);
+      expect(runs.every((r) => r.start < r.end && r.end.getTime() < NOW.getTime() && r.end.getTime() > NOW.getTime() - 180 * 86_400_000)).toBe(true);
+      expect(a.truth()['backup.verification']).toMatchObject({ verifiedDaysAgo: days, lastVerifiedAt: runs[newestOk]!.end.toISOString() });
+    }
+    expect(estateOf({ backupVerifiedDaysAgo: null }).verificationRuns()).toEqual([]);
   });
 });
 
@@ -96,7 +127,8 @@ describe('VBR session history', () => {
 
 // Seeds: contoso → VBR 13.0.1 (1.3-rev1), fabrikam → 12.0 (1.1-rev0), northwind → 12.3.1 (1.2-rev1).
 const TENANTS: TenantSpec[] = [
-  { id: 'contoso', name: 'Contoso', seed: 'contoso', profile: 'level2', backup: 'veeam-vbr', estate: { endpoints: 900, serverPct: 40, backupNeverSucceeded: 2 } },
+  // contoso: SureBackup last succeeded 95 days ago (weekly failures since), beyond the 90-day window.
+  { id: 'contoso', name: 'Contoso', seed: 'contoso', profile: 'level2', backup: 'veeam-vbr', estate: { endpoints: 900, serverPct: 40, backupNeverSucceeded: 2, backupVerifiedDaysAgo: 95 } },
   { id: 'fabrikam', name: 'Fabrikam', seed: 'fabrikam', profile: 'level1', backup: 'veeam-vbr', estate: { endpoints: 600, serverPct: 40 } },
   { id: 'northwind', name: 'Northwind', seed: 'northwind', profile: 'level4', backup: 'veeam-vbr', estate: { endpoints: 600, serverPct: 40 } },
 ];
@@ -141,6 +173,25 @@ describe('VBR simulator + real collector: service level over TLS', () => {
     expect(contoso.oldestSuccessHours).toBeNull();
   });
 
+  it('backup.verification equals the estate truth: SureBackup sessions on 1.2+/1.3, unavailable on 1.1-rev0 (VBR 12.0)', async () => {
+    for (const t of TENANTS) {
+      const result = await collect(t.id!);
+      const e = result.evidence.find((x) => x.key === 'backup.verification')!;
+      const server = vbrServer(sim.estate(t.id!)!, hash32(t.id!));
+      if (server.newest === '1.1-rev0') {
+        expect(e).toMatchObject({ status: 'unavailable', reasonCode: 'not_configured', value: null });
+        continue;
+      }
+      expect(e.status).toBe('ok');
+      expect(e.value).toEqual(sim.estate(t.id!)!.truth()['backup.verification']);
+    }
+    const northwind = (await collect('northwind')).evidence.find((x) => x.key === 'backup.verification')!.value!;
+    expect(northwind).toMatchObject({ verifiedDaysAgo: 12, via: 'Veeam SureBackup' }); // level4
+    const contoso = (await collect('contoso')).evidence.find((x) => x.key === 'backup.verification')!.value!;
+    expect(contoso).toMatchObject({ verifiedDaysAgo: 95, verifications90d: 0 });
+    expect(contoso.failed90d).toBeGreaterThanOrEqual(12);
+  });
+
   it('a 403 on sessions keeps the evidence ok with an unknownReasons entry', async () => {
     sim.setFaults({ forbidden: ['/veeam-vbr/api/v1/sessions'] }, 'northwind');
     try {
@@ -153,6 +204,7 @@ describe('VBR simulator + real collector: service level over TLS', () => {
       expect(v.runs30d).toBeNull();
       expect((v.unknownReasons as Record<string, string>).successRate30d).toMatch(/permission_missing.*403/);
       expect(v.freshPct).toBe(100);
+      expect(result.evidence[1]).toMatchObject({ key: 'backup.verification', status: 'unavailable', reasonCode: 'permission_missing', value: null });
     } finally {
       sim.setFaults({}, 'northwind');
     }

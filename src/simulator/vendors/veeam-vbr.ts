@@ -17,11 +17,13 @@
  *                                                orderAsc (default ascending), skip/limit
  *   GET  /api/v1/objectRestorePoints             the same collection under its 1.1-rev0 (VBR 12.0) name
  *   GET  /api/v1/backupObjects/{id}/restorePoints every point of one object, skip/limit
- *   GET  /api/v1/sessions                        SessionModel[] of the last 30 days (backup job sessions, one a day per
- *                                                job, and configuration backups); typeFilter (the revision's enum:
- *                                                `Job` in 1.1-rev0, `BackupJob` later — another value → 400; repeatable
- *                                                from 1.3), createdAfterFilter, createdBeforeFilter, resultFilter,
- *                                                orderColumn=CreationTime|EndTime, orderAsc, skip/limit
+ *   GET  /api/v1/sessions                        SessionModel[]: backup job sessions of the last 30 days (one a day per
+ *                                                job), configuration backups, and weekly `SureBackup` sessions of the
+ *                                                last 180 days (the estate's verification runs; not listed on 1.1-rev0,
+ *                                                whose enum has no SureBackup); typeFilter (the revision's enum: `Job`
+ *                                                in 1.1-rev0, `BackupJob` later, `SureBackup` from 1.2 — another value
+ *                                                → 400; repeatable from 1.3), createdAfterFilter, createdBeforeFilter,
+ *                                                resultFilter, orderColumn=CreationTime|EndTime, orderAsc, skip/limit
  *
  * `x-api-version` is required on every request, the token request included: missing or not among the revisions the
  * server's build accepts → 400 Error{NotImplemented, "Unsupported RESTAPI version. The following versions are
@@ -37,7 +39,7 @@
 import { randomBytes } from 'node:crypto';
 import type { VendorContext, VendorRequest, VendorResponse, VendorSimulator, VendorTenantView } from './types.js';
 import { hash32 } from '../prng.js';
-import { pointTime, renderBackupObject, renderJobState, renderRestorePoint, renderSession, vbrServer, vbrTime, type VbrServer } from './veeam-vbr-model.js';
+import { pointTime, renderBackupObject, renderJobState, renderRestorePoint, renderSession, sessionTypeOf, vbrServer, vbrTime, type VbrServer } from './veeam-vbr-model.js';
 
 const ID = 'veeam-vbr';
 const TOKEN_LIFETIME_S = 900;
@@ -287,7 +289,7 @@ function restorePoints(query: URLSearchParams, p: Paged, server: VbrServer): Ven
 }
 
 /** Session types each revision's enum knows that the simulated server produces (values outside the enum → 400). */
-const SESSION_TYPES = ['Infrastructure', 'Job', 'BackupJob', 'ConfigurationBackup', 'RestoreVm', 'InstantRecovery', 'AgentBackup', 'ReplicaJob'];
+const SESSION_TYPES = ['Infrastructure', 'Job', 'BackupJob', 'ConfigurationBackup', 'RestoreVm', 'InstantRecovery', 'AgentBackup', 'ReplicaJob', 'SureBackup', 'SureBackupContentScan'];
 
 function sessions(query: URLSearchParams, p: Paged, server: VbrServer, version: string): VendorResponse {
   const legacy = version === '1.1-rev0';
@@ -296,7 +298,14 @@ function sessions(query: URLSearchParams, p: Paged, server: VbrServer, version: 
     return vbrError(400, 'UnexpectedContent', 'The typeFilter parameter accepts one value in this API version.');
   }
   for (const t of types) {
-    const known = SESSION_TYPES.includes(t) && (legacy ? t !== 'BackupJob' && t !== 'ReplicaJob' && t !== 'AgentBackup' : t !== 'Job') && (t !== 'AgentBackup' || version.startsWith('1.3-'));
+    // SureBackup is in the enum from 1.2-rev1 on (taken as 1.2-rev0 on too); 1.1-rev0 has none, 1.1-rev1/rev2 are not
+    // published here: refused, like any value outside the enum. SureBackupContentScan appears in 1.3-rev1.
+    const known =
+      SESSION_TYPES.includes(t) &&
+      (legacy ? t !== 'BackupJob' && t !== 'ReplicaJob' && t !== 'AgentBackup' : t !== 'Job') &&
+      (t !== 'AgentBackup' || version.startsWith('1.3-')) &&
+      (t !== 'SureBackup' || !version.startsWith('1.1-')) &&
+      (t !== 'SureBackupContentScan' || (version.startsWith('1.3-') && version !== '1.3-rev0'));
     if (!known) return vbrError(400, 'UnexpectedContent', `The value ${JSON.stringify(t)} is not valid for typeFilter.`);
   }
   const time = (name: string): number | null | 'bad' => {
@@ -311,16 +320,18 @@ function sessions(query: URLSearchParams, p: Paged, server: VbrServer, version: 
   const results = query.getAll('resultFilter');
   const column = (query.get('orderColumn') ?? 'CreationTime').toLowerCase();
   if (!['creationtime', 'endtime'].includes(column)) return vbrError(400, 'UnexpectedContent', `The orderColumn value ${JSON.stringify(query.get('orderColumn'))} is not valid.`);
-  const typeOf = (job: number) => (job < 0 ? 'ConfigurationBackup' : legacy ? 'Job' : 'BackupJob');
   const rows: number[] = [];
   server.sessions.forEach((s, i) => {
-    if (types.length && !types.includes(typeOf(s.job))) return;
+    const type = sessionTypeOf(s, version);
+    if (type === null) return; // not listed by this revision (SureBackup on 1.1-rev0)
+    if (types.length && !types.includes(type)) return;
     if (after !== null && s.createdMs <= after) return;
     if (before !== null && s.createdMs >= before) return;
     if (results.length && !results.includes(s.result)) return;
     rows.push(i);
   });
-  // Stored oldest first by creation; end times follow the same order closely enough for a simulator.
+  // Stored oldest first by creation; sorted by end time when asked (stable: ties keep creation order).
+  if (column === 'endtime') rows.sort((a, b) => server.sessions[a]!.endMs - server.sessions[b]!.endMs);
   if ((query.get('orderAsc') ?? 'true').toLowerCase() === 'false') rows.reverse();
   return json(200, page(rows.length, p, (i) => renderSession(server, server.sessions[rows[i]!]!, rows[i]!, version)));
 }
