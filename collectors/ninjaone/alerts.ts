@@ -9,15 +9,23 @@
  * Age, worst case: an alert with neither time has been open for an unknown time, so it counts as stale (over 24 h
  * and over 7 days) rather than being skipped — a backlog must never look smaller because its dates are missing.
  *
- * Severity: the spec's Alert carries none (NinjaOne keeps it on the policy condition and the activity log). If the
- * API supplies `severity` (NONE|MINOR|MODERATE|MAJOR|CRITICAL) or `priority` (NONE|LOW|MEDIUM|HIGH):
- * - `critical` counts MAJOR/CRITICAL severity or HIGH priority, and is null unless every open alert carries one;
- * - `high` counts the same, but once any alert carries a severity, an alert without one counts as high (worst case).
- * If no open alert carries either field, the high-severity measures are null and listed in `notApplicable`.
+ * Severity: the spec's Alert carries none; NinjaOne keeps it on the alert's activities (activities.ts). An alert's
+ * severity is its own `severity`/`priority` should the API supply them, else that of its series in the activity log:
+ * - `critical` counts MAJOR/CRITICAL severity or HIGH priority, and is null unless every open alert's is known;
+ * - `high` counts the same, and an alert whose severity was found nowhere counts as high (worst case;
+ *   `severityUnresolved` says how many).
+ * If the activity log could not be read and no open alert carries a severity itself, the high-severity measures are
+ * null with the reason in `unknownReasons`. Without an activity log at all (not read), they are not applicable.
+ *
+ * Acknowledgement: `ackWithin24hPct` = share of the alert episodes triggered in the last 30 days — and at least 24 h
+ * ago, so each had its full day — that were acknowledged or reset within 24 h (ActivityLog.ackStats). With no such
+ * episode it is null and not applicable (nothing was there to acknowledge); with an unreadable log, unknown.
  *
  * Normalisation: counts per 100 managed devices (`devices`, the `total` of rmm.devices), so a 2,000-seat estate and a
  * 20-seat one are held to the same standard.
  */
+import type { ActivityLog } from './activities.js';
+import type { ActivityWalk } from './http.js';
 import type { Alert } from './schema.js';
 import { DAY_MS, HOUR_MS, epochToMs, isoFromMs, round1 } from './time.js';
 
@@ -30,7 +38,37 @@ export const NOT_APPLICABLE = {
   ackWithin24hPct:
     "NinjaOne's alert API (/v2/alerts) reports no acknowledgement time; alert hygiene rests on the stale-alert backlog instead",
   high: "NinjaOne's alert API (/v2/alerts) reports no alert severity (it is kept on the policy condition); alert hygiene rests on the stale-alert backlog instead",
+  noAlerts:
+    'no alert was raised in the last 30 days (at least a day before the scan): there was nothing to acknowledge; alert hygiene rests on the stale-alert backlog',
 } as const;
+
+/** What the activity log gave: read (maybe capped), or why it could not be. */
+export type ActivityInput =
+  | {
+      ok: true;
+      log: ActivityLog;
+      walk: ActivityWalk;
+      /** Start of the window asked for (epoch ms). */
+      sinceMs: number;
+      /** Per-series look-ups made for open alerts older than the window. */
+      lookups: number;
+      /** Open alerts left unresolved because the look-up budget ran out or a look-up failed (reason). */
+      lookupNote: string | null;
+    }
+  | { ok: false; reason: string };
+
+export interface ActivityLogSummary {
+  /** CONDITION activities read in the window. */
+  read: number;
+  pages: number;
+  /** True when the walk stopped at the page cap: `since` is then the oldest activity read, not the window start. */
+  capped: boolean;
+  /** Start of the span the acknowledgement share covers (UTC ISO). */
+  since: string;
+  /** Per-series look-ups (`seriesUid=`) for open alerts older than the span. */
+  seriesLookups: number;
+  note: string | null;
+}
 
 const HIGH_FIELDS = ['high', 'highOver24h', 'highOver7d', 'highOver24hPer100', 'highOver7dPer100'] as const;
 
@@ -61,9 +99,20 @@ export interface AlertsValue extends Record<string, unknown> {
   highOver24hPer100: number | null;
   highOver7dPer100: number | null;
   staleOver24hPer100: number | null;
-  ackWithin24hPct: null;
+  /** Open alerts whose severity was found neither on the alert nor in the activity log (counted as high when `high` is reported). */
+  severityUnresolved: number;
+  ackWithin24hPct: number | null;
+  /** Alert episodes triggered in the span (30 days, at least 24 h ago); null without the activity log. */
+  alertSeries30d: number | null;
+  /** Of those, acknowledged or reset within 24 h; `resetWithin24h` of them by a RESET (no ACKNOWLEDGED first). */
+  acknowledgedWithin24h: number | null;
+  resetWithin24h: number | null;
+  /** The activity log read (null when it was not read or failed). */
+  activityLog: ActivityLogSummary | null;
   /** Measure → why NinjaOne cannot provide it (the rules engine turns those gates not_applicable). */
   notApplicable: Record<string, string>;
+  /** Measure → why it could not be read this time (the rules engine turns those gates unknown). */
+  unknownReasons: Record<string, string>;
   /** Open alerts per `sourceType` (bounded by the vendor's enum). */
   bySourceType: Record<string, number>;
   /** Alerts dropped because they belong to another organisation. */
@@ -79,11 +128,21 @@ export function inScope(a: Alert, scope: Pick<AlertScope, 'organizationId' | 'de
   return a.deviceId === null || a.deviceId === undefined ? !scope.deviceIds : true;
 }
 
-export function severityOf(a: Alert): 'critical' | 'other' | 'unknown' {
+export type SeverityClass = 'critical' | 'other' | 'unknown';
+
+export function severityOf(a: { severity?: string | null; priority?: string | null }): SeverityClass {
   const sev = (a.severity ?? '').trim().toUpperCase();
   const pri = (a.priority ?? '').trim().toUpperCase();
   if (!sev && !pri) return 'unknown';
   return CRITICAL_SEVERITIES.has(sev) || CRITICAL_PRIORITIES.has(pri) ? 'critical' : 'other';
+}
+
+/** The alert's own severity, else that of its series in the activity log. */
+export function alertSeverity(a: Alert, log: ActivityLog | null): SeverityClass {
+  const own = severityOf(a);
+  if (own !== 'unknown' || !log) return own;
+  const found = log.severityOf(a.uid);
+  return found ? severityOf(found) : 'unknown';
 }
 
 /** count × 100 / devices, one decimal; null when there is nothing to normalise by. */
@@ -92,7 +151,8 @@ export function per100(count: number | null, devices: number | null): number | n
   return round1((count * 100) / devices);
 }
 
-export function deriveAlerts(alerts: readonly Alert[], scope: AlertScope, now: Date): AlertsValue {
+export function deriveAlerts(alerts: readonly Alert[], scope: AlertScope, now: Date, activity?: ActivityInput): AlertsValue {
+  const log = activity?.ok ? activity.log : null;
   const nowMs = now.getTime();
   const staleBefore = nowMs - STALE_AFTER_HOURS * HOUR_MS;
   const oldBefore = nowMs - OLD_AFTER_DAYS * DAY_MS;
@@ -123,7 +183,7 @@ export function deriveAlerts(alerts: readonly Alert[], scope: AlertScope, now: D
     const over7d = created === null || created < oldBefore;
     if (over24h) stale += 1;
     if (over7d) old += 1;
-    const sev = severityOf(a);
+    const sev = alertSeverity(a, log);
     if (sev === 'unknown') severityUnknown += 1;
     else severityKnown += 1;
     if (sev === 'critical') critical += 1;
@@ -134,12 +194,20 @@ export function deriveAlerts(alerts: readonly Alert[], scope: AlertScope, now: D
       if (over7d) bucket[2]! += 1;
     }
   }
-  // Severity is a structural gap only when the API reported it for none of the open alerts.
-  const severityReported = open === 0 || severityKnown > 0;
+  // With the activity log, severity has a source: an alert without one counts as high. Without it, severity is
+  // known only if the API reported it on an alert.
+  const severityReported = open === 0 || severityKnown > 0 || log !== null;
   const highCount = (i: number) => (severityReported ? high.known[i]! + high.unknown[i]! : null);
   const devices = scope.managedDevices;
-  const notApplicable: Record<string, string> = { ackWithin24hPct: NOT_APPLICABLE.ackWithin24hPct };
-  if (!severityReported) for (const f of HIGH_FIELDS) notApplicable[f] = NOT_APPLICABLE.high;
+  const notApplicable: Record<string, string> = {};
+  const unknownReasons: Record<string, string> = {};
+  if (!severityReported) {
+    for (const f of HIGH_FIELDS) {
+      if (activity && !activity.ok) unknownReasons[f] = `alert severity is kept in the activity log (/v2/activities), which could not be read: ${activity.reason}`;
+      else notApplicable[f] = NOT_APPLICABLE.high;
+    }
+  }
+  const ack = acknowledgement(activity, scope, now, notApplicable, unknownReasons);
   return {
     open,
     critical: severityUnknown > 0 ? null : critical,
@@ -155,9 +223,57 @@ export function deriveAlerts(alerts: readonly Alert[], scope: AlertScope, now: D
     highOver24hPer100: per100(highCount(1), devices),
     highOver7dPer100: per100(highCount(2), devices),
     staleOver24hPer100: per100(stale, devices),
-    ackWithin24hPct: null,
+    severityUnresolved: severityUnknown,
+    ...ack,
     notApplicable,
+    unknownReasons,
     bySourceType,
     outOfScope,
+  };
+}
+
+type AckFields = Pick<AlertsValue, 'ackWithin24hPct' | 'alertSeries30d' | 'acknowledgedWithin24h' | 'resetWithin24h' | 'activityLog'>;
+
+function acknowledgement(
+  activity: ActivityInput | undefined,
+  scope: AlertScope,
+  now: Date,
+  notApplicable: Record<string, string>,
+  unknownReasons: Record<string, string>,
+): AckFields {
+  const none: AckFields = { ackWithin24hPct: null, alertSeries30d: null, acknowledgedWithin24h: null, resetWithin24h: null, activityLog: null };
+  if (!activity) {
+    notApplicable.ackWithin24hPct = NOT_APPLICABLE.ackWithin24hPct;
+    return none;
+  }
+  if (!activity.ok) {
+    unknownReasons.ackWithin24hPct = `acknowledgements are kept in the activity log (/v2/activities), which could not be read: ${activity.reason}`;
+    return none;
+  }
+  const { walk } = activity;
+  // A capped walk saw only the newest activities: measure over the span it covered.
+  const since = walk.capped ? Math.max(activity.sinceMs, walk.oldestMs ?? now.getTime()) : activity.sinceMs;
+  const stats = activity.log.ackStats(scope, since, now);
+  const activityLog: ActivityLogSummary = {
+    read: walk.read,
+    pages: walk.pages,
+    capped: walk.capped,
+    since: stats.since,
+    seriesLookups: activity.lookups,
+    note: activity.lookupNote,
+  };
+  if (stats.series === 0) {
+    if (walk.capped && since > now.getTime() - DAY_MS) {
+      unknownReasons.ackWithin24hPct = `the activity log was read up to its cap of ${walk.pages} pages without reaching alerts a day old (since ${stats.since})`;
+    } else {
+      notApplicable.ackWithin24hPct = NOT_APPLICABLE.noAlerts;
+    }
+  }
+  return {
+    ackWithin24hPct: stats.pct,
+    alertSeries30d: stats.series,
+    acknowledgedWithin24h: stats.within24h,
+    resetWithin24h: stats.resetWithin24h,
+    activityLog,
   };
 }

@@ -76,8 +76,17 @@ describe('ninjaone collector — healthy organisation', () => {
     }
     expect(fake.tokenRequests).toBe(1);
     expect(fake.tokenForms[0]!.get('scope')).toBe('monitoring');
-    // 1 token + 3 devices + 3 patches + 3 AV + 1 alerts + 1 policies.
-    expect(result.requests).toBe(12);
+    // The activity log, newest first, paged backwards by id (`olderThan` = smallest id of the previous page) over
+    // the last 30 days: 12 CONDITION activities of organisation 12 → four full pages of 3 and an empty one.
+    expect(fake.hits('/v2/activities').map((r) => [r.query.get('olderThan'), r.query.get('pageSize'), r.query.get('type'), r.query.get('class'), r.query.get('after')])).toEqual([
+      [null, '3', 'CONDITION', 'DEVICE', String(NOW_S - 30 * 86_400)],
+      ['113', '3', 'CONDITION', 'DEVICE', String(NOW_S - 30 * 86_400)],
+      ['108', '3', 'CONDITION', 'DEVICE', String(NOW_S - 30 * 86_400)],
+      ['105', '3', 'CONDITION', 'DEVICE', String(NOW_S - 30 * 86_400)],
+      ['102', '3', 'CONDITION', 'DEVICE', String(NOW_S - 30 * 86_400)],
+    ]);
+    // 1 token + 3 devices + 3 patches + 3 AV + 1 alerts + 5 activities + 1 policies.
+    expect(result.requests).toBe(17);
 
     expect(value(result.evidence, 'rmm.devices')).toEqual({
       total: 5,
@@ -131,34 +140,38 @@ describe('ninjaone collector — healthy organisation', () => {
       requests: 7,
     });
 
+    // Severity joined from the TRIGGERED activity of each alert's series (seriesUid = alert uid): DC01 CRITICAL
+    // (30 h), Reception PC MINOR (2 h), the switch MAJOR (50.5 h). Acknowledgement over the 5 episodes triggered
+    // 24 h–30 days ago: DC01's (ACKNOWLEDGED after 1 h), Design-Mac's (RESET after 2 h) and DC01's older one
+    // (ACKNOWLEDGED after 23 h) within a day; web01's (after 30 h) and the switch's (never) not → 60 %. The episode
+    // triggered 31 days ago (its RESET is in the window) and Reception PC's 2-hour-old one do not count.
     expect(value(result.evidence, 'rmm.alerts')).toEqual({
       open: 3,
-      critical: null,
+      critical: 2,
       oldestOpenHours: 50.5,
       oldestOpenSince: '2024-05-29T21:30:00.000Z',
       staleOver24h: 2,
       staleOver7d: 0,
       undated: 0,
       devices: 5,
-      high: null,
-      highOver24h: null,
-      highOver7d: null,
-      highOver24hPer100: null,
-      highOver7dPer100: null,
+      high: 2,
+      highOver24h: 2,
+      highOver7d: 0,
+      highOver24hPer100: 40,
+      highOver7dPer100: 0,
       staleOver24hPer100: 40,
-      ackWithin24hPct: null,
-      notApplicable: {
-        ackWithin24hPct: expect.stringMatching(/^NinjaOne's alert API \(\/v2\/alerts\) reports no acknowledgement time/),
-        high: expect.stringMatching(/no alert severity/),
-        highOver24h: expect.stringMatching(/no alert severity/),
-        highOver7d: expect.stringMatching(/no alert severity/),
-        highOver24hPer100: expect.stringMatching(/no alert severity/),
-        highOver7dPer100: expect.stringMatching(/no alert severity/),
-      },
+      severityUnresolved: 0,
+      ackWithin24hPct: 60,
+      alertSeries30d: 5,
+      acknowledgedWithin24h: 3,
+      resetWithin24h: 1,
+      activityLog: { read: 12, pages: 5, capped: false, since: '2024-05-02T00:00:00.000Z', seriesLookups: 0, note: null },
+      notApplicable: {},
+      unknownReasons: {},
       bySourceType: { CONDITION_AGENT_DISK_FREE_SPACE: 1, AGENT_OFFLINE: 1, CONDITION_NMS_NETWORK_STATUS: 1 },
       outOfScope: 0,
     });
-    expect(byKey(result.evidence, 'rmm.alerts').source.endpoints).toEqual(['/v2/alerts', '/v2/devices-detailed']);
+    expect(byKey(result.evidence, 'rmm.alerts').source).toEqual({ collector: 'ninjaone', endpoints: ['/v2/alerts', '/v2/activities', '/v2/devices-detailed'], requests: 9 });
 
     expect(value(result.evidence, 'rmm.antivirus')).toEqual({
       devices: 4,
@@ -193,6 +206,8 @@ describe('ninjaone collector — healthy organisation', () => {
     const alerts = value(result.evidence, 'rmm.alerts');
     expect(alerts.open).toBe(3);
     expect(alerts.outOfScope).toBe(1);
+    // The foreign device's alert episode (served despite df) is not counted either.
+    expect(alerts).toMatchObject({ alertSeries30d: 5, acknowledgedWithin24h: 3, ackWithin24hPct: 60, critical: 2 });
     // The foreign device's overdue patch is not charged to this organisation.
     expect(value(result.evidence, 'rmm.patches').ignoredRows).toBe(2);
     expect(value(result.evidence, 'rmm.patches').compliant).toBe(3);
@@ -206,7 +221,7 @@ describe('ninjaone collector — healthy organisation', () => {
     expect(devices.total).toBe(6);
     expect(devices.serverNames).toContain('FOREIGN-SRV');
     expect(devices.organizationId).toBeNull();
-    expect(value(result.evidence, 'rmm.alerts').open).toBe(4);
+    expect(value(result.evidence, 'rmm.alerts')).toMatchObject({ open: 4, critical: 3, alertSeries30d: 6, acknowledgedWithin24h: 3, ackWithin24hPct: 50 });
     // The foreign server's 90-day-old approved patch now counts.
     expect(value(result.evidence, 'rmm.patches').nonCompliant).toEqual(['DC01', 'FOREIGN-SRV', 'Design-Mac']);
   });
@@ -356,17 +371,17 @@ describe('ninjaone collector — throttling and failures', () => {
     for (const e of result.evidence) expect(e.status).toBe('error');
   });
 
-  it('counts the critical alerts when the API supplies a severity', async () => {
+  it('counts the critical alerts when the API supplies a severity (the alert\'s own wins over the log\'s)', async () => {
     const alerts = fixture<Array<Record<string, unknown>>>('alerts.json');
     alerts[0]!.severity = 'CRITICAL';
-    alerts[1]!.severity = 'MINOR';
+    alerts[1]!.severity = 'MAJOR'; // the log says MINOR
     alerts[2]!.severity = 'MAJOR';
     alerts[3]!.severity = 'CRITICAL';
     standardTenant(fake).on('/v2/alerts', json(alerts)).install();
     const result = await collectNinjaOne(testConfig(), testContext({ only: ['rmm.alerts'] }), FAST);
-    // DC01 CRITICAL (30 h), Reception PC MINOR, the switch MAJOR (50.5 h); per 100 of 5 managed devices.
-    expect(value(result.evidence, 'rmm.alerts')).toMatchObject({ open: 3, critical: 2, high: 2, highOver24h: 2, highOver7d: 0, highOver24hPer100: 40, outOfScope: 1 });
-    expect(value(result.evidence, 'rmm.alerts').notApplicable).toEqual({ ackWithin24hPct: expect.any(String) });
+    // DC01 CRITICAL (30 h), Reception PC MAJOR (2 h), the switch MAJOR (50.5 h); per 100 of 5 managed devices.
+    expect(value(result.evidence, 'rmm.alerts')).toMatchObject({ open: 3, critical: 3, high: 3, highOver24h: 2, highOver7d: 0, highOver24hPer100: 40, outOfScope: 1 });
+    expect(value(result.evidence, 'rmm.alerts').notApplicable).toEqual({});
   });
 
   it('follows sequence() replies for flaky pages (helper sanity)', async () => {

@@ -2,26 +2,29 @@
  * Orchestration of one NinjaOne collection:
  *   1. token (fail fast: a wrong secret gives one line naming the tenant and the OAuth error code),
  *   2. concurrently: the device listing (keyset paging), the OS patch report and the antivirus report (cursor
- *      paging), the active alerts (one call) and — if automated patch policies are configured — the policy list,
- *      each aggregated while it pages,
- *   3. joining the per-device state of patches, antivirus and alerts with the device scope.
+ *      paging), the active alerts (one call), the CONDITION activities of the last 30 days (paged backwards by id,
+ *      capped) and — if automated patch policies are configured — the policy list, each aggregated while it pages,
+ *   3. per-series look-ups of the severity of open alerts older than the activities read (bounded),
+ *   4. joining the per-device state of patches, antivirus and alerts with the device scope.
  * Each evidence key succeeds or fails on its own; only `rmm.patches` needs the device listing to stand.
  */
 import type { CollectorContext, CollectorResult } from '../../src/collectors/plugin.js';
 import type { Evidence } from '../../src/evidence/types.js';
 import { networkCode, untrustedCertificateHint } from '../../src/http/errors.js';
 import { registerSecret, scrub } from '../../src/log/secrets.js';
-import { deriveAlerts, type AlertsValue } from './alerts.js';
+import { ActivityLog } from './activities.js';
+import { deriveAlerts, inScope, severityOf, type ActivityInput, type AlertScope, type AlertsValue } from './alerts.js';
 import { AntivirusTally, type AntivirusValue } from './antivirus.js';
 import { ninjaoneConfigSchema, type NinjaOneConfig } from './config.js';
 import { DeviceInventory, type DevicesValue } from './devices.js';
-import { ENDPOINTS, TOKEN_PATH, orgFilter } from './endpoints.js';
+import { ACTIVITY_WINDOW_DAYS, ENDPOINTS, MAX_SERIES_LOOKUPS, SERIES_LOOKUP_PAGE_SIZE, TOKEN_PATH, orgFilter } from './endpoints.js';
 import { EVIDENCE_KEYS, PROVIDED_KEYS, Provenance, evidenceFrom, type EvidenceKey, type Outcome } from './evidence.js';
 import { toFailure, tokenFailureMessage, type Failure } from './failures.js';
-import { CallCounter, createNinjaHttp, pageDevices, pageQuery, type PageContext, type TransportOptions } from './http.js';
+import { CallCounter, createNinjaHttp, pageActivities, pageDevices, pageQuery, type ActivityWalk, type PageContext, type TransportOptions } from './http.js';
 import { PatchTally, type AutomationInput, type PatchesValue } from './patches.js';
 import { resolveAutomatedPolicies } from './policies.js';
-import { alertList, antivirusPage, osPatchPage, policyList, type Alert, type Policy } from './schema.js';
+import { activitiesPage, alertList, antivirusPage, osPatchPage, policyList, type Alert, type Policy } from './schema.js';
+import { DAY_MS } from './time.js';
 
 export type CollectOptions = TransportOptions;
 
@@ -136,6 +139,7 @@ async function collectWithToken(
     patches: new CallCounter(),
     antivirus: new CallCounter(),
     alerts: new CallCounter(),
+    activities: new CallCounter(),
     policies: new CallCounter(),
   };
   const pc = (counter: CallCounter): PageContext => ({ http, signal: ctx.signal, counter, pageSize: options.pageSize });
@@ -143,8 +147,10 @@ async function collectWithToken(
   const inventory = new DeviceInventory(now, config.organizationId);
   const patchTally = new PatchTally(now, config.patchWindowDays);
   const avTally = new AntivirusTally();
+  const activityLog = new ActivityLog();
+  const activitySince = now.getTime() - ACTIVITY_WINDOW_DAYS * DAY_MS;
 
-  const [devices, patches, antivirus, alerts, policies] = await Promise.all([
+  const [devices, patches, antivirus, alerts, activities, policies] = await Promise.all([
     settle(() => pageDevices(pc(counters.devices), df, (d) => inventory.add(d))),
     plan.patches ? settle(() => pageQuery(pc(counters.patches), ENDPOINTS.osPatches, osPatchPage, { df }, (r) => patchTally.add(r))) : SKIPPED,
     plan.antivirus ? settle(() => pageQuery(pc(counters.antivirus), ENDPOINTS.antivirus, antivirusPage, { df }, (r) => avTally.add(r))) : SKIPPED,
@@ -153,6 +159,12 @@ async function collectWithToken(
           counters.alerts.count += 1;
           return http.get(ENDPOINTS.alerts, alertList, { params: { df } });
         })
+      : SKIPPED,
+    plan.alerts
+      ? settle(
+          (): Promise<ActivityWalk> =>
+            pageActivities(pc(counters.activities), { class: 'DEVICE', type: 'CONDITION', df }, activitySince, (a) => activityLog.add(a)),
+        )
       : SKIPPED,
     plan.policies
       ? settle((): Promise<Policy[]> => {
@@ -165,6 +177,17 @@ async function collectWithToken(
 
   const fail = (error: unknown): Outcome<Record<string, unknown>> => ({ ok: false, failure: toFailure(error, errOpts) });
   const listing = devices.ok ? inventory : null;
+  const alertScope: AlertScope = { organizationId: config.organizationId, deviceIds: listing ? listing.scopeIds : null, managedDevices: listing ? listing.managed.size : null };
+
+  let activityInput: ActivityInput | undefined;
+  if (plan.alerts && alerts.ok) {
+    if (!activities.ok) {
+      activityInput = { ok: false, reason: toFailure(activities.error, errOpts).reason };
+    } else {
+      const lookup = await lookUpSeverities(http, pc(counters.activities), alerts.data, alertScope, activityLog, errOpts);
+      activityInput = { ok: true, log: activityLog, walk: activities.data, sinceMs: activitySince, lookups: lookup.lookups, lookupNote: lookup.note };
+    }
+  }
 
   const build: Record<EvidenceKey, () => { outcome: Outcome<Record<string, unknown>>; prov: Provenance }> = {
     [EVIDENCE_KEYS.devices]: () => ({
@@ -187,12 +210,11 @@ async function collectWithToken(
       return { prov, outcome: { ok: true, value } };
     },
     [EVIDENCE_KEYS.alerts]: () => {
-      const prov = new Provenance().add(ENDPOINTS.alerts, counters.alerts);
+      const prov = new Provenance().add(ENDPOINTS.alerts, counters.alerts).add(ENDPOINTS.activities, counters.activities);
       // The listing scopes alerts (with an organisation) and gives the device count the rates are normalised by.
       if (listing) prov.add(ENDPOINTS.devices, counters.devices);
       if (!alerts.ok) return { prov, outcome: fail(alerts.error) };
-      const scope = { organizationId: config.organizationId, deviceIds: listing ? listing.scopeIds : null, managedDevices: listing ? listing.managed.size : null };
-      return { prov, outcome: { ok: true, value: deriveAlerts(alerts.data, scope, now) satisfies AlertsValue } };
+      return { prov, outcome: { ok: true, value: deriveAlerts(alerts.data, alertScope, now, activityInput) satisfies AlertsValue } };
     },
     [EVIDENCE_KEYS.antivirus]: () => {
       const prov = new Provenance().add(ENDPOINTS.antivirus, counters.antivirus);
@@ -206,6 +228,42 @@ async function collectWithToken(
     const { outcome, prov } = build[key]();
     return evidenceFrom(key, outcome, prov, collectedAt);
   });
+}
+
+/**
+ * Open alerts in scope with no severity of their own and no activity in the window read (triggered earlier): ask the
+ * log for their series one by one (`seriesUid=<uid>`, newest 10 CONDITION activities), at most MAX_SERIES_LOOKUPS
+ * per collection. A failed look-up ends the look-ups: the alerts left count as high (worst case), and the note says
+ * why.
+ */
+async function lookUpSeverities(
+  http: ReturnType<typeof createNinjaHttp>,
+  pc: PageContext,
+  alerts: readonly Alert[],
+  scope: AlertScope,
+  log: ActivityLog,
+  errOpts: { maxRetries: number; timeoutMs: number },
+): Promise<{ lookups: number; note: string | null }> {
+  const wanted = alerts.filter((a) => a.uid && inScope(a, scope) && severityOf(a) === 'unknown' && !log.severityOf(a.uid));
+  let lookups = 0;
+  for (const a of wanted) {
+    if (lookups >= MAX_SERIES_LOOKUPS) {
+      return { lookups, note: `${wanted.length - lookups} open alerts older than the activities read were not looked up (at most ${MAX_SERIES_LOOKUPS} per scan); they count as high severity` };
+    }
+    if (pc.signal.aborted) return { lookups, note: 'the scan was aborted during the severity look-ups' };
+    lookups += 1;
+    pc.counter.count += 1;
+    try {
+      const body = await http.get(ENDPOINTS.activities, activitiesPage, {
+        params: { class: 'DEVICE', type: 'CONDITION', seriesUid: a.uid!, pageSize: SERIES_LOOKUP_PAGE_SIZE },
+      });
+      for (const act of body.activities) if ((act.seriesUid ?? '').trim().toLowerCase() === a.uid!.trim().toLowerCase()) log.add(act);
+    } catch (err) {
+      const reason = toFailure(err, errOpts).reason;
+      return { lookups, note: `a severity look-up failed (${reason}); the open alerts not resolved count as high severity` };
+    }
+  }
+  return { lookups, note: null };
 }
 
 function automationInput(config: NinjaOneConfig, policies: Settled<Policy[]>): AutomationInput & { names: string[] | null } {

@@ -29,13 +29,16 @@ describe('ninjaone doctor', () => {
       ['GET /v2/queries/os-patches', true],
       ['GET /v2/queries/antivirus-status', true],
       ['GET /v2/alerts', true],
+      ['GET /v2/activities', true],
       ['GET /v2/policies', true],
     ]);
     expect(checks[0]!.detail).toMatch(/not a known NinjaOne region/);
     expect(checks[2]!.detail).toBe('organization 12 (Contoso Ltd) found');
-    expect(checks[7]!.detail).toBe('automated patch policies: Servers - Auto Patch');
+    expect(checks[7]!.detail).toBe('readable (alert severity and acknowledgement times)');
+    expect(checks[8]!.detail).toBe('automated patch policies: Servers - Auto Patch');
     expect(fake.hits('/v2/devices-detailed')[0]!.query.get('pageSize')).toBe('1');
-    expect(fake.log).toHaveLength(6); // organisation, devices, patches, antivirus, alerts, policies
+    expect(fake.hits('/v2/activities')[0]!.query.get('type')).toBe('CONDITION');
+    expect(fake.log).toHaveLength(7); // organisation, devices, patches, antivirus, alerts, activities, policies
   });
 
   it('names the missing organisation, a refused scope, unknown policy names, and a missing mapping', async () => {

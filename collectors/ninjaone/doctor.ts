@@ -11,7 +11,7 @@ import { ENDPOINTS, TOKEN_PATH, orgFilter } from './endpoints.js';
 import { toFailure, tokenFailureMessage } from './failures.js';
 import { createNinjaHttp, type TransportOptions } from './http.js';
 import { resolveAutomatedPolicies } from './policies.js';
-import { alertList, antivirusPage, devicesPage, organization, osPatchPage, policyList } from './schema.js';
+import { activitiesPage, alertList, antivirusPage, devicesPage, organization, osPatchPage, policyList } from './schema.js';
 
 export async function doctorNinjaOne(raw: NinjaOneConfig, ctx: CollectorContext, options: TransportOptions = {}): Promise<DoctorCheck[]> {
   const config = resolveConfig(raw);
@@ -77,6 +77,11 @@ export async function doctorNinjaOne(raw: NinjaOneConfig, ctx: CollectorContext,
     probe(`GET ${ENDPOINTS.alerts}`, async () => {
       const rows = await http.get(ENDPOINTS.alerts, alertList, { params: { df } });
       return `readable (${rows.length} active alert${rows.length === 1 ? '' : 's'})`;
+    }),
+    probe(`GET ${ENDPOINTS.activities}`, async () => {
+      // The source of alert severity and acknowledgement times; without it those rmm.alerts fields are unknown.
+      await http.get(ENDPOINTS.activities, activitiesPage, { params: { class: 'DEVICE', type: 'CONDITION', pageSize: 10, df } });
+      return 'readable (alert severity and acknowledgement times)';
     }),
   );
   if (config.automatedPatchPolicies) {

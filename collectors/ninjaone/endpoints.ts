@@ -15,6 +15,7 @@ export const ENDPOINTS = {
   osPatches: '/v2/queries/os-patches',
   antivirus: '/v2/queries/antivirus-status',
   alerts: '/v2/alerts',
+  activities: '/v2/activities',
   policies: '/v2/policies',
   organization: '/v2/organization/{id}',
 } as const;
@@ -24,6 +25,21 @@ export const PAGE_SIZE = 1000;
 
 /** A loop guard: no real tenant needs this many pages of one query (10 million rows). */
 export const MAX_PAGES = 10_000;
+
+/** The activity log (/v2/activities): page size (spec: 10–1000, default 200) and the window read. */
+export const ACTIVITY_PAGE_SIZE = 1000;
+export const ACTIVITY_WINDOW_DAYS = 30;
+/**
+ * A bound, not a loop guard: at most this many pages of CONDITION activities (100,000 rows, newest first) are read.
+ * A walk stopped here is reported (`activityLog.capped`) and the acknowledgement share covers only the span read.
+ */
+export const MAX_ACTIVITY_PAGES = 100;
+/**
+ * Open alerts whose TRIGGERED activity is older than the window (or beyond the cap) are looked up one by one
+ * (`seriesUid=<alert uid>`), at most this many per collection; the rest count as high severity (worst case).
+ */
+export const MAX_SERIES_LOOKUPS = 100;
+export const SERIES_LOOKUP_PAGE_SIZE = 10;
 
 /**
  * Device filter (`df`) selecting one organisation. NinjaOne's filter syntax is `<field> <op> <value>`

@@ -1,7 +1,8 @@
 /**
  * Transport: the shared vendor HTTP layer (src/http/client.ts) with NinjaOne's OAuth2 client-credentials token and
  * the two paging styles of the API — keyset (`pageSize` + `after` = last device id) for /v2/devices-detailed and the
- * server-side cursor object (`cursor=<cursor.name>`) for /v2/queries/*. Pages are validated with zod and handed to a
+ * server-side cursor object (`cursor=<cursor.name>`) for /v2/queries/* — plus the activity log, newest first, paged
+ * backwards by activity id (`olderThan`). Pages are validated with zod and handed to a
  * callback row by row, so callers aggregate while paging and nothing keeps the raw inventory.
  */
 import type { Logger } from 'pino';
@@ -9,8 +10,9 @@ import type { z } from 'zod';
 import { createVendorHttp, type VendorHttp } from '../../src/http/client.js';
 import { VendorHttpError } from '../../src/http/errors.js';
 import type { NinjaOneConfig } from './config.js';
-import { ENDPOINTS, MAX_PAGES, PAGE_SIZE, SCOPE, TOKEN_PATH } from './endpoints.js';
-import { devicesPage, type Device } from './schema.js';
+import { ACTIVITY_PAGE_SIZE, ENDPOINTS, MAX_ACTIVITY_PAGES, MAX_PAGES, PAGE_SIZE, SCOPE, TOKEN_PATH } from './endpoints.js';
+import { activitiesPage, devicesPage, type Activity, type Device } from './schema.js';
+import { epochToMs } from './time.js';
 
 export const VENDOR = 'ninjaone';
 
@@ -112,4 +114,59 @@ export async function pageQuery<R>(
     cursorName = next;
   }
   throw pagingError(path, `paging did not end after ${MAX_PAGES} pages`);
+}
+
+export interface ActivityWalk {
+  pages: number;
+  /** Activities handed to the callback. */
+  read: number;
+  /** The walk stopped at MAX_ACTIVITY_PAGES with more to read: only activities newer than `oldestMs` were seen. */
+  capped: boolean;
+  /** activityTime of the oldest activity read (epoch ms), null when none. */
+  oldestMs: number | null;
+}
+
+/**
+ * Walk GET /v2/activities backwards from the newest entry: the first call with the filters, `after` (epoch seconds,
+ * as homotechsual/NinjaOne sends it) and `pageSize`; each next call adds `olderThan=<smallest id of the previous
+ * page>`. It stops at a page shorter than `pageSize`, at a page reaching back past `sinceMs` (in case the server
+ * ignores `after`), or after `maxPages` (capped, not an error). An `olderThan` that does not decrease is an error.
+ */
+export async function pageActivities(
+  pc: PageContext,
+  params: Record<string, string | number | undefined>,
+  sinceMs: number,
+  onActivity: (a: Activity) => void,
+  maxPages: number = MAX_ACTIVITY_PAGES,
+): Promise<ActivityWalk> {
+  const path = ENDPOINTS.activities;
+  const pageSize = pc.pageSize ?? ACTIVITY_PAGE_SIZE;
+  const walk: ActivityWalk = { pages: 0, read: 0, capped: false, oldestMs: null };
+  let olderThan: number | undefined;
+  for (;;) {
+    if (walk.pages >= maxPages) {
+      walk.capped = true;
+      return walk;
+    }
+    checkAborted(pc.signal, path);
+    pc.counter.count += 1;
+    walk.pages += 1;
+    const body = await pc.http.get(path, activitiesPage, { params: { ...params, after: Math.floor(sinceMs / 1000), pageSize, olderThan } });
+    let smallest = Number.POSITIVE_INFINITY;
+    let reachedBack = false;
+    for (const a of body.activities) {
+      if (a.id < smallest) smallest = a.id;
+      const t = epochToMs(a.activityTime);
+      if (t !== null && t < sinceMs) {
+        reachedBack = true;
+        continue;
+      }
+      if (t !== null && (walk.oldestMs === null || t < walk.oldestMs)) walk.oldestMs = t;
+      walk.read += 1;
+      onActivity(a);
+    }
+    if (body.activities.length < pageSize || reachedBack) return walk;
+    if (olderThan !== undefined && smallest >= olderThan) throw pagingError(path, `paging did not advance past activity id ${olderThan}`);
+    olderThan = smallest;
+  }
 }

@@ -1,7 +1,7 @@
 /**
  * zod schemas of the NinjaOne Public API v2 responses the collector reads (spec "NinjaOne Public API 2.0",
- * 2.0.9-draft; components Device, Alert, Policy, Cursor, DeviceOSPatch, DeviceAntivirusStatus). Loose on fields we
- * do not use, strict on the ones we do. The spec declares no field `required` and the API omits unset fields, so
+ * 2.0.9-draft; components Device, Alert, Activity, ActivitiesResponse, Policy, Cursor, DeviceOSPatch,
+ * DeviceAntivirusStatus). Loose on fields we do not use, strict on the ones we do. The spec declares no field `required` and the API omits unset fields, so
  * everything except the identifiers we join on may be absent or null.
  */
 import { z } from 'zod';
@@ -94,6 +94,31 @@ export const alert = z.looseObject({
 });
 export type Alert = z.output<typeof alert>;
 export const alertList = z.array(alert);
+
+/**
+ * `Activity` (GET /v2/activities): one entry of the activity log. For an alert, `activityType: CONDITION` with
+ * `statusCode` TRIGGERED / ACKNOWLEDGED / RESET, and `seriesUid` = the alert's `uid` ("Alert UID (activity series
+ * UID)" in the spec). `id` is required: the log is paged by it (`olderThan`). Enums are read as strings so a new
+ * value never breaks a scan.
+ */
+export const activity = z.looseObject({
+  id,
+  activityTime: epoch,
+  deviceId: id.nullish(),
+  severity: text,
+  priority: text,
+  seriesUid: text,
+  activityType: text,
+  statusCode: text,
+  userId: id.nullish(),
+});
+export type Activity = z.output<typeof activity>;
+
+/** `ActivitiesResponse`: `{ lastActivityId, activities: [...] }`, newest first; a bare array is read as the list. */
+export const activitiesPage = z.preprocess(
+  (body) => (Array.isArray(body) ? { activities: body } : body),
+  z.looseObject({ lastActivityId: z.number().nullish(), activities: z.array(activity) }),
+);
 
 /** `Policy` (GET /v2/policies). */
 export const policy = z.looseObject({

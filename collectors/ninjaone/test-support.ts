@@ -138,6 +138,29 @@ export function cursorQuery(rows: Array<Record<string, unknown>>, orgOfRow: OrgL
   };
 }
 
+/**
+ * GET /v2/activities: the log newest first (descending id), filtered by `df` (via the device), `type` (activityType),
+ * `seriesUid`, `after` (epoch seconds, exclusive) and `olderThan` (id, exclusive), `pageSize` rows at a time
+ * (default 200), in the spec's `{ lastActivityId, activities }` shape.
+ */
+export function activityLog(rows: Array<Record<string, unknown>>, orgOfRow: OrgLookup, opts: { ignoreDf?: boolean; ignoreAfter?: boolean } = {}): Handler {
+  return (req) => {
+    const org = opts.ignoreDf ? null : orgOf(req.query.get('df'));
+    const q = (k: string) => req.query.get(k);
+    const size = Number(q('pageSize') ?? 200);
+    const after = q('after') === null || opts.ignoreAfter ? Number.NEGATIVE_INFINITY : Number(q('after'));
+    const olderThan = q('olderThan') === null ? Number.POSITIVE_INFINITY : Number(q('olderThan'));
+    const page = rows
+      .filter((r) => org === null || orgOfRow(r) === org)
+      .filter((r) => q('type') === null || r.activityType === q('type'))
+      .filter((r) => q('seriesUid') === null || r.seriesUid === q('seriesUid'))
+      .filter((r) => (r.activityTime as number) > after && (r.id as number) < olderThan)
+      .sort((a, b) => (b.id as number) - (a.id as number))
+      .slice(0, size);
+    return json({ lastActivityId: Math.max(0, ...rows.map((r) => r.id as number)), activities: page });
+  };
+}
+
 export class FakeNinja {
   private readonly routes: Array<{ match: string | RegExp; handler: Handler }> = [];
   readonly log: RequestInfo[] = [];
@@ -225,6 +248,7 @@ export function standardTenant(fake: FakeNinja, opts: { ignoreDf?: boolean } = {
       const org = opts.ignoreDf ? null : orgOf(req.query.get('df'));
       return json(alerts.filter((a) => org === null || lookup(a) === org));
     })
+    .on('/v2/activities', activityLog(fixture('activities.json'), lookup, opts))
     .on('/v2/policies', json(fixture('policies.json')))
     .on(/^\/v2\/organization\/\d+$/, (req) =>
       req.path === `/v2/organization/${ORG}` ? json({ id: ORG, name: 'Contoso Ltd', nodeApprovalMode: 'AUTOMATIC' }) : ninjaError(404, 'NOT_FOUND', 'Organization not found'),

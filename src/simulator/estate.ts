@@ -53,6 +53,12 @@ export interface EstateKnobs {
   criticalAlerts: number;
   /** Of the stale alerts, how many are older than 7 days (the oldest ones; the critical ones are the oldest too). */
   alertsOver7d: number;
+  /**
+   * Share (0–100) of the alert episodes triggered 24 h–30 days ago (open and since closed, `alertEpisodes()`) that
+   * were acknowledged or closed within 24 h. Optional: by default 100 when no open alert is stale, else the share of
+   * open alerts that are not (level1 29 %, level2 40 %, level3 50 %, level4/level5 100 %).
+   */
+  alertAckWithin24hPct?: number;
   /** Share (0–100) of servers that have a backup (the rest are the `backup.coverage` gap). */
   backupCoveragePct: number;
   /** Share (0–100) of protected workloads whose newest successful backup is within 24 h. */
@@ -116,6 +122,22 @@ export interface EstateAlert {
   critical: boolean;
   created: Date;
   message: string;
+}
+
+/**
+ * One alert episode of the last 35 days as an RMM's activity log records it: triggered, maybe acknowledged, and —
+ * unless it is one of the open alerts — closed (reset). Closed episodes are about one per four devices.
+ */
+export interface EstateAlertEpisode {
+  /** Stable key: `open-<alert id>` or `closed-<k>`. */
+  key: string;
+  /** The open alert (EstateAlert.id) this episode is, or null once closed. */
+  alertId: number | null;
+  deviceIndex: number;
+  critical: boolean;
+  triggered: Date;
+  acknowledged: Date | null;
+  reset: Date | null;
 }
 
 export interface EstateBackupObject {
@@ -278,6 +300,75 @@ export class Estate {
     return out.sort((x, y) => x.created.getTime() - y.created.getTime());
   }
 
+  /** Target of `alertAckWithin24hPct` (see the knob). */
+  private ackTarget(): number {
+    const k = this.knobs;
+    if (k.alertAckWithin24hPct !== undefined) return Math.max(0, Math.min(100, k.alertAckWithin24hPct));
+    if (k.openAlerts <= 0 || k.staleAlerts <= 0) return 100;
+    return Math.round((100 * (k.openAlerts - Math.min(k.staleAlerts, k.openAlerts))) / k.openAlerts);
+  }
+
+  /**
+   * Alert episodes of the last 35 days, oldest first: the open alerts (never reset) and closed ones spread over
+   * 35 days (a tenth before the 30-day window, a tenth within the last day), clear of the 30-day and 24-hour lines by
+   * an hour. Of the episodes triggered 24 h–30 days ago exactly round(n × alertAckWithin24hPct / 100) — by a seeded
+   * rank — were first acknowledged or reset 5 min–23 h after triggering; the rest 25–97 h after (if that is past,
+   * else not yet), or, for a quarter of the open ones, never. A third of the quickly handled closed episodes were
+   * reset without an acknowledgement.
+   */
+  alertEpisodes(): EstateAlertEpisode[] {
+    const now = this.now.getTime();
+    const n = this.knobs.endpoints;
+    const h = (salt: string, k: number | string) => hash32(this.seed, salt, k);
+    const out: EstateAlertEpisode[] = this.alerts().map((a) => ({
+      key: `open-${a.id}`,
+      alertId: a.id,
+      deviceIndex: a.deviceIndex,
+      critical: a.critical,
+      triggered: a.created,
+      acknowledged: null,
+      reset: null,
+    }));
+    const closed = n > 0 ? Math.ceil(n / 4) : 0;
+    for (let k = 0; k < closed; k++) {
+      const band = h('ep-band', k) % 10;
+      const minutes = band === 0 ? (30 * 24 + 2) * 60 + (h('ep-age', k) % ((5 * 24 - 2) * 60)) : band === 1 ? 60 + (h('ep-age', k) % (22 * 60)) : 25 * 60 + (h('ep-age', k) % ((30 * 24 - 27) * 60));
+      out.push({
+        key: `closed-${k}`,
+        alertId: null,
+        deviceIndex: h('ep-device', k) % n,
+        critical: h('ep-critical', k) % 5 === 0,
+        triggered: new Date(now - minutes * 60_000),
+        acknowledged: null,
+        reset: null,
+      });
+    }
+    out.sort((x, y) => x.triggered.getTime() - y.triggered.getTime() || (x.key < y.key ? -1 : 1));
+    const inWindow = (e: EstateAlertEpisode) => e.triggered.getTime() > now - 30 * DAY && e.triggered.getTime() <= now - DAY;
+    const window = out.filter(inWindow);
+    const quick = Math.round((window.length * this.ackTarget()) / 100);
+    const rank = new Permutation(window.length, hash32(this.seed, 'ack-rank'));
+    const fast = new Set(window.filter((_, i) => rank.forward(i) < quick));
+    for (const e of out) {
+      const t = e.triggered.getTime();
+      const open = e.alertId !== null;
+      let at: number | null;
+      if (!inWindow(e)) at = open ? (t < now - 30 * DAY ? t + 2 * HOUR : null) : t + Math.min(72 * HOUR, (now - t) / 2);
+      else if (fast.has(e)) at = t + (5 + (h('ep-fast', e.key) % (23 * 60 - 5))) * 60_000;
+      else if (open && h('ep-never', e.key) % 4 === 0) at = null;
+      else at = t + (25 * 60 + (h('ep-slow', e.key) % (72 * 60))) * 60_000;
+      if (at !== null && at > now - 60_000) at = open ? null : now - 60_000;
+      if (at === null) continue;
+      if (open) e.acknowledged = new Date(at);
+      else if (fast.has(e) && h('ep-reset-only', e.key) % 3 === 0) e.reset = new Date(at);
+      else {
+        e.acknowledged = new Date(at);
+        e.reset = new Date(Math.min(now - 30_000, at + (10 + (h('ep-close', e.key) % 600)) * 60_000));
+      }
+    }
+    return out;
+  }
+
   /**
    * Servers that have a backup, in server-rank order; names vary as backup products show them. Ranks ≥ `succeeded`
    * did not succeed in 24 h; the last `never` of them have no success at all (`lastSuccess` null, last run failed).
@@ -337,6 +428,10 @@ export class Estate {
     return out;
   }
 
+  private ackTruth() {
+    return ackTruthOf(this.alertEpisodes(), this.now.getTime());
+  }
+
   /** What a correct collector derives (docs/evidence.md). Vendor renderers may null fields their API cannot give. */
   truth() {
     const c = this.counts();
@@ -375,6 +470,7 @@ export class Estate {
     // As the collectors show it: no age to display once a workload never succeeded (display only; rules gate on freshPct).
     const oldestSuccessHours = objects.length && ages.every((a) => a !== null) ? Math.max(...(ages as number[])) : null;
     const fresh72h = ages.filter((a) => a !== null && a <= 72).length;
+    const ack = this.ackTruth();
     void c;
     return {
       'rmm.devices': {
@@ -416,6 +512,8 @@ export class Estate {
         highOver7dPer100: per100(highOver7d, n),
         staleOver24hPer100: per100(staleOver24h, n),
       },
+      // rmm.alerts fields an RMM's activity log gives (NinjaOne; Datto RMM reports no acknowledgement time).
+      'rmm.alerts.activity': ack,
       'backup.protection': {
         protected: objects.length,
         succeeded24h: succeeded,
@@ -434,6 +532,18 @@ export class Estate {
       'backup.verification': verificationTruth(this.verificationRuns(), this.now.getTime()),
     };
   }
+}
+
+/** Acknowledged or reset within 24 h, over the episodes triggered 24 h–30 days ago (rmm.alerts `ackWithin24hPct`). */
+function ackTruthOf(episodes: EstateAlertEpisode[], now: number) {
+  const window = episodes.filter((e) => e.triggered.getTime() > now - 30 * DAY && e.triggered.getTime() <= now - DAY);
+  const first = (e: EstateAlertEpisode) => Math.min(e.acknowledged?.getTime() ?? Infinity, e.reset?.getTime() ?? Infinity);
+  const within = window.filter((e) => first(e) - e.triggered.getTime() <= DAY).length;
+  return {
+    ackWithin24hPct: window.length ? Math.round(((within * 100) / window.length) * 10) / 10 : null,
+    alertSeries30d: window.length,
+    acknowledgedWithin24h: within,
+  };
 }
 
 function verificationTruth(runs: EstateVerificationRun[], now: number) {

@@ -13,8 +13,17 @@ const tenants = (faults?: string): TenantSpec[] => [
   { id: 'fabrikam', name: 'Fabrikam Inc', profile: 'level2', seed: 'fabrikam', knobs: { users: 300, devices: 200 }, rmm: 'datto-rmm', backup: 'acronis', estate: { endpoints: 700 }, ...(faults ? { faults } : {}) },
 ];
 
+/** What each vendor key measured; the activity log's window start is the scan's own clock, not a measurement. */
 const vendorValues = (r: Report) =>
-  Object.fromEntries(r.evidence.filter((e) => /^(rmm|backup)\./.test(e.key)).map((e) => [e.key, [e.status, e.value]]));
+  Object.fromEntries(
+    r.evidence
+      .filter((e) => /^(rmm|backup)\./.test(e.key))
+      .map((e) => {
+        const v = e.value as Record<string, unknown> | null;
+        const log = v?.['activityLog'] as Record<string, unknown> | undefined;
+        return [e.key, [e.status, log ? { ...v, activityLog: { ...log, since: '(scan time − 30 days)' } } : v]];
+      }),
+  );
 
 describe('RMM and backup collectors end to end', () => {
   it('produce the estate, join backup coverage, and level the tenants as their profiles say', async () => {

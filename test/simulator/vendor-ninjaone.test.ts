@@ -9,7 +9,10 @@ import { PLUGINS } from '../../collectors/index.js';
 import { ninjaonePlugin } from '../../collectors/ninjaone/index.js';
 import type { CollectorResult } from '../../src/collectors/plugin.js';
 import { parseConfig } from '../../src/config/load.js';
+import { Estate } from '../../src/simulator/estate.js';
+import { ESTATE_PROFILES } from '../../src/simulator/estate-profiles.js';
 import { configFor, startSimulator, type Simulator, type TenantSpec } from '../../src/simulator/index.js';
+import { hash32 } from '../../src/simulator/prng.js';
 import { e2e } from '../e2e/harness.js';
 import { collectorContext, evidenceOf, evidenceValues, expectRmmTruth, FIXED_NOW, type HttpReply, request, vendorSection } from './helpers.js';
 
@@ -38,8 +41,13 @@ async function collect(tenantId: string, overrides: Record<string, unknown> = {}
 
 const ev = evidenceOf;
 
+/** The estate's truth, with the rmm.alerts fields NinjaOne's activity log gives (severity is in truth already). */
+const ninjaTruth = (tenantId: string) => {
+  const t = sim.estate(tenantId)!.truth();
+  return { 'rmm.alerts': { ...t['rmm.alerts'], ...t['rmm.alerts.activity'] } };
+};
 const expectTruth = (result: CollectorResult, tenantId: string, override: Partial<Record<string, Record<string, unknown>>> = {}) =>
-  expectRmmTruth(sim, 'ninjaone', result, tenantId, override);
+  expectRmmTruth(sim, 'ninjaone', result, tenantId, { ...ninjaTruth(tenantId), ...override });
 const valuesOf = evidenceValues;
 
 async function token(): Promise<string> {
@@ -140,6 +148,79 @@ describe('ninjaone simulator + real collector', () => {
     const alerts = (await get(tok, `/v2/alerts?df=org%3D${org}`)).json() as unknown as Array<Record<string, unknown>>;
     expect(alerts).toHaveLength(40);
     expect(alerts[0]).not.toHaveProperty('severity');
+  });
+
+  it('serves the activity log: severity and acknowledgement joined by the collector equal the truth, over several pages', async () => {
+    sim.resetStats();
+    const result = await collect('contoso');
+    expectTruth(result, 'contoso');
+    const v = ev(result, 'rmm.alerts').value as Record<string, unknown>;
+    const truth = sim.estate('contoso')!.truth();
+    // Contoso is level2 with 25 of 40 open alerts stale: 38 % of its episodes were handled within a day.
+    expect(truth['rmm.alerts.activity'].ackWithin24hPct).toBeCloseTo(38, 0);
+    expect(truth['rmm.alerts.activity'].alertSeries30d).toBeGreaterThan(400);
+    expect(v).toMatchObject({ critical: 6, severityUnresolved: 0, notApplicable: {}, unknownReasons: {}, activityLog: { capped: false } });
+    // Open alerts triggered more than 30 days ago are looked up by series; the window itself takes two pages.
+    const log = v.activityLog as { pages: number; seriesLookups: number; read: number };
+    expect(log.pages).toBe(2);
+    expect(log.seriesLookups).toBe(sim.estate('contoso')!.alerts().filter((a) => a.created.getTime() <= FIXED_NOW.getTime() - 30 * 86_400_000).length);
+    expect(sim.stats().byRoute['GET /ninjaone/v2/activities']?.['200']).toBe(log.pages + log.seriesLookups);
+    expect(ev(result, 'rmm.alerts').source.endpoints).toEqual(['/v2/alerts', '/v2/activities', '/v2/devices-detailed']);
+  });
+
+  it('speaks the activity log protocol: newest first, olderThan paging, filters, seriesUid = alert uid', async () => {
+    const tok = await token();
+    const org = sectionOf('contoso').organizationId as number;
+    const base = `/v2/activities?class=DEVICE&type=CONDITION&df=org%3D${org}&pageSize=10`;
+    type Page = { lastActivityId: number; activities: Array<Record<string, unknown>> };
+    const p1 = (await get(tok, base)).json() as unknown as Page;
+    expect(p1.activities).toHaveLength(10);
+    const ids = p1.activities.map((a) => a.id as number);
+    expect([...ids].sort((a, b) => b - a)).toEqual(ids);
+    expect(p1.lastActivityId).toBeGreaterThanOrEqual(ids[0]!);
+    expect(p1.activities.every((a) => a.activityType === 'CONDITION' && typeof a.activityTime === 'number' && (a.activityTime as number) < 1e11)).toBe(true);
+    const p2 = (await get(tok, `${base}&olderThan=${ids[9]}`)).json() as unknown as Page;
+    expect(Math.max(...p2.activities.map((a) => a.id as number))).toBeLessThan(ids[9]!);
+    // An open alert's TRIGGERED activity carries the condition's severity under the alert's uid.
+    const alerts = (await get(tok, `/v2/alerts?df=org%3D${org}`)).json() as unknown as Array<Record<string, unknown>>;
+    const estateAlerts = sim.estate('contoso')!.alerts();
+    const critical = alerts[estateAlerts.findIndex((a) => a.critical)]!;
+    const series = (await get(tok, `/v2/activities?seriesUid=${critical.uid as string}&pageSize=10`)).json() as unknown as Page;
+    expect(series.activities.find((a) => a.statusCode === 'TRIGGERED')).toMatchObject({ seriesUid: critical.uid, priority: 'HIGH', severity: expect.stringMatching(/^(MAJOR|CRITICAL)$/) });
+    const scripts = (await get(tok, `/v2/activities?type=ACTION&df=org%3D${org}&pageSize=10`)).json() as unknown as Page;
+    expect(scripts.activities.every((a) => a.statusCode === 'COMPLETED')).toBe(true);
+    expect((await get(tok, '/v2/activities?pageSize=5')).status).toBe(400);
+    expect((await get(tok, '/v2/activities?class=SYSTEM')).json()).toMatchObject({ activities: [] });
+  });
+
+  it('profiles: level4/level5 acknowledge ≥ 95 % of alerts within a day, level1/level2 few; the knob overrides', () => {
+    const ack = (knobs: (typeof ESTATE_PROFILES)['level1']) => new Estate(hash32('ack-profile'), knobs, FIXED_NOW, 'contoso.local').truth()['rmm.alerts.activity'];
+    expect(ack(ESTATE_PROFILES.level4).ackWithin24hPct).toBeGreaterThanOrEqual(95);
+    expect(ack(ESTATE_PROFILES.level5).ackWithin24hPct).toBeGreaterThanOrEqual(95);
+    expect(ack(ESTATE_PROFILES.level1).ackWithin24hPct).toBeLessThan(50);
+    expect(ack(ESTATE_PROFILES.level2).ackWithin24hPct).toBeLessThan(50);
+    // Exactly round(n × 92 %) of the n episodes in the window.
+    const knob = ack({ ...ESTATE_PROFILES.level2, alertAckWithin24hPct: 92 });
+    expect(knob.acknowledgedWithin24h).toBe(Math.round((knob.alertSeries30d * 92) / 100));
+    expect(ack({ ...ESTATE_PROFILES.level2, endpoints: 0 })).toEqual({ ackWithin24hPct: null, alertSeries30d: 0, acknowledgedWithin24h: 0 });
+  });
+
+  it('a 403 on the activity log keeps rmm.alerts ok: severity and acknowledgement unknown with the reason, the rest true', async () => {
+    sim.setFaults({ forbidden: ['/ninjaone/v2/activities'] }, 'fabrikam');
+    try {
+      const result = await collect('fabrikam');
+      expect(result.status).toBe('ok');
+      const e = ev(result, 'rmm.alerts');
+      expect(e.status).toBe('ok');
+      const v = e.value as Record<string, unknown> & { unknownReasons: Record<string, string> };
+      const truth = sim.estate('fabrikam')!.truth()['rmm.alerts'];
+      expect(v).toMatchObject({ open: truth.open, staleOver24h: truth.staleOver24h, staleOver24hPer100: truth.staleOver24hPer100, high: null, critical: null, ackWithin24hPct: null, activityLog: null });
+      expect(v.unknownReasons.ackWithin24hPct).toMatch(/HTTP 403.*Monitoring/);
+      expect(v.unknownReasons.highOver24hPer100).toMatch(/activity log \(\/v2\/activities\)/);
+      for (const k of ['rmm.devices', 'rmm.patches', 'rmm.antivirus']) expect(ev(result, k).status).toBe('ok');
+    } finally {
+      sim.setFaults({}, 'fabrikam');
+    }
   });
 
   it('a 429 storm is retried through to the same evidence', async () => {

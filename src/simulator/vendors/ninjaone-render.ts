@@ -13,7 +13,7 @@
  *
  * Timestamps are epoch seconds with a fractional part (`1717199940.480213`), at or just before the estate instant.
  */
-import type { Estate, EstateAlert, EstateDevice } from '../estate.js';
+import type { Estate, EstateAlert, EstateAlertEpisode, EstateDevice } from '../estate.js';
 import { guid } from '../ids.js';
 import { hash32 } from '../prng.js';
 import type { VendorTenantView } from './types.js';
@@ -366,8 +366,8 @@ const ALERT_SOURCES: Record<string, { sourceType: string; subject: string; sourc
 
 /**
  * `GET /v2/alerts` rows of one organisation. NinjaOne's Alert carries no severity (spec 2.0.9-draft: it lives on
- * the policy condition and the activity log), so none is served: a correct collector reports `critical` as unknown
- * and the high-severity measures as not applicable. Nor is there an acknowledgement time.
+ * the policy condition and the activity log), so none is served here: a correct collector joins it from the alert's
+ * TRIGGERED activity (`activityRows`, seriesUid = uid). Nor is there an acknowledgement time.
  */
 export function alertRows(inst: NinjaInstance, org: NinjaOrg): Row[] {
   const seed = org.view.seed;
@@ -377,7 +377,7 @@ export function alertRows(inst: NinjaInstance, org: NinjaOrg): Row[] {
     const updated = new Date(Math.min(org.estate.now.getTime(), a.created.getTime() + (hash32(seed, 'ninja-alert-upd', a.id) % 120) * 60_000));
     const d = org.estate.device(a.deviceIndex);
     return {
-      uid: guid(seed, 'ninja-alert', a.id),
+      uid: alertUid(seed, a.id),
       deviceId,
       message: a.message,
       createTime: epochSeconds(a.created, seed, 'alert-created', a.id),
@@ -393,6 +393,102 @@ export function alertRows(inst: NinjaInstance, org: NinjaOrg): Row[] {
       device: { id: deviceId, organizationId: org.id, locationId: locationOf(org, a.deviceIndex).id, nodeClass: d.isServer ? 'WINDOWS_SERVER' : 'WINDOWS_WORKSTATION', displayName: d.name, systemName: d.name },
     };
   });
+}
+
+const alertUid = (seed: number, alertId: number) => guid(seed, 'ninja-alert', alertId);
+
+/** Severity and priority of an episode's condition: MAJOR/CRITICAL + HIGH when critical, else below both. */
+function conditionSeverity(seed: number, e: EstateAlertEpisode): { severity: string; priority: string } {
+  const h = hash32(seed, 'ninja-sev', e.key);
+  if (e.critical) return { severity: h % 2 === 0 ? 'CRITICAL' : 'MAJOR', priority: 'HIGH' };
+  return { severity: (['NONE', 'MINOR', 'MODERATE'] as const)[h % 3]!, priority: (['NONE', 'LOW', 'MEDIUM'] as const)[(h >> 4) % 3]! };
+}
+
+export interface ActivityRow extends Row {
+  id: number;
+  activityTime: number;
+  activityType: string;
+  statusCode: string;
+  seriesUid: string;
+  /** Position of the organisation (not served). */
+  orgK?: number;
+}
+
+const ACTIVITY_ID_BASE = 4_200_000;
+const activityCache = new Map<string, ActivityRow[]>();
+
+/**
+ * The instance's activity log (`GET /v2/activities`), oldest first with ids ascending in time across every
+ * organisation: per alert episode of each estate (`alertEpisodes()`) a CONDITION activity TRIGGERED (with the
+ * condition's severity and priority), ACKNOWLEDGED (by a technician, `userId`) and RESET as the episode has them,
+ * `seriesUid` = the alert's uid for open alerts; plus some script runs (`ACTION`/`COMPLETED`) a collector must
+ * skip. Cached per instance content.
+ */
+export function activityRows(inst: NinjaInstance): ActivityRow[] {
+  const cacheKey = inst.orgs.map((o) => `${o.view.id}:${o.view.seed}:${o.estate.now.getTime()}:${JSON.stringify(o.estate.knobs)}`).join('|');
+  const hit = activityCache.get(cacheKey);
+  if (hit) return hit;
+  const rows: Array<ActivityRow & { sortKey: string }> = [];
+  for (const org of inst.orgs) {
+    const seed = org.view.seed;
+    for (const e of org.estate.alertEpisodes()) {
+      const d = org.estate.device(e.deviceIndex);
+      const deviceId = inst.nodeId(org, e.deviceIndex);
+      const seriesUid = e.alertId !== null ? alertUid(seed, e.alertId) : guid(seed, 'ninja-alert-closed', e.key);
+      const src = Object.values(ALERT_SOURCES)[hash32(seed, 'ninja-ep-src', e.key) % 4]!;
+      const sev = conditionSeverity(seed, e);
+      const entry = (statusCode: string, at: Date, extra: Row = {}) =>
+        rows.push({
+          id: 0,
+          activityTime: epochSeconds(at, seed, 'ninja-act', e.key, statusCode),
+          deviceId,
+          severity: sev.severity,
+          priority: sev.priority,
+          seriesUid,
+          activityType: 'CONDITION',
+          statusCode,
+          status: statusCode.charAt(0) + statusCode.slice(1).toLowerCase(),
+          sourceConfigUid: guid(seed, 'ninja-condition', src.sourceType),
+          sourceName: src.sourceName,
+          subject: src.subject,
+          message: `${src.subject} on ${d.name}`,
+          userId: null,
+          type: 'Condition',
+          data: { message: { code: src.code, params: {} } },
+          orgK: org.k,
+          sortKey: `${org.k}:${e.key}:${statusCode === 'TRIGGERED' ? 0 : statusCode === 'ACKNOWLEDGED' ? 1 : 2}`,
+          ...extra,
+        });
+      entry('TRIGGERED', e.triggered);
+      if (e.acknowledged) entry('ACKNOWLEDGED', e.acknowledged, { userId: 1 + (hash32(seed, 'ninja-tech', e.key) % 6) });
+      if (e.reset) entry('RESET', e.reset);
+    }
+    const scripts = Math.floor(org.estate.knobs.endpoints / 20);
+    for (let k = 0; k < scripts; k++) {
+      const j = hash32(seed, 'ninja-script-dev', k) % org.estate.knobs.endpoints;
+      const at = new Date(org.estate.now.getTime() - (1 + (hash32(seed, 'ninja-script-age', k) % (34 * 24 * 60))) * 60_000);
+      rows.push({
+        id: 0,
+        activityTime: epochSeconds(at, seed, 'ninja-script', k),
+        deviceId: inst.nodeId(org, j),
+        seriesUid: guid(seed, 'ninja-script-run', k),
+        activityType: 'ACTION',
+        statusCode: 'COMPLETED',
+        status: 'Completed',
+        activityResult: 'SUCCESS',
+        sourceName: 'Clear temp files',
+        subject: 'Script run',
+        message: 'Script "Clear temp files" completed',
+        orgK: org.k,
+        sortKey: `${org.k}:script-${k}`,
+      });
+    }
+  }
+  rows.sort((a, b) => a.activityTime - b.activityTime || (a.sortKey < b.sortKey ? -1 : a.sortKey > b.sortKey ? 1 : 0));
+  const out = rows.map(({ sortKey: _sortKey, ...r }, i) => ({ ...r, id: ACTIVITY_ID_BASE + i }));
+  if (activityCache.size >= 16) activityCache.clear();
+  activityCache.set(cacheKey, out);
+  return out;
 }
 
 export function renderPolicy(p: NinjaPolicy, now: Date): Row {

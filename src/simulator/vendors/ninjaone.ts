@@ -14,7 +14,9 @@
  * `/v2/queries/os-patches` (`df`, `status`, `type`, `severity`) and `/v2/queries/antivirus-status` (`df`,
  * `productState`, `productName`) — cursor paging: the answer is `{cursor:{name,offset,count,expires}, results}`,
  * the next page is asked with `cursor=<name>` (an opaque, signed, 10-minute cursor that remembers the filters);
- * `/v2/alerts` (`df`, `sourceType`; not paged), `/v2/policies`, `/v2/organizations` (keyset) and
+ * `/v2/alerts` (`df`, `sourceType`; not paged), `/v2/activities` (the activity log, newest first: `class`, `type`,
+ * `status`, `seriesUid`, `after`/`before` in epoch seconds, `olderThan`/`newerThan` activity ids, `pageSize` 10–1000
+ * default 200, `df`; answer `{lastActivityId, activities}`), `/v2/policies`, `/v2/organizations` (keyset) and
  * `/v2/organization/{id}`. Device filter `df`: `org = N`, `org=N`, `org eq N`, `org in (N, M)`; other filters → 400.
  *
  * Faults (paths with the `/ninjaone` prefix): a request scoped to one organisation (by `df`, a cursor or the path)
@@ -31,6 +33,7 @@ import {
   AUTOMATED_PATCH_POLICIES,
   NinjaInstance,
   POLICIES,
+  activityRows,
   alertRows,
   antivirusRows,
   patchRows,
@@ -153,7 +156,7 @@ function intParam(q: URLSearchParams, name: string): number | undefined | 'bad' 
 }
 
 interface Route {
-  name: 'devices-detailed' | 'devices' | 'os-patches' | 'antivirus-status' | 'alerts' | 'policies' | 'organizations' | 'organization';
+  name: 'devices-detailed' | 'devices' | 'os-patches' | 'antivirus-status' | 'alerts' | 'activities' | 'policies' | 'organizations' | 'organization';
   template: string;
   orgId?: number;
 }
@@ -166,6 +169,7 @@ function route(path: string): Route | null {
     '/v2/queries/os-patches': 'os-patches',
     '/v2/queries/antivirus-status': 'antivirus-status',
     '/v2/alerts': 'alerts',
+    '/v2/activities': 'activities',
     '/v2/policies': 'policies',
     '/v2/organizations': 'organizations',
   };
@@ -195,6 +199,11 @@ function violateSchema(r: Route['name'], body: unknown): unknown {
     case 'organization': {
       const b = body as Row;
       return { ...b, id: String(b.id) };
+    }
+    case 'activities': {
+      const b = body as { lastActivityId: number; activities: Row[] };
+      const row = first(b.activities);
+      return row ? { ...b, activities: [{ ...row, id: String(row.id) }, ...b.activities.slice(1)] } : { ...b, activities: {} };
     }
     default: {
       const rows = body as Row[];
@@ -341,6 +350,8 @@ function render(req: VendorRequest, ctx: VendorContext, r: Route, inst: NinjaIns
       }
       return { status: 200, body: rows };
     }
+    case 'activities':
+      return activitiesPage(q, inst, orgs);
     case 'policies':
       return { status: 200, body: POLICIES.map((p) => renderPolicy(p, ctx.now)) };
     case 'organizations': {
@@ -400,13 +411,56 @@ function queryPage(name: 'os-patches' | 'antivirus-status', q: URLSearchParams, 
   return { status: 200, body: { cursor: { name: encodeCursor(state), offset, count: results.length, expires: expires + 0.5 }, results } };
 }
 
+function epochParam(q: URLSearchParams, name: string): number | undefined | 'bad' {
+  const v = q.get(name);
+  if (v === null || v === '') return undefined;
+  return /^\d+(\.\d+)?$/.test(v.trim()) ? Number(v) : 'bad';
+}
+
+/** GET /v2/activities: filters, then newest first (descending id), `pageSize` at a time. */
+function activitiesPage(q: URLSearchParams, inst: NinjaInstance, orgs: Set<number> | null): VendorResponse {
+  const pageSize = intParam(q, 'pageSize');
+  if (pageSize === 'bad' || (pageSize !== undefined && (pageSize < 10 || pageSize > 1000))) return error(400, 'INVALID_PARAMETER', 'pageSize must be between 10 and 1000');
+  const olderThan = intParam(q, 'olderThan');
+  const newerThan = intParam(q, 'newerThan');
+  const after = epochParam(q, 'after');
+  const before = epochParam(q, 'before');
+  if (olderThan === 'bad' || newerThan === 'bad') return error(400, 'INVALID_PARAMETER', 'olderThan and newerThan must be activity ids');
+  if (after === 'bad' || before === 'bad') return error(400, 'INVALID_PARAMETER', 'after and before must be epoch seconds');
+  const cls = (q.get('class') ?? 'ALL').toUpperCase();
+  if (!['ALL', 'DEVICE', 'SYSTEM', 'USER'].includes(cls)) return error(400, 'INVALID_PARAMETER', `Unknown activity class: ${cls}`);
+  const type = q.get('type')?.toUpperCase();
+  const statuses = q.get('status') ? new Set(q.get('status')!.split(',').map((x) => x.trim().toUpperCase())) : null;
+  const series = q.get('seriesUid');
+  const all = activityRows(inst);
+  const out: Row[] = [];
+  const size = pageSize ?? 200;
+  // Every simulated activity is a device activity: SYSTEM and USER classes are empty.
+  if (cls === 'ALL' || cls === 'DEVICE') {
+    for (let i = all.length - 1; i >= 0 && out.length < size; i--) {
+      const a = all[i]!;
+      if (olderThan !== undefined && a.id >= olderThan) continue;
+      if (newerThan !== undefined && a.id <= newerThan) break;
+      if (after !== undefined && a.activityTime < after) break; // ascending in time: nothing older qualifies
+      if (before !== undefined && a.activityTime >= before) continue;
+      if (orgs && !orgs.has(a.orgK!)) continue;
+      if (type && a.activityType !== type) continue;
+      if (statuses && !statuses.has(a.statusCode)) continue;
+      if (series && a.seriesUid !== series) continue;
+      const { orgK: _orgK, ...row } = a;
+      out.push(row);
+    }
+  }
+  return { status: 200, body: { lastActivityId: all.length ? all[all.length - 1]!.id : 0, activities: out } };
+}
+
 // ------------------------------------------------------------------------------------------------ plug-in
 
 export const ninjaoneSimulator: VendorSimulator = {
   id: ID,
   kind: 'rmm',
-  // The Alert schema has no severity: the high-severity measures are null (not applicable) as `critical` is unknown.
-  unsupported: { 'rmm.alerts': ['critical', 'high', 'highOver24h', 'highOver7d', 'highOver24hPer100', 'highOver7dPer100'] },
+  // Alert severity and acknowledgement come from the activity log (/v2/activities): every rmm.alerts field is served.
+  unsupported: {},
 
   configSection(tenant, baseUrl, all) {
     const creds = ninjaCredentials(all);
