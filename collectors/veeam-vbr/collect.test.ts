@@ -1,23 +1,13 @@
 import nock from 'nock';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Evidence } from '../../src/evidence/types.js';
-import { clearSecrets, registerSecret } from '../../src/log/secrets.js';
+import { registerSecret } from '../../src/log/secrets.js';
 import { collectVeeamVbr } from './collect.js';
 import { veeamVbrPlugin } from './index.js';
 import type { ProtectionValue } from './protection.js';
-import { FakeVbr, PASSWORD, fixture, isPath, json, testConfig, testContext, times, vbrError, type Req } from './test-support.js';
+import { FakeVbr, fixture, isPath, json, offlineWithVbrSecret, PASSWORD, testConfig, testContext, times, vbrError, type Req } from './test-support.js';
 
-beforeEach(() => {
-  nock.cleanAll();
-  nock.disableNetConnect();
-  registerSecret(PASSWORD);
-});
-
-afterEach(() => {
-  nock.cleanAll();
-  nock.enableNetConnect();
-  clearSecrets();
-});
+offlineWithVbrSecret();
 
 const FAST = { backoffBaseMs: 5 };
 const valueOf = (e: Evidence) => e.value as ProtectionValue;

@@ -2,32 +2,20 @@
  * The backup service level: never-backed-up objects are failures (not unknowns), freshness within 72 h, and the
  * 30-day success rate of backup job sessions — including a 403 on sessions, which must leave the rest intact.
  */
-import nock from 'nock';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Evidence } from '../../src/evidence/types.js';
-import { clearSecrets, registerSecret } from '../../src/log/secrets.js';
 import { collectVeeamVbr } from './collect.js';
 import { ProtectionTally } from './protection.js';
 import { session, type Session } from './schema.js';
 import { SessionTally } from './sessions.js';
-import { FakeVbr, NOW, PASSWORD, isPath, sessionRow, testConfig, testContext, vbrError } from './test-support.js';
+import { FakeVbr, isPath, NOW, offlineWithVbrSecret, sessionRow, testConfig, testContext, vbrError } from './test-support.js';
 import type { ProtectionValue } from './protection.js';
 
 const H = 3_600_000;
 const NOW_MS = NOW.getTime();
 const FAST = { backoffBaseMs: 5 };
 
-beforeEach(() => {
-  nock.cleanAll();
-  nock.disableNetConnect();
-  registerSecret(PASSWORD);
-});
-
-afterEach(() => {
-  nock.cleanAll();
-  nock.enableNetConnect();
-  clearSecrets();
-});
+offlineWithVbrSecret();
 
 function tallyOf(ages: Array<number | null>): ProtectionValue {
   const t = new ProtectionTally(NOW_MS, false);

@@ -11,6 +11,8 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import nock, { type ReplyFnResult } from 'nock';
 import pino from 'pino';
+import { afterEach, beforeEach } from 'vitest';
+import { clearSecrets, registerSecret } from '../../src/log/secrets.js';
 import type { CollectorContext } from '../../src/collectors/plugin.js';
 import { API_VERSIONS, resolveConfig, type VeeamVbrConfig } from './config.js';
 
@@ -330,4 +332,18 @@ export function sureBackupRow(
     resourceId: null,
     resourceReference: null,
   };
+}
+
+/** Every test of a file offline (only nock answers) with the VBR password registered for log scrubbing. */
+export function offlineWithVbrSecret(): void {
+  beforeEach(() => {
+    nock.cleanAll();
+    nock.disableNetConnect();
+    registerSecret(PASSWORD);
+  });
+  afterEach(() => {
+    nock.cleanAll();
+    nock.enableNetConnect();
+    clearSecrets();
+  });
 }

@@ -3,32 +3,20 @@
  * newest verified run and its age, 90-day counts, failures that do not count, no runs at all, and every way the read
  * can fail without touching `backup.protection`.
  */
-import nock from 'nock';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Evidence } from '../../src/evidence/types.js';
-import { clearSecrets, registerSecret } from '../../src/log/secrets.js';
 import { collectVeeamVbr } from './collect.js';
 import { sureBackupQuery } from './endpoints.js';
 import type { ProtectionValue } from './protection.js';
 import { session } from './schema.js';
-import { FakeVbr, NOW, PASSWORD, sessionRow, sureBackupRow, testConfig, testContext, vbrError, type Req } from './test-support.js';
+import { FakeVbr, NOW, offlineWithVbrSecret, sessionRow, sureBackupRow, testConfig, testContext, vbrError, type Req } from './test-support.js';
 import { VerificationTally, type VerificationValue } from './verification.js';
 
 const FAST = { backoffBaseMs: 5 };
 const DAY = 86_400_000;
 const isSureBackupRead = (req: Req) => req.path === '/api/v1/sessions' && req.query.get('typeFilter') === 'SureBackup';
 
-beforeEach(() => {
-  nock.cleanAll();
-  nock.disableNetConnect();
-  registerSecret(PASSWORD);
-});
-
-afterEach(() => {
-  nock.cleanAll();
-  nock.enableNetConnect();
-  clearSecrets();
-});
+offlineWithVbrSecret();
 
 function verificationOf(evidence: Evidence[]): Evidence {
   const e = evidence.find((x) => x.key === 'backup.verification');
