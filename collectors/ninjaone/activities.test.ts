@@ -4,16 +4,27 @@
  * failures that must leave the rest of rmm.alerts standing.
  */
 import nock from 'nock';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { VendorHttp } from '../../src/http/client.js';
 import type { Evidence } from '../../src/evidence/types.js';
-import { clearSecrets } from '../../src/log/secrets.js';
 import { ActivityLog } from './activities.js';
 import { NOT_APPLICABLE, deriveAlerts, type ActivityInput, type AlertScope } from './alerts.js';
 import { collectNinjaOne } from './collect.js';
 import { CallCounter, pageActivities, type ActivityWalk } from './http.js';
 import type { Activity, Alert } from './schema.js';
-import { FAST, FakeNinja, NOW, NOW_S, fixture, json, ninjaError, standardTenant, testConfig, testContext } from './test-support.js';
+import {
+  FakeNinja,
+  FAST,
+  fixture,
+  json,
+  ninjaError,
+  NOW,
+  NOW_S,
+  offlineWithFakeNinja,
+  standardTenant,
+  testConfig,
+  testContext,
+} from './test-support.js';
 
 const H = 3600;
 const D = 86_400;
@@ -184,16 +195,7 @@ describe('pageActivities', () => {
 
 describe('ninjaone collector — the activity log over HTTP', () => {
   let fake: FakeNinja;
-  beforeEach(() => {
-    nock.cleanAll();
-    nock.disableNetConnect();
-    fake = new FakeNinja();
-  });
-  afterEach(() => {
-    nock.cleanAll();
-    nock.enableNetConnect();
-    clearSecrets();
-  });
+  offlineWithFakeNinja((f) => (fake = f));
   const alertsOf = (evidence: Evidence[]) => evidence.find((e) => e.key === 'rmm.alerts')!;
 
   it('a 403 on /v2/activities keeps rmm.alerts ok: severity and acknowledgement unknown, with the reason', async () => {

@@ -1,20 +1,19 @@
-import nock from 'nock';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Evidence } from '../../src/evidence/types.js';
-import { clearSecrets } from '../../src/log/secrets.js';
 import { collectNinjaOne, planFor } from './collect.js';
 import { ninjaonePlugin } from './index.js';
 import {
   BASE,
-  FAST,
-  FakeNinja,
-  NOW_S,
-  SECRET,
   cursorQuery,
+  FakeNinja,
+  FAST,
   fixture,
   json,
   ninjaError,
+  NOW_S,
+  offlineWithFakeNinja,
   orgLookup,
+  SECRET,
   sequence,
   standardTenant,
   testConfig,
@@ -22,18 +21,7 @@ import {
 } from './test-support.js';
 
 let fake: FakeNinja;
-
-beforeEach(() => {
-  nock.cleanAll();
-  nock.disableNetConnect();
-  fake = new FakeNinja();
-});
-
-afterEach(() => {
-  nock.cleanAll();
-  nock.enableNetConnect();
-  clearSecrets();
-});
+offlineWithFakeNinja((f) => (fake = f));
 
 function byKey(evidence: Evidence[], key: string): Evidence {
   const e = evidence.find((x) => x.key === key);

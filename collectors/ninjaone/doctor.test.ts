@@ -1,21 +1,19 @@
-import nock from 'nock';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { clearSecrets } from '../../src/log/secrets.js';
+import { describe, expect, it } from 'vitest';
 import { doctorNinjaOne } from './doctor.js';
 import { ninjaonePlugin } from './index.js';
-import { BASE, FAST, FakeNinja, SECRET, standardTenant, testConfig, testContext } from './test-support.js';
+import {
+  BASE,
+  FakeNinja,
+  FAST,
+  offlineWithFakeNinja,
+  SECRET,
+  standardTenant,
+  testConfig,
+  testContext,
+} from './test-support.js';
 
 let fake: FakeNinja;
-beforeEach(() => {
-  nock.cleanAll();
-  nock.disableNetConnect();
-  fake = new FakeNinja();
-});
-afterEach(() => {
-  nock.cleanAll();
-  nock.enableNetConnect();
-  clearSecrets();
-});
+offlineWithFakeNinja((f) => (fake = f));
 
 describe('ninjaone doctor', () => {
   it('checks token, organisation and every endpoint with one cheap call each', async () => {

@@ -8,6 +8,8 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import nock from 'nock';
 import pino from 'pino';
+import { afterEach, beforeEach } from 'vitest';
+import { clearSecrets } from '../../src/log/secrets.js';
 import type { CollectorContext } from '../../src/collectors/plugin.js';
 import { ninjaoneConfigSchema, type NinjaOneConfig } from './config.js';
 
@@ -253,4 +255,18 @@ export function standardTenant(fake: FakeNinja, opts: { ignoreDf?: boolean } = {
     .on(/^\/v2\/organization\/\d+$/, (req) =>
       req.path === `/v2/organization/${ORG}` ? json({ id: ORG, name: 'Contoso Ltd', nodeApprovalMode: 'AUTOMATIC' }) : ninjaError(404, 'NOT_FOUND', 'Organization not found'),
     );
+}
+
+/** Every test of a file (or describe block) offline — only nock answers — with a fresh fake NinjaOne handed to `use`. */
+export function offlineWithFakeNinja(use: (fake: FakeNinja) => void): void {
+  beforeEach(() => {
+    nock.cleanAll();
+    nock.disableNetConnect();
+    use(new FakeNinja());
+  });
+  afterEach(() => {
+    nock.cleanAll();
+    nock.enableNetConnect();
+    clearSecrets();
+  });
 }

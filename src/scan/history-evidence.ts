@@ -4,6 +4,7 @@
  * (insufficient_history), never a fail.
  */
 import type { Evidence } from '../evidence/types.js';
+import { HISTORY_SCANS_KEY } from '../engine/evaluate.js';
 import type { HistoryScan } from '../engine/history.js';
 import type { ScanSummary } from '../store/store.js';
 
@@ -59,7 +60,7 @@ export function historyScansEvidence(completeScans: readonly ScanSummary[], now:
   }
   const scans = [...byDay.values()].sort((a, b) => Date.parse(b.at) - Date.parse(a.at));
   return {
-    key: 'history.scans',
+    key: HISTORY_SCANS_KEY,
     status: 'ok',
     value: { scans, days: HISTORY_SCANS_DAYS },
     reason: null,
@@ -70,3 +71,11 @@ export function historyScansEvidence(completeScans: readonly ScanSummary[], now:
 }
 
 const sumLevels = (s: HistoryScan) => Object.values(s.levels).reduce((a, b) => a + b, 0);
+
+/**
+ * Evidence without `history.scans`: what a bundle stores and a report shows. The history is the store itself (rebuilt
+ * from it for any rescore); repeating 200 days of it in every scan would only grow the database.
+ */
+export function withoutHistoryScans(evidence: readonly Evidence[]): Evidence[] {
+  return evidence.filter((e) => e.key !== HISTORY_SCANS_KEY);
+}

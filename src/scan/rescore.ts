@@ -9,10 +9,10 @@ import type { Evidence, EvidenceBundle } from '../evidence/types.js';
 import type { ScanView } from '../regression/episodes.js';
 import type { Report } from '../report/types.js';
 import type { Store, StoredScan } from '../store/store.js';
-import { historyScansEvidence } from './history-evidence.js';
+import { historyScansEvidence, withoutHistoryScans } from './history-evidence.js';
 import { detectRegression } from './regression.js';
 
-const reportEvidence = (bundle: Evidence[], derived: Evidence[]) => [...bundle.filter((e) => e.key !== 'history.scans'), ...derived];
+const reportEvidence = (bundle: Evidence[], derived: Evidence[]) => [...withoutHistoryScans(bundle), ...derived];
 
 function isBefore(a: Pick<StoredScan, 'startedAt' | 'finishedAt'>, b: Pick<StoredScan, 'startedAt' | 'finishedAt'>): boolean {
   return a.startedAt < b.startedAt || (a.startedAt === b.startedAt && a.finishedAt < b.finishedAt);
@@ -25,7 +25,7 @@ function isBefore(a: Pick<StoredScan, 'startedAt' | 'finishedAt'>, b: Pick<Store
 export async function withHistory(scan: StoredScan, store: Store): Promise<EvidenceBundle> {
   const summaries = (await store.listScans(scan.tenantId, { statuses: ['complete'], limit: 100_000 })).filter((s) => s.id !== scan.id && isBefore(s, scan));
   const now = new Date(scan.bundle.collectedAt);
-  return { ...scan.bundle, evidence: [...scan.bundle.evidence.filter((e) => e.key !== 'history.scans'), historyScansEvidence(summaries, now)] };
+  return { ...scan.bundle, evidence: [...withoutHistoryScans(scan.bundle.evidence), historyScansEvidence(summaries, now)] };
 }
 
 /**

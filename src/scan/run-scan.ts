@@ -15,7 +15,7 @@ import type { Store } from '../store/store.js';
 import { advanceEpisodes, type ScanView } from '../regression/episodes.js';
 import { planDeliveries } from '../regression/plan.js';
 import { attestationEvidence } from './attestation-evidence.js';
-import { historyScansEvidence, historyStability } from './history-evidence.js';
+import { historyScansEvidence, historyStability, withoutHistoryScans } from './history-evidence.js';
 import { comparableView } from './rescore.js';
 import { runCollectors } from './run-collectors.js';
 
@@ -50,9 +50,6 @@ export interface Collected {
   evidence: EvidenceBundle['evidence'];
   sources: string[];
 }
-
-/** The bundle as stored: without `history.scans`, which is the store itself (rebuilt from it for any rescore). */
-const storedBundle = (b: EvidenceBundle): EvidenceBundle => ({ ...b, evidence: b.evidence.filter((e) => e.key !== 'history.scans') });
 
 /**
  * Scores collected evidence, advances regression episodes and stores everything in one transaction.
@@ -94,7 +91,7 @@ export async function finishScan(tenant: TenantConfig, deps: ScanDeps, collected
     const b = await deps.store.getScan(e.baselineScanId);
     if (b) baselines.set(b.id, await comparableView(b, deps.ruleSet, deps.store));
   }
-  const evidence = [...bundle.evidence.filter((e) => e.key !== 'history.scans'), ...evaluation.derived];
+  const evidence = [...withoutHistoryScans(bundle.evidence), ...evaluation.derived];
   const episodes = advanceEpisodes({
     tenant: { id: tenant.id, name: tenant.name },
     scan: { ...view(id, { ...evaluation, evidence }), status, finishedAt: finishedAt.toISOString() },
@@ -122,7 +119,7 @@ export async function finishScan(tenant: TenantConfig, deps: ScanDeps, collected
   });
   const deliveries = episodes.events.flatMap((ev) => planDeliveries(scrubDeep(ev), deps.channelIds ?? [], finishedAt));
   await deps.store.saveScan(
-    { id, tenantId: tenant.id, startedAt: report.scan.startedAt, finishedAt: report.scan.finishedAt, status, rulesVersion: deps.ruleSet.version, report, bundle: scrubDeep(storedBundle(bundle)) },
+    { id, tenantId: tenant.id, startedAt: report.scan.startedAt, finishedAt: report.scan.finishedAt, status, rulesVersion: deps.ruleSet.version, report, bundle: scrubDeep({ ...bundle, evidence: withoutHistoryScans(bundle.evidence) }) },
     { episodes: episodes.episodes, deliveries },
   );
   logger.info(
