@@ -8,7 +8,7 @@
  * Cardinality: `tenant` labels are bounded by the config's tenant list, `collector`/`vendor` by the plugins.
  */
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
-import type { Report } from './report/types.js';
+import type { Report } from './domain/report.js';
 
 export const SCAN_OUTCOMES = ['complete', 'partial', 'failed', 'aborted'] as const;
 export type ScanMetricOutcome = (typeof SCAN_OUTCOMES)[number];

@@ -1,6 +1,6 @@
 import nock from 'nock';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { Evidence } from '../../src/evidence/types.js';
+import type { Evidence } from '../../src/domain/evidence.js';
 import { clearSecrets } from '../../src/log/secrets.js';
 import { collectAcronis } from './collect.js';
 import { acronisPlugin } from './index.js';

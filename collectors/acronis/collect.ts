@@ -6,7 +6,7 @@
  *   3. the evidence item with its provenance.
  */
 import type { CollectorContext, CollectorResult } from '../../src/collectors/plugin.js';
-import type { Evidence } from '../../src/evidence/types.js';
+import type { Evidence } from '../../src/domain/evidence.js';
 import { scrub } from '../../src/log/secrets.js';
 import type { AcronisConfig } from './config.js';
 import { RESOURCE_STATUSES_PATH, TOKEN_PATH } from './endpoints.js';

@@ -4,7 +4,7 @@
  * after retries, timeout, a body that breaks its schema). Messages come from the shared HTTP layer, which never
  * echoes headers, query strings or bodies beyond the vendor's own `message`; they are scrubbed once more here.
  */
-import type { UnknownReason } from '../../src/evidence/types.js';
+import type { UnknownReason } from '../../src/domain/evidence.js';
 import { isVendorHttpError, networkCode, untrustedCertificateHint } from '../../src/http/errors.js';
 import { scrub } from '../../src/log/secrets.js';
 import { permissionHint } from './endpoints.js';

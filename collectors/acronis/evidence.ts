@@ -2,7 +2,7 @@
  * Evidence builders. Every item names the Acronis paths it came from and the HTTP requests (retries included, the
  * token request excluded) spent on them.
  */
-import type { Evidence } from '../../src/evidence/types.js';
+import type { Evidence } from '../../src/domain/evidence.js';
 import type { Failure } from './errors.js';
 
 export const COLLECTOR_ID = 'acronis';

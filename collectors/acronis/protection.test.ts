@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { OFFENDER_CAP } from '../../src/evidence/types.js';
+import { OFFENDER_CAP } from '../../src/domain/evidence.js';
 import { OBJECT_NAMES_CAP, ProtectionTally, judgeWorkload, workloadName } from './protection.js';
 import { resourceStatus, type ResourceStatus } from './schema.js';
 

@@ -17,7 +17,7 @@
  *   rules gate on `freshPct`/`staleOver72h`, which only get worse when a workload does.
  * - **successRate30d** is not applicable: see NOT_APPLICABLE below.
  */
-import { type BackupProtectionValue, CappedCollector, JOIN_NAMES_CAP, pct } from '../../src/evidence/types.js';
+import { type BackupProtectionValue, CappedCollector, JOIN_NAMES_CAP, pct } from '../../src/domain/evidence.js';
 import { BACKUP_POLICY_TYPE } from './endpoints.js';
 import type { PolicyExecution, ResourceStatus } from './schema.js';
 

@@ -11,7 +11,7 @@
  * | null / no `antivirus`  | no — counted in `notReporting` |
  * | anything else          | no — counted in `unrecognised` |
  */
-import { CappedCollector, pct } from '../../src/evidence/types.js';
+import { CappedCollector, pct } from '../../src/domain/evidence.js';
 import { deviceName, type DeviceScope } from './devices.js';
 import type { Device } from './schema.js';
 

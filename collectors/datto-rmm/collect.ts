@@ -10,7 +10,7 @@
  */
 import type { ZodType } from 'zod';
 import type { CollectorContext, CollectorResult } from '../../src/collectors/plugin.js';
-import type { Evidence } from '../../src/evidence/types.js';
+import type { Evidence } from '../../src/domain/evidence.js';
 import { isVendorHttpError } from '../../src/http/errors.js';
 import { registerSecret, scrub } from '../../src/log/secrets.js';
 import { AlertTally, type AlertsValue } from './alerts.js';

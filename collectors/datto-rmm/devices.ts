@@ -15,7 +15,7 @@
  * holiday is not a monitoring gap). A device with neither `online: true` nor `lastSeen` never checked in: it counts
  * against both windows, never as unknown.
  */
-import { CappedCollector, JOIN_NAMES_CAP, pct } from '../../src/evidence/types.js';
+import { CappedCollector, JOIN_NAMES_CAP, pct } from '../../src/domain/evidence.js';
 import type { Device } from './schema.js';
 import { DAY_MS } from './time.js';
 

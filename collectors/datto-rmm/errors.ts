@@ -9,7 +9,7 @@
  * send the operator to fix a role that is fine.
  */
 import { scrub } from '../../src/log/secrets.js';
-import type { UnknownReason } from '../../src/evidence/types.js';
+import type { UnknownReason } from '../../src/domain/evidence.js';
 import { isVendorHttpError, type VendorHttpError } from '../../src/http/errors.js';
 import { DATTO_PLATFORMS } from './config.js';
 import { ACCESS, PATHS, TOKEN_PATH, type Resource } from './endpoints.js';

@@ -3,7 +3,7 @@
  * the device listing feeds three keys, so its requests are charged to each of them (the collector total counts
  * them once, with the token request and any retries).
  */
-import type { Evidence, EvidenceSource } from '../../src/evidence/types.js';
+import type { Evidence, EvidenceSource } from '../../src/domain/evidence.js';
 import type { Failure } from './errors.js';
 
 export const COLLECTOR_ID = 'datto-rmm';

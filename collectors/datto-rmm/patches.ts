@@ -19,7 +19,7 @@
  * `automatedPct` is its share of **all** in-scope devices, so devices without patch data count as not automated.
  * `approvedPending` and `rebootRequired` are counted beside, so a stricter rule can treat them as overdue.
  */
-import { CappedCollector, pct } from '../../src/evidence/types.js';
+import { CappedCollector, pct } from '../../src/domain/evidence.js';
 import { deviceName, type DeviceScope } from './devices.js';
 import type { Device } from './schema.js';
 

@@ -3,7 +3,7 @@
  * 62e90394-69f5-4237-9190-012177145e10) and those among them without MFA registered. The registration check
  * is done while registration is paged (the GA ids are known first), so no per-admin lookups are needed.
  */
-import { CappedCollector } from '../../src/evidence/types.js';
+import { CappedCollector } from '../../src/domain/evidence.js';
 import type { RoleAssignment } from './schema.js';
 
 export type PrincipalKind = 'user' | 'group' | 'servicePrincipal' | 'other';

@@ -1,6 +1,6 @@
 import nock from 'nock';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { Evidence } from '../../src/evidence/types.js';
+import type { Evidence } from '../../src/domain/evidence.js';
 import { clearSecrets, registerSecret } from '../../src/log/secrets.js';
 import { collectM365 } from './collect.js';
 import { m365Plugin } from './index.js';

@@ -11,7 +11,7 @@
 import type { Logger } from 'pino';
 import { z, type ZodType } from 'zod';
 import type { CollectorContext, CollectorResult } from '../../src/collectors/plugin.js';
-import type { Evidence } from '../../src/evidence/types.js';
+import type { Evidence } from '../../src/domain/evidence.js';
 import { scrub } from '../../src/log/secrets.js';
 import { deriveAdmins, globalAdminPrincipals, type GlobalAdminPrincipal } from './admins.js';
 import { resolveCloud, type ResolvedCloud } from './clouds.js';

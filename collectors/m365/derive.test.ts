@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { OFFENDER_CAP } from '../../src/evidence/types.js';
+import { OFFENDER_CAP } from '../../src/domain/evidence.js';
 import { deriveAdmins, globalAdminPrincipals } from './admins.js';
 import { DeviceTally } from './devices.js';
 import { RegistrationTally, isStrongMethod } from './mfa-registration.js';

@@ -3,7 +3,7 @@
  * Intune keeps a device's last complianceState after it goes quiet, so staleness (lastSyncDateTime older than
  * 30 days) is reported beside compliance rather than folded into it.
  */
-import { CappedCollector, pct } from '../../src/evidence/types.js';
+import { CappedCollector, pct } from '../../src/domain/evidence.js';
 import type { ManagedDevice } from './schema.js';
 
 const DAY_MS = 24 * 60 * 60 * 1000;

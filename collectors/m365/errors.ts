@@ -6,7 +6,7 @@
  */
 import type { ZodError } from 'zod';
 import { scrub } from '../../src/log/secrets.js';
-import type { UnknownReason } from '../../src/evidence/types.js';
+import type { UnknownReason } from '../../src/domain/evidence.js';
 import { untrustedCertificateMessage } from '../../src/http/errors.js';
 import type { EndpointSpec } from './endpoints.js';
 

@@ -3,7 +3,7 @@
  * HTTP requests (retries included) were spent on them; a request shared by several items (the first $batch) is
  * charged to each of them, while the collector total counts it once.
  */
-import type { Evidence, EvidenceSource } from '../../src/evidence/types.js';
+import type { Evidence, EvidenceSource } from '../../src/domain/evidence.js';
 import type { Failure } from './errors.js';
 import type { RequestCounter } from './graph.js';
 

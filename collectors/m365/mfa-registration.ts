@@ -11,7 +11,7 @@
  * with that API; it is the only licence-free source, and we only use it when the report is refused.
  */
 import type { Logger } from 'pino';
-import { CappedCollector, pct } from '../../src/evidence/types.js';
+import { CappedCollector, pct } from '../../src/domain/evidence.js';
 import type { ResolvedCloud } from './clouds.js';
 import { ENDPOINTS, QUERIES } from './endpoints.js';
 import { GraphFailure, classify, isNonPremium, type ClassifyOptions, type Failure } from './errors.js';

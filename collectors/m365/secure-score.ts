@@ -1,7 +1,7 @@
 /**
  * `m365.secure_score`: the newest daily Secure Score snapshot (Graph keeps 90, newest first, so `$top=1`).
  */
-import { pct } from '../../src/evidence/types.js';
+import { pct } from '../../src/domain/evidence.js';
 import type { Outcome } from './evidence.js';
 import { parseWith } from './requests.js';
 import { collectionPage, secureScore } from './schema.js';

@@ -6,7 +6,7 @@
 import nock from 'nock';
 import { describe, expect, it } from 'vitest';
 import type { VendorHttp } from '../../src/http/client.js';
-import type { Evidence } from '../../src/evidence/types.js';
+import type { Evidence } from '../../src/domain/evidence.js';
 import { ActivityLog } from './activities.js';
 import { NOT_APPLICABLE, deriveAlerts, type ActivityInput, type AlertScope } from './alerts.js';
 import { collectNinjaOne } from './collect.js';

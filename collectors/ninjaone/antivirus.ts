@@ -5,7 +5,7 @@
  * A device is **protected** when at least one of its products is ON with definitions up to date. `devices` counts
  * the managed devices that report any AV row; managed devices with none are counted apart in `notReporting`.
  */
-import { CappedCollector, pct } from '../../src/evidence/types.js';
+import { CappedCollector, pct } from '../../src/domain/evidence.js';
 import type { ManagedDevice } from './devices.js';
 import type { AntivirusStatus } from './schema.js';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { Evidence } from '../../src/evidence/types.js';
+import type { Evidence } from '../../src/domain/evidence.js';
 import { collectNinjaOne, planFor } from './collect.js';
 import { ninjaonePlugin } from './index.js';
 import {

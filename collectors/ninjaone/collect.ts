@@ -9,7 +9,7 @@
  * Each evidence key succeeds or fails on its own; only `rmm.patches` needs the device listing to stand.
  */
 import type { CollectorContext, CollectorResult } from '../../src/collectors/plugin.js';
-import type { Evidence } from '../../src/evidence/types.js';
+import type { Evidence } from '../../src/domain/evidence.js';
 import { networkCode, untrustedCertificateHint } from '../../src/http/errors.js';
 import { registerSecret, scrub } from '../../src/log/secrets.js';
 import { ActivityLog } from './activities.js';

@@ -13,7 +13,7 @@
  * off over a weekend or a holiday is normal, so it counts as checked in within 7 days (`workstationsOnline7d`).
  * A device without `lastContact` never checked in: it counts against both, never as unknown.
  */
-import { CappedCollector, JOIN_NAMES_CAP, pct } from '../../src/evidence/types.js';
+import { CappedCollector, JOIN_NAMES_CAP, pct } from '../../src/domain/evidence.js';
 import type { Device } from './schema.js';
 import { DAY_MS, epochToMs } from './time.js';
 

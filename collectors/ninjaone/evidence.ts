@@ -3,7 +3,7 @@
  * them; a source shared by several items (the device listing) is charged to each, while the collector total counts
  * every wire request once (retries and the token included).
  */
-import type { Evidence, EvidenceSource } from '../../src/evidence/types.js';
+import type { Evidence, EvidenceSource } from '../../src/domain/evidence.js';
 import type { Failure } from './failures.js';
 import type { CallCounter } from './http.js';
 

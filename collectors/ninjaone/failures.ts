@@ -4,7 +4,7 @@
  * `error` when collection failed (throttled or down after retries, timeout, a body that breaks its schema).
  * Messages come from VendorHttpError (already scrubbed, no query strings) and are scrubbed again here.
  */
-import type { UnknownReason } from '../../src/evidence/types.js';
+import type { UnknownReason } from '../../src/domain/evidence.js';
 import { VendorHttpError } from '../../src/http/errors.js';
 import { scrub } from '../../src/log/secrets.js';
 import { SCOPE_HINT, TOKEN_PATH } from './endpoints.js';

@@ -16,7 +16,7 @@
  * (a critical patch of unknown age is counted as overdue, the worst case, rather than hidden as unknown).
  * State is kept per device, not per row, and joined to the device scope at the end.
  */
-import { CappedCollector, pct } from '../../src/evidence/types.js';
+import { CappedCollector, pct } from '../../src/domain/evidence.js';
 import type { ManagedDevice } from './devices.js';
 import type { OsPatch } from './schema.js';
 import { DAY_MS, HOUR_MS, epochToMs, isoFromMs, round1 } from './time.js';

@@ -1,6 +1,6 @@
 import nock from 'nock';
 import { describe, expect, it } from 'vitest';
-import type { Evidence } from '../../src/evidence/types.js';
+import type { Evidence } from '../../src/domain/evidence.js';
 import { registerSecret } from '../../src/log/secrets.js';
 import { collectVeeamVbr } from './collect.js';
 import { veeamVbrPlugin } from './index.js';

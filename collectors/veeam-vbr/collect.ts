@@ -24,7 +24,7 @@ import { newestRestorePoint } from './restore-points.js';
 import { readSessions } from './sessions.js';
 import { backupObjectsPage, jobStatesPage, type BackupObject } from './schema.js';
 import { readVerification, type VerificationResult } from './verification.js';
-import type { Evidence } from '../../src/evidence/types.js';
+import type { Evidence } from '../../src/domain/evidence.js';
 
 /** Test seams; everything else comes from config. */
 export interface CollectOptions {

@@ -4,7 +4,7 @@
  * collection failed (5xx or timeout after retries, a body that breaks its schema). Messages come from
  * VendorHttpError, which never carries headers, bodies or query strings; every line is scrubbed once more here.
  */
-import type { UnknownReason } from '../../src/evidence/types.js';
+import type { UnknownReason } from '../../src/domain/evidence.js';
 import { networkCode, untrustedCertificateHint, VendorHttpError } from '../../src/http/errors.js';
 import { scrub } from '../../src/log/secrets.js';
 import { API_VERSIONS, type VeeamVbrConfig } from './config.js';

@@ -2,7 +2,7 @@
  * Evidence builders. The collector produces `backup.protection` and `backup.verification` (SureBackup);
  * `backup.coverage` is derived by the core from our `objectNames` and the RMM's `serverNames`.
  */
-import type { Evidence } from '../../src/evidence/types.js';
+import type { Evidence } from '../../src/domain/evidence.js';
 import type { Failure } from './errors.js';
 
 export const COLLECTOR_ID = 'veeam-vbr';

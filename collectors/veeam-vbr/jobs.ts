@@ -3,7 +3,7 @@
  * runs (a warning still produced restore points), `None` means never run or running now. A disabled job is not
  * reported as failing: it no longer runs, and the staleness of its objects already shows in `failing`.
  */
-import { CappedCollector } from '../../src/evidence/types.js';
+import { CappedCollector } from '../../src/domain/evidence.js';
 import type { JobState } from './schema.js';
 
 export interface JobsValue {

@@ -16,7 +16,7 @@
  *   failing            objects without a restore point in 24 h, or whose last run failed (`lastRunFailed`, 1.3+)
  *   objectNames        the objects' `name` as VBR shows it — input of the backup.coverage join
  */
-import { type BackupProtectionValue, CappedCollector, JOIN_NAMES_CAP, pct } from '../../src/evidence/types.js';
+import { type BackupProtectionValue, CappedCollector, JOIN_NAMES_CAP, pct } from '../../src/domain/evidence.js';
 import { nameMatcher, type VeeamVbrConfig } from './config.js';
 import type { JobsValue } from './jobs.js';
 import type { SessionsValue } from './sessions.js';

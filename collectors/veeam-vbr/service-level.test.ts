@@ -3,7 +3,7 @@
  * 30-day success rate of backup job sessions — including a 403 on sessions, which must leave the rest intact.
  */
 import { describe, expect, it } from 'vitest';
-import type { Evidence } from '../../src/evidence/types.js';
+import type { Evidence } from '../../src/domain/evidence.js';
 import { collectVeeamVbr } from './collect.js';
 import { ProtectionTally } from './protection.js';
 import { session, type Session } from './schema.js';

@@ -4,7 +4,7 @@
  * can fail without touching `backup.protection`.
  */
 import { describe, expect, it } from 'vitest';
-import type { Evidence } from '../../src/evidence/types.js';
+import type { Evidence } from '../../src/domain/evidence.js';
 import { collectVeeamVbr } from './collect.js';
 import { sureBackupQuery } from './endpoints.js';
 import type { ProtectionValue } from './protection.js';

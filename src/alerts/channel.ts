@@ -1,5 +1,5 @@
 /** An alert destination (Teams, Slack, webhook, email). Channels are stateless senders; the outbox retries. */
-import type { AlertEvent } from '../regression/types.js';
+import type { AlertEvent } from '../domain/episode.js';
 
 export interface AlertChannel {
   /** `<index>:<type>`, matching Delivery.channel. */

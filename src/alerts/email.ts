@@ -11,7 +11,7 @@
  */
 import { createHash } from 'node:crypto';
 import nodemailer from 'nodemailer';
-import type { AlertEvent } from '../regression/types.js';
+import type { AlertEvent } from '../domain/episode.js';
 import type { AlertChannel } from './channel.js';
 import { AlertDeliveryError, answerSnippet } from './errors.js';
 import { escapeHtml as h, renderAlert, type AlertView } from './render.js';

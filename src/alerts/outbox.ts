@@ -20,7 +20,7 @@ import { createHash } from 'node:crypto';
 import type { Logger } from 'pino';
 import pLimit from 'p-limit';
 import { scrub } from '../log/secrets.js';
-import type { AlertEvent, Delivery } from '../regression/types.js';
+import type { AlertEvent, Delivery } from '../domain/episode.js';
 import type { DeliveryUpdate, Store } from '../store/store.js';
 import type { AlertChannel } from './channel.js';
 import { AlertDeliveryError, isAlertDeliveryError } from './errors.js';

@@ -8,7 +8,7 @@
  * (a newline in a name must not start a new markdown line or a fake "Level:" line in the text body), and the
  * escapers below are the only way it reaches a format that interprets markup.
  */
-import type { AlertEvent, AlertEventKind } from '../regression/types.js';
+import type { AlertEvent, AlertEventKind } from '../domain/episode.js';
 
 export type AlertTone = 'bad' | 'warning' | 'good';
 

@@ -11,7 +11,7 @@
  *
  * The webhook URL is a bearer credential: registered as a secret by createChannels; only the host is ever shown.
  */
-import type { AlertEvent } from '../regression/types.js';
+import type { AlertEvent } from '../domain/episode.js';
 import type { AlertChannel } from './channel.js';
 import { DEFAULT_HTTP_TIMEOUT_MS, postToReceiver, safeHost } from './http.js';
 import { escapeSlack as esc, renderAlert, type AlertView } from './render.js';

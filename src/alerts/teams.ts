@@ -10,7 +10,7 @@
  * The URL (with its `sig` query parameter) is a bearer credential: it is registered as a secret by createChannels
  * and only its host ever appears in messages.
  */
-import type { AlertEvent } from '../regression/types.js';
+import type { AlertEvent } from '../domain/episode.js';
 import type { AlertChannel } from './channel.js';
 import { DEFAULT_HTTP_TIMEOUT_MS, postToReceiver, safeHost } from './http.js';
 import { escapeCardMarkdown as md, renderAlert, type AlertView } from './render.js';

@@ -26,7 +26,7 @@
  * {@link verifySignature} does exactly this.
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import type { AlertEvent } from '../regression/types.js';
+import type { AlertEvent } from '../domain/episode.js';
 import type { AlertChannel } from './channel.js';
 import { DEFAULT_HTTP_TIMEOUT_MS, postToReceiver, safeHost } from './http.js';
 

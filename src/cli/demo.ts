@@ -8,7 +8,7 @@ import { spawn } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { configFor, SAMPLE_TENANTS, startSimulator } from '../simulator/index.js';
-import type { Report } from '../report/types.js';
+import type { Report } from '../domain/report.js';
 import { stringify } from 'yaml';
 import { formatHtml } from '../report/format-html.js';
 import { formatPortfolio } from '../report/format-text.js';

@@ -4,7 +4,8 @@
  */
 import type { Logger } from 'pino';
 import { z, type ZodType } from 'zod';
-import type { Evidence } from '../evidence/types.js';
+import type { Evidence } from '../domain/evidence.js';
+import type { CollectorStatus } from '../domain/report.js';
 
 /** What a file named by a config field must hold. */
 export type ConfigFileKind =
@@ -21,7 +22,7 @@ export type ConfigFileKind =
  */
 export const configFiles = z.registry<Readonly<Record<string, ConfigFileKind>>>();
 
-export type CollectorStatus = 'ok' | 'partial' | 'error' | 'skipped';
+export type { CollectorStatus };
 
 export interface CollectorContext {
   tenantId: string;

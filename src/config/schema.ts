@@ -3,7 +3,7 @@
  * adding a vendor never touches this file. Every object is strict: a misspelt key is an error, not silently ignored.
  */
 import { z } from 'zod';
-import { CORE_CAPABILITIES } from '../engine/types.js';
+import { CORE_CAPABILITIES } from '../domain/assessment.js';
 import type { CollectorPlugin } from '../collectors/plugin.js';
 
 const httpsUrl = z.url({ protocol: /^https$/, error: 'must be an https:// URL' });

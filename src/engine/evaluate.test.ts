@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ALL_SOURCES, bundle, ev, historyScans, NOW, strongM365, strongTenant } from '../../test/helpers/evidence.js';
-import type { Evidence } from '../evidence/types.js';
+import type { Evidence } from '../domain/evidence.js';
 import { defaultRulesPath } from '../paths.js';
 import { evaluate } from './evaluate.js';
 import { loadRuleSet } from './load-rules.js';

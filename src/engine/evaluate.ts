@@ -8,7 +8,7 @@
  * confirmed figures.
  */
 import { catalogEntry } from '../evidence/catalog.js';
-import type { Evidence, EvidenceBundle } from '../evidence/types.js';
+import type { Evidence, EvidenceBundle } from '../domain/evidence.js';
 import { describe, formatNumber, holds, singleBound, widen, type Measured } from './condition.js';
 import { deriveHistoryEvidence, historyScans } from './history.js';
 import type { Rule } from './rule-schema.js';
@@ -22,7 +22,7 @@ import {
   type LevelGates,
   type Outcome,
   type RoadmapItem,
-} from './types.js';
+} from '../domain/assessment.js';
 
 export interface EvaluateOptions {
   now: Date;

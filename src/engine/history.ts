@@ -5,7 +5,7 @@
  * scored and derives one `history.<capability>` evidence per capability, which the history gates read like any
  * other evidence. Too little or too sparse history is unknown with the reason — never a pass, never a fail.
  */
-import type { Evidence } from '../evidence/types.js';
+import type { Evidence } from '../domain/evidence.js';
 
 const DAY = 86_400_000;
 /** At least one complete scan a week; a day of slack for schedules with jitter. */

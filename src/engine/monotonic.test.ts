@@ -8,7 +8,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ALL_SOURCES, bundle, historyScans, strongTenant } from '../../test/helpers/evidence.js';
 import { NOW } from '../../test/helpers/evidence.js';
-import type { Evidence, EvidenceBundle } from '../evidence/types.js';
+import type { Evidence, EvidenceBundle } from '../domain/evidence.js';
 import { defaultRulesPath } from '../paths.js';
 import { evaluate } from './evaluate.js';
 import { loadRuleSet } from './load-rules.js';

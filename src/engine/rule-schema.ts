@@ -3,7 +3,7 @@
  * decides whether a rule file is valid.
  */
 import { z } from 'zod';
-import { CAPABILITIES } from './types.js';
+import { CAPABILITIES } from '../domain/assessment.js';
 
 const literal = z.union([z.number(), z.boolean(), z.string()]);
 

@@ -5,9 +5,9 @@
  * part as unknown (confirmed level 1), so not connecting a source can never raise the confirmed level.
  */
 import { catalogEntry, type SourceSection } from '../evidence/catalog.js';
-import type { EvidenceBundle } from '../evidence/types.js';
+import type { EvidenceBundle } from '../domain/evidence.js';
 import type { Rule } from './rule-schema.js';
-import { CAPABILITIES, CORE_CAPABILITIES, type CapabilityScope, type Finding } from './types.js';
+import { CAPABILITIES, CORE_CAPABILITIES, type CapabilityScope, type Finding } from '../domain/assessment.js';
 
 const COLLECTOR_SOURCES: readonly SourceSection[] = ['m365', 'rmm', 'backup'];
 

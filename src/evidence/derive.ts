@@ -2,7 +2,7 @@
  * Evidence derived by the core from other evidence (vendor-neutral): `backup.coverage` joins the RMM's servers to
  * the backup tool's protected workloads, whichever vendors produced them.
  */
-import { CappedCollector, pct, type Evidence } from './types.js';
+import { CappedCollector, pct, type Evidence } from '../domain/evidence.js';
 
 /**
  * Host names differ between tools: case, DNS suffix (`srv01.contoso.local` vs `SRV01`), and NetBIOS's 15-character

@@ -3,7 +3,7 @@
  * `unavailable` (name the missing role or scope), everything else → `error`. Messages never carry request bodies,
  * headers or query strings, so no credential can ride along.
  */
-import type { UnknownReason } from '../evidence/types.js';
+import type { UnknownReason } from '../domain/evidence.js';
 import { scrub } from '../log/secrets.js';
 
 export type HttpErrorKind =

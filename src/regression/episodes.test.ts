@@ -5,10 +5,10 @@ import { ALL_SOURCES, bundle, ev, historyScans, NOW, strongTenant } from '../../
 const strong = () => [...strongTenant(), historyScans(98, () => 3)];
 import { evaluate } from '../engine/evaluate.js';
 import { loadRuleSet } from '../engine/load-rules.js';
-import type { Evidence } from '../evidence/types.js';
+import type { Evidence } from '../domain/evidence.js';
 import { defaultRulesPath } from '../paths.js';
 import { advanceEpisodes, type EpisodeInput, type ScanView } from './episodes.js';
-import type { Episode } from './types.js';
+import type { Episode } from '../domain/episode.js';
 
 const { rules } = loadRuleSet(defaultRulesPath());
 const opts = { confirmScans: 2, scoreDrop: 10, publicUrl: 'https://ratchet.msp.example' };

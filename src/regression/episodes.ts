@@ -9,11 +9,11 @@
  * One alert per confirmed episode and one when it ends: the caller persists episodes and alert rows with the scan.
  */
 import { createHash } from 'node:crypto';
-import { LEVEL_NAMES, type Finding } from '../engine/types.js';
-import type { Evidence } from '../evidence/types.js';
-import type { RegressionDrop, RegressionSummary, Report, ScanStatus } from '../report/types.js';
+import { LEVEL_NAMES, type Finding } from '../domain/assessment.js';
+import type { Evidence } from '../domain/evidence.js';
+import type { RegressionDrop, RegressionSummary, Report, ScanStatus } from '../domain/report.js';
 import { compareScans, lostVisibility } from '../scan/regression.js';
-import type { AlertEvent, AlertEventKind, Episode } from './types.js';
+import type { AlertEvent, AlertEventKind, Episode } from '../domain/episode.js';
 
 export type ScanView = Pick<Report, 'level' | 'findings' | 'evidence' | 'capabilities'> & { id: string };
 

@@ -2,9 +2,9 @@
  * A self-contained HTML report (`--format html`): one file to attach to a ticket or mail to a client. Everything
  * from a tenant is untrusted text, so every value goes through `esc()`; the page loads nothing external.
  */
-import type { Finding } from '../engine/types.js';
+import type { Finding } from '../domain/assessment.js';
 import { gatesLongText, gatesText, SCORE_MEANING, SCORE_MEANING_SHORT, scopeLines, scopeOf, unscoredText } from './level-text.js';
-import type { Report } from './types.js';
+import type { Report } from '../domain/report.js';
 
 const esc = (v: unknown): string =>
   String(v ?? '').replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);

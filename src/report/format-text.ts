@@ -2,9 +2,9 @@
  * Human-readable renderings of reports: a terminal table and Markdown. Both say what a technician needs first —
  * level and why, what is unknown and how to fix that, then the path to the next level.
  */
-import type { Finding } from '../engine/types.js';
+import type { Finding } from '../domain/assessment.js';
 import { gatesText, SCORE_MEANING_SHORT, scopeLines, scopeOf, unscoredText, type CapabilityLike } from './level-text.js';
-import type { Report } from './types.js';
+import type { Report } from '../domain/report.js';
 
 const OUTCOME_ORDER: Record<string, number> = { fail: 0, partial: 1, unknown: 2, pass: 3, not_applicable: 4 };
 const OUTCOME_LABEL: Record<string, string> = { fail: 'FAIL', partial: 'PART', unknown: 'UNKN', pass: 'PASS', not_applicable: 'N/A ' };

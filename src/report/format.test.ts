@@ -9,12 +9,12 @@ import { bundle, NOW, strongM365, strongTenant } from '../../test/helpers/eviden
 import { sampleScan } from '../../test/helpers/sample-scan.js';
 import { evaluate } from '../engine/evaluate.js';
 import { loadRuleSet } from '../engine/load-rules.js';
-import type { EvidenceBundle } from '../evidence/types.js';
+import type { EvidenceBundle } from '../domain/evidence.js';
 import { defaultRulesPath } from '../paths.js';
 import { formatHtml } from './format-html.js';
 import { formatMarkdown, formatPortfolio, formatTable } from './format-text.js';
 import { gatesText } from './level-text.js';
-import type { Report } from './types.js';
+import type { Report } from '../domain/report.js';
 
 const { rules } = loadRuleSet(defaultRulesPath());
 const REASON = "backup run by the client's own provider";

@@ -6,7 +6,7 @@
  * Reports stored before scope existed lack `level.scope`, `level.restsOn`, `scope` and `gates`: every function here
  * falls back to what such a report does say (`assessed: false` → not assessed) and returns nothing for the rest.
  */
-import { CAPABILITIES, type CapabilityScope, type LevelGates, type LevelSummary } from '../engine/types.js';
+import { CAPABILITIES, type CapabilityScope, type LevelGates, type LevelSummary } from '../domain/assessment.js';
 
 /** What a capability score means: the help text beside every score. */
 export const SCORE_MEANING =

@@ -6,8 +6,8 @@
  * unknown, never fail. Notes stay in the attestation list: evidence carries dates, author and the artefact reference.
  */
 import { ATTESTATION_EVIDENCE_KINDS } from '../evidence/catalog.js';
-import type { Evidence } from '../evidence/types.js';
-import type { Attestation } from '../web/contracts.js';
+import type { Evidence } from '../domain/evidence.js';
+import type { Attestation } from '../domain/attestation.js';
 
 const DAY = 86_400_000;
 

@@ -3,7 +3,7 @@
  * regression over a long window") are data like every other rule. Too little history is `unavailable`
  * (insufficient_history), never a fail.
  */
-import type { Evidence } from '../evidence/types.js';
+import type { Evidence } from '../domain/evidence.js';
 import { HISTORY_SCANS_KEY } from '../engine/evaluate.js';
 import type { HistoryScan } from '../engine/history.js';
 import type { ScanSummary } from '../store/store.js';

@@ -5,7 +5,7 @@ import { ALL_SOURCES, bundle, ev, historyScans, NOW, strongTenant } from '../../
 const strong = () => [...strongTenant(), historyScans(98, () => 3)];
 import { evaluate } from '../engine/evaluate.js';
 import { loadRuleSet } from '../engine/load-rules.js';
-import type { Evidence } from '../evidence/types.js';
+import type { Evidence } from '../domain/evidence.js';
 import { defaultRulesPath } from '../paths.js';
 import { detectRegression } from './regression.js';
 

@@ -3,10 +3,10 @@
  * in both scans are compared, so a permission gap can never look like a regression; evidence that stopped being
  * available is reported as lost visibility instead.
  */
-import type { Finding } from '../engine/types.js';
+import type { Finding } from '../domain/assessment.js';
 import { catalogEntry } from '../evidence/catalog.js';
-import type { Evidence } from '../evidence/types.js';
-import type { RegressionDrop, RegressionSummary, Report } from '../report/types.js';
+import type { Evidence } from '../domain/evidence.js';
+import type { RegressionDrop, RegressionSummary, Report } from '../domain/report.js';
 
 export interface RegressionOptions {
   confirmScans: number;

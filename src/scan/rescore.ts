@@ -5,9 +5,9 @@
  */
 import { evaluate } from '../engine/evaluate.js';
 import type { RuleSet } from '../engine/load-rules.js';
-import type { Evidence, EvidenceBundle } from '../evidence/types.js';
+import type { Evidence, EvidenceBundle } from '../domain/evidence.js';
 import type { ScanView } from '../regression/episodes.js';
-import type { Report } from '../report/types.js';
+import type { Report } from '../domain/report.js';
 import type { Store, StoredScan } from '../store/store.js';
 import { historyScansEvidence, withoutHistoryScans } from './history-evidence.js';
 import { detectRegression } from './regression.js';

@@ -6,8 +6,8 @@ import { setMaxListeners } from 'node:events';
 import type { Logger } from 'pino';
 import type { CollectorPlugin, CollectorResult } from '../collectors/plugin.js';
 import type { TenantConfig } from '../config/schema.js';
-import type { Evidence } from '../evidence/types.js';
-import type { CollectorRun } from '../report/types.js';
+import type { Evidence } from '../domain/evidence.js';
+import type { CollectorRun } from '../domain/report.js';
 import { scrub } from '../log/secrets.js';
 
 export interface CollectorOutcome {

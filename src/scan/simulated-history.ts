@@ -8,7 +8,7 @@
  * that reaches this refuses any tenant whose vendor endpoints are not on loopback (where only the simulator runs).
  */
 import type { TenantConfig } from '../config/schema.js';
-import type { Attestation, AttestationKind } from '../web/contracts.js';
+import type { Attestation, AttestationKind } from '../domain/attestation.js';
 import { finishScan, type Collected, type ScanDeps } from './run-scan.js';
 import { runCollectors } from './run-collectors.js';
 

@@ -16,7 +16,7 @@ import { CronExpressionParser } from 'cron-parser';
 import pLimit, { type LimitFunction } from 'p-limit';
 import type { Logger } from 'pino';
 import { ConfigError } from '../config/load.js';
-import type { Report } from '../report/types.js';
+import type { Report } from '../domain/report.js';
 
 /** The part of a tenant the scheduler reads (TenantConfig fits). */
 export interface SchedulableTenant {

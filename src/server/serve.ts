@@ -10,7 +10,7 @@ import { UsageError } from '../cli/context.js';
 import { EXIT, type CliIO } from '../cli/io.js';
 import type { TenantConfig } from '../config/schema.js';
 import { metrics as processMetrics, type RatchetMetrics } from '../metrics.js';
-import type { Report } from '../report/types.js';
+import type { Report } from '../domain/report.js';
 import { scanTenant } from '../scan/run-scan.js';
 import { Scheduler } from '../scheduler/scheduler.js';
 import type { Store } from '../store/store.js';

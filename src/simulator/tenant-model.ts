@@ -14,7 +14,7 @@
  * Only O(1) state per tenant is kept; a row is built when a page asks for it. Policies, role assignments and Secure
  * Score history are small and built once.
  */
-import { pct } from '../evidence/types.js';
+import { pct } from '../domain/evidence.js';
 import { code, guid, indexFromId, indexedId, opaque } from './ids.js';
 import { hasIntune, hasPremium, subscribedSkus } from './licences.js';
 import { DEPARTMENTS, FIRST_NAMES, JOB_TITLES, LAST_NAMES, PARTNER_DOMAINS } from './names.js';

@@ -8,11 +8,13 @@
 import { chmodSync, closeSync, existsSync, fchmodSync, mkdirSync, openSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import Database from 'better-sqlite3';
-import type { Report, ScanStatus } from '../report/types.js';
-import type { EvidenceBundle } from '../evidence/types.js';
+import type { Report, ScanStatus } from '../domain/report.js';
+import type { EvidenceBundle } from '../domain/evidence.js';
 import { assertMigrationsWellFormed, MIGRATIONS, type Migration } from './migrations.js';
-import type { Delivery, Episode } from '../regression/types.js';
-import type { Attestation, AttestationKind, AuditEntry, Role } from '../web/contracts.js';
+import type { Delivery, Episode } from '../domain/episode.js';
+import type { Attestation, AttestationKind } from '../domain/attestation.js';
+import type { AuditEntry } from '../domain/audit.js';
+import type { Role } from '../domain/principal.js';
 import type {
   ApiTokenRecord,
   AuditQuery,

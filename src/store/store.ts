@@ -3,10 +3,12 @@
  * interface later and must pass the same contract tests. Methods are async so that network-backed adapters fit.
  * A scan is written in one transaction: history never shows half a scan.
  */
-import type { EvidenceBundle } from '../evidence/types.js';
-import type { Delivery, Episode } from '../regression/types.js';
-import type { Report, ScanStatus } from '../report/types.js';
-import type { Attestation, AuditEntry, Role } from '../web/contracts.js';
+import type { EvidenceBundle } from '../domain/evidence.js';
+import type { Delivery, Episode } from '../domain/episode.js';
+import type { Report, ScanStatus } from '../domain/report.js';
+import type { Attestation } from '../domain/attestation.js';
+import type { AuditEntry } from '../domain/audit.js';
+import type { Role } from '../domain/principal.js';
 
 export interface StoredScan {
   id: string;

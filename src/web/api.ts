@@ -19,7 +19,8 @@ import {
 } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { clientAddressKey, requireRole, type RateLimitSetting } from './auth.js';
-import type { Principal, WebService } from './contracts.js';
+import type { Principal } from '../domain/principal.js';
+import type { WebService } from './contracts.js';
 import { isWebError, WebError } from './errors.js';
 import {
   AcknowledgeBody,

@@ -1,6 +1,6 @@
 /** Audit entries (issue: "every change is in an audit log"): built here so every writer records the same shape. */
 import { randomUUID } from 'node:crypto';
-import type { AuditEntry } from './contracts.js';
+import type { AuditEntry } from '../domain/audit.js';
 
 export type AuditAction =
   | 'attestation.recorded'

@@ -24,7 +24,7 @@ import { normalizeIP } from '@fastify/rate-limit';
 import type { FastifyInstance, FastifyReply, FastifyRequest, preHandlerAsyncHookHandler, preValidationHookHandler } from 'fastify';
 import type { Store } from '../store/store.js';
 import { auditEntry } from './audit.js';
-import { hasRole, type Principal, type Role } from './contracts.js';
+import { hasRole, type Principal, type Role } from '../domain/principal.js';
 import { ForbiddenError, WebError } from './errors.js';
 import { checkToken, parseToken, principalOf } from './tokens.js';
 import { unencapsulated } from './plugin.js';

@@ -4,66 +4,14 @@
  * API can never disagree about what a principal may see. Tenant scoping lives in the service: a tenant outside
  * the principal's scope is "not found" (404), never "forbidden", so its existence does not leak.
  */
-import type { LevelScope } from '../engine/types.js';
-import type { Evidence } from '../evidence/types.js';
-import type { Episode } from '../regression/types.js';
-import type { Report, ScanStatus } from '../report/types.js';
+import type { LevelScope } from '../domain/assessment.js';
+import type { Evidence } from '../domain/evidence.js';
+import type { Episode } from '../domain/episode.js';
+import type { Report, ScanStatus } from '../domain/report.js';
+import type { Attestation, AttestationKind, AttestationStatus } from '../domain/attestation.js';
+import type { AuditEntry } from '../domain/audit.js';
+import type { Principal } from '../domain/principal.js';
 import type { ScanSummary } from '../store/store.js';
-
-export type Role = 'viewer' | 'technician' | 'admin';
-export const ROLE_RANK: Readonly<Record<Role, number>> = { viewer: 0, technician: 1, admin: 2 };
-
-export interface Principal {
-  /** How the request authenticated: an API token (Authorization: Bearer) or a browser session cookie. */
-  via: 'token' | 'session';
-  /** Id of the API token (sessions are created by signing in with a token). */
-  tokenId: string;
-  /** The token's label, for the audit log ("alice@msp", "psa-integration"). */
-  name: string;
-  role: Role;
-  /** Tenant ids this principal may see; null = all tenants. */
-  tenants: readonly string[] | null;
-}
-
-export function hasRole(p: Principal, role: Role): boolean {
-  return ROLE_RANK[p.role] >= ROLE_RANK[role];
-}
-
-export function canSeeTenant(p: Principal, tenantId: string): boolean {
-  return p.tenants === null || p.tenants.includes(tenantId);
-}
-
-/** Governance criteria no API can show, recorded by a technician (DESIGN §7). */
-export const ATTESTATION_KINDS = ['documented_policies', 'dr_plan', 'restore_test', 'strategy_review', 'incident_response_plan', 'it_owner'] as const;
-export type AttestationKind = (typeof ATTESTATION_KINDS)[number];
-
-export interface Attestation {
-  id: string;
-  tenantId: string;
-  kind: AttestationKind;
-  note: string;
-  /** Where the artefact lives (document management link, file name): a reference, never the file itself. */
-  fileRef: string | null;
-  author: string;
-  /** When the attested fact was established (e.g. the date of the restore test). */
-  attestedAt: string;
-  expiresAt: string;
-  createdAt: string;
-  revokedAt: string | null;
-  revokedBy: string | null;
-}
-
-export type AttestationStatus = 'valid' | 'expired' | 'revoked';
-
-export interface AuditEntry {
-  id: string;
-  at: string;
-  actor: string;
-  action: string;
-  tenantId: string | null;
-  target: string | null;
-  detail: Record<string, unknown>;
-}
 
 export interface TenantSummary {
   id: string;

@@ -8,11 +8,14 @@
  * field its schema lacks (or the schema one the type lacks).
  */
 import { z } from 'zod';
-import type { Evidence } from '../evidence/types.js';
-import type { Episode } from '../regression/types.js';
-import type { Report } from '../report/types.js';
+import type { Evidence } from '../domain/evidence.js';
+import type { Episode } from '../domain/episode.js';
+import type { Report } from '../domain/report.js';
 import type { ScanSummary } from '../store/store.js';
-import { ATTESTATION_KINDS, type Attestation, type Principal, type AuditEntry, type OffenderPage, type ScanDiff, type TenantSummary } from './contracts.js';
+import { ATTESTATION_KINDS, type Attestation } from '../domain/attestation.js';
+import { type Principal } from '../domain/principal.js';
+import { type AuditEntry } from '../domain/audit.js';
+import { type OffenderPage, type ScanDiff, type TenantSummary } from './contracts.js';
 import { MAX_COMMENT, MAX_FILE_REF, MAX_NOTE, MAX_PAGE_SIZE } from './service.js';
 import type { PublicToken } from './tokens.js';
 

@@ -8,27 +8,16 @@
  */
 import type { RatchetConfig } from '../config/schema.js';
 import type { RuleSet } from '../engine/load-rules.js';
-import { CAPABILITIES, LEVEL_NAMES } from '../engine/types.js';
-import type { Evidence } from '../evidence/types.js';
-import type { Episode } from '../regression/types.js';
-import type { Report } from '../report/types.js';
+import { CAPABILITIES, LEVEL_NAMES } from '../domain/assessment.js';
+import type { Evidence } from '../domain/evidence.js';
+import type { Episode } from '../domain/episode.js';
+import type { Report } from '../domain/report.js';
 import type { ScanSummary, Store } from '../store/store.js';
 import { auditEntry } from './audit.js';
-import {
-  ATTESTATION_KINDS,
-  canSeeTenant,
-  hasRole,
-  type Attestation,
-  type AttestationKind,
-  type AttestationStatus,
-  type AuditEntry,
-  type OffenderPage,
-  type Principal,
-  type Role,
-  type ScanDiff,
-  type TenantSummary,
-  type WebService,
-} from './contracts.js';
+import { ATTESTATION_KINDS, type Attestation, type AttestationKind, type AttestationStatus } from '../domain/attestation.js';
+import { canSeeTenant, hasRole, type Principal, type Role } from '../domain/principal.js';
+import { type AuditEntry } from '../domain/audit.js';
+import { type OffenderPage, type ScanDiff, type TenantSummary, type WebService } from './contracts.js';
 import { ForbiddenError, WebError } from './errors.js';
 import { actorDetail } from './tokens.js';
 import { randomUUID } from 'node:crypto';

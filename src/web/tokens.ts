@@ -7,7 +7,7 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { ApiTokenRecord, Store } from '../store/store.js';
 import { auditEntry } from './audit.js';
-import { canSeeTenant, hasRole, ROLE_RANK, type Principal, type Role } from './contracts.js';
+import { canSeeTenant, hasRole, ROLE_RANK, type Principal, type Role } from '../domain/principal.js';
 import { ForbiddenError, WebError } from './errors.js';
 
 export const TOKEN_PREFIX = 'rtk';

@@ -8,7 +8,7 @@ import type { AddressInfo } from 'node:net';
 import { SMTPServer } from 'smtp-server';
 import type { Logger } from 'pino';
 import { createLogger } from '../../src/log/logger.js';
-import type { AlertEvent } from '../../src/regression/types.js';
+import type { AlertEvent } from '../../src/domain/episode.js';
 
 export const HOSTILE_NAME = '<script>alert(1)</script> **Evil** [x](https://evil.example) & <!channel>';
 

@@ -13,7 +13,7 @@ import { AlertDispatcher, planDeliveries, type AlertDispatcherOptions } from '..
 import { createTeamsChannel } from '../../src/alerts/teams.js';
 import { createWebhookChannel } from '../../src/alerts/webhook.js';
 import { clearSecrets } from '../../src/log/secrets.js';
-import type { AlertEvent, Delivery, Episode } from '../../src/regression/types.js';
+import type { AlertEvent, Delivery, Episode } from '../../src/domain/episode.js';
 import { SqliteStore } from '../../src/store/sqlite.js';
 import type { Store } from '../../src/store/store.js';
 import { sampleScan } from '../helpers/sample-scan.js';

@@ -18,7 +18,7 @@ import {
   standardTenant,
   TENANT,
 } from '../../collectors/m365/test-support.js';
-import type { Report } from '../../src/report/types.js';
+import type { Report } from '../../src/domain/report.js';
 import { runCli, tempDir, writeConfig } from '../helpers/cli.js';
 
 const ENV = { CONTOSO_SECRET: SECRET };

@@ -11,8 +11,9 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { ApiTokenRecord, SessionRecord, Store, StoredScan } from '../../src/store/store.js';
-import type { Attestation, AuditEntry } from '../../src/web/contracts.js';
-import type { Episode } from '../../src/regression/types.js';
+import type { Attestation } from '../../src/domain/attestation.js';
+import type { AuditEntry } from '../../src/domain/audit.js';
+import type { Episode } from '../../src/domain/episode.js';
 import { sampleHistory, sampleScan } from '../helpers/sample-scan.js';
 
 export interface StoreContractOptions {

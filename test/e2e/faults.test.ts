@@ -1,6 +1,6 @@
 /** Faults over real sockets: throttling storms, permission gaps, malformed payloads, bad credentials. */
 import { describe, expect, it } from 'vitest';
-import type { Report } from '../../src/report/types.js';
+import type { Report } from '../../src/domain/report.js';
 import { e2e } from './harness.js';
 
 const tenant = (faults?: string) => ({ id: 'contoso', name: 'Contoso Ltd', profile: 'level3' as const, seed: 'contoso', knobs: { users: 1200, devices: 700 }, ...(faults ? { faults } : {}) });

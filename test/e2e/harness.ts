@@ -6,7 +6,7 @@
 import { join } from 'node:path';
 import { afterAll } from 'vitest';
 import { configFor, startSimulator, type Simulator, type SimulatorOptions } from '../../src/simulator/index.js';
-import type { Report } from '../../src/report/types.js';
+import type { Report } from '../../src/domain/report.js';
 import { runCli, tempDir, writeConfig, type CliRun } from '../helpers/cli.js';
 import { secretValues, splitSecretRefs } from '../helpers/serve-process.js';
 

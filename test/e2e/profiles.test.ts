@@ -7,7 +7,7 @@ import { evaluate } from '../../src/engine/evaluate.js';
 import { loadRuleSet } from '../../src/engine/load-rules.js';
 import { defaultRulesPath } from '../../src/paths.js';
 import { PROFILE_NAMES } from '../../src/simulator/index.js';
-import type { Evidence } from '../../src/evidence/types.js';
+import type { Evidence } from '../../src/domain/evidence.js';
 import { e2e } from './harness.js';
 
 describe('profiles end to end', () => {

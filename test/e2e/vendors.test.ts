@@ -4,7 +4,7 @@
  * backup.coverage join, and a 429 storm on every vendor retried through to the same evidence.
  */
 import { describe, expect, it } from 'vitest';
-import type { Report } from '../../src/report/types.js';
+import type { Report } from '../../src/domain/report.js';
 import type { TenantSpec } from '../../src/simulator/index.js';
 import { e2e } from './harness.js';
 

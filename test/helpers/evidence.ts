@@ -1,5 +1,5 @@
 import { deriveRestoreTest } from '../../src/evidence/derive.js';
-import type { Evidence, EvidenceBundle } from '../../src/evidence/types.js';
+import type { Evidence, EvidenceBundle } from '../../src/domain/evidence.js';
 
 export const NOW = new Date('2026-11-25T12:00:00Z');
 const DAY = 86_400_000;

@@ -6,9 +6,9 @@
  * `extraEvidence` / `extraFindings` / `offendersPerEvidence` inflate the scan for crash and volume tests.
  * This file imports types only, so it also loads in a plain Node child process through a type-stripping loader.
  */
-import type { Evidence, EvidenceBundle } from '../../src/evidence/types.js';
-import type { CapabilityScore, Finding } from '../../src/engine/types.js';
-import type { Report, ScanStatus } from '../../src/report/types.js';
+import type { Evidence, EvidenceBundle } from '../../src/domain/evidence.js';
+import type { CapabilityScore, Finding } from '../../src/domain/assessment.js';
+import type { Report, ScanStatus } from '../../src/domain/report.js';
 import type { StoredScan } from '../../src/store/store.js';
 
 export interface SampleScanOptions {

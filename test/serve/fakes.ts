@@ -2,7 +2,7 @@
 import type { Logger } from 'pino';
 import { createLogger } from '../../src/log/logger.js';
 import type { CronScheduler, CronTaskOptions } from '../../src/scheduler/scheduler.js';
-import type { Report } from '../../src/report/types.js';
+import type { Report } from '../../src/domain/report.js';
 import { captureLog } from '../helpers/cli.js';
 
 /** Lets queued promise callbacks run (p-limit, async functions) without any real waiting. */

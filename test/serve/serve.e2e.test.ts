@@ -15,7 +15,7 @@ import { e2e, type E2E } from '../e2e/harness.js';
 import { poll, runCli } from '../helpers/cli.js';
 import { sampleScan } from '../helpers/sample-scan.js';
 import { planDeliveries } from '../../src/regression/plan.js';
-import type { AlertEvent, Episode } from '../../src/regression/types.js';
+import type { AlertEvent, Episode } from '../../src/domain/episode.js';
 import { openStore } from '../../src/store/index.js';
 
 type Child = ChildProcessByStdio<null, Readable, Readable>;

@@ -8,7 +8,7 @@ import type { CollectorContext } from '../../src/collectors/plugin.js';
 import type { Simulator, SimulatedTenantInfo } from '../../src/simulator/index.js';
 import { expect } from 'vitest';
 import type { CollectorResult } from '../../src/collectors/plugin.js';
-import type { Evidence } from '../../src/evidence/types.js';
+import type { Evidence } from '../../src/domain/evidence.js';
 import { VENDOR_SIMULATORS } from '../../src/simulator/vendors/index.js';
 
 export interface HttpReply {

@@ -8,7 +8,7 @@ import { evaluateLegacyAuth, evaluateMfaEnforcement } from '../../collectors/m36
 import { conditionalAccessPolicy } from '../../collectors/m365/schema.js';
 import { evaluate } from '../../src/engine/evaluate.js';
 import { loadRuleSet } from '../../src/engine/load-rules.js';
-import type { Evidence } from '../../src/evidence/types.js';
+import type { Evidence } from '../../src/domain/evidence.js';
 import { defaultRulesPath } from '../../src/paths.js';
 import { expectedLevelFor, generateTenant, PROFILE_NAMES, PROFILES, SAMPLE_TENANTS, type TenantModel, type TenantTruth } from '../../src/simulator/index.js';
 import { FIXED_NOW } from './helpers.js';

@@ -7,7 +7,8 @@ import csrf from '@fastify/csrf-protection';
 import formbody from '@fastify/formbody';
 import helmet from '@fastify/helmet';
 import Fastify, { type FastifyInstance } from 'fastify';
-import type { Principal, WebService } from '../../src/web/contracts.js';
+import type { Principal } from '../../src/domain/principal.js';
+import type { WebService } from '../../src/web/contracts.js';
 import { uiPlugin } from '../../src/web/ui/index.js';
 
 export const CSP =

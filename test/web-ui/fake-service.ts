@@ -3,23 +3,14 @@
  * tests, with history, regression episodes, attestations and an audit log, and the same scoping rule as the real
  * service (a tenant outside the principal's scope is `null`). Some tenant data is hostile on purpose.
  */
-import type { Evidence } from '../../src/evidence/types.js';
-import type { Episode } from '../../src/regression/types.js';
-import type { Report } from '../../src/report/types.js';
+import type { Evidence } from '../../src/domain/evidence.js';
+import type { Episode } from '../../src/domain/episode.js';
+import type { Report } from '../../src/domain/report.js';
 import type { ScanSummary, StoredScan } from '../../src/store/store.js';
-import {
-  canSeeTenant,
-  hasRole,
-  type Attestation,
-  type AttestationKind,
-  type AttestationStatus,
-  type AuditEntry,
-  type OffenderPage,
-  type Principal,
-  type ScanDiff,
-  type TenantSummary,
-  type WebService,
-} from '../../src/web/contracts.js';
+import { canSeeTenant, hasRole, type Principal } from '../../src/domain/principal.js';
+import { type Attestation, type AttestationKind, type AttestationStatus } from '../../src/domain/attestation.js';
+import { type AuditEntry } from '../../src/domain/audit.js';
+import { type OffenderPage, type ScanDiff, type TenantSummary, type WebService } from '../../src/web/contracts.js';
 import { sampleScan, type SampleScanOptions } from '../helpers/sample-scan.js';
 
 export const HOSTILE = '<img src=x onerror=alert(1)><script>window.__pwned=1</script>';

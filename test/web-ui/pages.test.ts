@@ -5,7 +5,7 @@
  */
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Principal } from '../../src/web/contracts.js';
+import type { Principal } from '../../src/domain/principal.js';
 import type { UiToken, UiTokenAdmin } from '../../src/web/ui/index.js';
 import { applyPortfolio, parsePortfolioQuery } from '../../src/web/ui/portfolio.js';
 import { historyChart, sparkline } from '../../src/web/ui/chart.js';

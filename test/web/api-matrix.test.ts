@@ -5,7 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ROLE_RANK, type Role } from '../../src/web/contracts.js';
+import { ROLE_RANK, type Role } from '../../src/domain/principal.js';
 import { createApiToken } from '../../src/web/tokens.js';
 import { T0, TENANTS, webFixture, type TokenName, type WebFixture } from './helpers.js';
 

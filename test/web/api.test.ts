@@ -1,6 +1,6 @@
 /** What the REST routes return and change: report, lists, paging, diff, actions, attestations, tokens, audit, errors. */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { Report } from '../../src/report/types.js';
+import type { Report } from '../../src/domain/report.js';
 import { OUT_OF_SCOPE_REASON, T0, webFixture, type WebFixture } from './helpers.js';
 
 let f: WebFixture;

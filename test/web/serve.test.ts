@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openContext } from '../../src/cli/context.js';
-import type { Report } from '../../src/report/types.js';
+import type { Report } from '../../src/domain/report.js';
 import { runServe } from '../../src/server/serve.js';
 import { e2e } from '../e2e/harness.js';
 import { captureLog, poll, runCli } from '../helpers/cli.js';

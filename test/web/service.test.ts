@@ -1,7 +1,7 @@
 /** The WebService directly, as the HTML pages use it: scope → null, role → ForbiddenError, audit on every change. */
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import type { Evidence } from '../../src/evidence/types.js';
-import type { Principal } from '../../src/web/contracts.js';
+import type { Evidence } from '../../src/domain/evidence.js';
+import type { Principal } from '../../src/domain/principal.js';
 import { ForbiddenError, WebError } from '../../src/web/errors.js';
 import { offenderPages, parseInstant } from '../../src/web/service.js';
 import { sampleScan } from '../helpers/sample-scan.js';

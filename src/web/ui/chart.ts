@@ -6,8 +6,8 @@
  * turn them into SVG elements, so every label passes through the template engine's escaping. Colours live in
  * assets/ui.css (classes), never in style attributes — the Content-Security-Policy forbids inline styles.
  */
-import type { Episode } from '../../regression/types.js';
-import type { ScanStatus } from '../../report/types.js';
+import type { Episode } from '../../domain/episode.js';
+import type { ScanStatus } from '../../domain/report.js';
 import type { ScanSummary } from '../../store/store.js';
 import { f } from './format.js';
 

@@ -1,6 +1,7 @@
 /** Shared types and helpers of the UI plugin and its pages. */
 import type { FastifyReply, FastifyRequest, preHandlerHookHandler } from 'fastify';
-import type { Principal, Role, WebService } from '../contracts.js';
+import type { Principal, Role } from '../../domain/principal.js';
+import type { WebService } from '../contracts.js';
 
 /**
  * Route config that the auth plugin (src/web/auth.ts) reads: served without a principal. Only the sign-in page and

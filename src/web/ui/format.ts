@@ -2,8 +2,8 @@
  * Formatting helpers the templates call as `it.f.*`. They return plain strings; the template engine escapes every
  * interpolation, so nothing here produces markup.
  */
-import { CAPABILITIES, LEVEL_NAMES, type Outcome } from '../../engine/types.js';
-import type { AttestationKind, AttestationStatus } from '../contracts.js';
+import { CAPABILITIES, LEVEL_NAMES, type Outcome } from '../../domain/assessment.js';
+import type { AttestationKind, AttestationStatus } from '../../domain/attestation.js';
 
 const OUTCOME_LABELS: Record<Outcome, string> = {
   pass: 'Pass',

@@ -26,7 +26,7 @@ import { Eta } from 'eta';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest, preHandlerHookHandler } from 'fastify';
 import { packageRoot } from '../../paths.js';
 import type { WebService } from '../contracts.js';
-import { hasRole } from '../contracts.js';
+import { hasRole } from '../../domain/principal.js';
 import { safeNext } from '../safe-next.js';
 import { PUBLIC, type PageContext, type Ui, type UiTokenAdmin, principalOf } from './context.js';
 import { f } from './format.js';

@@ -4,12 +4,13 @@
  * templates do the markup.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { CAPABILITIES } from '../../engine/types.js';
-import type { Finding } from '../../engine/types.js';
-import type { Episode } from '../../regression/types.js';
+import { CAPABILITIES } from '../../domain/assessment.js';
+import type { Finding } from '../../domain/assessment.js';
+import type { Episode } from '../../domain/episode.js';
 import { gatesLongText, gatesText, SCORE_MEANING, scopeLabel, scopeLines, scopeOf, unscoredText } from '../../report/level-text.js';
-import type { Report } from '../../report/types.js';
-import { ATTESTATION_KINDS, hasRole, type AttestationKind, type Principal, type Role } from '../contracts.js';
+import type { Report } from '../../domain/report.js';
+import { ATTESTATION_KINDS, type AttestationKind } from '../../domain/attestation.js';
+import { hasRole, type Principal, type Role } from '../../domain/principal.js';
 import { historyChart, sparkline } from './chart.js';
 import { ATTESTATION_LABELS } from './format.js';
 import { safeNext } from '../safe-next.js';

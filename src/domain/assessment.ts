@@ -1,5 +1,5 @@
 /** Plain-data outputs of the rules engine (DESIGN §5, §7). */
-import type { Evidence } from '../evidence/types.js';
+import type { Evidence } from './evidence.js';
 export type Outcome = 'pass' | 'fail' | 'partial' | 'unknown' | 'not_applicable';
 
 export interface Finding {

@@ -1,7 +1,9 @@
 /** The report JSON contract, schemaVersion 1 (DESIGN §5). */
-import type { Evidence } from '../evidence/types.js';
-import type { CapabilityScore, Finding, LevelSummary, RoadmapItem } from '../engine/types.js';
-import type { CollectorStatus } from '../collectors/plugin.js';
+import type { Evidence } from './evidence.js';
+import type { CapabilityScore, Finding, LevelSummary, RoadmapItem } from './assessment.js';
+
+/** How one collector's run ended; `skipped` = not configured for this tenant. */
+export type CollectorStatus = 'ok' | 'partial' | 'error' | 'skipped';
 
 export type ScanStatus = 'complete' | 'partial' | 'failed';
 

@@ -4,7 +4,7 @@
  * and closed when the level and scores are back. One alert when confirmed, one recovery message when it closes —
  * persisted with the scan in one transaction so a restart never re-sends.
  */
-import type { RegressionDrop } from '../report/types.js';
+import type { RegressionDrop } from './report.js';
 
 export type EpisodeKind = 'regression' | 'visibility';
 export type EpisodeState = 'pending' | 'confirmed' | 'closed';
