@@ -11,11 +11,11 @@ import { spawn } from 'node:child_process';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { evaluate } from '../src/engine/evaluate.js';
-import { loadRuleSet } from '../src/engine/load-rules.js';
+import { loadRuleSet } from '../src/config/load-rules.js';
 import { defaultRulesPath } from '../src/paths.js';
-import { configFor, startSimulator } from '../src/simulator/index.js';
-import { writeConfig, tempDir } from '../test/helpers/cli.js';
-import { ALL_SOURCES, bundle, historyScans, NOW, strongTenant } from '../test/helpers/evidence.js';
+import { configFor, startSimulator } from '../src/app/simulator.js';
+import { writeConfig, tempDir } from './lib/cli.js';
+import { ALL_SOURCES, bundle, historyScans, NOW, strongTenant } from './lib/evidence-samples.js';
 
 const LATENCY_MS = 40;
 const JITTER_MS = 10;

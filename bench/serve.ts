@@ -1,7 +1,7 @@
 /**
- * `npm run bench`, serve section (issue 9): `ratchet serve` as its own process (test/helpers/serve-process.ts, the
+ * `npm run bench`, serve section (issue 9): `ratchet serve` as its own process (bench/lib/serve-process.ts, the
  * default log level, the demo portfolio behind the simulator) under closed-loop load from the soak test's driver
- * (test/helpers/load.ts) on loopback. Measures requests/s and p50/p99 latency of `GET /api/v1/tenants` (viewer bearer
+ * (bench/lib/load.ts) on loopback. Measures requests/s and p50/p99 latency of `GET /api/v1/tenants` (viewer bearer
  * token) and the tenant page `GET /tenants/:id` (HTML, viewer browser session), each alone and inside the soak mix
  * while scans run. Writes a Markdown table to stdout; BENCHMARKS.md records runs.
  *
@@ -16,10 +16,10 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { SAMPLE_TENANTS } from '../src/simulator/index.js';
+import { SAMPLE_TENANTS } from '../src/app/simulator.js';
 import { createSimulatorCertificates } from '../src/simulator/tls.js';
-import { discoverTarget, ratchetMix, runLoad, scrapeMetrics, type LoadResult, type MixEntry, type RatchetTarget } from '../test/helpers/load.js';
-import { startServeProcess, type ServeProcess } from '../test/helpers/serve-process.js';
+import { discoverTarget, ratchetMix, runLoad, scrapeMetrics, type LoadResult, type MixEntry, type RatchetTarget } from './lib/load.js';
+import { startServeProcess, type ServeProcess } from './lib/serve-process.js';
 
 const SECONDS = Number(process.env.BENCH_SERVE_SECONDS ?? 10);
 const CLIENTS = Number(process.env.BENCH_SERVE_CLIENTS ?? 16);

@@ -1,7 +1,6 @@
-import nock from 'nock';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { offline } from '../../src/collector-kit/testing/fake-server.js';
 import type { Evidence } from '../../src/domain/evidence.js';
-import { clearSecrets } from '../../src/log/secrets.js';
 import { collectAcronis } from './collect.js';
 import { acronisPlugin } from './index.js';
 import { NOT_APPLICABLE, type ProtectionValue } from './protection.js';
@@ -25,16 +24,7 @@ import {
 
 const PATH = '/api/resource_management/v4/resource_statuses';
 
-beforeEach(() => {
-  nock.cleanAll();
-  nock.disableNetConnect();
-});
-
-afterEach(() => {
-  nock.cleanAll();
-  nock.enableNetConnect();
-  clearSecrets();
-});
+offline({ clearSecrets: true });
 
 function only(evidence: Evidence[]): Evidence {
   expect(evidence).toHaveLength(1);

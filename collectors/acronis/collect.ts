@@ -5,13 +5,14 @@
  *      tally as pages arrive,
  *   3. the evidence item with its provenance.
  */
-import type { CollectorContext, CollectorResult } from '../../src/collectors/plugin.js';
+import type { CollectorContext, CollectorResult } from '../../src/collector-kit/plugin.js';
 import type { Evidence } from '../../src/domain/evidence.js';
 import { scrub } from '../../src/log/secrets.js';
 import type { AcronisConfig } from './config.js';
 import { RESOURCE_STATUSES_PATH, TOKEN_PATH } from './endpoints.js';
-import { classify, describeTokenFailure, type Failure } from './errors.js';
-import { EVIDENCE_KEYS, PROVIDED_KEYS, failedEvidence, okEvidence, type EvidenceKey } from './evidence.js';
+import { collectorError } from '../../src/collector-kit/failure.js';
+import { classify, describeTokenFailure } from './errors.js';
+import { EVIDENCE_KEYS, PROVIDED_KEYS, Provenance, failedEvidence, okEvidence, type EvidenceKey } from './evidence.js';
 import { createAcronisHttp, type HttpOptions } from './http.js';
 import { ProtectionTally } from './protection.js';
 import { forEachResourceStatus, type PagingStats } from './resource-statuses.js';
@@ -43,8 +44,7 @@ export async function collectAcronis(config: AcronisConfig, ctx: CollectorContex
   } catch (err) {
     const message = describeTokenFailure(err, ctx.tenantId, config.baseUrl);
     ctx.logger.debug({ tenant: ctx.tenantId }, message); // the core logs result.error
-    const failure: Failure = { status: 'error', reasonCode: 'collector_error', reason: message };
-    const evidence = keys.map((k) => failedEvidence(k, failure, { endpoints: [TOKEN_PATH], requests: http.requests }, collectedAt));
+    const evidence = keys.map((k) => failedEvidence(k, collectorError(message), new Provenance().add(TOKEN_PATH).charge(http.requests), collectedAt));
     return { evidence, requests: http.requests, status: 'error', error: message };
   }
 
@@ -55,7 +55,7 @@ export async function collectAcronis(config: AcronisConfig, ctx: CollectorContex
     ),
   );
   const rejected = runs.find((r): r is PromiseRejectedResult => r.status === 'rejected');
-  const provenance = { endpoints: [RESOURCE_STATUSES_PATH], requests: http.requests - tokens.requests };
+  const provenance = new Provenance().add(RESOURCE_STATUSES_PATH).charge(http.requests - tokens.requests);
 
   let evidence: Evidence;
   if (rejected) {

@@ -3,7 +3,8 @@
  * and a typo in a credential block should stop the run with a named path rather than silently fall back.
  */
 import { z } from 'zod';
-import { configFiles } from '../../src/collectors/plugin.js';
+import { carriesExtras, httpsUrlProblem, urlOrNull, withoutTrailingSlashes } from '../../src/collector-kit/https-url.js';
+import { configFiles } from '../../src/collector-kit/plugin.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -15,29 +16,17 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const dataCentreUrl = z
   .string()
   .trim()
-  .refine((value) => {
-    try {
-      return new URL(value).protocol === 'https:';
-    } catch {
-      return false;
-    }
-  }, 'must be an https:// URL (the Acronis data-centre URL, e.g. https://eu2-cloud.acronis.com); plain http is refused: tokens must not travel in clear text')
-  .refine((value) => {
-    try {
-      const url = new URL(value);
-      return url.search === '' && url.hash === '' && url.username === '' && url.password === '';
-    } catch {
-      return true; // reported by the previous check
-    }
-  }, 'must not carry a query, fragment or credentials')
-  .refine((value) => {
-    try {
-      return !/\/api\/?$/i.test(new URL(value).pathname);
-    } catch {
-      return true;
-    }
-  }, 'must be the data-centre URL without /api (e.g. https://eu2-cloud.acronis.com): the collector adds /api/… itself')
-  .transform((value) => value.replace(/\/+$/, ''));
+  .refine(
+    (value) => httpsUrlProblem(value) !== 'not-a-url' && httpsUrlProblem(value) !== 'not-https',
+    'must be an https:// URL (the Acronis data-centre URL, e.g. https://eu2-cloud.acronis.com); plain http is refused: tokens must not travel in clear text',
+  )
+  // Each check passes what it does not judge (an unparsable value is reported once, by the first).
+  .refine((value) => !(urlOrNull(value) && carriesExtras(urlOrNull(value)!)), 'must not carry a query, fragment or credentials')
+  .refine(
+    (value) => !/\/api\/?$/i.test(urlOrNull(value)?.pathname ?? ''),
+    'must be the data-centre URL without /api (e.g. https://eu2-cloud.acronis.com): the collector adds /api/… itself',
+  )
+  .transform(withoutTrailingSlashes);
 
 /** `resource.machine`, `resource.virtual_machine.vmwesx`, … (Acronis `ResourceType`, `type.scope` format). */
 const resourceType = z.string().regex(/^resource\.[a-z0-9_.]+$/i, 'must be an Acronis resource type such as resource.machine');

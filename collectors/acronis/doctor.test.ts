@@ -1,19 +1,10 @@
 import nock from 'nock';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { clearSecrets } from '../../src/log/secrets.js';
+import { describe, expect, it } from 'vitest';
+import { offline } from '../../src/collector-kit/testing/fake-server.js';
 import { doctorAcronis } from './doctor.js';
 import { CUSTOMER, FAST, FakeAcronis, fixture, json, testConfig, testContext } from './test-support.js';
 
-beforeEach(() => {
-  nock.cleanAll();
-  nock.disableNetConnect();
-});
-
-afterEach(() => {
-  nock.cleanAll();
-  nock.enableNetConnect();
-  clearSecrets();
-});
+offline({ clearSecrets: true });
 
 describe('acronis doctor', () => {
   it('checks the token and one page of one item per resource type', async () => {

@@ -3,7 +3,7 @@
  * item per configured resource type)? Every failed check names what is missing: credentials, data centre, the role
  * the API client's creator needed, or the network problem.
  */
-import type { CollectorContext, DoctorCheck } from '../../src/collectors/plugin.js';
+import type { CollectorContext, DoctorCheck } from '../../src/collector-kit/plugin.js';
 import type { AcronisConfig } from './config.js';
 import { RESOURCE_STATUSES_PATH, RESOURCE_STATUSES_SCOPE } from './endpoints.js';
 import { classify, describeTokenFailure } from './errors.js';

@@ -4,16 +4,10 @@
  * after retries, timeout, a body that breaks its schema). Messages come from the shared HTTP layer, which never
  * echoes headers, query strings or bodies beyond the vendor's own `message`; they are scrubbed once more here.
  */
-import type { UnknownReason } from '../../src/domain/evidence.js';
+import { collectorError, errorMessage, failureOf, permissionMissing, type Failure } from '../../src/collector-kit/failure.js';
 import { isVendorHttpError, networkCode, untrustedCertificateHint } from '../../src/http/errors.js';
 import { scrub } from '../../src/log/secrets.js';
 import { permissionHint } from './endpoints.js';
-
-export interface Failure {
-  status: 'unavailable' | 'error';
-  reasonCode: UnknownReason;
-  reason: string;
-}
 
 /** Our own collection problems that are not HTTP failures (a cursor that never advances, …). */
 export class CollectionError extends Error {
@@ -24,18 +18,17 @@ export class CollectionError extends Error {
 export function classify(err: unknown, customerTenantId: string | undefined): Failure {
   if (isVendorHttpError(err)) {
     if (err.kind === 'auth' || err.kind === 'forbidden') {
-      return { status: 'unavailable', reasonCode: 'permission_missing', reason: scrub(`${err.message} — ${permissionHint(customerTenantId)}`) };
+      return permissionMissing(scrub(`${err.message} — ${permissionHint(customerTenantId)}`));
     }
     if (err.kind === 'aborted') {
-      return { status: 'error', reasonCode: 'collector_error', reason: scrub(`${err.message} (the scan was aborted: collector timeout or shutdown)`) };
+      return collectorError(scrub(`${err.message} (the scan was aborted: collector timeout or shutdown)`));
     }
     if (err.kind === 'throttled') {
-      return { status: 'error', reasonCode: 'collector_error', reason: scrub(`${err.message} (still throttled after retries that honoured Retry-After)`) };
+      return collectorError(scrub(`${err.message} (still throttled after retries that honoured Retry-After)`));
     }
-    return { status: 'error', reasonCode: err.reasonCode, reason: err.message };
+    return failureOf(err, err.message); // auth and forbidden were answered above: an `error`
   }
-  const message = err instanceof Error ? err.message : String(err);
-  return { status: 'error', reasonCode: 'collector_error', reason: scrub(`acronis: ${message}`) };
+  return collectorError(scrub(`acronis: ${errorMessage(err)}`));
 }
 
 /**
@@ -55,6 +48,6 @@ export function describeTokenFailure(err: unknown, tenantId: string, baseUrl: st
   const code = networkCode(err);
   if (code === 'ERR_CANCELED') return `acronis token request for tenant ${tenantId} aborted (collector timeout or shutdown)`;
   const tls = untrustedCertificateHint(code);
-  const what = code !== undefined ? `${code}${tls}` : err instanceof Error ? err.message : String(err);
+  const what = code !== undefined ? `${code}${tls}` : errorMessage(err);
   return scrub(`acronis token request for tenant ${tenantId} failed: cannot reach ${baseUrl}: ${what}`);
 }

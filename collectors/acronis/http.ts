@@ -7,7 +7,7 @@
  * (paging is sequential, one request in flight per resource type).
  */
 import { createVendorHttp, type VendorHttp } from '../../src/http/client.js';
-import type { CollectorContext } from '../../src/collectors/plugin.js';
+import type { CollectorContext } from '../../src/collector-kit/plugin.js';
 import { registerSecret } from '../../src/log/secrets.js';
 import type { AcronisConfig } from './config.js';
 import { TOKEN_PATH } from './endpoints.js';

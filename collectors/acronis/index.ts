@@ -2,7 +2,7 @@
  * Acronis Cyber Protect Cloud backup collector (`backup.provider: acronis`). See README.md for the API client
  * setup, the endpoint it calls and how `backup.protection` is derived.
  */
-import type { CollectorPlugin } from '../../src/collectors/plugin.js';
+import type { CollectorPlugin } from '../../src/collector-kit/plugin.js';
 import { collectAcronis } from './collect.js';
 import { acronisConfigSchema, secretFields, type AcronisConfig } from './config.js';
 import { doctorAcronis } from './doctor.js';
@@ -21,3 +21,4 @@ export const acronisPlugin: CollectorPlugin<AcronisConfig> = {
   collect: (config, ctx) => collectAcronis(config, ctx),
   doctor: (config, ctx) => doctorAcronis(config, ctx),
 };
+export { acronisSimulator } from './simulator/api.js';

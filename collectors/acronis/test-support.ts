@@ -2,12 +2,9 @@
  * Test harness: nock stands in for one Acronis data centre — the token endpoint (HTTP Basic client credentials) and
  * `GET /api/resource_management/v4/resource_statuses`, dispatched to per-test handlers. Not a test file itself.
  */
-import { readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import nock from 'nock';
-import pino from 'pino';
-import type { CollectorContext } from '../../src/collectors/plugin.js';
+import { collectorContext, fixtures, header, json, nockReply, type Reply } from '../../src/collector-kit/testing/fake-server.js';
+import type { CollectorContext } from '../../src/collector-kit/plugin.js';
 import { acronisConfigSchema, type AcronisConfig } from './config.js';
 import { RESOURCE_STATUSES_PATH, TOKEN_PATH } from './endpoints.js';
 
@@ -19,35 +16,21 @@ export const OTHER_CUSTOMER = 'c70134c4-a244-4b22-99ad-e081301f7530';
 export const NOW = new Date('2024-06-01T00:00:00Z');
 export const ACCESS_TOKEN = 'eyJ0eXAiOiJKV1QiLCJhbGciOiJSUzI1NiJ9.acronis-test.signature';
 
-const FIXTURES = join(dirname(fileURLToPath(import.meta.url)), 'fixtures');
-
 /** Fresh copy of a fixture (tests may mutate it). */
-export function fixture<T = Record<string, unknown>>(name: string): T {
-  return JSON.parse(readFileSync(join(FIXTURES, name), 'utf8')) as T;
-}
+export const fixture = fixtures(import.meta.url);
 
 export function testConfig(overrides: Record<string, unknown> = {}): AcronisConfig {
   return acronisConfigSchema.parse({ provider: 'acronis', baseUrl: BASE, clientId: CLIENT_ID, clientSecret: SECRET, timeoutMs: 5000, ...overrides });
 }
 
 export function testContext(opts: { only?: string[]; signal?: AbortSignal; now?: Date } = {}): CollectorContext {
-  return {
-    tenantId: 'contoso',
-    logger: pino({ level: 'silent' }),
-    signal: opts.signal ?? new AbortController().signal,
-    now: () => opts.now ?? NOW,
-    only: opts.only,
-  };
+  return collectorContext({ ...opts, now: opts.now ?? NOW });
 }
 
 /** Fast retries for tests; Retry-After from the server still wins over the backoff. */
 export const FAST = { backoffBaseMs: 5, maxRetries: 3 };
 
-export interface Reply {
-  status: number;
-  body?: unknown;
-  headers?: Record<string, string>;
-}
+export { json, sequence, type Reply } from '../../src/collector-kit/testing/fake-server.js';
 
 export interface RequestInfo {
   query: URLSearchParams;
@@ -55,14 +38,6 @@ export interface RequestInfo {
 }
 
 export type Handler = (req: RequestInfo) => Reply;
-
-export const json = (body: unknown, headers?: Record<string, string>): Reply => ({ status: 200, body, headers });
-
-/** Replies in order; the last one repeats. */
-export function sequence(...replies: Reply[]): Handler {
-  let i = 0;
-  return () => replies[Math.min(i++, replies.length - 1)]!;
-}
 
 /** Pages keyed by the `after` cursor ('' = first page). Unknown cursors get Acronis' 400 shape. */
 export function paged(pages: Record<string, unknown>): Handler {
@@ -114,7 +89,7 @@ export class FakeAcronis {
         fake.tokenRequests.push({ authorization, body: text });
         if (fake.tokenReply) {
           const r = fake.tokenReply();
-          return [r.status, JSON.stringify(r.body ?? ''), { 'Content-Type': 'application/json', ...r.headers }];
+          return nockReply({ ...r, body: r.body ?? '' });
         }
         const expected = `Basic ${Buffer.from(`${CLIENT_ID}:${fake.secret}`).toString('base64')}`;
         const form = new URLSearchParams(text);
@@ -132,14 +107,8 @@ export class FakeAcronis {
         if (authorization !== `Bearer ${ACCESS_TOKEN}`) {
           return [401, JSON.stringify(fixture('error-unauthorized.json')), { 'Content-Type': 'application/json' }];
         }
-        const r = fake.statuses(info);
-        return [r.status, r.body === undefined ? '' : JSON.stringify(r.body), { 'Content-Type': 'application/json', ...r.headers }];
+        return nockReply(fake.statuses(info));
       });
     return this;
   }
-}
-
-function header(headers: Record<string, unknown> | undefined, name: string): string | undefined {
-  const v = headers?.[name] ?? headers?.[name.toLowerCase()];
-  return Array.isArray(v) ? v.join(', ') : typeof v === 'string' ? v : undefined;
 }

@@ -9,7 +9,7 @@
  *      counts and lose only the per-device rates).
  */
 import type { ZodType } from 'zod';
-import type { CollectorContext, CollectorResult } from '../../src/collectors/plugin.js';
+import type { CollectorContext, CollectorResult } from '../../src/collector-kit/plugin.js';
 import type { Evidence } from '../../src/domain/evidence.js';
 import { isVendorHttpError } from '../../src/http/errors.js';
 import { registerSecret, scrub } from '../../src/log/secrets.js';

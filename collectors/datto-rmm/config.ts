@@ -8,7 +8,7 @@
  * `/api/v2/...` live.
  */
 import { z } from 'zod';
-import { configFiles } from '../../src/collectors/plugin.js';
+import { configFiles } from '../../src/collector-kit/plugin.js';
 
 /** Datto's six platforms (the host part of the API URL); anything else is accepted for proxies and the simulator. */
 export const DATTO_PLATFORMS = ['concord', 'merlot', 'pinotage', 'vidal', 'zinfandel', 'syrah'] as const;

@@ -4,7 +4,7 @@
  * what is missing: the credentials, API access, the security level's site visibility or permission — or that the
  * IP is temporarily blocked, which no permission change would fix.
  */
-import type { CollectorContext, DoctorCheck } from '../../src/collectors/plugin.js';
+import type { CollectorContext, DoctorCheck } from '../../src/collector-kit/plugin.js';
 import { BlockProbe, targetsFor } from './collect.js';
 import { siteUidsOf, type DattoRmmConfig } from './config.js';
 import { PACING, PATHS, TOKEN_PATH, type Resource } from './endpoints.js';

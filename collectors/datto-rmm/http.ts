@@ -11,7 +11,7 @@
  */
 import pThrottle from 'p-throttle';
 import type { z } from 'zod';
-import type { CollectorContext } from '../../src/collectors/plugin.js';
+import type { CollectorContext } from '../../src/collector-kit/plugin.js';
 import { createVendorHttp, type RequestOptions, type VendorHttp } from '../../src/http/client.js';
 import { untrustedCertificateHint, VendorHttpError } from '../../src/http/errors.js';
 import type { DattoRmmConfig } from './config.js';

@@ -2,7 +2,7 @@
  * Datto RMM evidence collector (API v2, read-only). See README.md for the API user to create, every endpoint with
  * its parameters, paging, rate limits and how each evidence value is derived.
  */
-import type { CollectorPlugin } from '../../src/collectors/plugin.js';
+import type { CollectorPlugin } from '../../src/collector-kit/plugin.js';
 import { collectDattoRmm } from './collect.js';
 import { dattoRmmConfigSchema, secretFields, type DattoRmmConfig } from './config.js';
 import { doctorDattoRmm } from './doctor.js';
@@ -21,3 +21,4 @@ export const dattoRmmPlugin: CollectorPlugin<DattoRmmConfig> = {
   collect: (config, ctx) => collectDattoRmm(config, ctx),
   doctor: (config, ctx) => doctorDattoRmm(config, ctx),
 };
+export { dattoRmmSimulator } from './simulator/api.js';

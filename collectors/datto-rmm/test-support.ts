@@ -8,7 +8,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import nock from 'nock';
 import pino from 'pino';
-import type { CollectorContext } from '../../src/collectors/plugin.js';
+import type { CollectorContext } from '../../src/collector-kit/plugin.js';
 import { dattoRmmConfigSchema, type DattoRmmConfig } from './config.js';
 
 export const BASE = 'https://merlot-api.test';

@@ -1,7 +1,7 @@
-import nock from 'nock';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { offline } from '../../src/collector-kit/testing/fake-server.js';
 import type { Evidence } from '../../src/domain/evidence.js';
-import { clearSecrets, registerSecret } from '../../src/log/secrets.js';
+import { registerSecret } from '../../src/log/secrets.js';
 import { collectM365 } from './collect.js';
 import { m365Plugin } from './index.js';
 import {
@@ -22,16 +22,11 @@ import {
 
 let graph: FakeGraph;
 
-beforeEach(() => {
-  nock.cleanAll();
-  nock.disableNetConnect();
-  graph = new FakeGraph();
-});
-
-afterEach(() => {
-  nock.cleanAll();
-  nock.enableNetConnect();
-  clearSecrets();
+offline({
+  clearSecrets: true,
+  before: () => {
+    graph = new FakeGraph();
+  },
 });
 
 function byKey(evidence: Evidence[], key: string): Evidence {

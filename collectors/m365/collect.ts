@@ -10,7 +10,7 @@
  */
 import type { Logger } from 'pino';
 import { z, type ZodType } from 'zod';
-import type { CollectorContext, CollectorResult } from '../../src/collectors/plugin.js';
+import type { CollectorContext, CollectorResult } from '../../src/collector-kit/plugin.js';
 import type { Evidence } from '../../src/domain/evidence.js';
 import { scrub } from '../../src/log/secrets.js';
 import { deriveAdmins, globalAdminPrincipals, type GlobalAdminPrincipal } from './admins.js';
@@ -19,7 +19,8 @@ import type { M365Config } from './config.js';
 import { allUsersMfaPolicies, evaluateLegacyAuth, evaluateMfaEnforcement, type EnforcementValue, type LegacyAuthValue } from './conditional-access.js';
 import { DeviceTally, type DevicesValue } from './devices.js';
 import { ENDPOINTS, EVENTUAL_CONSISTENCY, QUERIES } from './endpoints.js';
-import { classify, isForbidden, pathOf, toGraphFailure, type ClassifyOptions, type Failure } from './errors.js';
+import type { Failure } from '../../src/collector-kit/failure.js';
+import { classify, isForbidden, pathOf, toGraphFailure, type ClassifyOptions } from './errors.js';
 import { exclusionTargets, lookupExclusionSizes, type LookupContext } from './exclusion-lookups.js';
 import type { ExclusionSizes } from './exclusions.js';
 import {

@@ -3,7 +3,8 @@
  * credential block should stop the run with a named path rather than silently fall back to a default.
  */
 import { z } from 'zod';
-import { configFiles } from '../../src/collectors/plugin.js';
+import { httpsUrl, withoutTrailingSlashes } from '../../src/collector-kit/https-url.js';
+import { configFiles } from '../../src/collector-kit/plugin.js';
 
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 // A verified domain such as contoso.onmicrosoft.com: Entra accepts either form in the token URL.
@@ -17,21 +18,13 @@ export type NationalCloud = (typeof NATIONAL_CLOUDS)[number];
  * http URL would fail later with a confusing error; say it here instead. Trailing slashes are dropped so paths
  * join cleanly.
  */
-const httpsUrl = z
-  .string()
-  .refine((value) => {
-    try {
-      const url = new URL(value);
-      return url.protocol === 'https:' && url.search === '' && url.hash === '' && url.username === '' && url.password === '';
-    } catch {
-      return false;
-    }
-  }, 'must be an https:// URL without query, fragment or credentials (plain http is refused: tokens must not travel in clear text)')
-  .transform((value) => value.replace(/\/+$/, ''));
+const cloudUrl = httpsUrl(
+  'must be an https:// URL without query, fragment or credentials (plain http is refused: tokens must not travel in clear text)',
+).transform(withoutTrailingSlashes);
 
 export const customCloudSchema = z.strictObject({
-  graphEndpoint: httpsUrl,
-  authorityHost: httpsUrl,
+  graphEndpoint: cloudUrl,
+  authorityHost: cloudUrl,
 });
 export type CustomCloud = z.output<typeof customCloudSchema>;
 

@@ -1,20 +1,14 @@
 import nock from 'nock';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { DoctorCheck } from '../../src/collectors/plugin.js';
+import { describe, expect, it } from 'vitest';
+import { offline } from '../../src/collector-kit/testing/fake-server.js';
+import type { DoctorCheck } from '../../src/collector-kit/plugin.js';
 import { m365Plugin } from './index.js';
 import { FakeGraph, TENANT, fixture, graphError, json, mockLogin, standardTenant, testConfig, testContext, text } from './test-support.js';
 
 const GROUP = '6f1d0c3a-1111-4a4a-8b8b-000000000001';
 const COUNT_CHECK = 'GET /groups/{id}/transitiveMembers/microsoft.graph.user/$count';
 
-beforeEach(() => {
-  nock.cleanAll();
-  nock.disableNetConnect();
-});
-afterEach(() => {
-  nock.cleanAll();
-  nock.enableNetConnect();
-});
+offline();
 
 const check = (checks: DoctorCheck[], name: string) => {
   const c = checks.find((x) => x.check === name);

@@ -4,7 +4,7 @@
  * request-id when there was a response.
  */
 import { z } from 'zod';
-import type { CollectorContext, DoctorCheck } from '../../src/collectors/plugin.js';
+import type { CollectorContext, DoctorCheck } from '../../src/collector-kit/plugin.js';
 import { resolveCloud } from './clouds.js';
 import type { M365Config } from './config.js';
 import { ENDPOINTS, EVENTUAL_CONSISTENCY, GLOBAL_ADMIN_ROLE_TEMPLATE, QUERIES, type EndpointSpec } from './endpoints.js';

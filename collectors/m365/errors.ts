@@ -6,7 +6,7 @@
  */
 import type { ZodError } from 'zod';
 import { scrub } from '../../src/log/secrets.js';
-import type { UnknownReason } from '../../src/domain/evidence.js';
+import { collectorError, oneLine, permissionMissing, schemaViolation, type Failure } from '../../src/collector-kit/failure.js';
 import { untrustedCertificateMessage } from '../../src/http/errors.js';
 import type { EndpointSpec } from './endpoints.js';
 
@@ -58,12 +58,6 @@ export class SchemaViolation extends Error {
   ) {
     super(`GET ${path}: response does not match the expected schema at ${field || '(root)'}: ${detail}`);
   }
-}
-
-export interface Failure {
-  status: 'unavailable' | 'error';
-  reasonCode: UnknownReason;
-  reason: string;
 }
 
 export interface ClassifyOptions {
@@ -169,9 +163,9 @@ export function isIntuneNotLicensed(err: unknown): boolean {
   return err instanceof GraphFailure && err.status === 400 && /not applicable to target tenant/i.test(err.message);
 }
 
-function shorten(text: string, max = 200): string {
-  const oneLine = text.replace(/\s+/g, ' ').trim();
-  return oneLine.length > max ? `${oneLine.slice(0, max - 1)}…` : oneLine;
+/** Graph's messages can be long and multi-line: a reason keeps 200 characters of one line. */
+function shorten(text: string): string {
+  return oneLine(text, 200);
 }
 
 function requestRef(f: GraphFailure): string {
@@ -189,10 +183,10 @@ export function classify(err: unknown, spec: EndpointSpec, opts: ClassifyOptions
   const e = toGraphFailure(err, spec.path);
   const result = ((): Failure => {
     if (e instanceof SchemaViolation) {
-      return { status: 'error', reasonCode: 'schema_violation', reason: e.message };
+      return schemaViolation(e.message);
     }
     if (!(e instanceof GraphFailure)) {
-      return { status: 'error', reasonCode: 'collector_error', reason: `GET ${spec.path} failed: ${shorten(e.message)}` };
+      return collectorError(`GET ${spec.path} failed: ${shorten(e.message)}`);
     }
     const where = `GET ${e.path}`;
     if (e.code === NON_PREMIUM_CODE) {
@@ -211,36 +205,26 @@ export function classify(err: unknown, spec: EndpointSpec, opts: ClassifyOptions
     }
     if (e.status === 403 || (e.status === 401 && e.code === 'Authorization_RequestDenied')) {
       const licenceHint = spec.licence && !licenceKnownPresent ? ` (or the tenant lacks ${spec.licence})` : '';
-      return {
-        status: 'unavailable',
-        reasonCode: 'permission_missing',
-        reason: `${where} was refused: grant the application permission ${spec.permission} and admin-consent it in this tenant${licenceHint} (${requestRef(e)})`,
-      };
+      return permissionMissing(
+        `${where} was refused: grant the application permission ${spec.permission} and admin-consent it in this tenant${licenceHint} (${requestRef(e)})`,
+      );
     }
     if (e.status === -1) {
       if (e.code === 'TimeoutError') {
-        return { status: 'error', reasonCode: 'collector_error', reason: `${where} timed out after ${opts.timeoutMs} ms` };
+        return collectorError(`${where} timed out after ${opts.timeoutMs} ms`);
       }
       if (e.code === 'UntrustedCertificateError') {
-        return { status: 'error', reasonCode: 'collector_error', reason: `${where} failed: ${e.message}` };
+        return collectorError(`${where} failed: ${e.message}`);
       }
       if (e.code === 'AbortError') {
-        return { status: 'error', reasonCode: 'collector_error', reason: `${where} was aborted (scan timeout or shutdown)` };
+        return collectorError(`${where} was aborted (scan timeout or shutdown)`);
       }
-      return { status: 'error', reasonCode: 'collector_error', reason: `${where} failed without a response: ${shorten(e.message || e.code || 'network error')}` };
+      return collectorError(`${where} failed without a response: ${shorten(e.message || e.code || 'network error')}`);
     }
     if (e.status === 429 || e.status === 503 || e.status === 504) {
-      return {
-        status: 'error',
-        reasonCode: 'collector_error',
-        reason: `${where} still ${e.status === 429 ? 'throttled' : 'unavailable'} after ${opts.maxRetries} retries (${requestRef(e)})`,
-      };
+      return collectorError(`${where} still ${e.status === 429 ? 'throttled' : 'unavailable'} after ${opts.maxRetries} retries (${requestRef(e)})`);
     }
-    return {
-      status: 'error',
-      reasonCode: 'collector_error',
-      reason: `${where} failed (${requestRef(e)})${e.message ? `: ${shorten(e.message)}` : ''}`,
-    };
+    return collectorError(`${where} failed (${requestRef(e)})${e.message ? `: ${shorten(e.message)}` : ''}`);
   })();
   // Defence in depth: no registered secret may leave in a reason, whatever Microsoft echoed back.
   return { ...result, reason: scrub(result.reason) };

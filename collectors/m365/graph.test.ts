@@ -1,18 +1,12 @@
 import nock from 'nock';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { offline } from '../../src/collector-kit/testing/fake-server.js';
 import { resolveCloud } from './clouds.js';
 import { m365Plugin } from './index.js';
 import { RequestCounter, RequestTag, createCredential, createGraphClient, describeTokenError } from './graph.js';
 import { FakeGraph, GRAPH, TENANT, fixture, graphError, json, mockLogin, sequence, testConfig, testContext } from './test-support.js';
 
-beforeEach(() => {
-  nock.cleanAll();
-  nock.disableNetConnect();
-});
-afterEach(() => {
-  nock.cleanAll();
-  nock.enableNetConnect();
-});
+offline();
 
 describe('graph client middleware', () => {
   it('counts every attempt (retries included) globally and per tag, and attaches the token to the custom host', async () => {

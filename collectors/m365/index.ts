@@ -2,7 +2,7 @@
  * Microsoft 365 / Entra ID evidence collector (Microsoft Graph v1.0, app-only). See README.md for the app
  * registration, the permission and licence each endpoint needs, and how every evidence value is derived.
  */
-import type { CollectorPlugin } from '../../src/collectors/plugin.js';
+import type { CollectorPlugin } from '../../src/collector-kit/plugin.js';
 import { collectM365 } from './collect.js';
 import { m365ConfigSchema, secretFields, type M365Config } from './config.js';
 import { doctorM365 } from './doctor.js';

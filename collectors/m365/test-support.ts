@@ -3,12 +3,9 @@
  * including `$batch`, whose sub-requests are dispatched through the same routes as plain GETs so a fixture serves
  * both. The real @azure/identity and Graph client run on top. Not a test file itself.
  */
-import { readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import nock from 'nock';
-import pino from 'pino';
-import type { CollectorContext } from '../../src/collectors/plugin.js';
+import { collectorContext, fixtures, json, nockReply, Routes, type Reply as KitReply } from '../../src/collector-kit/testing/fake-server.js';
+import type { CollectorContext } from '../../src/collector-kit/plugin.js';
 import { m365ConfigSchema, type M365Config } from './config.js';
 
 export const TENANT = 'contoso.onmicrosoft.com';
@@ -19,12 +16,8 @@ export const LOGIN = 'https://login.test';
 const DEFAULT_LOGIN = LOGIN;
 export const NOW = new Date('2024-06-01T00:00:00Z');
 
-const FIXTURES = join(dirname(fileURLToPath(import.meta.url)), 'fixtures');
-
 /** Fresh copy of a fixture (tests may mutate it). */
-export function fixture<T = Record<string, unknown>>(name: string): T {
-  return JSON.parse(readFileSync(join(FIXTURES, name), 'utf8')) as T;
-}
+export const fixture = fixtures(import.meta.url);
 
 export function testConfig(overrides: Record<string, unknown> = {}): M365Config {
   return m365ConfigSchema.parse({
@@ -39,13 +32,7 @@ export function testConfig(overrides: Record<string, unknown> = {}): M365Config 
 }
 
 export function testContext(opts: { only?: string[]; signal?: AbortSignal } = {}): CollectorContext {
-  return {
-    tenantId: 'contoso',
-    logger: pino({ level: 'silent' }),
-    signal: opts.signal ?? new AbortController().signal,
-    now: () => NOW,
-    only: opts.only,
-  };
+  return collectorContext({ ...opts, now: NOW });
 }
 
 export interface LoginMock {
@@ -100,28 +87,18 @@ export interface GraphRequestInfo {
   viaBatch: boolean;
 }
 
-export interface Reply {
-  status: number;
-  body?: unknown;
+/** `delayMs` applies to plain GETs only. */
+export interface Reply extends KitReply {
   /** Plain-text body sent as is (text/plain), e.g. a `$count` answer; wins over `body`. */
   text?: string;
-  headers?: Record<string, string>;
-  /** Delay before answering (plain GETs only), to provoke timeouts. */
-  delayMs?: number;
 }
 
 export type Handler = (req: GraphRequestInfo) => Reply;
 
-export const json = (body: unknown, headers?: Record<string, string>): Reply => ({ status: 200, body, headers });
+export { json, sequence } from '../../src/collector-kit/testing/fake-server.js';
 /** A `$count` answer: a bare integer as text/plain, as Graph sends it. */
 export const text = (body: string): Reply => ({ status: 200, text: body, headers: { 'Content-Type': 'text/plain' } });
 export const graphError = (status: number, body: unknown, headers?: Record<string, string>): Reply => ({ status, body, headers });
-
-/** Replies in order; the last one repeats. */
-export function sequence(...replies: Reply[]): Handler {
-  let i = 0;
-  return () => replies[Math.min(i++, replies.length - 1)]!;
-}
 
 /** Pages selected by `$skiptoken` ('' = first page). */
 export function paged(pages: Record<string, unknown>): Handler {
@@ -135,37 +112,16 @@ interface BatchBody {
   requests: Array<{ id: string; method: string; url: string; headers?: Record<string, string> }>;
 }
 
-export class FakeGraph {
-  constructor(private readonly host: string = GRAPH) {}
+export class FakeGraph extends Routes<GraphRequestInfo, Reply> {
+  constructor(private readonly host: string = GRAPH) {
+    super((req) => graphError(404, { error: { code: 'Request_ResourceNotFound', message: `no fake route for ${req.path}` } }));
+  }
 
-  private readonly routes: Array<{ match: string | RegExp; handler: Handler }> = [];
-  readonly log: GraphRequestInfo[] = [];
-  readonly unmatched: string[] = [];
   readonly batches: BatchBody[] = [];
   /** Authorization headers seen on plain requests (to prove the token reaches a custom host). */
   readonly authorizations: string[] = [];
   /** When set, the $batch envelope itself answers with this (to test the per-request fallback). */
   batchEnvelopeReply: Reply | null = null;
-
-  /** Later registrations win, so a test can override one route of the standard tenant. */
-  on(match: string | RegExp, handler: Handler | Reply): this {
-    this.routes.push({ match, handler: typeof handler === 'function' ? handler : () => handler });
-    return this;
-  }
-
-  hits(match: string | RegExp): GraphRequestInfo[] {
-    return this.log.filter((r) => (typeof match === 'string' ? r.path === match : match.test(r.path)));
-  }
-
-  private dispatch(info: GraphRequestInfo): Reply {
-    this.log.push(info);
-    for (let i = this.routes.length - 1; i >= 0; i -= 1) {
-      const { match, handler } = this.routes[i]!;
-      if (typeof match === 'string' ? match === info.path : match.test(info.path)) return handler(info);
-    }
-    this.unmatched.push(`${info.path}?${info.query.toString()}`);
-    return graphError(404, { error: { code: 'Request_ResourceNotFound', message: `no fake route for ${info.path}` } });
-  }
 
   private static parse(url: string, headers: Record<string, string>, viaBatch: boolean): GraphRequestInfo {
     const u = new URL(url, 'https://fake.invalid/');
@@ -194,8 +150,7 @@ export class FakeGraph {
         const parsed = (typeof body === 'string' ? JSON.parse(body) : body) as BatchBody;
         graph.batches.push(parsed);
         if (graph.batchEnvelopeReply) {
-          const r = graph.batchEnvelopeReply;
-          return [r.status, JSON.stringify(r.body ?? ''), { 'Content-Type': 'application/json', ...r.headers }];
+          return nockReply({ ...graph.batchEnvelopeReply, body: graph.batchEnvelopeReply.body ?? '' });
         }
         const responses = parsed.requests.map((r) => {
           const reply = graph.dispatch(FakeGraph.parse(r.url, lowerHeaders(r.headers ?? {}), true));

@@ -2,10 +2,8 @@
  * An untrusted certificate on the Microsoft 365 endpoints is named as such, against a real loopback HTTPS server
  * whose private CA this process does not trust. Verification stays on: the point is the message, not a bypass.
  */
-import { createServer, type Server } from 'node:https';
-import type { AddressInfo } from 'node:net';
-import nock from 'nock';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loopbackHttps, offline, type LoopbackServer } from '../../src/collector-kit/testing/fake-server.js';
 import { createSimulatorCertificates } from '../../src/simulator/tls.js';
 import { collectM365 } from './collect.js';
 import { m365Plugin } from './index.js';
@@ -13,33 +11,27 @@ import { LOGIN, mockLogin, testConfig, testContext } from './test-support.js';
 
 const UNTRUSTED = /the server certificate is not trusted \(SELF_SIGNED_CERT_IN_CHAIN\): set NODE_EXTRA_CA_CERTS to the cloud's CA/;
 
-let server: Server;
+let server: LoopbackServer;
 let url: string;
 let hits = 0;
 
 beforeAll(async () => {
   // A fresh private CA (not the test run's CA in NODE_EXTRA_CA_CERTS); the server sends it along with its leaf.
   const certs = await createSimulatorCertificates();
-  server = createServer({ key: certs.keyPem, cert: `${certs.certPem.trim()}\n${certs.caPem.trim()}\n` }, (_req, res) => {
+  server = await loopbackHttps({ key: certs.keyPem, cert: `${certs.certPem.trim()}\n${certs.caPem.trim()}\n` }, (_req, res) => {
     hits += 1;
     res.writeHead(500).end();
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  url = `https://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  url = server.url;
 });
 
-afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
+afterAll(() => server.close());
 
-beforeEach(() => {
-  nock.cleanAll();
-  nock.disableNetConnect();
-  nock.enableNetConnect('127.0.0.1');
-  hits = 0;
-});
-
-afterEach(() => {
-  nock.cleanAll();
-  nock.enableNetConnect();
+offline({
+  allow: '127.0.0.1',
+  before: () => {
+    hits = 0;
+  },
 });
 
 describe('m365 collector — untrusted server certificate', () => {

@@ -10,8 +10,8 @@
  *
  * Only the activities of the series are kept (a few numbers each); nothing else of the log is.
  */
-import type { AlertScope } from './alerts.js';
 import type { Activity } from './schema.js';
+import type { TenantScope } from './scope.js';
 import { DAY_MS, epochToMs, round1 } from './time.js';
 
 type Status = 'TRIGGERED' | 'ACKNOWLEDGED' | 'RESET';
@@ -45,7 +45,7 @@ export interface AckStats {
 const norm = (v: string | null | undefined) => (v ?? '').trim().toUpperCase();
 
 /** Is this activity's device in the collector's scope (the same rule as alerts: listing first, else `df`)? */
-export function activityInScope(deviceId: number | null, scope: Pick<AlertScope, 'organizationId' | 'deviceIds'>): boolean {
+export function activityInScope(deviceId: number | null, scope: TenantScope): boolean {
   if (scope.organizationId === undefined) return true;
   if (deviceId !== null) return scope.deviceIds ? scope.deviceIds.has(deviceId) : true;
   return !scope.deviceIds;
@@ -93,7 +93,7 @@ export class ActivityLog {
    * scope triggered at or after `sinceMs` and at least 24 h before `now`, so each had its full day; handled within
    * 24 h when the first ACKNOWLEDGED/RESET came at most 24 h after the trigger. Undated activities are skipped.
    */
-  ackStats(scope: Pick<AlertScope, 'organizationId' | 'deviceIds'>, sinceMs: number, now: Date): AckStats {
+  ackStats(scope: TenantScope, sinceMs: number, now: Date): AckStats {
     const until = now.getTime() - DAY_MS;
     let series = 0;
     let within = 0;

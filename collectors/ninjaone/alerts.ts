@@ -27,6 +27,7 @@
 import type { ActivityLog } from './activities.js';
 import type { ActivityWalk } from './http.js';
 import type { Alert } from './schema.js';
+import type { TenantScope } from './scope.js';
 import { DAY_MS, HOUR_MS, epochToMs, isoFromMs, round1 } from './time.js';
 
 const CRITICAL_SEVERITIES = new Set(['MAJOR', 'CRITICAL']);
@@ -72,10 +73,7 @@ export interface ActivityLogSummary {
 
 const HIGH_FIELDS = ['high', 'highOver24h', 'highOver7d', 'highOver24hPer100', 'highOver7dPer100'] as const;
 
-export interface AlertScope {
-  organizationId: number | undefined;
-  /** Ids of the organisation's devices, or null when the device listing is not available. */
-  deviceIds: ReadonlySet<number> | null;
+export interface AlertScope extends TenantScope {
   /** Managed devices (rmm.devices `total`), or null when the device listing is not available. */
   managedDevices: number | null;
 }
@@ -119,7 +117,7 @@ export interface AlertsValue extends Record<string, unknown> {
   outOfScope: number;
 }
 
-export function inScope(a: Alert, scope: Pick<AlertScope, 'organizationId' | 'deviceIds'>): boolean {
+export function inScope(a: Alert, scope: TenantScope): boolean {
   if (scope.organizationId === undefined) return true;
   if (a.deviceId !== null && a.deviceId !== undefined && scope.deviceIds) return scope.deviceIds.has(a.deviceId);
   const org = a.device?.organizationId;

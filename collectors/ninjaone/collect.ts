@@ -8,7 +8,7 @@
  *   4. joining the per-device state of patches, antivirus and alerts with the device scope.
  * Each evidence key succeeds or fails on its own; only `rmm.patches` needs the device listing to stand.
  */
-import type { CollectorContext, CollectorResult } from '../../src/collectors/plugin.js';
+import type { CollectorContext, CollectorResult } from '../../src/collector-kit/plugin.js';
 import type { Evidence } from '../../src/domain/evidence.js';
 import { networkCode, untrustedCertificateHint } from '../../src/http/errors.js';
 import { registerSecret, scrub } from '../../src/log/secrets.js';
@@ -19,7 +19,8 @@ import { ninjaoneConfigSchema, type NinjaOneConfig } from './config.js';
 import { DeviceInventory, type DevicesValue } from './devices.js';
 import { ACTIVITY_WINDOW_DAYS, ENDPOINTS, MAX_SERIES_LOOKUPS, SERIES_LOOKUP_PAGE_SIZE, TOKEN_PATH, orgFilter } from './endpoints.js';
 import { EVIDENCE_KEYS, PROVIDED_KEYS, Provenance, evidenceFrom, type EvidenceKey, type Outcome } from './evidence.js';
-import { toFailure, tokenFailureMessage, type Failure } from './failures.js';
+import type { Failure } from '../../src/collector-kit/failure.js';
+import { toFailure, tokenFailureMessage } from './failures.js';
 import { CallCounter, createNinjaHttp, pageActivities, pageDevices, pageQuery, type ActivityWalk, type PageContext, type TransportOptions } from './http.js';
 import { PatchTally, type AutomationInput, type PatchesValue } from './patches.js';
 import { resolveAutomatedPolicies } from './policies.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatIssues } from '../../src/config/zod-errors.js';
+import { formatIssues } from '../../src/validation/zod-errors.js';
 import { ninjaoneConfigSchema, secretFields } from './config.js';
 
 const base = { provider: 'ninjaone', baseUrl: 'https://eu.ninjarmm.com/', clientId: 'abc', clientSecret: 's3cret-value' };

@@ -6,7 +6,8 @@
  * on entry so defaults and the URL normalisation hold whatever the core hands over.
  */
 import { z } from 'zod';
-import { configFiles } from '../../src/collectors/plugin.js';
+import { httpsUrl, withoutTrailingSlashes } from '../../src/collector-kit/https-url.js';
+import { configFiles } from '../../src/collector-kit/plugin.js';
 
 /** Regional instances (reference/vendor-apis.md §2). Other hosts are accepted (simulator, future regions). */
 export const NINJAONE_REGIONS: Readonly<Record<string, string>> = {
@@ -18,18 +19,11 @@ export const NINJAONE_REGIONS: Readonly<Record<string, string>> = {
   'fed.ninjarmm.com': 'US federal',
 };
 
-const baseUrl = z
-  .string()
-  .trim()
-  .refine((value) => {
-    try {
-      const url = new URL(value);
-      return url.protocol === 'https:' && url.search === '' && url.hash === '' && url.username === '' && url.password === '';
-    } catch {
-      return false;
-    }
-  }, 'must be an https:// URL of the NinjaOne instance, e.g. https://app.ninjarmm.com or https://eu.ninjarmm.com (plain http is refused: tokens must not travel in clear text)')
-  .transform((value) => value.replace(/\/+$/, ''))
+const baseUrl = httpsUrl(
+  'must be an https:// URL of the NinjaOne instance, e.g. https://app.ninjarmm.com or https://eu.ninjarmm.com (plain http is refused: tokens must not travel in clear text)',
+  { trim: true },
+)
+  .transform(withoutTrailingSlashes)
   .refine(
     (value) => !/\/(?:api\/)?v2$/i.test(value),
     'give the instance URL without the API path (https://eu.ninjarmm.com, not …/v2): the collector adds /v2/… and /ws/oauth/token itself',

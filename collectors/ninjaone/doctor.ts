@@ -3,7 +3,7 @@
  * missing (scope, grant type, region, organisation, policy names). Optional settings that merely leave a field
  * unknown are reported as ok with a note, so they do not fail the run.
  */
-import type { CollectorContext, DoctorCheck } from '../../src/collectors/plugin.js';
+import type { CollectorContext, DoctorCheck } from '../../src/collector-kit/plugin.js';
 import { VendorHttpError } from '../../src/http/errors.js';
 import { resolveConfig } from './collect.js';
 import { NINJAONE_REGIONS, type NinjaOneConfig } from './config.js';

@@ -4,21 +4,14 @@
  * `error` when collection failed (throttled or down after retries, timeout, a body that breaks its schema).
  * Messages come from VendorHttpError (already scrubbed, no query strings) and are scrubbed again here.
  */
-import type { UnknownReason } from '../../src/domain/evidence.js';
+import { collectorError, errorMessage, failureOf, type Failure } from '../../src/collector-kit/failure.js';
 import { VendorHttpError } from '../../src/http/errors.js';
 import { scrub } from '../../src/log/secrets.js';
 import { SCOPE_HINT, TOKEN_PATH } from './endpoints.js';
 
-export interface Failure {
-  status: 'unavailable' | 'error';
-  reasonCode: UnknownReason;
-  reason: string;
-}
-
 export function toFailure(err: unknown, opts: { maxRetries: number; timeoutMs: number }): Failure {
   if (!(err instanceof VendorHttpError)) {
-    const message = err instanceof Error ? err.message : String(err);
-    return { status: 'error', reasonCode: 'collector_error', reason: scrub(`ninjaone collection failed: ${message}`) };
+    return collectorError(scrub(`ninjaone collection failed: ${errorMessage(err)}`));
   }
   const base = err.message;
   let reason: string;
@@ -44,7 +37,7 @@ export function toFailure(err: unknown, opts: { maxRetries: number; timeoutMs: n
     default:
       reason = base;
   }
-  return { status: err.evidenceStatus, reasonCode: err.reasonCode, reason: scrub(reason) };
+  return failureOf(err, scrub(reason));
 }
 
 /**
@@ -52,7 +45,7 @@ export function toFailure(err: unknown, opts: { maxRetries: number; timeoutMs: n
  * from the body, e.g. `invalid_client`, is part of the layer's message).
  */
 export function tokenFailureMessage(err: unknown, tenantId: string, baseUrl: string): string {
-  const detail = err instanceof Error ? err.message : String(err);
+  const detail = errorMessage(err);
   const hint =
     err instanceof VendorHttpError && err.kind === 'auth'
       ? ': check clientId/clientSecret of the "API Services (machine-to-machine)" client app, that it allows the Client Credentials grant and the Monitoring scope, and that baseUrl is the instance (region) the app was created in'

@@ -3,7 +3,7 @@
  * scope). See README.md for the client-app setup, every endpoint with its parameters, paging and how each evidence
  * value is derived.
  */
-import type { CollectorPlugin } from '../../src/collectors/plugin.js';
+import type { CollectorPlugin } from '../../src/collector-kit/plugin.js';
 import { collectNinjaOne } from './collect.js';
 import { ninjaoneConfigSchema, secretFields, type NinjaOneConfig } from './config.js';
 import { doctorNinjaOne } from './doctor.js';
@@ -22,3 +22,4 @@ export const ninjaonePlugin: CollectorPlugin<NinjaOneConfig> = {
   collect: (config, ctx) => collectNinjaOne(config, ctx),
   doctor: (config, ctx) => doctorNinjaOne(config, ctx),
 };
+export { ninjaoneSimulator } from './simulator/api.js';

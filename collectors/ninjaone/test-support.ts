@@ -10,7 +10,7 @@ import nock from 'nock';
 import pino from 'pino';
 import { afterEach, beforeEach } from 'vitest';
 import { clearSecrets } from '../../src/log/secrets.js';
-import type { CollectorContext } from '../../src/collectors/plugin.js';
+import type { CollectorContext } from '../../src/collector-kit/plugin.js';
 import { ninjaoneConfigSchema, type NinjaOneConfig } from './config.js';
 
 export const BASE = 'https://ninja.test';

@@ -10,13 +10,14 @@
  * `backup.verification` stands alone: when SureBackup sessions cannot be read it is `unavailable`/`error` with the
  * reason, and `backup.protection` is untouched.
  */
-import type { CollectorContext, CollectorResult } from '../../src/collectors/plugin.js';
+import type { CollectorContext, CollectorResult } from '../../src/collector-kit/plugin.js';
 import type { VendorHttp } from '../../src/http/client.js';
 import { scrub } from '../../src/log/secrets.js';
 import { nameMatcher, resolveConfig, type VeeamVbrConfig, type VeeamVbrConfigInput } from './config.js';
 import { PATHS, reportsLastRunFailed, restorePointsPath } from './endpoints.js';
-import { classify, describeTokenFailure, type Failure } from './errors.js';
-import { PROTECTION_KEY, PROVIDED_KEYS, VERIFICATION_KEY, failedEvidence, okEvidence, type ProvidedKey } from './evidence.js';
+import { collectorError, type Failure } from '../../src/collector-kit/failure.js';
+import { classify, describeTokenFailure } from './errors.js';
+import { PROTECTION_KEY, PROVIDED_KEYS, Provenance, VERIFICATION_KEY, failedEvidence, okEvidence, type ProvidedKey } from './evidence.js';
 import { createVbrHttp, forEachPage, mapLimit } from './http.js';
 import { JobTally, type JobsValue } from './jobs.js';
 import { ProtectionTally, objectFilter, objectName, type ObjectResult, type ProtectionValue } from './protection.js';
@@ -146,7 +147,7 @@ export async function collectVeeamVbr(
   const config = resolveConfig(input);
 
   const allFailed = (failure: Failure, line: string, requests: number, endpoints: string[] = []): CollectorResult => ({
-    evidence: keys.map((key) => failedEvidence(failure, { endpoints, requests }, collectedAt, key)),
+    evidence: keys.map((key) => failedEvidence(key, failure, new Provenance().add(endpoints).charge(requests), collectedAt)),
     requests,
     status: 'error',
     error: line,
@@ -158,7 +159,7 @@ export async function collectVeeamVbr(
   } catch (err) {
     // The only thing that throws here is reading caFile.
     const line = scrub(`veeam-vbr collector for tenant ${ctx.tenantId}: cannot read caFile ${config.caFile ?? ''}: ${(err as Error).message}`);
-    return allFailed({ status: 'error', reasonCode: 'collector_error', reason: line }, line, 0);
+    return allFailed(collectorError(line), line, 0);
   }
 
   try {
@@ -179,21 +180,21 @@ export async function collectVeeamVbr(
   const requests = http.requests;
   const evidence: Evidence[] = [];
   if (protection) {
-    const source = { endpoints: orderedEndpoints(run.endpoints), requests };
+    const source = new Provenance().add(orderedEndpoints(run.endpoints)).charge(requests);
     if ('value' in protection) {
       ctx.logger.debug({ protected: protection.value.protected, requests }, 'veeam-vbr: backup.protection collected');
-      evidence.push(okEvidence(protection.value, source, collectedAt, PROTECTION_KEY));
+      evidence.push(okEvidence(PROTECTION_KEY, protection.value, source, collectedAt));
     } else {
-      evidence.push(failedEvidence(protection.failure, source, collectedAt, PROTECTION_KEY));
+      evidence.push(failedEvidence(PROTECTION_KEY, protection.failure, source, collectedAt));
     }
   }
   if (verification) {
-    const source = { endpoints: [...verificationEndpoints], requests };
+    const source = new Provenance().add([...verificationEndpoints]).charge(requests);
     if ('value' in verification) {
       ctx.logger.debug({ lastVerifiedAt: verification.value.lastVerifiedAt, requests }, 'veeam-vbr: backup.verification collected');
-      evidence.push(okEvidence(verification.value, source, collectedAt, VERIFICATION_KEY));
+      evidence.push(okEvidence(VERIFICATION_KEY, verification.value, source, collectedAt));
     } else {
-      evidence.push(failedEvidence(verification.failure, source, collectedAt, VERIFICATION_KEY));
+      evidence.push(failedEvidence(VERIFICATION_KEY, verification.failure, source, collectedAt));
     }
   }
   // Honestly unavailable (a role to grant) is not a collector failure; an error of every key means nothing was collected.

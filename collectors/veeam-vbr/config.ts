@@ -6,7 +6,8 @@
  * resolved), so `collect` and `doctor` parse it again through `resolveConfig` to get the defaults applied.
  */
 import { z } from 'zod';
-import { configFiles } from '../../src/collectors/plugin.js';
+import { httpsUrlProblem, withoutTrailingSlashes } from '../../src/collector-kit/https-url.js';
+import { configFiles } from '../../src/collector-kit/plugin.js';
 
 /**
  * REST API revisions that have the three endpoints this collector reads (helpcenter.veeam.com/docs/backup/vbr_rest/
@@ -22,22 +23,20 @@ const baseUrl = z
   .string()
   .trim()
   .superRefine((value, ctx) => {
-    let url: URL;
-    try {
-      url = new URL(value);
-    } catch {
-      ctx.addIssue({ code: 'custom', message: 'must be an https URL such as https://vbr.contoso.local:9419' });
-      return;
-    }
-    if (url.protocol !== 'https:') {
-      ctx.addIssue({ code: 'custom', message: 'must be an https URL (plain http is refused: the password and tokens must not travel in clear text)' });
-    } else if (url.username || url.password || url.search || url.hash) {
-      ctx.addIssue({ code: 'custom', message: 'must be an https URL without credentials, query or fragment' });
-    } else if (/\/api(\/v1)?\/?$/i.test(url.pathname)) {
-      ctx.addIssue({ code: 'custom', message: 'must be the server address without /api, e.g. https://vbr.contoso.local:9419' });
-    }
+    const problem = httpsUrlProblem(value);
+    const message =
+      problem === 'not-a-url'
+        ? 'must be an https URL such as https://vbr.contoso.local:9419'
+        : problem === 'not-https'
+          ? 'must be an https URL (plain http is refused: the password and tokens must not travel in clear text)'
+          : problem === 'extras'
+            ? 'must be an https URL without credentials, query or fragment'
+            : /\/api(\/v1)?\/?$/i.test(new URL(value).pathname)
+              ? 'must be the server address without /api, e.g. https://vbr.contoso.local:9419'
+              : undefined;
+    if (message !== undefined) ctx.addIssue({ code: 'custom', message });
   })
-  .transform((value) => value.replace(/\/+$/, ''));
+  .transform(withoutTrailingSlashes);
 
 /** A name, or a pattern with `*` wildcards, matched case-insensitively against the whole name. */
 const namePattern = z.string().trim().min(1, 'must not be empty');

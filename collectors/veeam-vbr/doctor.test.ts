@@ -1,16 +1,9 @@
-import nock from 'nock';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { offline } from '../../src/collector-kit/testing/fake-server.js';
 import { veeamVbrPlugin } from './index.js';
 import { FakeVbr, testConfig, testContext, vbrError } from './test-support.js';
 
-beforeEach(() => {
-  nock.cleanAll();
-  nock.disableNetConnect();
-});
-afterEach(() => {
-  nock.cleanAll();
-  nock.enableNetConnect();
-});
+offline();
 
 describe('veeam-vbr doctor', () => {
   it('signs in and reads one row of every endpoint', async () => {

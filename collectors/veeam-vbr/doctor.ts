@@ -2,7 +2,7 @@
  * `ratchet doctor` for VBR: can we sign in, and can each endpoint be read? One cheap `limit=1` call per endpoint;
  * every failed check names what is missing (the role to grant, the caFile to set, the x-api-version to use).
  */
-import type { CollectorContext, DoctorCheck } from '../../src/collectors/plugin.js';
+import type { CollectorContext, DoctorCheck } from '../../src/collector-kit/plugin.js';
 import type { VendorHttp } from '../../src/http/client.js';
 import { resolveConfig, type VeeamVbrConfig, type VeeamVbrConfigInput } from './config.js';
 import { LEAST_ROLE, PATHS, TOKEN_PATH, restorePointsPath } from './endpoints.js';

@@ -4,27 +4,16 @@
  * collection failed (5xx or timeout after retries, a body that breaks its schema). Messages come from
  * VendorHttpError, which never carries headers, bodies or query strings; every line is scrubbed once more here.
  */
-import type { UnknownReason } from '../../src/domain/evidence.js';
+import { collectorError, errorMessage, failureOf, oneLine, permissionMissing, schemaViolation, type Failure } from '../../src/collector-kit/failure.js';
 import { networkCode, untrustedCertificateHint, VendorHttpError } from '../../src/http/errors.js';
 import { scrub } from '../../src/log/secrets.js';
 import { API_VERSIONS, type VeeamVbrConfig } from './config.js';
 import { LEAST_ROLE, TOKEN_PATH } from './endpoints.js';
-
-export interface Failure {
-  status: 'unavailable' | 'error';
-  reasonCode: UnknownReason;
-  reason: string;
-}
+import { tokenErrorBody } from './schema.js';
 
 /** Which x-api-version each VBR release understands (versioning.html), for the hint on a refused version. */
 const VERSION_HINT =
   'VBR 12.0 → 1.1-rev0, 12.1 → 1.1-rev1, 12.2 → 1.1-rev2, 12.3 → 1.2-rev0, 12.3.1 → 1.2-rev1, 13.0 → 1.3-rev0, 13.0.1 → 1.3-rev1';
-
-
-function oneLine(text: string, max = 300): string {
-  const flat = text.replace(/\s+/g, ' ').trim();
-  return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat;
-}
 
 /** Classify a failure of one endpoint. `path` is used when the error does not name one. */
 export function classify(err: unknown, path: string): Failure {
@@ -32,34 +21,33 @@ export function classify(err: unknown, path: string): Failure {
     if (err instanceof VendorHttpError) {
       switch (err.kind) {
         case 'forbidden':
-          return {
-            status: 'unavailable',
-            reasonCode: 'permission_missing',
-            reason: `${err.message} — the VBR account lacks the right to read it: give it at least the ${LEAST_ROLE} role`,
-          };
+          return permissionMissing(`${err.message} — the VBR account lacks the right to read it: give it at least the ${LEAST_ROLE} role`);
         case 'auth':
-          return {
-            status: 'unavailable',
-            reasonCode: 'permission_missing',
-            reason:
-              `${err.message} — VBR refused the access token even after a fresh sign-in: the account needs a built-in role ` +
+          return permissionMissing(
+            `${err.message} — VBR refused the access token even after a fresh sign-in: the account needs a built-in role ` +
               `(at least ${LEAST_ROLE}); custom roles cannot use the REST API before 1.3-rev2`,
-          };
+          );
         case 'schema':
-          return { status: 'error', reasonCode: 'schema_violation', reason: err.message };
+          return schemaViolation(err.message);
         default:
-          return { status: 'error', reasonCode: 'collector_error', reason: err.message };
+          return collectorError(err.message);
       }
     }
     const code = networkCode(err);
     if (code !== undefined) {
       // Never print a transport error's config: it may hold the sign-in form. Its code says enough.
-      return { status: 'error', reasonCode: 'collector_error', reason: `GET ${path} failed: ${code}` };
+      return collectorError(`GET ${path} failed: ${code}`);
     }
-    const message = err instanceof Error ? err.message : String(err);
-    return { status: 'error', reasonCode: 'collector_error', reason: `GET ${path} failed: ${oneLine(message)}` };
+    return collectorError(`GET ${path} failed: ${oneLine(errorMessage(err))}`);
   })();
   return { ...result, reason: scrub(oneLine(result.reason, 600)) };
+}
+
+/** ` (<errorCode>: <message>)` of a refused sign-in, for the HTTP layer's token error; '' for another body. */
+export function tokenErrorText(body: unknown): string {
+  const parsed = tokenErrorBody.safeParse(body);
+  if (!parsed.success) return '';
+  return ` (${parsed.data.errorCode}${parsed.data.message ? `: ${parsed.data.message}` : ''})`;
 }
 
 export interface TokenFailure extends Failure {
@@ -89,16 +77,16 @@ export function describeTokenFailure(err: unknown, config: VeeamVbrConfig, tenan
       } else {
         detail += `: check the user name and password (a domain account is written DOMAIN\\user; custom roles cannot sign in before 1.3-rev2)`;
       }
-      failure = { status: 'unavailable', reasonCode: 'permission_missing', reason: '' };
+      failure = permissionMissing('');
     } else {
-      failure = { status: err.evidenceStatus, reasonCode: err.reasonCode, reason: '' };
+      failure = failureOf(err, '');
     }
   } else if (code !== undefined) {
     detail = `${code}${untrustedCertificateHint(code, 'set caFile to the PEM of the VBR certificate or its CA, see README')}`;
-    failure = { status: 'error', reasonCode: 'collector_error', reason: '' };
+    failure = collectorError('');
   } else {
-    detail = err instanceof Error ? err.message : String(err);
-    failure = { status: 'error', reasonCode: 'collector_error', reason: '' };
+    detail = errorMessage(err);
+    failure = collectorError('');
   }
   const line = scrub(oneLine(`${where}: ${detail}`, 700));
   return { ...failure, reason: line, line };

@@ -8,6 +8,7 @@ import type { z } from 'zod';
 import { createVendorHttp, type VendorHttp } from '../../src/http/client.js';
 import type { VeeamVbrConfig } from './config.js';
 import { PAGE_SIZE, TOKEN_PATH } from './endpoints.js';
+import { tokenErrorText } from './errors.js';
 import type { pagination } from './schema.js';
 
 export const VENDOR = 'veeam-vbr';
@@ -33,6 +34,7 @@ export function createVbrHttp(config: VeeamVbrConfig, opts: HttpOptions): Vendor
       vendor: VENDOR,
       tokenPath: TOKEN_PATH,
       form: { grant_type: 'password', username: config.username, password: config.password },
+      tokenErrorText,
     },
     backoffBaseMs: opts.backoffBaseMs,
     signal: opts.signal,

@@ -3,7 +3,7 @@
  * and role, the certificate, every endpoint with its parameters, and how `backup.protection` and `backup.verification`
  * (SureBackup) are derived.
  */
-import type { CollectorPlugin } from '../../src/collectors/plugin.js';
+import type { CollectorPlugin } from '../../src/collector-kit/plugin.js';
 import { collectVeeamVbr } from './collect.js';
 import { secretFields, veeamVbrConfigSchema, type VeeamVbrConfig } from './config.js';
 import { doctorVeeamVbr } from './doctor.js';
@@ -22,3 +22,4 @@ export const veeamVbrPlugin: CollectorPlugin<VeeamVbrConfig> = {
   collect: (config, ctx) => collectVeeamVbr(config, ctx),
   doctor: (config, ctx) => doctorVeeamVbr(config, ctx),
 };
+export { veeamVbrSimulator } from './simulator/api.js';

@@ -89,6 +89,12 @@ export const session = z.looseObject({
 export type Session = z.output<typeof session>;
 export const sessionsPage = pageOf(session);
 
+/** A refused sign-in: VBR answers `{ errorCode, message }` instead of RFC 6749's `{ error, error_description }`. */
+export const tokenErrorBody = z.looseObject({
+  errorCode: z.string().min(1),
+  message: z.string().optional(),
+});
+
 /** `Error`, the body of every 4xx/5xx (spec: errorCode and message required). Used by tests and docs. */
 export const vbrErrorBody = z.looseObject({
   errorCode: z.string(),

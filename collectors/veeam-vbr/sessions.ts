@@ -12,7 +12,7 @@
  * entry (a permission gap is not a security failure, DESIGN §6).
  */
 import type { VendorHttp } from '../../src/http/client.js';
-import type { CollectorContext } from '../../src/collectors/plugin.js';
+import type { CollectorContext } from '../../src/collector-kit/plugin.js';
 import type { VeeamVbrConfig } from './config.js';
 import { nameMatcher } from './config.js';
 import { BACKUP_SESSION_TYPES, PATHS, SESSION_WINDOW_DAYS, sessionsQuery } from './endpoints.js';

@@ -6,14 +6,10 @@
  * and `createdAfterFilter` (SessionModel rows as in the spec's `SessionsResultExample`), and `Error` bodies
  * (`{errorCode, message}`). Overrides inject faults per request. Not a test file itself.
  */
-import { readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import nock, { type ReplyFnResult } from 'nock';
-import pino from 'pino';
-import { afterEach, beforeEach } from 'vitest';
-import { clearSecrets, registerSecret } from '../../src/log/secrets.js';
-import type { CollectorContext } from '../../src/collectors/plugin.js';
+import { answerLater, collectorContext, fixtures, offline, type Reply } from '../../src/collector-kit/testing/fake-server.js';
+import { registerSecret } from '../../src/log/secrets.js';
+import type { CollectorContext } from '../../src/collector-kit/plugin.js';
 import { API_VERSIONS, resolveConfig, type VeeamVbrConfig } from './config.js';
 
 export const BASE = 'https://vbr.contoso.test:9419';
@@ -23,12 +19,8 @@ export const TENANT_ID = 'contoso';
 /** 06:00 UTC = 08:00 at the backup server (+02:00). */
 export const NOW = new Date('2025-07-29T06:00:00Z');
 
-const FIXTURES = join(dirname(fileURLToPath(import.meta.url)), 'fixtures');
-
 /** Fresh copy of a fixture (tests may mutate it). */
-export function fixture<T = Record<string, unknown>>(name: string): T {
-  return JSON.parse(readFileSync(join(FIXTURES, name), 'utf8')) as T;
-}
+export const fixture = fixtures(import.meta.url);
 
 export function testConfig(overrides: Record<string, unknown> = {}): VeeamVbrConfig {
   return resolveConfig({
@@ -43,13 +35,7 @@ export function testConfig(overrides: Record<string, unknown> = {}): VeeamVbrCon
 }
 
 export function testContext(opts: { only?: string[]; signal?: AbortSignal; now?: Date } = {}): CollectorContext {
-  return {
-    tenantId: TENANT_ID,
-    logger: pino({ level: 'silent' }),
-    signal: opts.signal ?? new AbortController().signal,
-    now: () => opts.now ?? NOW,
-    only: opts.only,
-  };
+  return collectorContext({ ...opts, tenantId: TENANT_ID, now: opts.now ?? NOW });
 }
 
 export interface Req {
@@ -60,12 +46,7 @@ export interface Req {
   form: URLSearchParams | null;
 }
 
-export interface Reply {
-  status: number;
-  body?: unknown;
-  headers?: Record<string, string>;
-  delayMs?: number;
-}
+export { json, type Reply } from '../../src/collector-kit/testing/fake-server.js';
 
 /** Returns a reply to answer with, or undefined to let the fake answer normally. */
 export type Override = (req: Req) => Reply | undefined;
@@ -147,9 +128,8 @@ export class FakeVbr {
     const headersOf = (h: Record<string, string | string[] | undefined>): Record<string, string> =>
       Object.fromEntries(Object.entries(h).map(([k, v]) => [k.toLowerCase(), Array.isArray(v) ? v.join(', ') : String(v ?? '')]));
     const send = (reply: Reply, cb: (err: NodeJS.ErrnoException | null, result: ReplyFnResult) => void) => {
-      const result = [reply.status, reply.body ?? '', { 'Content-Type': 'application/json; charset=utf-8', ...reply.headers }] as ReplyFnResult;
-      if (reply.delayMs) setTimeout(() => cb(null, result), reply.delayMs);
-      else cb(null, result);
+      // nock serialises an object body itself and sends a string as it is.
+      answerLater(reply.delayMs, [reply.status, reply.body ?? '', { 'Content-Type': 'application/json; charset=utf-8', ...reply.headers }] as ReplyFnResult, cb);
     };
     nock(BASE)
       .persist()
@@ -248,7 +228,6 @@ export class FakeVbr {
   }
 }
 
-export const json = (body: unknown, headers?: Record<string, string>): Reply => ({ status: 200, body, headers });
 export const vbrError = (status: number, name: string, headers?: Record<string, string>): Reply => ({ status, body: fixture(name), headers });
 
 /** Answer the first `times` matching requests with `reply`, then let the fake answer normally. */
@@ -336,14 +315,5 @@ export function sureBackupRow(
 
 /** Every test of a file offline (only nock answers) with the VBR password registered for log scrubbing. */
 export function offlineWithVbrSecret(): void {
-  beforeEach(() => {
-    nock.cleanAll();
-    nock.disableNetConnect();
-    registerSecret(PASSWORD);
-  });
-  afterEach(() => {
-    nock.cleanAll();
-    nock.enableNetConnect();
-    clearSecrets();
-  });
+  offline({ clearSecrets: true, before: () => registerSecret(PASSWORD) });
 }

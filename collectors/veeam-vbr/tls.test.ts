@@ -1,16 +1,14 @@
 /** The collector against a real loopback HTTPS server with a private CA: caFile is honoured, never bypassed. */
-import { once } from 'node:events';
 import { mkdtempSync, writeFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:https';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { generate } from 'selfsigned';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loopbackHttps, type LoopbackServer } from '../../src/collector-kit/testing/fake-server.js';
 import { collectVeeamVbr } from './collect.js';
 import { PASSWORD, USERNAME, testConfig, testContext } from './test-support.js';
 
-let server: Server;
+let server: LoopbackServer | undefined;
 let url: string;
 let caFile: string;
 const seen: string[] = [];
@@ -27,7 +25,7 @@ beforeAll(async () => {
     ca: { key: ca.private, cert: ca.cert },
     extensions: [{ name: 'subjectAltName', altNames: [{ type: 7, ip: '127.0.0.1' }] }],
   });
-  server = createServer({ key: leaf.private, cert: leaf.cert }, (req, res) => {
+  server = await loopbackHttps({ key: leaf.private, cert: leaf.cert }, (req, res) => {
     let body = '';
     req.on('data', (c) => (body += c));
     req.on('end', () => {
@@ -43,16 +41,12 @@ beforeAll(async () => {
       res.end(JSON.stringify({ data: [], pagination: { total: 0, count: 0, skip: 0, limit: 200 } }));
     });
   });
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  url = `https://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  url = server.url;
   caFile = join(mkdtempSync(join(tmpdir(), 'vbr-ca-')), 'vbr-ca.pem');
   writeFileSync(caFile, ca.cert);
 });
 
-afterAll(() => {
-  server?.close();
-});
+afterAll(() => server?.close());
 
 describe('veeam-vbr over TLS with a private CA', () => {
   it('refuses the self-signed server without caFile and names the fix', async () => {

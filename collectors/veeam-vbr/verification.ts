@@ -12,13 +12,14 @@
  * `lastVerifiedAt` is the newest verified run ever (not only within 90 days); the walk stops once it has that run
  * and has passed the 90-day window — normally after one page — unless the server ignored the sort.
  */
-import type { CollectorContext } from '../../src/collectors/plugin.js';
+import type { CollectorContext } from '../../src/collector-kit/plugin.js';
 import type { VendorHttp } from '../../src/http/client.js';
 import { VendorHttpError } from '../../src/http/errors.js';
 import { scrub } from '../../src/log/secrets.js';
 import type { VeeamVbrConfig } from './config.js';
 import { PATHS, SUREBACKUP_SESSION_TYPES, VERIFICATION_WINDOW_DAYS, sureBackupQuery } from './endpoints.js';
-import { classify, type Failure } from './errors.js';
+import type { Failure } from '../../src/collector-kit/failure.js';
+import { classify } from './errors.js';
 import { forEachPage } from './http.js';
 import { sessionsPage, type Session } from './schema.js';
 

@@ -11,6 +11,8 @@
  */
 import axios, { AxiosError } from 'axios';
 import { TLS_ERROR } from '../http/errors.js';
+import type { AlertEvent } from '../domain/episode.js';
+import type { AlertChannel } from './channel.js';
 import { AlertDeliveryError, answerSnippet, parseRetryAfter } from './errors.js';
 
 export const DEFAULT_HTTP_TIMEOUT_MS = 15_000;
@@ -89,4 +91,34 @@ export async function postToReceiver(opts: PostOptions): Promise<PostResult> {
     // Only the code: an axios/Node message may quote the URL.
     throw new AlertDeliveryError(opts.channel, 'network', `${what} failed: ${code ?? 'network error'}`);
   }
+}
+
+/** A chat webhook (Teams Workflows, Slack incoming webhook): the URL is the credential, the body one JSON message. */
+export interface ChatWebhookOptions {
+  id: string;
+  url: string;
+  timeoutMs?: number;
+}
+
+/**
+ * A channel that posts one JSON payload per event to a chat webhook. Chat webhooks take no idempotency header: a
+ * retry after a lost 2xx can post twice, which is the price of at-least-once delivery; the outbox only retries when
+ * it saw no 2xx.
+ */
+export function chatWebhookChannel(type: 'teams' | 'slack', opts: ChatWebhookOptions, payload: (event: AlertEvent) => unknown): AlertChannel {
+  return {
+    id: opts.id,
+    type,
+    target: safeHost(opts.url),
+    async send(event, _idempotencyKey, signal) {
+      await postToReceiver({
+        channel: opts.id,
+        url: opts.url,
+        body: Buffer.from(JSON.stringify(payload(event)), 'utf8'),
+        headers: { 'Content-Type': 'application/json' },
+        timeoutMs: opts.timeoutMs ?? DEFAULT_HTTP_TIMEOUT_MS,
+        signal,
+      });
+    },
+  };
 }

@@ -83,7 +83,7 @@ export function deliveryId(idempotencyKey: string): string {
 /**
  * One pending row per channel for an event. Same event, same channels → identical rows (ids and keys), and the
  * store ignores a key it already has, so replaying a scan's effects never queues an alert twice. Takes channels or
- * bare channel ids (the scan path only knows the ids). Matches src/regression/plan.ts row for row.
+ * bare channel ids (the scan path only knows the ids).
  */
 export function planDeliveries(event: AlertEvent, channels: ReadonlyArray<AlertChannel | string>, now: Date): Delivery[] {
   const at = now.toISOString();

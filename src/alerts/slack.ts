@@ -13,14 +13,10 @@
  */
 import type { AlertEvent } from '../domain/episode.js';
 import type { AlertChannel } from './channel.js';
-import { DEFAULT_HTTP_TIMEOUT_MS, postToReceiver, safeHost } from './http.js';
+import { chatWebhookChannel, type ChatWebhookOptions } from './http.js';
 import { escapeSlack as esc, renderAlert, type AlertView } from './render.js';
 
-export interface SlackChannelOptions {
-  id: string;
-  url: string;
-  timeoutMs?: number;
-}
+export type SlackChannelOptions = ChatWebhookOptions;
 
 // Block Kit limits: header text 150, section text 3000, a field 2000, 10 fields, 50 blocks.
 const clip = (s: string, max: number): string => (s.length > max ? `${s.slice(0, max - 1)}…` : s);
@@ -66,19 +62,5 @@ export function slackPayload(event: AlertEvent): { text: string; blocks: Array<R
 }
 
 export function createSlackChannel(opts: SlackChannelOptions): AlertChannel {
-  return {
-    id: opts.id,
-    type: 'slack',
-    target: safeHost(opts.url),
-    async send(event, _idempotencyKey, signal) {
-      await postToReceiver({
-        channel: opts.id,
-        url: opts.url,
-        body: Buffer.from(JSON.stringify(slackPayload(event)), 'utf8'),
-        headers: { 'Content-Type': 'application/json' },
-        timeoutMs: opts.timeoutMs ?? DEFAULT_HTTP_TIMEOUT_MS,
-        signal,
-      });
-    },
-  };
+  return chatWebhookChannel('slack', opts, slackPayload);
 }

@@ -12,14 +12,10 @@
  */
 import type { AlertEvent } from '../domain/episode.js';
 import type { AlertChannel } from './channel.js';
-import { DEFAULT_HTTP_TIMEOUT_MS, postToReceiver, safeHost } from './http.js';
+import { chatWebhookChannel, type ChatWebhookOptions } from './http.js';
 import { escapeCardMarkdown as md, renderAlert, type AlertView } from './render.js';
 
-export interface TeamsChannelOptions {
-  id: string;
-  url: string;
-  timeoutMs?: number;
-}
+export type TeamsChannelOptions = ChatWebhookOptions;
 
 type CardElement = Record<string, unknown>;
 
@@ -73,21 +69,5 @@ export function teamsPayload(event: AlertEvent): Record<string, unknown> {
 }
 
 export function createTeamsChannel(opts: TeamsChannelOptions): AlertChannel {
-  return {
-    id: opts.id,
-    type: 'teams',
-    target: safeHost(opts.url),
-    async send(event, _idempotencyKey, signal) {
-      // Workflows have no idempotency header: a retry after a lost 202 can post twice, which is the price of
-      // at-least-once delivery; the outbox only retries when it saw no 2xx.
-      await postToReceiver({
-        channel: opts.id,
-        url: opts.url,
-        body: Buffer.from(JSON.stringify(teamsPayload(event)), 'utf8'),
-        headers: { 'Content-Type': 'application/json' },
-        timeoutMs: opts.timeoutMs ?? DEFAULT_HTTP_TIMEOUT_MS,
-        signal,
-      });
-    },
-  };
+  return chatWebhookChannel('teams', opts, teamsPayload);
 }

@@ -7,9 +7,9 @@
 import { X509Certificate, createPrivateKey } from 'node:crypto';
 import { readFileSync, statSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
-import { configFiles, type CollectorPlugin, type ConfigFileKind } from '../collectors/plugin.js';
+import { configFiles, type CollectorPlugin, type ConfigFileKind } from '../collector-kit/plugin.js';
 import { tenantSections } from './sections.js';
-import { formatPath } from './zod-errors.js';
+import { formatPath } from '../validation/zod-errors.js';
 
 const CERTIFICATE_BLOCK = /-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----/g;
 const PRIVATE_KEY_BLOCK = /-----BEGIN ((?:RSA |EC |ENCRYPTED )?PRIVATE KEY)-----/;

@@ -5,7 +5,7 @@ import { generate } from 'selfsigned';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { ZodObject } from 'zod';
 import { PLUGINS } from '../../collectors/index.js';
-import { configFiles } from '../collectors/plugin.js';
+import { configFiles } from '../collector-kit/plugin.js';
 import { checkConfigFile } from './files.js';
 import { ConfigError, loadConfig, parseConfig } from './load.js';
 

@@ -4,12 +4,12 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { parse as parseYaml, YAMLParseError } from 'yaml';
-import type { CollectorPlugin } from '../collectors/plugin.js';
+import type { CollectorPlugin } from '../collector-kit/plugin.js';
 import { checkConfigFiles } from './files.js';
 import { resolveReferences } from './secrets.js';
 import { tenantSections } from './sections.js';
 import { buildConfigSchema, type RatchetConfig } from './schema.js';
-import { formatIssues, formatPath } from './zod-errors.js';
+import { formatIssues, formatPath } from '../validation/zod-errors.js';
 
 export class ConfigError extends Error {
   constructor(public readonly problems: string[], public readonly file?: string) {

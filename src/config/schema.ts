@@ -4,7 +4,7 @@
  */
 import { z } from 'zod';
 import { CORE_CAPABILITIES } from '../domain/assessment.js';
-import type { CollectorPlugin } from '../collectors/plugin.js';
+import type { CollectorPlugin } from '../collector-kit/plugin.js';
 
 const httpsUrl = z.url({ protocol: /^https$/, error: 'must be an https:// URL' });
 

@@ -4,7 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { registerSecret } from '../log/secrets.js';
-import { formatPath } from './zod-errors.js';
+import { formatPath } from '../validation/zod-errors.js';
 
 const REF = /^\$\{(env|file):([^}]+)\}$/;
 

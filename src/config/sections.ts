@@ -1,4 +1,4 @@
-import type { CollectorPlugin } from '../collectors/plugin.js';
+import type { CollectorPlugin } from '../collector-kit/plugin.js';
 
 export interface TenantSection {
   /** Index of the tenant in `tenants`. */

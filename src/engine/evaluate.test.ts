@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { ALL_SOURCES, bundle, ev, historyScans, NOW, strongM365, strongTenant } from '../../test/helpers/evidence.js';
+import { ALL_SOURCES, bundle, ev, historyScans, NOW, strongM365, strongTenant } from '../../bench/lib/evidence-samples.js';
 import type { Evidence } from '../domain/evidence.js';
 import { defaultRulesPath } from '../paths.js';
 import { evaluate } from './evaluate.js';
-import { loadRuleSet } from './load-rules.js';
+import { loadRuleSet } from '../config/load-rules.js';
 import type { Rule } from './rule-schema.js';
 
 const { rules } = loadRuleSet(defaultRulesPath());

@@ -6,12 +6,12 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { ALL_SOURCES, bundle, historyScans, strongTenant } from '../../test/helpers/evidence.js';
-import { NOW } from '../../test/helpers/evidence.js';
+import { ALL_SOURCES, bundle, historyScans, strongTenant } from '../../bench/lib/evidence-samples.js';
+import { NOW } from '../../bench/lib/evidence-samples.js';
 import type { Evidence, EvidenceBundle } from '../domain/evidence.js';
 import { defaultRulesPath } from '../paths.js';
 import { evaluate } from './evaluate.js';
-import { loadRuleSet } from './load-rules.js';
+import { loadRuleSet } from '../config/load-rules.js';
 
 const { rules } = loadRuleSet(defaultRulesPath());
 

@@ -22,7 +22,7 @@ const D = 24;
  * `attestation.<kind>`: governance evidence a technician records in the web UI (DESIGN §7). The scan turns the
  * tenant's newest valid attestation of each kind into evidence; an expired one is `unavailable` (stale) and none
  * recorded is `unavailable` (not_configured), so their findings are unknown, never fail. Like `history`, this source
- * exists for every tenant (never not_applicable). Kept in step with ATTESTATION_KINDS in src/web/contracts.ts.
+ * exists for every tenant (never not_applicable). Kept in step with ATTESTATION_KINDS in src/domain/attestation.ts.
  */
 export const ATTESTATION_EVIDENCE_KINDS = ['documented_policies', 'dr_plan', 'restore_test', 'strategy_review', 'incident_response_plan', 'it_owner'] as const;
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ev, NOW } from '../../test/helpers/evidence.js';
+import { ev, NOW } from '../../bench/lib/evidence-samples.js';
 import { deriveBackupCoverage, deriveRestoreTest, normaliseHostName } from './derive.js';
 
 describe('backup.coverage join', () => {

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { generate } from 'selfsigned';
 import { afterEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { tempDir } from '../../test/helpers/cli.js';
+import { tempDir } from '../../bench/lib/cli.js';
 import { createLogger } from '../log/logger.js';
 import { registerSecret } from '../log/secrets.js';
 import { createVendorHttp, type VendorHttpOptions } from './client.js';

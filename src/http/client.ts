@@ -13,7 +13,7 @@ import axiosRetry, { exponentialDelay } from 'axios-retry';
 import pThrottle from 'p-throttle';
 import type { Logger } from 'pino';
 import type { z } from 'zod';
-import { formatPath } from '../config/zod-errors.js';
+import { formatPath } from '../validation/zod-errors.js';
 import { untrustedCertificateHint, VendorHttpError, type HttpErrorKind } from './errors.js';
 import { createOAuthTokenSource, type OAuthOptions, type TokenSource } from './oauth.js';
 import { recordRetry } from '../metrics.js';

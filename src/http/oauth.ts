@@ -24,20 +24,16 @@ const TokenResponse = z.looseObject({
 const OAuthError = z.looseObject({
   error: z.union([z.string(), z.looseObject({ code: z.unknown().optional(), message: z.unknown().optional() })]).optional(),
   error_description: z.string().optional(),
-  // Veeam answers token errors as { errorCode, message } instead of RFC 6749's shape.
-  errorCode: z.string().optional(),
-  message: z.string().optional(),
-  // NinjaOne's error body.
-  resultCode: z.string().optional(),
-  errorMessage: z.string().optional(),
 });
 
-function oauthErrorText(body: unknown): string {
+/**
+ * ` (<code>: <description>)` for a refused token request, '' when the body says nothing we can read. An RFC 6749
+ * body wins; a vendor that answers in its own shape passes `tokenErrorText` (from its collector folder).
+ */
+function oauthErrorText(body: unknown, tokenErrorText?: (body: unknown) => string): string {
   const parsed = OAuthError.safeParse(body);
   if (!parsed.success) return '';
-  if (!parsed.data.error && parsed.data.errorCode) return ` (${parsed.data.errorCode}${parsed.data.message ? `: ${parsed.data.message}` : ''})`;
-  if (!parsed.data.error && parsed.data.resultCode) return ` (${parsed.data.resultCode}${parsed.data.errorMessage ? `: ${parsed.data.errorMessage}` : ''})`;
-  if (!parsed.data.error) return '';
+  if (!parsed.data.error) return tokenErrorText?.(body) ?? '';
   const e = parsed.data.error;
   const code = typeof e === 'string' ? e : [e.code, e.message].filter((x) => typeof x === 'string' || typeof x === 'number').join(': ');
   const desc = parsed.data.error_description ? `: ${parsed.data.error_description}` : '';
@@ -53,6 +49,11 @@ export interface OAuthOptions {
   /** Send client_id/client_secret as HTTP Basic instead of in the form (Acronis). */
   basic?: { username: string; password: string };
   headers?: Record<string, string>;
+  /**
+   * The vendor's own shape of a refused token request, when it is not RFC 6749's `{ error, error_description }`:
+   * ` (<code>: <message>)`, or '' when the body does not match it.
+   */
+  tokenErrorText?: (body: unknown) => string;
   /** Refresh this long before expiry. */
   skewSeconds?: number;
   now?: () => number;
@@ -102,7 +103,7 @@ export function createOAuthTokenSource(http: AxiosInstance, opts: OAuthOptions):
       cached = { token: parsed.data.access_token, expiresAt: now() + Math.max(ttl - skew, ttl / 2) };
       return parsed.data.access_token;
     }
-    const code = oauthErrorText(res.data);
+    const code = oauthErrorText(res.data, opts.tokenErrorText);
     const kind = res.status === 400 || res.status === 401 || res.status === 403 ? 'auth' : res.status >= 500 ? 'server' : 'bad_request';
     throw new VendorHttpError(opts.vendor, kind, `${opts.vendor}: token request refused with HTTP ${res.status}${code}`, res.status, opts.tokenPath);
   }

@@ -1,14 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { ALL_SOURCES, bundle, ev, historyScans, NOW, strongTenant } from '../../test/helpers/evidence.js';
+import { ALL_SOURCES, bundle, ev, historyScans, NOW, strongTenant } from '../../bench/lib/evidence-samples.js';
 
 /** Every source connected and 98 days of level-3 history: a level-4 tenant. */
 const strong = () => [...strongTenant(), historyScans(98, () => 3)];
 import { evaluate } from '../engine/evaluate.js';
-import { loadRuleSet } from '../engine/load-rules.js';
+import { loadRuleSet } from '../config/load-rules.js';
 import type { Evidence } from '../domain/evidence.js';
 import { defaultRulesPath } from '../paths.js';
-import { advanceEpisodes, type EpisodeInput, type ScanView } from './episodes.js';
-import type { Episode } from '../domain/episode.js';
+import type { ScanView } from './episodes.js';
+import { replayEpisodes } from './replay.js';
 
 const { rules } = loadRuleSet(defaultRulesPath());
 const opts = { confirmScans: 2, scoreDrop: 10, publicUrl: 'https://ratchet.msp.example' };
@@ -24,31 +24,10 @@ const good = () => scan(strong());
 const devicesDown = () => scan(patch('m365.devices.compliance', { compliant: 60, pct: 60 }));
 const mfaOff = () => scan(patch('m365.mfa.enforcement', { mode: 'none', allUsers: false, adminsEnforced: false, phishingResistantAdmins: false }));
 
-/** Runs a sequence of scans through the episode machine like scanTenant does. */
+/** Runs a sequence of scans through the episode machine like scanTenant (and rescore's replay) does. */
 function run(seq: Array<{ view: ScanView; status?: 'complete' | 'partial'; recheck?: boolean }>) {
-  let open: Episode[] = [];
-  const all = new Map<string, ScanView>();
-  let lastComplete: ScanView | undefined;
-  const outs = [];
-  for (const { view, status = 'complete', recheck = false } of seq) {
-    all.set(view.id, view);
-    const input: EpisodeInput = {
-      tenant: { id: 't1', name: 'T1' },
-      scan: { ...view, status, finishedAt: NOW.toISOString() },
-      open,
-      lastComplete,
-      baselines: all,
-      recheck,
-      opts,
-    };
-    const out = advanceEpisodes(input);
-    const byId = new Map(open.map((e) => [e.id, e]));
-    for (const e of out.episodes) byId.set(e.id, e);
-    open = [...byId.values()].filter((e) => e.state !== 'closed');
-    if (status === 'complete') lastComplete = view;
-    outs.push(out);
-  }
-  return outs;
+  const scans = seq.map(({ view, status = 'complete', recheck = false }) => ({ view, status, recheck, finishedAt: NOW.toISOString() }));
+  return replayEpisodes({ id: 't1', name: 'T1' }, scans, opts).outputs;
 }
 
 describe('regression episodes', () => {

@@ -11,15 +11,13 @@
 import { createHash } from 'node:crypto';
 import { LEVEL_NAMES, type Finding } from '../domain/assessment.js';
 import type { Evidence } from '../domain/evidence.js';
-import type { RegressionDrop, RegressionSummary, Report, ScanStatus } from '../domain/report.js';
-import { compareScans, lostVisibility } from '../scan/regression.js';
+import type { RegressionDrop, RegressionSummary, ScanStatus } from '../domain/report.js';
+import { compareScans, lostVisibility, type RegressionOptions, type ScanView } from './compare.js';
 import type { AlertEvent, AlertEventKind, Episode } from '../domain/episode.js';
 
-export type ScanView = Pick<Report, 'level' | 'findings' | 'evidence' | 'capabilities'> & { id: string };
+export type { ScanView };
 
-export interface EpisodeOptions {
-  confirmScans: number;
-  scoreDrop: number;
+export interface EpisodeOptions extends RegressionOptions {
   /** `server.publicUrl`, for links in alerts. */
   publicUrl?: string;
 }

@@ -5,10 +5,10 @@
  * a report stored before scope existed still renders.
  */
 import { describe, expect, it } from 'vitest';
-import { bundle, NOW, strongM365, strongTenant } from '../../test/helpers/evidence.js';
+import { bundle, NOW, strongM365, strongTenant } from '../../bench/lib/evidence-samples.js';
 import { sampleScan } from '../../test/helpers/sample-scan.js';
 import { evaluate } from '../engine/evaluate.js';
-import { loadRuleSet } from '../engine/load-rules.js';
+import { loadRuleSet } from '../config/load-rules.js';
 import type { EvidenceBundle } from '../domain/evidence.js';
 import { defaultRulesPath } from '../paths.js';
 import { formatHtml } from './format-html.js';

@@ -13,6 +13,16 @@ const DAY = 86_400_000;
 
 const days = (ms: number) => Math.floor(ms / DAY);
 
+/** What an attestation says and how old it is at `t` (ms): the same fields whether it is valid or expired. */
+const dated = (a: Attestation, t: number) => ({
+  ageDays: Math.max(0, days(t - Date.parse(a.attestedAt))),
+  expiresInDays: days(Date.parse(a.expiresAt) - t),
+  attestedAt: a.attestedAt,
+  expiresAt: a.expiresAt,
+  author: a.author,
+  attestationId: a.id,
+});
+
 export function attestationEvidence(attestations: readonly Attestation[], now: Date): Evidence[] {
   const collectedAt = now.toISOString();
   const t = now.getTime();
@@ -27,16 +37,7 @@ export function attestationEvidence(attestations: readonly Attestation[], now: D
       return {
         key,
         status: 'ok',
-        value: {
-          attested: true,
-          ageDays: Math.max(0, days(t - Date.parse(best.attestedAt))),
-          expiresInDays: days(Date.parse(best.expiresAt) - t),
-          attestedAt: best.attestedAt,
-          expiresAt: best.expiresAt,
-          author: best.author,
-          attestationId: best.id,
-          fileRef: best.fileRef,
-        },
+        value: { attested: true, ...dated(best, t), fileRef: best.fileRef },
         reason: null,
         reasonCode: null,
         source: { ...source, endpoints: [`attestation:${best.id}`] },
@@ -48,15 +49,7 @@ export function attestationEvidence(attestations: readonly Attestation[], now: D
       return {
         key,
         status: 'unavailable',
-        value: {
-          attested: false,
-          ageDays: Math.max(0, days(t - Date.parse(lastExpired.attestedAt))),
-          expiresInDays: days(Date.parse(lastExpired.expiresAt) - t),
-          attestedAt: lastExpired.attestedAt,
-          expiresAt: lastExpired.expiresAt,
-          author: lastExpired.author,
-          attestationId: lastExpired.id,
-        },
+        value: { attested: false, ...dated(lastExpired, t) },
         reason: `attestation expired on ${lastExpired.expiresAt.slice(0, 10)}: record a new one`,
         reasonCode: 'stale',
         source: { ...source, endpoints: [`attestation:${lastExpired.id}`] },

@@ -6,7 +6,7 @@
 import type { Evidence } from '../domain/evidence.js';
 import { HISTORY_SCANS_KEY } from '../engine/evaluate.js';
 import type { HistoryScan } from '../engine/history.js';
-import type { ScanSummary } from '../store/store.js';
+import type { ScanSummary } from '../domain/scan-summary.js';
 
 /** The window the default level-5 gates read; less history than this cannot confirm "sustained". */
 export const HISTORY_WINDOW_DAYS = 90;

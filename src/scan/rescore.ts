@@ -4,13 +4,13 @@
  * rules reproduce the original result exactly.
  */
 import { evaluate } from '../engine/evaluate.js';
-import type { RuleSet } from '../engine/load-rules.js';
+import type { RuleSet } from '../config/load-rules.js';
 import type { Evidence, EvidenceBundle } from '../domain/evidence.js';
-import type { ScanView } from '../regression/episodes.js';
+import type { ScanView } from '../regression/compare.js';
+import { replayEpisodes } from '../regression/replay.js';
 import type { Report } from '../domain/report.js';
 import type { Store, StoredScan } from '../store/store.js';
 import { historyScansEvidence, withoutHistoryScans } from './history-evidence.js';
-import { detectRegression } from './regression.js';
 
 const reportEvidence = (bundle: Evidence[], derived: Evidence[]) => [...withoutHistoryScans(bundle), ...derived];
 
@@ -56,12 +56,17 @@ export async function rescoreScan(
   const views = await Promise.all(earlier.map((s) => comparableView(s, ruleSet, store)));
   const evaluation = evaluate(bundle, ruleSet.rules, { now: new Date(scan.bundle.collectedAt), previous: views[0]?.findings });
   const evidence = reportEvidence(bundle.evidence, evaluation.derived);
-  const reg = detectRegression(
-    { ...evaluation, evidence },
-    views,
-    scan.status === 'complete',
+  // The same episode machine the scan ran, replayed over the complete scans before this one (oldest first) and then
+  // this scan: its last step is this scan's regression verdict under the current rules.
+  const replay = replayEpisodes(
+    scan.report.tenant,
+    [
+      ...earlier.map((s, i) => ({ view: views[i]!, status: s.status, finishedAt: s.finishedAt })).reverse(),
+      { view: { id: scan.id, ...evaluation, evidence }, status: scan.status, finishedAt: scan.finishedAt },
+    ],
     regression,
   );
+  const reg = replay.outputs.at(-1)!.regression;
   return {
     ...scan.report,
     level: evaluation.level,

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { NOW } from '../../test/helpers/evidence.js';
-import type { CollectorPlugin } from '../collectors/plugin.js';
+import { NOW } from '../../bench/lib/evidence-samples.js';
+import type { CollectorPlugin } from '../collector-kit/plugin.js';
 import { createLogger } from '../log/logger.js';
 import { runCollector } from './run-collectors.js';
 import { scanStatus } from './run-scan.js';

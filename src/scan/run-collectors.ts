@@ -4,7 +4,7 @@
  */
 import { setMaxListeners } from 'node:events';
 import type { Logger } from 'pino';
-import type { CollectorPlugin, CollectorResult } from '../collectors/plugin.js';
+import type { CollectorPlugin, CollectorResult } from '../collector-kit/plugin.js';
 import type { TenantConfig } from '../config/schema.js';
 import type { Evidence } from '../domain/evidence.js';
 import type { CollectorRun } from '../domain/report.js';

@@ -3,17 +3,17 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
-import type { CollectorPlugin } from '../collectors/plugin.js';
+import type { CollectorPlugin } from '../collector-kit/plugin.js';
 import type { RatchetConfig, TenantConfig } from '../config/schema.js';
 import { evaluate } from '../engine/evaluate.js';
-import type { RuleSet } from '../engine/load-rules.js';
+import type { RuleSet } from '../config/load-rules.js';
 import { deriveEvidence, deriveRestoreTest } from '../evidence/derive.js';
 import type { EvidenceBundle } from '../domain/evidence.js';
 import { scrubDeep } from '../log/secrets.js';
 import type { CollectorRun, Report, ScanStatus } from '../domain/report.js';
 import type { Store } from '../store/store.js';
 import { advanceEpisodes, type ScanView } from '../regression/episodes.js';
-import { planDeliveries } from '../regression/plan.js';
+import { planDeliveries } from '../alerts/outbox.js';
 import { attestationEvidence } from './attestation-evidence.js';
 import { historyScansEvidence, historyStability, withoutHistoryScans } from './history-evidence.js';
 import { comparableView } from './rescore.js';

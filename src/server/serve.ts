@@ -5,9 +5,9 @@
  * to finish and are then aborted (an aborted scan stores nothing), the HTTP server and the store close, exit 0.
  * A second signal aborts running scans at once. `ratchet scan` stays the one-shot mode.
  */
-import type { Context } from '../cli/context.js';
-import { UsageError } from '../cli/context.js';
-import { EXIT, type CliIO } from '../cli/io.js';
+import type { Context } from '../app/context.js';
+import { UsageError } from '../app/errors.js';
+import { EXIT, type CliIO } from '../app/io.js';
 import type { TenantConfig } from '../config/schema.js';
 import { metrics as processMetrics, type RatchetMetrics } from '../metrics.js';
 import type { Report } from '../domain/report.js';

@@ -14,9 +14,6 @@ import { Permutation } from './permutation.js';
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
 
-export type RmmProduct = 'ninjaone' | 'datto-rmm';
-export type BackupProduct = 'veeam-vbr' | 'acronis';
-
 export interface EstateKnobs {
   /** RMM-managed devices (0 = no RMM data). */
   endpoints: number;

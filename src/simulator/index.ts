@@ -1,9 +1,14 @@
-/** Public surface of the tenant simulator (DESIGN §9). */
+/**
+ * Public surface of the vendor-neutral simulator host (DESIGN §9). Vendors plug in from collectors/<id>/simulator/;
+ * src/app/simulator.ts starts it with every registered vendor and the demo portfolio.
+ */
 export { startSimulator, expectedLevelFor } from './server.js';
-export type { Simulator, SimulatorOptions, SimulatorStats, SimulatedTenantInfo, TenantSpec, ProfileChange } from './server.js';
+export type { Simulator, SimulatorOptions, SimulatorStats, SimulatedTenantInfo, ProfileChange } from './server.js';
+export type { TenantSpec } from './tenant-spec.js';
+export type { VendorSimulator, VendorContext, VendorRequest, VendorResponse, VendorTenantView } from './vendor.js';
+export { BearerTokens } from './tokens.js';
 export { configFor, configYaml, describeSimulator, secretEnvName } from './config.js';
 export type { SimulatorConfig, SimulatorConfigOptions } from './config.js';
-export { SAMPLE_TENANTS } from './sample-tenants.js';
 export { generateTenant, TenantModel } from './tenant-model.js';
 export type { TenantInput, TenantTruth, UserCore, DeviceCore } from './tenant-model.js';
 export { PROFILES, PROFILE_NAMES, resolveKnobs, isProfileName } from './profiles.js';

@@ -23,42 +23,13 @@ import { publicKeyOfCertificate, routeIdentity, type IdentityEnv, type IdentityT
 import { SkipTokens } from './odata.js';
 import { hash32 } from './prng.js';
 import { isProfileName, overridesGatingKnob, PROFILES, type KnobOverrides, type ProfileName, type TenantKnobs } from './profiles.js';
-import { SAMPLE_TENANTS } from './sample-tenants.js';
 import { TenantModel, type TenantTruth } from './tenant-model.js';
 import { createClientCertificate, createSimulatorCertificates } from './tls.js';
-import { TokenIssuer } from './tokens.js';
-import { Estate, type BackupProduct, type EstateKnobs, type RmmProduct } from './estate.js';
+import type { TenantSpec } from './tenant-spec.js';
+import { Estate } from './estate.js';
 import { ESTATE_PROFILES } from './estate-profiles.js';
-import { VENDOR_SIMULATORS, type VendorContext, type VendorTenantView } from './vendors/index.js';
-
-export interface TenantSpec {
-  /** Ratchet config id ([a-z0-9-]); default: derived from the name. */
-  id?: string;
-  name: string;
-  /** Directory (tenant) GUID; default: derived from the seed. */
-  tenantId?: string;
-  /** Seed of all generated data; default: the id. */
-  seed?: number | string;
-  /** Default `level3`. */
-  profile?: ProfileName;
-  knobs?: KnobOverrides;
-  /** Initial domain; default `<name>.onmicrosoft.com`. */
-  domain?: string;
-  /** Application (client) id; default: derived from the seed. */
-  clientId?: string;
-  /** Client secret; default: random per run (the config references it through an env var). */
-  clientSecret?: string;
-  /** Also register a client certificate (written to the cert directory) for certificatePath configs. */
-  certificate?: boolean;
-  /** Tenant faults, layered over the simulator's (a field set here wins). */
-  faults?: FaultConfig | string;
-  /** RMM product whose API serves this tenant's estate (none: no RMM source). */
-  rmm?: RmmProduct;
-  /** Backup product whose API serves this tenant's protected workloads (none: no backup source). */
-  backup?: BackupProduct;
-  /** Estate knob overrides on top of the profile's (estate-profiles.ts). */
-  estate?: Partial<EstateKnobs>;
-}
+import { BearerTokens, TokenIssuer } from './tokens.js';
+import type { VendorContext, VendorSimulator, VendorTenantView } from './vendor.js';
 
 export interface SimulatedTenantInfo {
   id: string;
@@ -78,8 +49,9 @@ export interface SimulatedTenantInfo {
   expectedLevel: number | null;
   expectedPotential: number | null;
   knobs: TenantKnobs;
-  rmm?: RmmProduct;
-  backup?: BackupProduct;
+  /** Provider ids of the tenant's RMM and backup sources, as in its TenantSpec. */
+  rmm?: string;
+  backup?: string;
 }
 
 export interface SimulatorOptions {
@@ -87,8 +59,13 @@ export interface SimulatorOptions {
   port?: number;
   /** Loopback only; default 127.0.0.1. */
   host?: string;
-  /** Default: the demo portfolio (SAMPLE_TENANTS). */
+  /** The simulated tenants (default none; the demo portfolio is SAMPLE_TENANTS in collectors/index.ts). */
   tenants?: readonly TenantSpec[];
+  /**
+   * The vendor APIs this simulator serves, each under `/<id>` (injected: the host names no vendor; src/app/simulator.ts
+   * passes every registered one). A tenant's `rmm`/`backup` must name one of them.
+   */
+  vendors?: readonly VendorSimulator[];
   faults?: FaultConfig | string;
   /** Keep the CA here (reused across runs while valid) so NODE_EXTRA_CA_CERTS can name a stable file. */
   certDir?: string;
@@ -249,7 +226,19 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     state.identity.tokenRefuse = mergeFaults(simFaults, state.faults).tokenRefuse ?? false;
   };
 
-  const specs = options.tenants ?? SAMPLE_TENANTS;
+  const specs = options.tenants ?? [];
+  const vendors = new Map<string, VendorSimulator>();
+  for (const v of options.vendors ?? []) {
+    if (vendors.has(v.id)) throw new Error(`two vendor simulators with id ${v.id}`);
+    vendors.set(v.id, v);
+  }
+  // One bearer-token store per vendor, living as long as this simulator (VendorContext.tokens).
+  const bearerTokens = new Map<string, BearerTokens<object>>();
+  const tokensOf = (id: string): BearerTokens<object> => {
+    let store = bearerTokens.get(id);
+    if (!store) bearerTokens.set(id, (store = new BearerTokens<object>()));
+    return store;
+  };
   for (const spec of specs) {
     const id = spec.id ?? slug(spec.name);
     const seed = spec.seed ?? id;
@@ -274,7 +263,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
       ...(spec.backup ? { backup: spec.backup } : {}),
     };
     for (const product of [spec.rmm, spec.backup]) {
-      if (product && !VENDOR_SIMULATORS[product]) throw new Error(`tenant ${id}: no simulator for ${product} (available: ${Object.keys(VENDOR_SIMULATORS).join(', ') || 'none'})`);
+      if (product && !vendors.has(product)) throw new Error(`tenant ${id}: no simulator for ${product} (available: ${[...vendors.keys()].join(', ') || 'none'})`);
     }
     const identity: IdentityTenant = { tenantId, domain: model.domain, name: spec.name, clientId, clientSecret };
     if (spec.certificate) {
@@ -417,7 +406,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
       .map((t) => ({ id: t.info.id, name: t.info.name, seed: hash32(String(t.spec.seed ?? t.info.id)), estate: t.estate!, faults: mergeFaults(simFaults, t.faults) }));
 
   const handleVendor = async (product: string, req: IncomingMessage, res: ServerResponse, url: URL, headers: Record<string, string | undefined>, rawBody: string) => {
-    const vendor = VENDOR_SIMULATORS[product]!;
+    const vendor = vendors.get(product)!;
     const views = vendorViews(product);
     // Latency applies before the vendor even looks at the request, as network latency would.
     await sleep(injector.latency(simFaults, `${product} ${req.method} ${url.pathname}${url.search}`), res);
@@ -432,6 +421,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
         await sleep(ms, res);
         return !res.destroyed;
       },
+      tokens: <T extends object>() => tokensOf(product) as BearerTokens<T>,
     };
     const path = url.pathname.slice(product.length + 1) || '/';
     const result = await vendor.handle({ method: req.method ?? 'GET', path, query: url.searchParams, headers, rawBody }, ctx);
@@ -466,7 +456,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
         await handleGraph(req, res, url, headers, rawBody);
         return;
       }
-      const vendor = VENDOR_SIMULATORS[url.pathname.split('/')[1] ?? ''];
+      const vendor = vendors.get(url.pathname.split('/')[1] ?? '');
       if (vendor) {
         await handleVendor(vendor.id, req, res, url, headers, rawBody);
         return;
@@ -571,7 +561,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
       const out: Array<{ kind: 'rmm' | 'backup'; section: Record<string, unknown>; secrets: Record<string, string> }> = [];
       for (const product of [state.spec.rmm, state.spec.backup]) {
         if (!product) continue;
-        const vendor = VENDOR_SIMULATORS[product]!;
+        const vendor = vendors.get(product)!;
         const views = vendorViews(product);
         const view = views.find((v) => v.id === state.info.id)!;
         out.push({ kind: vendor.kind, ...vendor.configSection(view, `${baseUrl}/${product}`, views) });

@@ -2,12 +2,12 @@
  * Store selection from the `storage.url` config value (DESIGN §4, §10). The rest of the code depends on the
  * `Store` interface only; this is the one place that knows which adapters exist.
  */
-import { SqliteStore } from './sqlite.js';
+import { SqliteStore } from './sqlite/sqlite-store.js';
 import type { Store } from './store.js';
 
-export type { ApiTokenRecord, AuditQuery, ListOptions, ScanSummary, SessionRecord, Store, StoredScan } from './store.js';
-export { SqliteStore, SchemaTooNewError, type SqliteStoreOptions } from './sqlite.js';
-export { MIGRATIONS, LATEST_SCHEMA_VERSION, type Migration } from './migrations.js';
+export type { ApiTokenRecord, AuditQuery, ListOptions, SessionRecord, Store, StoredScan } from './store.js';
+export { SqliteStore, SchemaTooNewError, type SqliteStoreOptions } from './sqlite/sqlite-store.js';
+export { MIGRATIONS, LATEST_SCHEMA_VERSION, type Migration } from './sqlite/migrations.js';
 
 const ACCEPTED_FORMS =
   '"sqlite:./relative/path.db", "sqlite:/absolute/path.db", "sqlite::memory:", or a plain file path';

@@ -1,11 +1,19 @@
 /**
- * The history store interface (DESIGN §10). SQLite is the default adapter; a PostgreSQL adapter implements the same
- * interface later and must pass the same contract tests. Methods are async so that network-backed adapters fit.
- * A scan is written in one transaction: history never shows half a scan.
+ * The history store interfaces (DESIGN §10), one per aggregate, and `Store`, their combination. SQLite is the
+ * default adapter (`sqlite/`); a PostgreSQL adapter implements the same interfaces and must pass the same contract
+ * suites (test/contract/store/). Methods are async so that network-backed adapters fit.
+ *
+ * Writes that span aggregates stay atomic, and that is why they sit where they do:
+ * - A finished scan, the episodes it opens or closes and the alerts it queues commit in ONE transaction (history
+ *   never shows half a scan, and a restart never re-sends an alert). `saveScan` is therefore declared on `Store`
+ *   itself, the unit of work over all aggregates, not on `ScanStore`.
+ * - A change that carries an `audit` entry (token, session, attestation, episode acknowledgement) writes the entry
+ *   in the same transaction as the change; the adapter shares its audit-log writer with those aggregates.
  */
 import type { EvidenceBundle } from '../domain/evidence.js';
 import type { Delivery, Episode } from '../domain/episode.js';
 import type { Report, ScanStatus } from '../domain/report.js';
+import type { ScanSummary } from '../domain/scan-summary.js';
 import type { Attestation } from '../domain/attestation.js';
 import type { AuditEntry } from '../domain/audit.js';
 import type { Role } from '../domain/principal.js';
@@ -20,29 +28,6 @@ export interface StoredScan {
   rulesVersion: string;
   report: Report;
   bundle: EvidenceBundle;
-}
-
-export interface ScanSummary {
-  id: string;
-  tenantId: string;
-  startedAt: string;
-  finishedAt: string;
-  status: ScanStatus;
-  level: number;
-  potential: number;
-  confirmed: boolean;
-  regressionDetected: boolean;
-  regressionConfirmed: boolean;
-  capabilities: Array<{
-    id: string;
-    level: number;
-    score: number | null;
-    coverage: number;
-    /** Level / score of the point-in-time gates alone (history gates left out); the level for older scans. */
-    snapshotLevel?: number;
-    snapshotPotential?: number;
-    snapshotScore?: number | null;
-  }>;
 }
 
 export interface ListOptions {
@@ -103,10 +88,8 @@ export interface AuditQuery {
 
 export type DeliveryUpdate = Pick<Delivery, 'status' | 'attempts' | 'nextAttemptAt' | 'lastError' | 'deliveredAt'>;
 
-export interface Store {
-  /** Applies pending versioned migrations; idempotent. */
-  migrate(): Promise<void>;
-  saveScan(scan: StoredScan, effects?: ScanEffects): Promise<void>;
+/** Scans with their evidence, findings and capability scores, and the history queries over them. */
+export interface ScanStore {
   getScan(id: string): Promise<StoredScan | null>;
   /** Rewrites a stored scan's scores (report, level, findings, capabilities) after a rescore, in one transaction. */
   replaceScanScores(scan: StoredScan): Promise<void>;
@@ -115,16 +98,26 @@ export interface Store {
   /** Light summaries of a tenant's scans, newest first. */
   listScans(tenantId: string, opts?: ListOptions): Promise<ScanSummary[]>;
   tenantIds(): Promise<string[]>;
+}
+
+/** Regression and lost-visibility episodes (DESIGN §8). Scans write them through `Store.saveScan`. */
+export interface EpisodeStore {
   /** Episodes of a tenant, newest first; `open` = not closed. */
   episodes(tenantId: string, opts?: { open?: boolean; limit?: number }): Promise<Episode[]>;
   /** Upsert one episode outside a scan (acknowledgement), with its audit entry in the same transaction. */
   saveEpisode(episode: Episode, audit?: AuditEntry): Promise<void>;
+}
+
+/** The alert outbox: deliveries queued by `Store.saveScan`, then sent and retried by the outbox worker. */
+export interface OutboxStore {
   /** Pending deliveries whose next attempt is due at `now` (ISO), oldest first. */
   dueDeliveries(now: string, limit: number): Promise<Delivery[]>;
   deliveries(opts?: { episodeId?: string; limit?: number }): Promise<Delivery[]>;
   updateDelivery(id: string, update: DeliveryUpdate): Promise<void>;
+}
 
-  // ── web (schema v3) ── every change that carries an `audit` entry writes it in the same transaction.
+/** API tokens and the browser sessions signed in with them (schema v3). */
+export interface AuthStore {
   /** Inserts a token; a duplicate id is an error. */
   createToken(token: ApiTokenRecord, audit?: AuditEntry): Promise<void>;
   getToken(id: string): Promise<ApiTokenRecord | null>;
@@ -142,6 +135,10 @@ export interface Store {
   deleteSession(idHash: string, audit?: AuditEntry): Promise<void>;
   /** Deletes sessions whose expiry is at or before `now`; returns how many. */
   deleteExpiredSessions(now: string): Promise<number>;
+}
+
+/** What a technician attests that no API can show (restore tests, a DR plan, a strategy review) (schema v3). */
+export interface AttestationStore {
   /** Inserts an attestation; a duplicate id is an error. */
   saveAttestation(attestation: Attestation, audit?: AuditEntry): Promise<void>;
   getAttestation(id: string): Promise<Attestation | null>;
@@ -149,10 +146,21 @@ export interface Store {
   attestations(tenantId: string, opts?: { limit?: number }): Promise<Attestation[]>;
   /** Same semantics as revokeToken: idempotent, null for an unknown id. */
   revokeAttestation(id: string, at: string, by: string, audit?: AuditEntry): Promise<Attestation | null>;
+}
+
+/** The audit log (schema v3). Other aggregates' audited changes append to it in their own transaction. */
+export interface AuditStore {
   appendAudit(entry: AuditEntry): Promise<void>;
   /** Audit entries, newest first. */
   auditLog(query?: AuditQuery): Promise<AuditEntry[]>;
+}
 
+/** Every aggregate, plus the unit of work that spans them and the store's lifecycle. */
+export interface Store extends ScanStore, EpisodeStore, OutboxStore, AuthStore, AttestationStore, AuditStore {
+  /** Applies pending versioned migrations; idempotent. */
+  migrate(): Promise<void>;
+  /** Writes a finished scan with its episodes and queued deliveries in one transaction (see the file comment). */
+  saveScan(scan: StoredScan, effects?: ScanEffects): Promise<void>;
   /** Cheap round trip for health checks. */
   ping(): Promise<void>;
   close(): Promise<void>;

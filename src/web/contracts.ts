@@ -11,7 +11,7 @@ import type { Report, ScanStatus } from '../domain/report.js';
 import type { Attestation, AttestationKind, AttestationStatus } from '../domain/attestation.js';
 import type { AuditEntry } from '../domain/audit.js';
 import type { Principal } from '../domain/principal.js';
-import type { ScanSummary } from '../store/store.js';
+import type { ScanSummary } from '../domain/scan-summary.js';
 
 export interface TenantSummary {
   id: string;

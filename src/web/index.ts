@@ -15,7 +15,7 @@ import fastifyHelmet from '@fastify/helmet';
 import fastifyRateLimit from '@fastify/rate-limit';
 import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
 import type { RatchetConfig } from '../config/schema.js';
-import type { RuleSet } from '../engine/load-rules.js';
+import type { RuleSet } from '../config/load-rules.js';
 import type { Store } from '../store/store.js';
 import { API_PREFIX, apiPlugin, webErrorHandler } from './api.js';
 import { authPlugin, DEFAULT_PUBLIC_ROUTES, registerLoginFallback, type RateLimitSetting } from './auth.js';

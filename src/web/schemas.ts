@@ -11,7 +11,7 @@ import { z } from 'zod';
 import type { Evidence } from '../domain/evidence.js';
 import type { Episode } from '../domain/episode.js';
 import type { Report } from '../domain/report.js';
-import type { ScanSummary } from '../store/store.js';
+import type { ScanSummary } from '../domain/scan-summary.js';
 import { ATTESTATION_KINDS, type Attestation } from '../domain/attestation.js';
 import { type Principal } from '../domain/principal.js';
 import { type AuditEntry } from '../domain/audit.js';

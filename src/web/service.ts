@@ -7,12 +7,13 @@
  * The tenant list comes from the config (names too): history of a tenant removed from the config is not served.
  */
 import type { RatchetConfig } from '../config/schema.js';
-import type { RuleSet } from '../engine/load-rules.js';
+import type { RuleSet } from '../config/load-rules.js';
 import { CAPABILITIES, LEVEL_NAMES } from '../domain/assessment.js';
 import type { Evidence } from '../domain/evidence.js';
 import type { Episode } from '../domain/episode.js';
 import type { Report } from '../domain/report.js';
-import type { ScanSummary, Store } from '../store/store.js';
+import type { ScanSummary } from '../domain/scan-summary.js';
+import type { Store } from '../store/store.js';
 import { auditEntry } from './audit.js';
 import { ATTESTATION_KINDS, type Attestation, type AttestationKind, type AttestationStatus } from '../domain/attestation.js';
 import { canSeeTenant, hasRole, type Principal, type Role } from '../domain/principal.js';

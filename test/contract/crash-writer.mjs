@@ -20,7 +20,7 @@ if (!dbPath || !prefix || !rows) {
 }
 
 // Dynamic imports: the hooks above only apply to modules loaded after register().
-const { SqliteStore } = await import('../../src/store/sqlite.ts');
+const { SqliteStore } = await import('../../src/store/sqlite/sqlite-store.ts');
 const { sampleScan } = await import('../helpers/sample-scan.ts');
 
 const store = new SqliteStore(dbPath);

@@ -9,11 +9,10 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
-import { MIGRATIONS, assertMigrationsWellFormed, type Migration } from '../../src/store/migrations.js';
-import { SchemaTooNewError, SqliteStore } from '../../src/store/sqlite.js';
-import type { Store } from '../../src/store/store.js';
+import { MIGRATIONS, assertMigrationsWellFormed, type Migration } from '../../src/store/sqlite/migrations.js';
+import { SchemaTooNewError, SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import { sampleScan } from '../helpers/sample-scan.js';
-import { runStoreContract } from './store.contract.js';
+import { runStoreContract } from './store/run-store-contract.js';
 
 const CHILD_TABLES = ['evidence', 'findings', 'capability_scores'] as const;
 
@@ -23,7 +22,7 @@ let fileCounter = 0;
 const tempDb = (name = 'history'): string => join(tempRoot, `${name}-${(fileCounter += 1)}`, 'ratchet.db');
 
 /** Which file backs which store, so the contract's row counts can be read through a second connection. */
-const pathOf = new WeakMap<Store, string>();
+const pathOf = new WeakMap<object, string>();
 
 /** Opens a separate read-only connection: what another process would see, not the writer's own view. */
 function inspect<T>(path: string, fn: (db: Database.Database) => T): T {
@@ -68,7 +67,8 @@ runStoreContract(
 runStoreContract('SqliteStore (:memory:)', async () => new SqliteStore(':memory:'));
 
 /** The store's own connection; tests need it for per-connection pragmas, which another connection cannot see. */
-const connectionOf = (store: SqliteStore): Database.Database => (store as unknown as { db: Database.Database }).db;
+const connectionOf = (store: SqliteStore): Database.Database =>
+  (store as unknown as { connection: { db(): Database.Database } }).connection.db();
 
 describe('SqliteStore file and connection', () => {
   it('creates missing parent directories', async () => {

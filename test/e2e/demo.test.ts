@@ -1,6 +1,6 @@
 /** `ratchet demo` on a fresh data directory: the whole product, twice, with history. */
 import { describe, expect, it } from 'vitest';
-import { runCli, tempDir } from '../helpers/cli.js';
+import { runCli, tempDir } from '../../bench/lib/cli.js';
 import { parseReports } from './harness.js';
 
 describe('ratchet demo', () => {

@@ -5,10 +5,10 @@
  */
 import { join } from 'node:path';
 import { afterAll } from 'vitest';
-import { configFor, startSimulator, type Simulator, type SimulatorOptions } from '../../src/simulator/index.js';
+import { configFor, startSimulator, type Simulator, type SimulatorOptions } from '../../src/app/simulator.js';
 import type { Report } from '../../src/domain/report.js';
-import { runCli, tempDir, writeConfig, type CliRun } from '../helpers/cli.js';
-import { secretValues, splitSecretRefs } from '../helpers/serve-process.js';
+import { runCli, tempDir, writeConfig, type CliRun } from '../../bench/lib/cli.js';
+import { secretValues, splitSecretRefs } from '../../bench/lib/serve-process.js';
 
 export interface E2E {
   sim: Simulator;

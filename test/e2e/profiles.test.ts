@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { evaluate } from '../../src/engine/evaluate.js';
-import { loadRuleSet } from '../../src/engine/load-rules.js';
+import { loadRuleSet } from '../../src/config/load-rules.js';
 import { defaultRulesPath } from '../../src/paths.js';
 import { PROFILE_NAMES } from '../../src/simulator/index.js';
 import type { Evidence } from '../../src/domain/evidence.js';

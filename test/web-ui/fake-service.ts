@@ -6,7 +6,8 @@
 import type { Evidence } from '../../src/domain/evidence.js';
 import type { Episode } from '../../src/domain/episode.js';
 import type { Report } from '../../src/domain/report.js';
-import type { ScanSummary, StoredScan } from '../../src/store/store.js';
+import type { ScanSummary } from '../../src/domain/scan-summary.js';
+import type { StoredScan } from '../../src/store/store.js';
 import { canSeeTenant, hasRole, type Principal } from '../../src/domain/principal.js';
 import { type Attestation, type AttestationKind, type AttestationStatus } from '../../src/domain/attestation.js';
 import { type AuditEntry } from '../../src/domain/audit.js';

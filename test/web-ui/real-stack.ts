@@ -12,11 +12,11 @@ import { buildServer } from '../../src/server/app.js';
 import { runServe } from '../../src/server/serve.js';
 import { registerWeb } from '../../src/web/index.js';
 import { uiPlugin } from '../../src/web/ui/index.js';
-import { openContext } from '../../src/cli/context.js';
-import { SAMPLE_TENANTS } from '../../src/simulator/index.js';
+import { openContext } from '../../src/app/context.js';
+import { SAMPLE_TENANTS } from '../../src/app/simulator.js';
 import { SqliteStore } from '../../src/store/index.js';
 import type { StoredScan } from '../../src/store/store.js';
-import { captureLog, runCli, type LogCapture } from '../helpers/cli.js';
+import { captureLog, runCli, type LogCapture } from '../../bench/lib/cli.js';
 import { e2e, type E2E } from '../e2e/harness.js';
 
 export const HOSTILE = '<img src=x onerror=alert(1)><script>window.__pwned=1</script>';

@@ -8,7 +8,7 @@
  */
 import type { Episode } from '../../domain/episode.js';
 import type { ScanStatus } from '../../domain/report.js';
-import type { ScanSummary } from '../../store/store.js';
+import type { ScanSummary } from '../../domain/scan-summary.js';
 import { f } from './format.js';
 
 export interface SparkPoint {

@@ -1,0 +1,149 @@
+/**
+ * `ratchet serve` as the container runs it: its own process (`node --import tsx src/cli/entry.ts … serve`), the real
+ * logger at the default level (RATCHET_LOG_LEVEL unset: info), the config's secrets as `${env:…}` and `${file:…}`
+ * references resolved by the child, the tenant simulator on loopback TLS as the vendors. The test sees only what an
+ * operator sees: the port, the exit code and the log lines on stderr.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { configFor, startSimulator, type Simulator, type SimulatorOptions } from '../../src/app/simulator.js';
+import { parseLogLines, runCli, tempDir, writeConfig } from './cli.js';
+
+const ROOT = resolve(import.meta.dirname, '..', '..');
+/** tsx's loader by absolute URL: the child runs in its own temporary folder, where `--import tsx` would not resolve. */
+const TSX = pathToFileURL(join(ROOT, 'node_modules', 'tsx', 'dist', 'loader.mjs')).href;
+
+export interface ServeProcess {
+  url: string;
+  sim: Simulator;
+  dir: string;
+  configPath: string;
+  /** Every secret value the config references (to prove none reaches a log line or a response). */
+  secrets: string[];
+  /** API tokens created with `ratchet token create` before the server started. */
+  tokens: { viewer: string; technician: string; admin: string };
+  child: ChildProcess;
+  /** Raw stderr (pino JSON lines) so far. */
+  logText(): string;
+  /** Parsed log lines so far (lines that are not JSON are kept as `{ raw }`). */
+  logLines(): Array<Record<string, unknown>>;
+  /** null while the process runs. */
+  exitCode(): number | null;
+  /** SIGTERM, then the exit code (SIGKILL after `graceMs`). */
+  stop(graceMs?: number): Promise<number | null>;
+}
+
+export interface ServeProcessOptions {
+  sim: SimulatorOptions;
+  /** Merged into the generated config (server, schedule, regression, …). */
+  extraConfig?: Record<string, unknown>;
+  /** Extra environment for the child. */
+  env?: Record<string, string>;
+  /** How long to wait for "listening" (default 60 s: the first scans may start at once). */
+  startTimeoutMs?: number;
+}
+
+/**
+ * Rewrites every other `${env:NAME}` reference of the config into `${file:PATH}` with the value in a 0600 file, so both
+ * reference kinds are resolved by the server as in a container (env for some secrets, mounted files for others).
+ */
+export function splitSecretRefs(node: unknown, env: Record<string, string>, dir: string, state = { n: 0 }): unknown {
+  if (typeof node === 'string') {
+    const m = /^\$\{env:([A-Z0-9_]+)\}$/.exec(node);
+    if (!m || state.n++ % 2 === 0) return node;
+    const path = join(dir, `${m[1]!.toLowerCase()}.secret`);
+    writeFileSync(path, `${env[m[1]!]}\n`, { mode: 0o600 });
+    return `\${file:${path}}`;
+  }
+  if (Array.isArray(node)) return node.map((v) => splitSecretRefs(v, env, dir, state));
+  if (node && typeof node === 'object') return Object.fromEntries(Object.entries(node).map(([k, v]) => [k, splitSecretRefs(v, env, dir, state)]));
+  return node;
+}
+
+/** The secret values of a simulator config's environment (everything but the CA path). */
+export function secretValues(env: Record<string, string>): string[] {
+  return Object.entries(env)
+    .filter(([k]) => k !== 'NODE_EXTRA_CA_CERTS')
+    .map(([, v]) => v);
+}
+
+export async function startServeProcess(opts: ServeProcessOptions): Promise<ServeProcess> {
+  const caDir = process.env.RATCHET_TEST_CA_DIR;
+  if (!caDir) throw new Error('RATCHET_TEST_CA_DIR missing: run through vitest (test/global-setup.ts)');
+  const sim = await startSimulator({ ...opts.sim, certDir: caDir });
+  const dir = tempDir('ratchet-serve-');
+  const { config, env } = configFor(sim, { storageUrl: `sqlite:${join(dir, 'data', 'ratchet.db')}` });
+  const withFiles = splitSecretRefs(config, env, dir) as Record<string, unknown>;
+  const configPath = writeConfig(dir, { server: { host: '127.0.0.1', port: 0 }, ...withFiles, ...opts.extraConfig });
+  const secrets = secretValues(env);
+
+  const token = async (role: string) => {
+    const r = await runCli(['--config', configPath, 'token', 'create', '--role', role, '--name', `${role}@serve-process`], env);
+    if (r.code !== 0) throw new Error(`token create exited ${r.code}: ${r.stderr}`);
+    return r.stdout.trim().split('\n')[0]!.trim();
+  };
+  const tokens = { viewer: await token('viewer'), technician: await token('technician'), admin: await token('admin') };
+
+  const childEnv: NodeJS.ProcessEnv = { ...process.env, ...env, ...opts.env };
+  delete childEnv.RATCHET_LOG_LEVEL; // the default level, as in the container
+  const child = spawn(process.execPath, ['--import', TSX, join(ROOT, 'src', 'cli', 'entry.ts'), '--config', configPath, 'serve', '--grace-seconds', '5'], {
+    cwd: dir,
+    env: childEnv,
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let stderr = '';
+  let code: number | null = null;
+  const exited = new Promise<number | null>((r) => child.once('exit', (c, signal) => r((code = c ?? (signal ? 128 : null)))));
+  child.stderr!.setEncoding('utf8');
+  const listening = new Promise<string>((resolveUrl, reject) => {
+    const timer = setTimeout(() => reject(new Error(`ratchet serve did not listen within ${opts.startTimeoutMs ?? 60_000} ms:\n${stderr.slice(-4000)}`)), opts.startTimeoutMs ?? 60_000);
+    let found = false;
+    child.stderr!.on('data', (chunk: string) => {
+      stderr += chunk;
+      // Once listening, only collect: searching the whole growing log per chunk would cost the test quadratic CPU.
+      if (found) return;
+      const m = /"msg":"ratchet serve listening on (http:\/\/[^"]+)"/.exec(stderr);
+      if (m) {
+        found = true;
+        clearTimeout(timer);
+        resolveUrl(m[1]!);
+      }
+    });
+    void exited.then((c) => {
+      clearTimeout(timer);
+      reject(new Error(`ratchet serve exited ${c} before listening:\n${stderr.slice(-4000)}`));
+    });
+  });
+  let url: string;
+  try {
+    url = await listening;
+  } catch (e) {
+    child.kill('SIGKILL');
+    await sim.close();
+    throw e;
+  }
+  return {
+    url,
+    sim,
+    dir,
+    configPath,
+    secrets,
+    tokens,
+    child,
+    logText: () => stderr,
+    logLines: () => parseLogLines(stderr),
+    exitCode: () => code,
+    async stop(graceMs = 20_000) {
+      if (code === null) {
+        child.kill('SIGTERM');
+        const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+        await exited;
+        clearTimeout(timer);
+      }
+      await sim.close();
+      return code;
+    },
+  };
+}

@@ -1,0 +1,39 @@
+/**
+ * Composition root (DESIGN §2): config, logger, rules, store and plugins for a command — the CLI's and `ratchet serve`'s.
+ * The one module of src/ (with the simulator's) that knows the list of collector plugins.
+ */
+import { resolve } from 'node:path';
+import type { Logger } from 'pino';
+import { PLUGINS } from '../../collectors/index.js';
+import type { CollectorPlugin } from '../collector-kit/plugin.js';
+import { defaultConfigPath, loadConfig } from '../config/load.js';
+import type { RatchetConfig } from '../config/schema.js';
+import { loadRuleSet, type RuleSet } from '../config/load-rules.js';
+import { createLogger } from '../log/logger.js';
+import { defaultRulesPath } from '../paths.js';
+import { openStore } from '../store/index.js';
+import type { Store } from '../store/store.js';
+import type { CliIO } from './io.js';
+
+export interface Context {
+  config: RatchetConfig;
+  plugins: readonly CollectorPlugin[];
+  logger: Logger;
+  ruleSet: RuleSet;
+  store: Store;
+  close(): Promise<void>;
+}
+
+export function rulesPathOf(config: RatchetConfig): string {
+  return config.rules.path ? resolve(config.rules.path) : defaultRulesPath();
+}
+
+export async function openContext(opts: { config?: string; logLevel?: string; requireSecrets?: boolean }, io: CliIO): Promise<Context> {
+  const logger = createLogger({ destination: io.logDestination, level: opts.logLevel ?? io.env.RATCHET_LOG_LEVEL });
+  const { config, warnings } = loadConfig(opts.config ?? defaultConfigPath(io.env), PLUGINS, io.env, { requireSecrets: opts.requireSecrets ?? true });
+  for (const w of warnings) logger.warn(w);
+  const ruleSet = loadRuleSet(rulesPathOf(config), config.rules.overrides);
+  const store = openStore(config.storage.url);
+  await store.migrate();
+  return { config, plugins: PLUGINS, logger, ruleSet, store, close: () => store.close() };
+}

@@ -1,0 +1,80 @@
+/**
+ * The tenant simulator with every registered vendor (DESIGN §9): the vendor-neutral host (src/simulator/) gets the
+ * vendor APIs from the one registry (collectors/index.ts) injected here, so the host never imports a collector.
+ * Everything that starts a simulator — `ratchet demo`, `ratchet simulate`, the end-to-end suites, the benchmarks —
+ * starts it through this module.
+ */
+import { SIMULATORS } from '../../collectors/index.js';
+import { startSimulator as startSimulatorHost, type Simulator, type SimulatorOptions, type TenantSpec } from '../simulator/index.js';
+
+export { configFor, configYaml, describeSimulator, expectedLevelFor, isProfileName, PROFILE_NAMES } from '../simulator/index.js';
+export type { Simulator, SimulatorOptions, SimulatedTenantInfo, TenantSpec } from '../simulator/index.js';
+
+/**
+ * Start a simulator serving every registered vendor. Default tenants: the demo portfolio. `options.vendors` replaces
+ * the registry's list (a test of one vendor may pass just that one).
+ */
+export function startSimulator(options: SimulatorOptions = {}): Promise<Simulator> {
+  return startSimulatorHost({ tenants: SAMPLE_TENANTS, vendors: SIMULATORS, ...options });
+}
+
+/**
+ * The demo portfolio: small tenants (a few hundred users) of different levels, so `ratchet demo` scans all of them
+ * in seconds and shows the whole range — including a permission gap that must read as "unknown", not "failed".
+ * Each names the providers (registry ids) whose simulated APIs serve its RMM and backup estate.
+ */
+export const SAMPLE_TENANTS: readonly TenantSpec[] = [
+  {
+    id: 'northwind',
+    name: 'Northwind Traders',
+    profile: 'level1',
+    seed: 'northwind',
+    knobs: { users: 140, devices: 90 },
+    rmm: 'ninjaone',
+    backup: 'veeam-vbr',
+    estate: { endpoints: 90 },
+  },
+  {
+    id: 'fabrikam',
+    name: 'Fabrikam Inc',
+    profile: 'level2',
+    seed: 'fabrikam',
+    knobs: { users: 320, devices: 240 },
+    rmm: 'datto-rmm',
+    backup: 'acronis',
+    estate: { endpoints: 240 },
+  },
+  {
+    id: 'contoso',
+    name: 'Contoso Ltd',
+    profile: 'level3',
+    seed: 'contoso',
+    knobs: { users: 450, devices: 380 },
+    rmm: 'ninjaone',
+    backup: 'veeam-vbr',
+    estate: { endpoints: 380 },
+  },
+  {
+    id: 'tailspin',
+    name: 'Tailspin Toys',
+    profile: 'level4',
+    seed: 'tailspin',
+    knobs: { users: 260, devices: 210 },
+    rmm: 'ninjaone',
+    backup: 'acronis',
+    estate: { endpoints: 210 },
+  },
+  {
+    // Level-3 data, but the app lacks AuditLog.Read.All: the registration report answers 403. Expected: confirmed
+    // level 1, potential 3, with the registration-based gates listed as unknown.
+    id: 'woodgrove',
+    name: 'Woodgrove Bank',
+    profile: 'level3',
+    seed: 'woodgrove',
+    knobs: { users: 200, devices: 150 },
+    rmm: 'datto-rmm',
+    backup: 'veeam-vbr',
+    estate: { endpoints: 150 },
+    faults: { forbidden: ['/reports/authenticationMethods/userRegistrationDetails'] },
+  },
+];

@@ -1,0 +1,93 @@
+/**
+ * Test helpers: real HTTPS requests to a running simulator, verifying its certificate against the generated CA
+ * (never rejectUnauthorized: false).
+ */
+import https from 'node:https';
+import pino from 'pino';
+import type { CollectorContext } from '../collector-kit/plugin.js';
+import type { Simulator } from './index.js';
+import type { VendorSimulator } from './vendor.js';
+import { expect } from 'vitest';
+import type { CollectorResult } from '../collector-kit/plugin.js';
+import type { Evidence } from '../domain/evidence.js';
+
+export interface HttpReply {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  text: string;
+  json: () => Record<string, unknown>;
+}
+
+export function request(
+  sim: Pick<Simulator, 'caPem'>,
+  method: string,
+  url: string,
+  opts: { headers?: Record<string, string>; body?: string; timeoutMs?: number; agent?: https.Agent } = {},
+): Promise<HttpReply> {
+  return new Promise((resolve, reject) => {
+    const req = https.request(url, { method, ca: sim.caPem, headers: opts.headers, agent: opts.agent }, (res) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (c: string) => (text += c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, text, json: () => JSON.parse(text) as Record<string, unknown> }));
+      res.on('error', reject);
+    });
+    if (opts.timeoutMs) {
+      req.setTimeout(opts.timeoutMs, () => req.destroy(Object.assign(new Error('client timeout'), { code: 'CLIENT_TIMEOUT' })));
+    }
+    req.on('error', reject);
+    if (opts.body) req.write(opts.body);
+    req.end();
+  });
+}
+
+/** A small fixed clock so generated timestamps are comparable across simulators. */
+export const FIXED_NOW = new Date('2026-11-25T12:00:00Z');
+
+/** A collector context for calling a plugin directly against the simulator, on the simulator's fixed clock. */
+export function collectorContext(tenantId: string): CollectorContext {
+  return { tenantId, logger: pino({ level: 'silent' }), signal: new AbortController().signal, now: () => FIXED_NOW };
+}
+
+/** A tenant's vendor config section with its secrets filled in (what the core hands a collector after resolving). */
+export function vendorSection(sim: Simulator, kind: 'rmm' | 'backup', tenantId: string, overrides: Record<string, unknown> = {}): Record<string, unknown> {
+  const v = sim.vendorSections(tenantId).find((s) => s.kind === kind)!;
+  const out: Record<string, unknown> = { ...v.section, ...v.secrets, ...overrides };
+  for (const [k, val] of Object.entries(out)) if (val === undefined) delete out[k];
+  return out;
+}
+
+/** Evidence of one key in a collector result. */
+export function evidenceOf(result: CollectorResult, key: string): Evidence {
+  return result.evidence.find((e) => e.key === key)!;
+}
+
+/** key → value of every evidence item (to compare two runs). */
+export function evidenceValues(result: CollectorResult): Record<string, unknown> {
+  return Object.fromEntries(result.evidence.map((e) => [e.key, e.value]));
+}
+
+const RMM_KEYS = ['rmm.devices', 'rmm.patches', 'rmm.antivirus', 'rmm.alerts'] as const;
+
+/**
+ * RMM evidence equals `override` or else the estate truth on every contract field; fields the vendor lists as
+ * unsupported must be null.
+ */
+export function expectRmmTruth(sim: Simulator, vendor: Pick<VendorSimulator, 'unsupported'>, result: CollectorResult, tenantId: string, override: Partial<Record<string, Record<string, unknown>>> = {}): void {
+  const truth = { ...(sim.estate(tenantId)!.truth() as Record<string, Record<string, unknown>>), ...override };
+  const unsupported = vendor.unsupported ?? {};
+  for (const key of RMM_KEYS) {
+    const e = evidenceOf(result, key);
+    expect(e.status, `${tenantId} ${key}: ${e.reason}`).toBe('ok');
+    const value = e.value as Record<string, unknown>;
+    for (const [field, expected] of Object.entries(truth[key]!)) {
+      const want = unsupported[key]?.includes(field) ? null : expected;
+      if (key === 'rmm.alerts' && field === 'oldestOpenHours') {
+        // truth() floors the age to whole hours; the collectors report it to one decimal.
+        expect(Math.floor(value[field] as number), `${tenantId} ${key}.${field}`).toBe(want);
+      } else {
+        expect(value[field], `${tenantId} ${key}.${field}`).toEqual(want);
+      }
+    }
+  }
+}
