@@ -2,7 +2,7 @@
  * Evidence builders. Every item names the Acronis paths it came from and the HTTP requests (retries included, the
  * token request excluded) spent on them.
  */
-import { Provenance as KitProvenance } from '../../src/collector-kit/evidence.js';
+import { boundProvenance, type Provenance as KitProvenance } from '../../src/collector-kit/evidence.js';
 
 export { failedEvidence, okEvidence } from '../../src/collector-kit/evidence.js';
 
@@ -15,9 +15,5 @@ export const EVIDENCE_KEYS = {
 export type EvidenceKey = (typeof EVIDENCE_KEYS)[keyof typeof EVIDENCE_KEYS];
 export const PROVIDED_KEYS: readonly EvidenceKey[] = Object.values(EVIDENCE_KEYS);
 
-/** Provenance of Acronis evidence. */
-export class Provenance extends KitProvenance {
-  constructor() {
-    super(COLLECTOR_ID);
-  }
-}
+export const Provenance = boundProvenance(COLLECTOR_ID);
+export type Provenance = KitProvenance;

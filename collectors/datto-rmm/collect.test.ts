@@ -1,5 +1,5 @@
-import nock from 'nock';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { offline } from '../../src/collector-kit/testing/fake-server.js';
 import { collectDattoRmm } from './collect.js';
 import {
   ACCOUNT_ALERTS,
@@ -20,12 +20,7 @@ import {
   testContext,
 } from './test-support.js';
 
-beforeAll(() => {
-  nock.disableNetConnect();
-});
-afterEach(() => {
-  nock.cleanAll();
-});
+offline();
 
 const byKey = (evidence: Array<{ key: string }>) => Object.fromEntries(evidence.map((e) => [e.key, e])) as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 

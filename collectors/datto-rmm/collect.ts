@@ -18,7 +18,8 @@ import { AntivirusTally, type AntivirusValue } from './antivirus.js';
 import { siteUidsOf, type DattoRmmConfig } from './config.js';
 import { classifyDevice, InventoryTally, type DevicesValue } from './devices.js';
 import { PATHS, TOKEN_PATH, type Resource } from './endpoints.js';
-import { classify, describeTokenError, type Failure } from './errors.js';
+import type { Failure } from '../../src/collector-kit/failure.js';
+import { classify, describeTokenError } from './errors.js';
 import {
   DEVICE_KEYS,
   EVIDENCE_KEYS,
@@ -117,7 +118,7 @@ async function walkListing<P extends { pageDetails: PageDetails }>(
       if (probed) provenance.add(PATHS.pagination);
       return failure;
     } finally {
-      provenance.requests += state.requests;
+      provenance.charge(state.requests);
     }
   }
   return null;
@@ -185,11 +186,7 @@ function collectorStatus(evidence: Evidence[], tenantId: string): Pick<Collector
 }
 
 function allFailed(plan: Plan, failure: Failure, collectedAt: string, endpoints: string[]): Evidence[] {
-  return [...plan.keys].map((key) => {
-    const p = new Provenance();
-    for (const e of endpoints) p.add(e);
-    return failedEvidence(key, failure, p, collectedAt);
-  });
+  return [...plan.keys].map((key) => failedEvidence(key, failure, new Provenance().add(endpoints), collectedAt));
 }
 
 export async function collectDattoRmm(config: DattoRmmConfig, ctx: CollectorContext, options: CollectOptions = {}): Promise<CollectorResult> {
@@ -230,7 +227,7 @@ export async function collectDattoRmm(config: DattoRmmConfig, ctx: CollectorCont
         const listed = devices?.ok === true;
         const outcome: Outcome<AlertsValue> = alerts!.ok ? { ok: true, value: alerts!.value.value(listed ? devices.value.devices.total : null) } : alerts!;
         // The device listing is charged to rmm.alerts only when it gave the value its device count.
-        evidence.push(evidenceFrom(key, outcome, listed && outcome.ok ? alertProv.with(deviceProv) : alertProv, collectedAt));
+        evidence.push(evidenceFrom(key, outcome, listed && outcome.ok ? new Provenance().merge(alertProv, deviceProv) : alertProv, collectedAt));
         continue;
       }
       const part = key === EVIDENCE_KEYS.devices ? 'devices' : key === EVIDENCE_KEYS.patches ? 'patches' : 'antivirus';

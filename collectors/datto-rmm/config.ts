@@ -8,6 +8,7 @@
  * `/api/v2/...` live.
  */
 import { z } from 'zod';
+import { httpsUrl } from '../../src/collector-kit/https-url.js';
 import { configFiles } from '../../src/collector-kit/plugin.js';
 
 /** Datto's six platforms (the host part of the API URL); anything else is accepted for proxies and the simulator. */
@@ -18,18 +19,10 @@ export function apiRoot(url: string): string {
   return url.replace(/\/+$/, '').replace(/\/api(?:\/v2)?$/i, '').replace(/\/+$/, '');
 }
 
-const baseUrl = z
-  .string()
-  .trim()
-  .refine((value) => {
-    try {
-      const url = new URL(value);
-      return url.protocol === 'https:' && url.search === '' && url.hash === '' && url.username === '' && url.password === '';
-    } catch {
-      return false;
-    }
-  }, 'must be an https:// URL without query, fragment or credentials, e.g. https://merlot-api.centrastage.net (plain http is refused: the API secret and tokens must not travel in clear text)')
-  .transform(apiRoot);
+const baseUrl = httpsUrl(
+  'must be an https:// URL without query, fragment or credentials, e.g. https://merlot-api.centrastage.net (plain http is refused: the API secret and tokens must not travel in clear text)',
+  { trim: true },
+).transform(apiRoot);
 
 // Site UIDs are UUIDs in Datto; accept any path-safe token so the simulator and future formats still work.
 const siteUid = z

@@ -1,14 +1,9 @@
-import nock from 'nock';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { offline } from '../../src/collector-kit/testing/fake-server.js';
 import { doctorDattoRmm } from './doctor.js';
 import { SITE, SITE_ALERTS, SITE_DEVICES, api, fixture, mockToken, page, testConfig, testContext } from './test-support.js';
 
-beforeAll(() => {
-  nock.disableNetConnect();
-});
-afterEach(() => {
-  nock.cleanAll();
-});
+offline();
 
 const RATE = '/api/v2/system/request_rate';
 

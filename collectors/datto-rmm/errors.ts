@@ -9,16 +9,10 @@
  * send the operator to fix a role that is fine.
  */
 import { scrub } from '../../src/log/secrets.js';
-import type { UnknownReason } from '../../src/domain/evidence.js';
+import { collectorError, errorMessage, failureOf, permissionMissing, schemaViolation, type Failure } from '../../src/collector-kit/failure.js';
 import { isVendorHttpError, type VendorHttpError } from '../../src/http/errors.js';
 import { DATTO_PLATFORMS } from './config.js';
 import { ACCESS, PATHS, TOKEN_PATH, type Resource } from './endpoints.js';
-
-export interface Failure {
-  status: 'unavailable' | 'error';
-  reasonCode: UnknownReason;
-  reason: string;
-}
 
 export interface ClassifyContext {
   resource: Resource;
@@ -37,7 +31,7 @@ export const IP_BLOCK_ADVICE =
   'This is not a permission problem: wait, then scan again, and check which other integrations use the same Datto account.';
 
 function ipBlockFailure(path: string, why: string): Failure {
-  return { status: 'error', reasonCode: 'collector_error', reason: scrub(`GET ${path}: HTTP 403 is Datto's temporary IP block (${why}). ${IP_BLOCK_ADVICE}`) };
+  return collectorError(scrub(`GET ${path}: HTTP 403 is Datto's temporary IP block (${why}). ${IP_BLOCK_ADVICE}`));
 }
 
 function shorten(text: string, max = 300): string {
@@ -46,7 +40,7 @@ function shorten(text: string, max = 300): string {
 
 export async function classify(err: unknown, c: ClassifyContext): Promise<Failure> {
   if (!isVendorHttpError(err)) {
-    return { status: 'error', reasonCode: 'collector_error', reason: scrub(`GET ${c.path} failed: ${shorten((err as Error)?.message ?? String(err))}`) };
+    return collectorError(scrub(`GET ${c.path} failed: ${shorten((err as Error)?.message ?? String(err))}`));
   }
   const e: VendorHttpError = err;
   switch (e.kind) {
@@ -55,48 +49,38 @@ export async function classify(err: unknown, c: ClassifyContext): Promise<Failur
     case 'forbidden': {
       if (c.pagesRead > 0) return ipBlockFailure(c.path, `refused after ${c.pagesRead} page(s) of the same listing had been read`);
       if (await c.probeRefused()) return ipBlockFailure(c.path, `GET ${PATHS.pagination}, which needs no permission, was refused too`);
-      return {
-        status: 'unavailable',
-        reasonCode: 'permission_missing',
-        reason: scrub(`GET ${c.path}: HTTP 403: the API user needs ${ACCESS[c.resource]}`),
-      };
+      return permissionMissing(scrub(`GET ${c.path}: HTTP 403: the API user needs ${ACCESS[c.resource]}`));
     }
     case 'auth':
-      return {
-        status: 'unavailable',
-        reasonCode: 'permission_missing',
-        reason: scrub(
+      return permissionMissing(
+        scrub(
           `GET ${c.path}: HTTP 401 even with a fresh token: the API user's access was revoked (API keys regenerated or deleted, user disabled, or API access switched off); it needs ${ACCESS.api}`,
         ),
-      };
+      );
     case 'not_found':
-      return {
-        status: 'error',
-        reasonCode: 'collector_error',
-        reason: scrub(
+      return collectorError(
+        scrub(
           c.siteUid
             ? `GET ${c.path}: HTTP 404: site ${c.siteUid} does not exist in this Datto RMM account (check rmm.siteUid and the platform in rmm.baseUrl)`
             : `GET ${c.path}: HTTP 404: not found (check the platform in rmm.baseUrl)`,
         ),
-      };
+      );
     case 'schema':
-      return { status: 'error', reasonCode: 'schema_violation', reason: shorten(e.message, 400) };
+      return schemaViolation(shorten(e.message, 400));
     case 'timeout':
-      return { status: 'error', reasonCode: 'collector_error', reason: `GET ${c.path} timed out (${c.timeoutMs} ms per attempt, retries exhausted)` };
+      return collectorError(`GET ${c.path} timed out (${c.timeoutMs} ms per attempt, retries exhausted)`);
     case 'throttled':
-      return {
-        status: 'error',
-        reasonCode: 'collector_error',
-        reason: scrub(`GET ${c.path} still throttled (HTTP 429) after retries: the account's 600 reads per 60 s are used up by other integrations too`),
-      };
+      return collectorError(
+        scrub(`GET ${c.path} still throttled (HTTP 429) after retries: the account's 600 reads per 60 s are used up by other integrations too`),
+      );
     default:
-      return { status: 'error', reasonCode: e.reasonCode, reason: shorten(e.message, 400) };
+      return failureOf(e, shorten(e.message, 400)); // server, network, bad_request, aborted: an `error`
   }
 }
 
 /** One line for a token failure: tenant, platform, the vendor's error code, and what to check. */
 export function describeTokenError(err: unknown, tenantId: string, baseUrl: string, apiKey: string): string {
-  const raw = err instanceof Error ? err.message : String(err);
+  const raw = errorMessage(err);
   const head = `${VENDOR_LABEL} token request for tenant ${tenantId} at ${baseUrl}${TOKEN_PATH} (API key ${maskKey(apiKey)})`;
   const e = isVendorHttpError(err) ? err : null;
   let hint = '';

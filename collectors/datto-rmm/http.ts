@@ -13,7 +13,7 @@ import pThrottle from 'p-throttle';
 import type { z } from 'zod';
 import type { CollectorContext } from '../../src/collector-kit/plugin.js';
 import { createVendorHttp, type RequestOptions, type VendorHttp } from '../../src/http/client.js';
-import { untrustedCertificateHint, VendorHttpError } from '../../src/http/errors.js';
+import { VendorHttpError } from '../../src/http/errors.js';
 import type { DattoRmmConfig } from './config.js';
 import { MAX_RETRIES, MAX_RETRY_AFTER_SECONDS, PACING, PUBLIC_CLIENT, TOKEN_PATH } from './endpoints.js';
 
@@ -67,20 +67,6 @@ async function passGate(gate: Gate, signal: AbortSignal, path: string): Promise<
   }
 }
 
-/**
- * The shared token source turns refused credentials into VendorHttpError but lets a transport failure (DNS, TLS,
- * refused connection, timeout) escape as the raw axios error, whose config holds the form with the secret. Keep
- * only its code.
- */
-function tokenTransportError(err: unknown, root: URL): Error {
-  if (err instanceof VendorHttpError) return err;
-  const code = (err as { code?: unknown })?.code;
-  const name = typeof code === 'string' ? code : 'network error';
-  const tls = untrustedCertificateHint(name);
-  const kind = name === 'ECONNABORTED' || name === 'ETIMEDOUT' ? 'timeout' : name === 'ERR_CANCELED' ? 'aborted' : 'network';
-  return new VendorHttpError(VENDOR, kind, `${VENDOR}: token request to ${root.host} failed: ${name}${tls}`, null, TOKEN_PATH);
-}
-
 export interface DattoClient {
   /** GET a path relative to the platform root (`/api/v2/...`, query allowed), paced and parsed. */
   get<S extends z.ZodType>(path: string, schema: S, opts?: RequestOptions): Promise<z.output<S>>;
@@ -128,11 +114,9 @@ export function createDattoClient(config: DattoRmmConfig, ctx: Pick<CollectorCon
     },
     async authenticate() {
       await passGate(gate, ctx.signal, TOKEN_PATH);
-      try {
-        await http.tokenSource!.getToken();
-      } catch (err) {
-        throw tokenTransportError(err, root);
-      }
+      // The shared token source turns a transport failure into a VendorHttpError too (never the axios error, whose
+      // config holds the form with the secret).
+      await http.tokenSource!.getToken();
     },
     get requests() {
       return http.requests;

@@ -3,11 +3,8 @@
  * fixtures/ — shapes from Datto's OpenAPI spec and the production captures documented by
  * pncit/datto-rmm-api-client (epoch-ms timestamps, nulls, @class-tagged alert contexts). Not a test file itself.
  */
-import { readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import nock from 'nock';
-import pino from 'pino';
+import { collectorContext, fixtures } from '../../src/collector-kit/testing/fake-server.js';
 import type { CollectorContext } from '../../src/collector-kit/plugin.js';
 import { dattoRmmConfigSchema, type DattoRmmConfig } from './config.js';
 
@@ -25,12 +22,8 @@ export const SITE_ALERTS = `/api/v2/site/${SITE}/alerts/open`;
 export const ACCOUNT_DEVICES = '/api/v2/account/devices';
 export const ACCOUNT_ALERTS = '/api/v2/account/alerts/open';
 
-const FIXTURES = join(dirname(fileURLToPath(import.meta.url)), 'fixtures');
-
 /** Fresh copy of a fixture (tests may mutate it). */
-export function fixture<T = Record<string, unknown>>(name: string): T {
-  return JSON.parse(readFileSync(join(FIXTURES, name), 'utf8')) as T;
-}
+export const fixture = fixtures(import.meta.url);
 
 type Page = { pageDetails: { nextPageUrl: string | null; [k: string]: unknown }; [k: string]: unknown };
 
@@ -54,13 +47,7 @@ export function testConfig(overrides: Record<string, unknown> = {}): DattoRmmCon
 }
 
 export function testContext(opts: { only?: string[]; signal?: AbortSignal; now?: Date } = {}): CollectorContext {
-  return {
-    tenantId: 'contoso',
-    logger: pino({ level: 'silent' }),
-    signal: opts.signal ?? new AbortController().signal,
-    now: () => opts.now ?? NOW,
-    only: opts.only,
-  };
+  return collectorContext({ ...opts, now: opts.now ?? NOW });
 }
 
 export interface TokenMock {

@@ -9,23 +9,18 @@
  *   - `0`, `null`, `""`: unknown (null).
  */
 
+import { epochToMs, hoursBetween } from '../../src/collector-kit/time.js';
+
 const ISO = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,9}))?)?)?\s*(Z|[+-]\d{2}(?::?\d{2})?)?$/i;
-
-const SECONDS_BELOW = 1e11;
-
-function fromNumber(n: number): number | null {
-  if (!Number.isFinite(n) || n <= 0) return null;
-  return n < SECONDS_BELOW ? Math.round(n * 1000) : Math.round(n);
-}
 
 /** Epoch ms, `null` when absent, or `undefined` when the value is not a timestamp at all (a schema violation). */
 export function toEpochMs(value: unknown): number | null | undefined {
   if (value === null || value === undefined) return null;
-  if (typeof value === 'number') return fromNumber(value);
+  if (typeof value === 'number') return epochToMs(value);
   if (typeof value !== 'string') return undefined;
   const s = value.trim();
   if (s === '') return null;
-  if (/^\d+(?:\.\d+)?$/.test(s)) return fromNumber(Number(s));
+  if (/^\d+(?:\.\d+)?$/.test(s)) return epochToMs(Number(s));
   const m = ISO.exec(s);
   if (!m) return undefined;
   const [, y, mo, d, h = '00', mi = '00', sec = '00', frac = '', zone] = m;
@@ -39,14 +34,9 @@ export function toEpochMs(value: unknown): number | null | undefined {
   return Number.isNaN(parsed) ? undefined : parsed;
 }
 
-export function toIso(ms: number | null): string | null {
-  return ms === null ? null : new Date(ms).toISOString();
-}
-
-export const HOUR_MS = 60 * 60 * 1000;
-export const DAY_MS = 24 * HOUR_MS;
+export { DAY_MS, HOUR_MS, isoFromMs as toIso } from '../../src/collector-kit/time.js';
 
 /** Hours with one decimal, never negative (a clock slightly ahead of ours is not a negative age). */
 export function hoursSince(ms: number, now: number): number {
-  return Math.max(0, Math.round(((now - ms) / HOUR_MS) * 10) / 10);
+  return Math.max(0, hoursBetween(now, ms));
 }

@@ -3,7 +3,7 @@
  * HTTP requests (retries included) were spent on them; a request shared by several items (the first $batch) is
  * charged to each of them, while the collector total counts it once.
  */
-import { Provenance as KitProvenance } from '../../src/collector-kit/evidence.js';
+import { boundProvenance, type Provenance as KitProvenance } from '../../src/collector-kit/evidence.js';
 
 export { evidenceFrom, failedEvidence, okEvidence } from '../../src/collector-kit/evidence.js';
 export type { Outcome } from '../../src/collector-kit/failure.js';
@@ -23,9 +23,5 @@ export const EVIDENCE_KEYS = {
 export type EvidenceKey = (typeof EVIDENCE_KEYS)[keyof typeof EVIDENCE_KEYS];
 export const PROVIDED_KEYS: readonly EvidenceKey[] = Object.values(EVIDENCE_KEYS);
 
-/** Provenance of m365 evidence; its counters are the Graph client's RequestCounters. */
-export class Provenance extends KitProvenance {
-  constructor() {
-    super(COLLECTOR_ID);
-  }
-}
+export const Provenance = boundProvenance(COLLECTOR_ID);
+export type Provenance = KitProvenance;

@@ -20,3 +20,4 @@ export const m365Plugin: CollectorPlugin<M365Config> = {
   collect: (config, ctx) => collectM365(config, ctx),
   doctor: (config, ctx) => doctorM365(config, ctx),
 };
+export { m365Simulator } from './simulator/api.js';

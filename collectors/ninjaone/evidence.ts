@@ -3,7 +3,7 @@
  * them; a source shared by several items (the device listing) is charged to each, while the collector total counts
  * every wire request once (retries and the token included).
  */
-import { Provenance as KitProvenance } from '../../src/collector-kit/evidence.js';
+import { boundProvenance, type Provenance as KitProvenance } from '../../src/collector-kit/evidence.js';
 
 export { evidenceFrom } from '../../src/collector-kit/evidence.js';
 export type { Outcome } from '../../src/collector-kit/failure.js';
@@ -20,9 +20,5 @@ export const EVIDENCE_KEYS = {
 export type EvidenceKey = (typeof EVIDENCE_KEYS)[keyof typeof EVIDENCE_KEYS];
 export const PROVIDED_KEYS: readonly EvidenceKey[] = Object.values(EVIDENCE_KEYS);
 
-/** Provenance of NinjaOne evidence; its counters are the transport's CallCounters. */
-export class Provenance extends KitProvenance {
-  constructor() {
-    super(COLLECTOR_ID);
-  }
-}
+export const Provenance = boundProvenance(COLLECTOR_ID);
+export type Provenance = KitProvenance;

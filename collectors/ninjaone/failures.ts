@@ -8,6 +8,7 @@ import { collectorError, errorMessage, failureOf, type Failure } from '../../src
 import { VendorHttpError } from '../../src/http/errors.js';
 import { scrub } from '../../src/log/secrets.js';
 import { SCOPE_HINT, TOKEN_PATH } from './endpoints.js';
+import { errorBody } from './schema.js';
 
 export function toFailure(err: unknown, opts: { maxRetries: number; timeoutMs: number }): Failure {
   if (!(err instanceof VendorHttpError)) {
@@ -38,6 +39,13 @@ export function toFailure(err: unknown, opts: { maxRetries: number; timeoutMs: n
       reason = base;
   }
   return failureOf(err, scrub(reason));
+}
+
+/** ` (<resultCode>: <errorMessage>)` of a refused token request, for the HTTP layer; '' for another body. */
+export function tokenErrorText(body: unknown): string {
+  const parsed = errorBody.safeParse(body);
+  if (!parsed.success) return '';
+  return ` (${parsed.data.resultCode}${parsed.data.errorMessage ? `: ${parsed.data.errorMessage}` : ''})`;
 }
 
 /**

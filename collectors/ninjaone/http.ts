@@ -11,6 +11,7 @@ import { createVendorHttp, type VendorHttp } from '../../src/http/client.js';
 import { VendorHttpError } from '../../src/http/errors.js';
 import type { NinjaOneConfig } from './config.js';
 import { ACTIVITY_PAGE_SIZE, ENDPOINTS, MAX_ACTIVITY_PAGES, MAX_PAGES, PAGE_SIZE, SCOPE, TOKEN_PATH } from './endpoints.js';
+import { tokenErrorText } from './failures.js';
 import { activitiesPage, devicesPage, type Activity, type Device } from './schema.js';
 import { epochToMs } from './time.js';
 
@@ -44,6 +45,7 @@ export function createNinjaHttp(config: NinjaOneConfig, logger: Logger, signal: 
       vendor: VENDOR,
       tokenPath: TOKEN_PATH,
       form: { grant_type: 'client_credentials', client_id: config.clientId, client_secret: config.clientSecret, scope: SCOPE },
+      tokenErrorText,
     },
   });
 }

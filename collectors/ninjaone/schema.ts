@@ -132,3 +132,9 @@ export const policyList = z.array(policy);
 
 /** `OrganizationDetailed` (GET /v2/organization/{id}), doctor only. */
 export const organization = z.looseObject({ id: id.nullish(), name: text });
+
+/** NinjaOne's error body (`{ resultCode, errorMessage }`), which its token endpoint may answer instead of RFC 6749's. */
+export const errorBody = z.looseObject({
+  resultCode: z.string().min(1),
+  errorMessage: z.string().optional(),
+});

@@ -3,13 +3,8 @@
  * vendor's documented paging (keyset `after` on devices, cursor objects on queries) and device filter (`df`).
  * Fixtures in fixtures/ follow the spec's response shapes. Not a test file itself.
  */
-import { readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import nock from 'nock';
-import pino from 'pino';
-import { afterEach, beforeEach } from 'vitest';
-import { clearSecrets } from '../../src/log/secrets.js';
+import { answerLater, collectorContext, fixtures, json, nockReply, offline, Routes, type Reply } from '../../src/collector-kit/testing/fake-server.js';
 import type { CollectorContext } from '../../src/collector-kit/plugin.js';
 import { ninjaoneConfigSchema, type NinjaOneConfig } from './config.js';
 
@@ -24,15 +19,12 @@ export const NOW_S = NOW.getTime() / 1000;
 /** Small pages so fixtures exercise paging. */
 export const TEST_PAGE_SIZE = 3;
 
-const FIXTURES = join(dirname(fileURLToPath(import.meta.url)), 'fixtures');
-
 /** Fixture with `"$NOW-<seconds>"` strings replaced by epoch seconds relative to NOW (and `"$NOWMS-<s>"` by ms). */
-export function fixture<T = unknown>(name: string): T {
-  const text = readFileSync(join(FIXTURES, name), 'utf8')
+export const fixture: <T = unknown>(name: string) => T = fixtures(import.meta.url, (text) =>
+  text
     .replace(/"\$NOWMS-([0-9.]+)"/g, (_m, s: string) => String((NOW_S - Number(s)) * 1000))
-    .replace(/"\$NOW-([0-9.]+)"/g, (_m, s: string) => String(NOW_S - Number(s)));
-  return JSON.parse(text) as T;
-}
+    .replace(/"\$NOW-([0-9.]+)"/g, (_m, s: string) => String(NOW_S - Number(s))),
+);
 
 export function testConfig(overrides: Record<string, unknown> = {}): NinjaOneConfig {
   const raw: Record<string, unknown> = {
@@ -50,13 +42,7 @@ export function testConfig(overrides: Record<string, unknown> = {}): NinjaOneCon
 }
 
 export function testContext(opts: { only?: string[]; signal?: AbortSignal; tenantId?: string } = {}): CollectorContext {
-  return {
-    tenantId: opts.tenantId ?? 'contoso',
-    logger: pino({ level: 'silent' }),
-    signal: opts.signal ?? new AbortController().signal,
-    now: () => NOW,
-    only: opts.only,
-  };
+  return collectorContext({ ...opts, now: NOW });
 }
 
 /** Transport options for tests: fast backoff, small pages. */
@@ -68,16 +54,10 @@ export interface RequestInfo {
   authorization: string | undefined;
 }
 
-export interface Reply {
-  status: number;
-  body?: unknown;
-  headers?: Record<string, string>;
-  delayMs?: number;
-}
+export { json, type Reply } from '../../src/collector-kit/testing/fake-server.js';
 
 export type Handler = (req: RequestInfo) => Reply;
 
-export const json = (body: unknown, headers?: Record<string, string>): Reply => ({ status: 200, body, headers });
 export const ninjaError = (status: number, resultCode: string, errorMessage: string, headers?: Record<string, string>): Reply => ({
   status,
   body: { resultCode, errorMessage },
@@ -163,10 +143,7 @@ export function activityLog(rows: Array<Record<string, unknown>>, orgOfRow: OrgL
   };
 }
 
-export class FakeNinja {
-  private readonly routes: Array<{ match: string | RegExp; handler: Handler }> = [];
-  readonly log: RequestInfo[] = [];
-  readonly unmatched: string[] = [];
+export class FakeNinja extends Routes<RequestInfo, Reply> {
   tokenRequests = 0;
   readonly tokenForms: URLSearchParams[] = [];
   /** Override the token endpoint's answer (e.g. a 500). */
@@ -177,26 +154,8 @@ export class FakeNinja {
     private readonly secret: string = SECRET,
     /** Path prefix the instance lives under (the simulator serves `https://host:port/ninjaone`). */
     private readonly prefix: string = '',
-  ) {}
-
-  /** Later registrations win, so a test can override one route of the standard tenant. */
-  on(match: string | RegExp, handler: Handler | Reply): this {
-    this.routes.push({ match, handler: typeof handler === 'function' ? handler : () => handler });
-    return this;
-  }
-
-  hits(match: string | RegExp): RequestInfo[] {
-    return this.log.filter((r) => (typeof match === 'string' ? r.path === match : match.test(r.path)));
-  }
-
-  private dispatch(info: RequestInfo): Reply {
-    this.log.push(info);
-    for (let i = this.routes.length - 1; i >= 0; i -= 1) {
-      const { match, handler } = this.routes[i]!;
-      if (typeof match === 'string' ? match === info.path : match.test(info.path)) return handler(info);
-    }
-    this.unmatched.push(`${info.path}?${info.query.toString()}`);
-    return ninjaError(404, 'NOT_FOUND', `no fake route for ${info.path}`);
+  ) {
+    super((req) => ninjaError(404, 'NOT_FOUND', `no fake route for ${req.path}`));
   }
 
   install(): this {
@@ -209,7 +168,7 @@ export class FakeNinja {
         fake.tokenRequests += 1;
         const form = new URLSearchParams(typeof body === 'string' ? body : '');
         fake.tokenForms.push(form);
-        if (fake.tokenReply) return [fake.tokenReply.status, JSON.stringify(fake.tokenReply.body ?? ''), { 'Content-Type': 'application/json' }];
+        if (fake.tokenReply) return nockReply({ status: fake.tokenReply.status, body: fake.tokenReply.body ?? '' });
         if (form.get('grant_type') === 'client_credentials' && form.get('client_id') === CLIENT_ID && form.get('client_secret') === fake.secret) {
           return [200, { access_token: `tok-${fake.tokenRequests}`, token_type: 'bearer', expires_in: 3600, scope: form.get('scope') ?? '' }];
         }
@@ -222,10 +181,7 @@ export class FakeNinja {
         const auth = this.req.headers.authorization;
         const info: RequestInfo = { path: decodeURIComponent(u.pathname).slice(fake.prefix.length), query: u.searchParams, authorization: Array.isArray(auth) ? auth[0] : auth };
         const reply = info.authorization?.startsWith('Bearer tok-') ? fake.dispatch(info) : ninjaError(401, 'UNAUTHORIZED', 'missing or invalid token');
-        const answer = () =>
-          callback(null, [reply.status, reply.body === undefined ? '' : JSON.stringify(reply.body), { 'Content-Type': 'application/json', ...reply.headers }]);
-        if (reply.delayMs) setTimeout(answer, reply.delayMs);
-        else answer();
+        answerLater(reply.delayMs, nockReply(reply), callback);
       });
     return this;
   }
@@ -259,14 +215,5 @@ export function standardTenant(fake: FakeNinja, opts: { ignoreDf?: boolean } = {
 
 /** Every test of a file (or describe block) offline — only nock answers — with a fresh fake NinjaOne handed to `use`. */
 export function offlineWithFakeNinja(use: (fake: FakeNinja) => void): void {
-  beforeEach(() => {
-    nock.cleanAll();
-    nock.disableNetConnect();
-    use(new FakeNinja());
-  });
-  afterEach(() => {
-    nock.cleanAll();
-    nock.enableNetConnect();
-    clearSecrets();
-  });
+  offline({ clearSecrets: true, before: () => use(new FakeNinja()) });
 }

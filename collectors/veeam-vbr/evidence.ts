@@ -2,7 +2,7 @@
  * Evidence builders. The collector produces `backup.protection` and `backup.verification` (SureBackup);
  * `backup.coverage` is derived by the core from our `objectNames` and the RMM's `serverNames`.
  */
-import { Provenance as KitProvenance } from '../../src/collector-kit/evidence.js';
+import { boundProvenance, type Provenance as KitProvenance } from '../../src/collector-kit/evidence.js';
 
 export { failedEvidence, okEvidence } from '../../src/collector-kit/evidence.js';
 
@@ -13,9 +13,5 @@ export const VERIFICATION_KEY = 'backup.verification';
 export const PROVIDED_KEYS = [PROTECTION_KEY, VERIFICATION_KEY] as const;
 export type ProvidedKey = (typeof PROVIDED_KEYS)[number];
 
-/** Provenance of VBR evidence. */
-export class Provenance extends KitProvenance {
-  constructor() {
-    super(COLLECTOR_ID);
-  }
-}
+export const Provenance = boundProvenance(COLLECTOR_ID);
+export type Provenance = KitProvenance;

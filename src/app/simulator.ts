@@ -5,17 +5,23 @@
  * starts it through this module.
  */
 import { SIMULATORS } from '../../collectors/index.js';
-import { startSimulator as startSimulatorHost, type Simulator, type SimulatorOptions, type TenantSpec } from '../simulator/index.js';
+import type { M365TenantSpec as TenantSpec } from '../../collectors/m365/simulator/api.js';
+import { asM365, type M365Simulator as Simulator, type M365SimulatorOptions as SimulatorOptions } from '../../collectors/m365/simulator/simulator.js';
+import { startSimulator as startSimulatorHost } from '../simulator/index.js';
 
-export { configFor, configYaml, describeSimulator, expectedLevelFor, isProfileName, PROFILE_NAMES } from '../simulator/index.js';
-export type { Simulator, SimulatorOptions, SimulatedTenantInfo, TenantSpec } from '../simulator/index.js';
+export { configFor, configYaml, isProfileName, PROFILE_NAMES } from '../simulator/index.js';
+export { describeSimulator } from '../../collectors/m365/simulator/simulator.js';
+export { expectedLevelFor } from '../../collectors/m365/simulator/profiles.js';
+// Every tenant has a Microsoft 365 directory on the composed simulator, so its types are the Microsoft 365 ones.
+export type { M365Simulator as Simulator, M365SimulatorOptions as SimulatorOptions, M365TenantInfo as SimulatedTenantInfo } from '../../collectors/m365/simulator/simulator.js';
+export type { M365TenantSpec as TenantSpec } from '../../collectors/m365/simulator/api.js';
 
 /**
  * Start a simulator serving every registered vendor. Default tenants: the demo portfolio. `options.vendors` replaces
  * the registry's list (a test of one vendor may pass just that one).
  */
-export function startSimulator(options: SimulatorOptions = {}): Promise<Simulator> {
-  return startSimulatorHost({ tenants: SAMPLE_TENANTS, vendors: SIMULATORS, ...options });
+export async function startSimulator(options: SimulatorOptions = {}): Promise<Simulator> {
+  return asM365(await startSimulatorHost({ tenants: SAMPLE_TENANTS, vendors: SIMULATORS, ...options }));
 }
 
 /**

@@ -48,6 +48,15 @@ export class Provenance {
   }
 }
 
+/** The kit's `Provenance` bound to one collector's id, so the collector's modules write `new Provenance()`. */
+export function boundProvenance(collector: string): new () => Provenance {
+  return class extends Provenance {
+    constructor() {
+      super(collector);
+    }
+  };
+}
+
 export function okEvidence(key: string, value: Record<string, unknown>, provenance: Provenance, collectedAt: string): Evidence {
   return { key, status: 'ok', value, reason: null, reasonCode: null, source: provenance.toSource(), collectedAt };
 }

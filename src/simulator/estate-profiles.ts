@@ -7,7 +7,7 @@
  * Backup service level: freshPct (newest success within 72 h) is 100 from level3 up, and the 30-day run success
  * share is ≥ 99 at level4/level5 (99.5 and 100); level1/level2 are poor on both (stale workloads, 70/92 % runs).
  * No profile has never-backed-up workloads (`backupNeverSucceeded`): tests set it explicitly. Automated recovery
- * verification (SureBackup, `backupVerifiedDaysAgo`): level3/4/5 verified 24/12/7 days ago, level1/level2 never.
+ * verification (`backupVerifiedDaysAgo`): level3/4/5 verified 24/12/7 days ago, level1/level2 never.
  *
  * RMM service levels: level4/level5 have every device checked in (servers within 24 h, workstations within 7 days),
  * no high-severity alert older than 24 h and no stale alert; level5 has criticalCompliantPct 100 although a few
@@ -17,10 +17,10 @@
  * level4 keeps one device with a critical patch pending past 48 h (criticalCompliantPct 99.5), so its potential is
  * 4 even with RMM data;
  * level5 has none, so only history (90 days) stands between it and a confirmed 5. Vendors that cannot report
- * patch dates (Datto RMM) leave the L4/L5 patch-age gates unknown: confirmed endpoint level 3 there.
+ * patch dates leave the L4/L5 patch-age gates unknown: confirmed endpoint level 3 there.
  */
 import type { EstateKnobs } from './estate.js';
-import type { ProfileName } from './profiles.js';
+import type { ProfileName } from './levels.js';
 
 const BASE: EstateKnobs = {
   endpoints: 200,

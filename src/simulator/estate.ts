@@ -73,14 +73,14 @@ export interface EstateKnobs {
    */
   backupRunSuccessPct: number;
   /**
-   * Whole days since the newest successful automated recovery verification (Veeam SureBackup), or null when the
-   * backup product never verified a restore (no such runs at all). Verification runs weekly; the runs after the
-   * newest success failed, older ones mostly succeeded (`verificationRuns`).
+   * Whole days since the newest successful automated recovery verification (the backup product's own test
+   * restore), or null when the backup product never verified a restore (no such runs at all). Verification runs
+   * weekly; the runs after the newest success failed, older ones mostly succeeded (`verificationRuns`).
    */
   backupVerifiedDaysAgo: number | null;
 }
 
-/** One automated recovery verification run (a SureBackup job session), as the backup product records it. */
+/** One automated recovery verification run (a test-restore job session), as the backup product records it. */
 export interface EstateVerificationRun {
   start: Date;
   end: Date;
@@ -509,7 +509,7 @@ export class Estate {
         highOver7dPer100: per100(highOver7d, n),
         staleOver24hPer100: per100(staleOver24h, n),
       },
-      // rmm.alerts fields an RMM's activity log gives (NinjaOne; Datto RMM reports no acknowledgement time).
+      // rmm.alerts fields an RMM's activity log gives (where it records acknowledgement times at all).
       'rmm.alerts.activity': ack,
       'backup.protection': {
         protected: objects.length,
@@ -520,12 +520,12 @@ export class Estate {
         fresh72h,
         freshPct: pct(fresh72h, objects.length),
         staleOver72h: objects.length - fresh72h,
-        // The target share; the vendor model states the exact figure of the runs it serves (e.g. vbrSessionTruth).
+        // The target share; the vendor model states the exact figure of the runs it serves.
         successRate30d: objects.length ? this.knobs.backupRunSuccessPct : null,
         failingTotal: failing.length,
       },
       'backup.coverage': { servers: this.servers, covered: objects.length, pct: pct(objects.length, this.servers) },
-      // Veeam's name for it: the VBR simulator serves these runs as SureBackup sessions.
+      // Without `via`: the backup vendor's simulator names its own verification feature.
       'backup.verification': verificationTruth(this.verificationRuns(), this.now.getTime()),
     };
   }
@@ -552,6 +552,5 @@ function verificationTruth(runs: EstateVerificationRun[], now: number) {
     verifiedDaysAgo: last === null ? null : Math.max(0, Math.floor((now - last) / DAY)),
     verifications90d: runs.filter((r) => r.result !== 'Failed' && r.end.getTime() >= since).length,
     failed90d: runs.filter((r) => r.result === 'Failed' && r.end.getTime() >= since).length,
-    via: 'Veeam SureBackup' as const,
   };
 }

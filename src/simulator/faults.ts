@@ -10,19 +10,19 @@
  * ## SPEC grammar (`ratchet simulate --faults SPEC`, {@link parseFaultSpec})
  * ```
  * spec   := item ("," item)*
- * item   := "429=" rate [":" retryAfterSeconds]        share of Graph requests answered 429 (Retry-After default 1)
+ * item   := "429=" rate [":" retryAfterSeconds]        share of requests answered 429 (Retry-After default 1)
  *         | "5xx=" rate [":" status]                   share answered 503/500 (status fixed if given; else alternating)
  *         | "stall=" rate ":" ms                       share that hang ms before answering (past the client timeout)
- *         | "latency=" ms [":" jitterMs]               added to every request (identity too), + uniform 0…jitter
- *         | "403=" path ("|" path)*                    403 Authorization_RequestDenied on these paths
+ *         | "latency=" ms [":" jitterMs]               added to every request (token requests too), + uniform 0…jitter
+ *         | "403=" path ("|" path)*                    403 (a missing permission) on these paths
  *         | "malformed=" path ("|" path)*              200 with a body that is not valid JSON
  *         | "schema=" path ("|" path)*                 200 with valid JSON of the wrong shape (alias schemaViolation=)
  *         | "token=" ("refuse" | "400" | "500")        the token endpoint refuses (400 invalid_grant) or fails (500)
  *         | "seed=" integer                            seed of the fault draws (default 1)
  *         | "429once=" path ("|" path)*                the first request to each URL under these paths gets 429
  * rate   := decimal in [0, 1]
- * path   := a Graph path after /v1.0 (leading "/"), matched as a prefix by segments; a segment "*" or "{name}"
- *           matches any one segment, e.g. /reports/authenticationMethods/userRegistrationDetails,
+ * path   := a vendor API path (leading "/"; as the vendor defines it: after its API version, or with its mount
+ *           prefix), matched as a prefix by segments; a segment "*" or "{name}" matches any one segment, e.g.
  *           /users/{id}/authentication/methods
  * ```
  * Items are separated by commas and may repeat (path lists accumulate). Example:
@@ -37,15 +37,15 @@ export interface FaultConfig {
   latencyMs?: number;
   /** Uniform extra latency 0…jitterMs. */
   jitterMs?: number;
-  /** Share (0–1) of Graph requests answered 429 TooManyRequests. */
+  /** Share (0–1) of requests answered 429 Too Many Requests. */
   rate429?: number;
   /** Retry-After seconds sent with 429 (default 1). */
   retryAfterSeconds?: number;
-  /** Share (0–1) of Graph requests answered 503/500. */
+  /** Share (0–1) of requests answered 503/500. */
   rate5xx?: number;
   /** Force one status for injected server errors (default: 503 and 500 alternate by draw). */
   status5xx?: 500 | 502 | 503 | 504;
-  /** Share (0–1) of Graph requests that hang `stallMs` before being answered. */
+  /** Share (0–1) of requests that hang `stallMs` before being answered. */
   stallRate?: number;
   stallMs?: number;
   /** Path prefixes answered 403 Authorization_RequestDenied (a permission not granted). */
@@ -160,7 +160,7 @@ export function parseFaultSpec(spec: string): FaultConfig {
   return out;
 }
 
-/** Does a Graph path (after /v1.0, no query) fall under a pattern? Prefix by segments; "*" or "{x}" match one segment. */
+/** Does an API path (no query) fall under a pattern? Prefix by segments; "*" or "{x}" match one segment. */
 export function pathMatches(pattern: string, path: string): boolean {
   const strip = (p: string) => p.replace(/^\/v1\.0(?=\/)/i, '').split('?')[0]!.split('/').filter(Boolean);
   const pat = strip(pattern);
@@ -187,7 +187,7 @@ export class FaultInjector {
     return n;
   }
 
-  /** Latency to add before answering (identity and Graph). */
+  /** Latency to add before answering. */
   latency(f: FaultConfig, key: string): number {
     const base = f.latencyMs ?? 0;
     const jitter = f.jitterMs ?? 0;
@@ -196,8 +196,8 @@ export class FaultInjector {
   }
 
   /**
-   * Decide what happens to a Graph request. `key` identifies the request (tenant + method + URL); `path` is the
-   * Graph path for the path-based faults. Order: stall, 429, 5xx, then 403 (permission) faults.
+   * Decide what happens to a request. `key` identifies the request (tenant + method + URL); `path` is the API path
+   * for the path-based faults. Order: stall, 429, 5xx, then 403 (permission) faults.
    */
   decide(f: FaultConfig, key: string, path: string, opts: { allowStall: boolean } = { allowStall: true }): FaultDecision {
     if (matchesAny(f.throttleOnce, path) && this.occurrence(`once ${key}`) === 0) {
@@ -227,7 +227,7 @@ export class FaultInjector {
 }
 
 /**
- * Faults of a vendor account shared by several tenants (NinjaOne instance, Datto RMM account): path lists united,
+ * Faults of a vendor account shared by several tenants (one RMM instance or account for all): path lists united,
  * rates at their highest — a request that names no tenant meets every tenant's faults.
  */
 export function unionFaults(views: ReadonlyArray<{ faults: FaultConfig }>): FaultConfig {

@@ -1,7 +1,7 @@
 /**
- * Deterministic identifiers. Object ids look like Entra object ids (random-looking v4 GUIDs) but are derived from
- * (seed, kind, index), and the index is recoverable from the id: `GET /users/{id}/authentication/methods` must find
- * user i of a 100,000-user tenant without a lookup table.
+ * Deterministic identifiers. Object ids look like a directory's object ids (random-looking v4 GUIDs) but are derived
+ * from (seed, kind, index), and the index is recoverable from the id: `GET /users/{id}/…` must find user i of a
+ * 100,000-user tenant without a lookup table.
  */
 import { hash32 } from './prng.js';
 

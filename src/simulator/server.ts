@@ -1,54 +1,47 @@
 /**
- * The simulator: one HTTPS server on loopback that impersonates the Microsoft identity platform
- * (`/{tenant}/oauth2/v2.0/token`, OIDC metadata) and Microsoft Graph v1.0 (`/v1.0/...`) for several deterministic
- * tenants at once, so the real @azure/identity + @microsoft/microsoft-graph-client can scan it over real sockets
- * with TLS verification on. Point a tenant's config at it with
- * `cloud: { graphEndpoint: sim.url, authorityHost: sim.url }` (see configFor in config.ts).
+ * The simulator host: one HTTPS server on loopback serving the vendor APIs injected into it (vendor.ts) for several
+ * deterministic tenants at once, so real clients scan it over real sockets with TLS verification on. It owns what
+ * every vendor shares: the tenants (id, name, seed, profile, faults), their RMM/backup estate, TLS, fault draws,
+ * latency and stalls, stats, and live `setProfile`/`setFaults`; it knows no vendor.
  *
- * Tokens name their tenant (`tid`), so one server answers every tenant; each Graph request is served from that
- * tenant's model with that tenant's faults layered over the simulator's.
+ * Routing: `/<id>/…` goes to the RMM or backup vendor with that id; every other path to the directory vendor,
+ * mounted at the root (at most one).
  */
-import { randomBytes, randomUUID } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
-import { writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
-import { join } from 'node:path';
 import { FaultInjector, matchesAny, mergeFaults, parseFaultSpec, type FaultConfig } from './faults.js';
-import { executeBatch, executeGraph, faultResult, fromThrown, graphError, type DispatchEnv, type GraphCall } from './graph-dispatch.js';
-import { routeTemplate, type GraphResult } from './graph-routes.js';
-import { guid } from './ids.js';
-import { publicKeyOfCertificate, routeIdentity, type IdentityEnv, type IdentityTenant } from './identity-routes.js';
-import { SkipTokens } from './odata.js';
+import { isProfileName, type ProfileName } from './levels.js';
 import { hash32 } from './prng.js';
-import { isProfileName, overridesGatingKnob, PROFILES, type KnobOverrides, type ProfileName, type TenantKnobs } from './profiles.js';
-import { TenantModel, type TenantTruth } from './tenant-model.js';
-import { createClientCertificate, createSimulatorCertificates } from './tls.js';
-import type { TenantSpec } from './tenant-spec.js';
+import { createSimulatorCertificates } from './tls.js';
+import { domainLabel, type TenantSpec } from './tenant-spec.js';
 import { Estate } from './estate.js';
 import { ESTATE_PROFILES } from './estate-profiles.js';
-import { BearerTokens, TokenIssuer } from './tokens.js';
-import type { VendorContext, VendorSimulator, VendorTenantView } from './vendor.js';
+import { BearerTokens } from './tokens.js';
+import type {
+  DirectorySimulator,
+  DirectoryTenantView,
+  ProfileChange,
+  SimulatorPlugin,
+  VendorConfigSection,
+  VendorContext,
+  VendorRequest,
+  VendorResponse,
+  VendorSimulator,
+  VendorTenantView,
+} from './vendor.js';
 
 export interface SimulatedTenantInfo {
   id: string;
-  tenantId: string;
   name: string;
-  domain: string;
   profile: ProfileName;
-  clientId: string;
-  clientSecret: string;
-  /** Private key + certificate PEM, and where it was written, when `certificate: true`. */
-  certificatePem?: string;
-  certificatePath?: string;
   /**
-   * Confirmed level a fresh scan with the default rules should infer, and the potential level; null when knob
-   * overrides make the profile's promise void (compute it from `truth()` instead). See expectedLevelFor.
+   * Confirmed level a fresh scan with the default rules should infer, and the potential level, as the directory
+   * vendor promises them; null without a directory vendor, or when knob overrides void the promise.
    */
   expectedLevel: number | null;
   expectedPotential: number | null;
-  knobs: TenantKnobs;
   /** Provider ids of the tenant's RMM and backup sources, as in its TenantSpec. */
   rmm?: string;
   backup?: string;
@@ -59,13 +52,13 @@ export interface SimulatorOptions {
   port?: number;
   /** Loopback only; default 127.0.0.1. */
   host?: string;
-  /** The simulated tenants (default none; the demo portfolio is SAMPLE_TENANTS in collectors/index.ts). */
+  /** The simulated tenants (default none; the demo portfolio is SAMPLE_TENANTS in src/app/simulator.ts). */
   tenants?: readonly TenantSpec[];
   /**
-   * The vendor APIs this simulator serves, each under `/<id>` (injected: the host names no vendor; src/app/simulator.ts
-   * passes every registered one). A tenant's `rmm`/`backup` must name one of them.
+   * The vendor APIs this simulator serves (injected: the host names no vendor; src/app/simulator.ts passes every
+   * registered one). A tenant's `rmm`/`backup` must name one of them.
    */
-  vendors?: readonly VendorSimulator[];
+  vendors?: readonly SimulatorPlugin[];
   faults?: FaultConfig | string;
   /** Keep the CA here (reused across runs while valid) so NODE_EXTRA_CA_CERTS can name a stable file. */
   certDir?: string;
@@ -74,17 +67,21 @@ export interface SimulatorOptions {
 }
 
 export interface SimulatorStats {
-  /** Requests answered, batch sub-requests included. */
+  /** Requests answered, sub-requests of batches included (as each vendor records them). */
   total: number;
-  /** "GET /v1.0/users" → { "200": 3, "429": 1 }; batch sub-requests are listed as "BATCH GET /v1.0/…". */
+  /** Route label → { status → count }, e.g. "GET /<id>/v2/devices" → { "200": 3, "429": 1 }. */
   byRoute: Record<string, Record<string, number>>;
-  /** Requests per tenant id (GUID). */
+  /** Requests per tenant, as each vendor names the tenant (its config id or its id at the vendor). */
   byTenant: Record<string, number>;
   /** Status → count over everything; 499 = a stalled request whose client gave up before the answer. */
   byStatus: Record<string, number>;
 }
 
-export type ProfileChange = ProfileName | KnobOverrides | { profile?: ProfileName; knobs?: KnobOverrides };
+/** One vendor config section of a tenant; `key` is its key in the tenant's config (`rmm`, `backup`, the directory's id). */
+export interface VendorSection extends VendorConfigSection {
+  kind: 'rmm' | 'backup' | 'directory';
+  key: string;
+}
 
 export interface Simulator {
   url: string;
@@ -94,40 +91,22 @@ export interface Simulator {
   tenants: SimulatedTenantInfo[];
   stats(): SimulatorStats;
   resetStats(): void;
-  /** Switch a tenant's data live (by config id or tenant GUID); returns the updated info. */
+  /** Switch a tenant's data live (by config id or a key its directory vendor adds); returns the updated info. */
   setProfile(tenant: string, change: ProfileChange): SimulatedTenantInfo;
   /** Replace the simulator faults, or one tenant's faults. */
   setFaults(faults: FaultConfig | string, tenant?: string): void;
-  /** The tenant's generator (ground truth for tests). */
-  model(tenant: string): TenantModel;
-  truth(tenant: string): TenantTruth;
+  /** Ground truth of the tenant's directory data (the directory vendor's `truth`). */
+  truth(tenant: string): unknown;
+  /** What the directory vendor built for the tenant (its typed helpers read it). */
+  directoryState(tenant: string): unknown;
   /** The tenant's RMM/backup estate (null without rmm and backup). */
   estate(tenant: string): Estate | null;
-  /** Vendor config sections (rmm/backup) for configFor, secrets split out. */
-  vendorSections(tenant: string): Array<{ kind: 'rmm' | 'backup'; section: Record<string, unknown>; secrets: Record<string, string> }>;
+  /**
+   * The tenant's vendor config sections for configFor, secrets split out: rmm, backup, then the directory's
+   * (`preferCertificate`: its client certificate instead of its secret, where it registered one).
+   */
+  vendorSections(tenant: string, opts?: { preferCertificate?: boolean }): VendorSection[];
   close(): Promise<void>;
-}
-
-/** Endpoints whose loss (403, malformed, schema) leaves a level-2 gate unknown with the default rules. */
-const GATING_PATHS = [
-  '/reports/authenticationMethods/userRegistrationDetails',
-  '/users',
-  '/identity/conditionalAccess/policies',
-  '/policies/identitySecurityDefaultsEnforcementPolicy',
-  '/roleManagement/directory/roleAssignments',
-  '/deviceManagement/managedDevices',
-];
-
-/**
- * What a fresh scan should infer. Fault-free (or only transient faults the collector retries through): the
- * profile's promise. A whole gating endpoint lost to 403/malformed/schema faults leaves a level-2 gate unknown:
- * confirmed 1, potential unchanged (a permission gap must never look like a security failure).
- */
-export function expectedLevelFor(profile: ProfileName, knobs: KnobOverrides | undefined, faults: FaultConfig): { level: number | null; potential: number | null } {
-  if (overridesGatingKnob(knobs)) return { level: null, potential: null };
-  const def = PROFILES[profile];
-  const lost = GATING_PATHS.some((p) => matchesAny(faults.forbidden, p) || matchesAny(faults.malformed, p) || matchesAny(faults.schemaViolation, p));
-  return { level: lost ? 1 : def.expectedLevel, potential: def.expectedPotential };
 }
 
 function slug(name: string): string {
@@ -139,22 +118,21 @@ function toFaults(f: FaultConfig | string | undefined): FaultConfig {
   return typeof f === 'string' ? parseFaultSpec(f) : { ...f };
 }
 
-const NON_GATING: readonly (keyof KnobOverrides)[] = ['users', 'devices', 'guests', 'disabled', 'secureScorePct', 'staleDevicesPct'];
-
 interface TenantState {
   info: SimulatedTenantInfo;
   spec: TenantSpec;
-  overrides: KnobOverrides;
-  model: TenantModel;
+  /** Seed of the spec (or the id) hashed, as vendors receive it. */
+  seed: number;
+  profile: ProfileName;
   faults: FaultConfig;
-  identity: IdentityTenant;
   estate: Estate | null;
+  /** What the directory vendor built (undefined without one). */
+  directory: unknown;
 }
 
-function buildEstate(spec: TenantSpec, profile: ProfileName, seed: number, model: TenantModel, now: Date | undefined): Estate | null {
+function buildEstate(spec: TenantSpec, profile: ProfileName, seed: number, now: Date): Estate | null {
   if (!spec.rmm && !spec.backup) return null;
-  const domain = `${model.domain.split('.')[0]}.local`;
-  return new Estate(hash32(seed, 'estate'), { ...ESTATE_PROFILES[profile], ...(spec.estate ?? {}) }, now ?? model.now, domain);
+  return new Estate(hash32(seed, 'estate'), { ...ESTATE_PROFILES[profile], ...(spec.estate ?? {}) }, now, `${domainLabel(spec)}.local`);
 }
 
 const MAX_BODY = 1024 * 1024;
@@ -183,17 +161,32 @@ function lowerHeaders(req: IncomingMessage): Record<string, string | undefined> 
   return out;
 }
 
+function sendJson(res: ServerResponse, status: number, body: unknown): void {
+  if (res.destroyed || res.writableEnded) return;
+  const text = JSON.stringify(body);
+  res.writeHead(status, { 'Content-Type': 'application/json; charset=utf-8', 'Content-Length': String(Buffer.byteLength(text)) });
+  res.end(text);
+}
+
 export async function startSimulator(options: SimulatorOptions = {}): Promise<Simulator> {
   const host = options.host ?? '127.0.0.1';
   if (!['127.0.0.1', 'localhost', '::1'].includes(host)) throw new Error(`the simulator binds loopback only (127.0.0.1, ::1 or localhost), not ${host}`);
   const certs = await createSimulatorCertificates(options.certDir ? { dir: options.certDir } : {});
-  const tokens = new TokenIssuer();
-  const skipTokens = new SkipTokens(randomBytes(32));
   const injector = new FaultInjector();
   let simFaults = toFaults(options.faults);
   const shutdown = new AbortController();
   // Every pending wait listens for shutdown; hundreds of concurrent requests are normal in benchmarks.
   setMaxListeners(0, shutdown.signal);
+
+  const prefixed = new Map<string, VendorSimulator>();
+  let directory: DirectorySimulator | undefined;
+  for (const v of options.vendors ?? []) {
+    if (prefixed.has(v.id) || directory?.id === v.id) throw new Error(`two vendor simulators with id ${v.id}`);
+    if (v.kind === 'directory') {
+      if (directory) throw new Error(`two directory simulators (${directory.id}, ${v.id}): both would be mounted at the root`);
+      directory = v;
+    } else prefixed.set(v.id, v);
+  }
 
   const tenants = new Map<string, TenantState>();
   const byKey = new Map<string, TenantState>();
@@ -208,87 +201,85 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     if (tenantId) stats.byTenant[tenantId] = (stats.byTenant[tenantId] ?? 0) + 1;
   };
 
-  const lookup = (key: string): TenantState | undefined => byKey.get(key.toLowerCase());
-
   const mustLookup = (key: string): TenantState => {
-    const t = lookup(key);
+    const t = byKey.get(key.toLowerCase());
     if (!t) throw new Error(`no simulated tenant ${JSON.stringify(key)} (known: ${[...tenants.values()].map((s) => s.info.id).join(', ')})`);
     return t;
   };
 
-  const refreshInfo = (state: TenantState) => {
-    const profile = state.model.profile;
-    const expected = expectedLevelFor(profile, state.overrides, mergeFaults(simFaults, state.faults));
-    state.info.profile = profile;
-    state.info.knobs = state.model.knobs;
-    state.info.expectedLevel = expected.level;
-    state.info.expectedPotential = expected.potential;
-    state.identity.tokenRefuse = mergeFaults(simFaults, state.faults).tokenRefuse ?? false;
+  // Tenant views per vendor, rebuilt only when a tenant's data or faults change (not per request).
+  let views = new Map<string, readonly unknown[]>();
+  const invalidate = () => {
+    views = new Map();
+  };
+  const estateViews = (product: string): readonly VendorTenantView[] => {
+    let v = views.get(product) as VendorTenantView[] | undefined;
+    if (!v) {
+      v = [...tenants.values()]
+        .filter((t) => t.estate && (t.spec.rmm === product || t.spec.backup === product))
+        .map((t) => ({ id: t.info.id, name: t.info.name, seed: t.seed, estate: t.estate!, faults: mergeFaults(simFaults, t.faults) }));
+      views.set(product, v);
+    }
+    return v;
+  };
+  const directoryViews = (): readonly DirectoryTenantView[] => {
+    let v = views.get('') as DirectoryTenantView[] | undefined;
+    if (!v) {
+      v = [...tenants.values()].map((t) => ({ id: t.info.id, name: t.info.name, profile: t.profile, faults: mergeFaults(simFaults, t.faults), state: t.directory }));
+      views.set('', v);
+    }
+    return v;
   };
 
-  const specs = options.tenants ?? [];
-  const vendors = new Map<string, VendorSimulator>();
-  for (const v of options.vendors ?? []) {
-    if (vendors.has(v.id)) throw new Error(`two vendor simulators with id ${v.id}`);
-    vendors.set(v.id, v);
-  }
-  // One bearer-token store per vendor, living as long as this simulator (VendorContext.tokens).
-  const bearerTokens = new Map<string, BearerTokens<object>>();
-  const tokensOf = (id: string): BearerTokens<object> => {
-    let store = bearerTokens.get(id);
-    if (!store) bearerTokens.set(id, (store = new BearerTokens<object>()));
-    return store;
+  const refreshInfo = (state: TenantState) => {
+    state.info.profile = state.profile;
+    if (directory) {
+      Object.assign(state.info, directory.info(state.directory));
+      const expected = directory.expected(state.directory, mergeFaults(simFaults, state.faults));
+      state.info.expectedLevel = expected.level;
+      state.info.expectedPotential = expected.potential;
+    }
   };
-  for (const spec of specs) {
+
+  // One bearer-token store and one local state per vendor, living as long as this simulator.
+  const bearerTokens = new Map<string, BearerTokens<object>>();
+  const locals = new Map<string, unknown>();
+
+  for (const spec of options.tenants ?? []) {
     const id = spec.id ?? slug(spec.name);
     const seed = spec.seed ?? id;
     const profile = spec.profile ?? 'level3';
     if (!isProfileName(profile)) throw new Error(`tenant ${id}: unknown profile ${JSON.stringify(profile)}`);
-    const tenantId = (spec.tenantId ?? guid(hash32(String(seed)), 'tenant-id')).toLowerCase();
-    const model = new TenantModel({ id: tenantId, name: spec.name, seed, profile, knobs: spec.knobs, domain: spec.domain, now: options.now });
-    const clientId = (spec.clientId ?? guid(hash32(String(seed)), 'client-id')).toLowerCase();
-    const clientSecret = spec.clientSecret ?? `sim~${randomBytes(24).toString('base64url')}`;
+    const dirState = directory ? await directory.createTenant({ id, spec, seed, profile, now: options.now, certDir: certs.dir }) : undefined;
+    for (const product of [spec.rmm, spec.backup]) {
+      if (product && !prefixed.has(product)) throw new Error(`tenant ${id}: no simulator for ${product} (available: ${[...prefixed.keys()].join(', ') || 'none'})`);
+    }
     const info: SimulatedTenantInfo = {
       id,
-      tenantId,
       name: spec.name,
-      domain: model.domain,
       profile,
-      clientId,
-      clientSecret,
       expectedLevel: null,
       expectedPotential: null,
-      knobs: model.knobs,
       ...(spec.rmm ? { rmm: spec.rmm } : {}),
       ...(spec.backup ? { backup: spec.backup } : {}),
     };
-    for (const product of [spec.rmm, spec.backup]) {
-      if (product && !vendors.has(product)) throw new Error(`tenant ${id}: no simulator for ${product} (available: ${[...vendors.keys()].join(', ') || 'none'})`);
-    }
-    const identity: IdentityTenant = { tenantId, domain: model.domain, name: spec.name, clientId, clientSecret };
-    if (spec.certificate) {
-      const cert = await createClientCertificate(`ratchet-${id}`);
-      identity.certificateKey = publicKeyOfCertificate(cert.certPem);
-      info.certificatePem = cert.combinedPem;
-      info.certificatePath = join(certs.dir, `${id}-client.pem`);
-      writeFileSync(info.certificatePath, cert.combinedPem, { mode: 0o600 });
-    }
-    const estate = buildEstate(spec, profile, hash32(String(seed)), model, options.now);
-    const state: TenantState = { info, spec, overrides: { ...(spec.knobs ?? {}) }, model, faults: toFaults(spec.faults), identity, estate };
-    for (const key of [id, tenantId, model.domain.toLowerCase()]) {
+    const hashed = hash32(String(seed));
+    const state: TenantState = {
+      info,
+      spec,
+      seed: hashed,
+      profile,
+      faults: toFaults(spec.faults),
+      estate: buildEstate(spec, profile, hashed, options.now ?? new Date()),
+      directory: dirState,
+    };
+    for (const key of [id, ...(directory ? directory.keys(dirState) : [])]) {
       if (byKey.has(key)) throw new Error(`duplicate simulated tenant key ${key}`);
       byKey.set(key, state);
     }
-    tenants.set(tenantId, state);
+    tenants.set(id, state);
     refreshInfo(state);
   }
-
-  const identityEnv = (): IdentityEnv => ({
-    baseUrl,
-    tokens,
-    lookupTenant: (key) => lookup(key)?.identity,
-    resources: [baseUrl, 'https://graph.microsoft.com'],
-  });
 
   const sleep = (ms: number, res: ServerResponse) =>
     new Promise<void>((resolve) => {
@@ -305,131 +296,33 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
       res.once('close', done);
     });
 
-  const send = (res: ServerResponse, result: GraphResult | { status: number; headers: Record<string, string>; body: unknown; rawBody?: string }, headers: Record<string, string | undefined>) => {
-    if (res.destroyed || res.writableEnded) return;
-    const requestId = result.headers['request-id'] ?? randomUUID();
-    const out: Record<string, string> = {
-      'request-id': requestId,
-      'client-request-id': headers['client-request-id'] ?? requestId,
-      'x-ms-ags-diagnostic': '{"ServerInfo":{"DataCenter":"Simulated","Slice":"E","Ring":"1","ScaleUnit":"000","RoleInstance":"RATCHET-SIM"}}',
-      'Strict-Transport-Security': 'max-age=31536000',
-      'Cache-Control': 'no-cache',
-      ...result.headers,
-    };
-    const text = 'rawBody' in result && result.rawBody !== undefined ? result.rawBody : result.body === undefined ? '' : JSON.stringify(result.body);
-    out['Content-Length'] = String(Buffer.byteLength(text));
-    res.writeHead(result.status, out);
-    res.end(text);
-  };
+  const contextFor = <V>(id: string, vendorBase: string, tenantViews: readonly V[], res: ServerResponse): VendorContext<V> => ({
+    baseUrl: vendorBase,
+    tenants: tenantViews,
+    faults: simFaults,
+    now: options.now ?? new Date(),
+    decide: (faults, key, path, opts) => injector.decide(faults, key, path, opts),
+    latency: (faults, key) => injector.latency(faults, key),
+    listed: (list, path) => matchesAny(list, path),
+    record: (route, status, tenantId) => record(route, status, tenantId),
+    sleep: async (ms) => {
+      await sleep(ms, res);
+      return !res.destroyed;
+    },
+    tokens: <T extends object>() => {
+      let store = bearerTokens.get(id);
+      if (!store) bearerTokens.set(id, (store = new BearerTokens<object>()));
+      return store as BearerTokens<T>;
+    },
+    local: <T>(create: () => T): T => {
+      if (!locals.has(id)) locals.set(id, create());
+      return locals.get(id) as T;
+    },
+  });
 
-  const handleGraph = async (req: IncomingMessage, res: ServerResponse, url: URL, headers: Record<string, string | undefined>, rawBody: string) => {
-    const path = decodeURIComponent(url.pathname.replace(/^\/v1\.0/i, '')) || '/';
-    const label = `${req.method} /v1.0${routeTemplate(path)}`;
-    // Authentication first, as Graph does: the token says which tenant's data (and faults) apply.
-    const auth = /^Bearer\s+(.+)$/i.exec(headers.authorization ?? '');
-    const fail401 = (message: string) => {
-      const r = graphError(401, 'InvalidAuthenticationToken', message, headers);
-      record(label, 401);
-      send(res, r, headers);
-    };
-    if (!auth) return fail401('Access token is empty.');
-    const check = tokens.verify(auth[1]!);
-    if (!check.ok) return fail401(check.message);
-    const state = tenants.get(check.claims.tid);
-    if (!state || check.claims.appid !== state.info.clientId) return fail401('Access token validation failure. Invalid audience.');
-    if (![baseUrl, 'https://graph.microsoft.com'].includes(check.claims.aud)) return fail401('Access token validation failure. Invalid audience.');
-
-    const faults = mergeFaults(simFaults, state.faults);
-    const env: DispatchEnv = {
-      tenant: state.model,
-      faults,
-      injector,
-      skipTokens,
-      baseUrl,
-      record: (route, status) => record(route, status, state.info.tenantId),
-    };
-    const requestKey = `${state.info.tenantId} ${req.method} ${url.pathname}${url.search}`;
-    await sleep(injector.latency(faults, requestKey), res);
-
-    let body: unknown;
-    if (rawBody) {
-      try {
-        body = JSON.parse(rawBody);
-      } catch {
-        const r = graphError(400, 'BadRequest', 'Unable to read JSON request payload. Please ensure Content-Type header is set and payload is of valid JSON format.', headers);
-        record(label, 400, state.info.tenantId);
-        return send(res, r, headers);
-      }
-    }
-    const call: GraphCall = { method: req.method ?? 'GET', path, params: url.searchParams, headers, body };
-    if (path.toLowerCase() === '/$batch') {
-      if (call.method !== 'POST') {
-        const r = graphError(405, 'Request_BadRequest', 'Specified HTTP method is not allowed for the request target.', headers);
-        record(label, 405, state.info.tenantId);
-        return send(res, r, headers);
-      }
-      // The envelope itself can stall or be throttled too (it is one HTTP request); permission faults apply per
-      // sub-request only, as Graph authorises each one.
-      const decision = injector.decide({ ...faults, forbidden: [] }, requestKey, path);
-      if (decision.kind === 'stall') await sleep(decision.ms, res);
-      else if (decision.kind !== 'none') {
-        const r = faultResult(decision, headers);
-        record(label, r.status, state.info.tenantId);
-        return send(res, r, headers);
-      }
-      let result: GraphResult;
-      try {
-        result = executeBatch(env, call, state.info.tenantId);
-      } catch (err) {
-        result = fromThrown(err, headers);
-      }
-      record(label, result.status, state.info.tenantId);
-      return send(res, result, headers);
-    }
-    let result = executeGraph(env, call, requestKey, label, true);
-    if ('stallMs' in result) {
-      await sleep(result.stallMs, res);
-      if (res.destroyed) {
-        // The client gave up (its timeout fired): count it as nginx's 499 "client closed request".
-        record(label, 499, state.info.tenantId);
-        return;
-      }
-      // Still connected after the stall (a patient client): answer normally, without drawing another stall.
-      result = executeGraph(env, call, `${requestKey} after-stall`, label, false);
-    }
-    send(res, result as GraphResult, headers);
-  };
-
-  const vendorViews = (product: string): VendorTenantView[] =>
-    [...tenants.values()]
-      .filter((t) => t.estate && (t.spec.rmm === product || t.spec.backup === product))
-      .map((t) => ({ id: t.info.id, name: t.info.name, seed: hash32(String(t.spec.seed ?? t.info.id)), estate: t.estate!, faults: mergeFaults(simFaults, t.faults) }));
-
-  const handleVendor = async (product: string, req: IncomingMessage, res: ServerResponse, url: URL, headers: Record<string, string | undefined>, rawBody: string) => {
-    const vendor = vendors.get(product)!;
-    const views = vendorViews(product);
-    // Latency applies before the vendor even looks at the request, as network latency would.
-    await sleep(injector.latency(simFaults, `${product} ${req.method} ${url.pathname}${url.search}`), res);
-    const ctx: VendorContext = {
-      baseUrl: `${baseUrl}/${product}`,
-      tenants: views,
-      now: options.now ?? new Date(),
-      decide: (faults, key, path) => injector.decide(faults, key, path),
-      listed: (list, path) => matchesAny(list, path),
-      record: (route, status, tenantId) => record(route, status, tenantId),
-      sleep: async (ms) => {
-        await sleep(ms, res);
-        return !res.destroyed;
-      },
-      tokens: <T extends object>() => tokensOf(product) as BearerTokens<T>,
-    };
-    const path = url.pathname.slice(product.length + 1) || '/';
-    const result = await vendor.handle({ method: req.method ?? 'GET', path, query: url.searchParams, headers, rawBody }, ctx);
-    if (result.status === 0) {
-      // A stall the client gave up on: nothing to send.
-      return;
-    }
-    if (res.destroyed || res.writableEnded) return;
+  const reply = (res: ServerResponse, result: VendorResponse) => {
+    // Status 0: a stall the client gave up on, nothing to send.
+    if (result.status === 0 || res.destroyed || res.writableEnded) return;
     const text = result.rawBody !== undefined ? result.rawBody : result.body === undefined ? '' : JSON.stringify(result.body);
     res.writeHead(result.status, { 'Content-Type': 'application/json; charset=utf-8', 'Content-Length': String(Buffer.byteLength(text)), ...(result.headers ?? {}) });
     res.end(text);
@@ -451,32 +344,26 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
       if (!res.destroyed) res.writeHead(413).end();
       return;
     }
+    const method = req.method ?? 'GET';
     try {
-      if (/^\/v1\.0(\/|$)/i.test(url.pathname)) {
-        await handleGraph(req, res, url, headers, rawBody);
-        return;
-      }
-      const vendor = vendors.get(url.pathname.split('/')[1] ?? '');
+      const vendor = prefixed.get(url.pathname.split('/')[1] ?? '');
       if (vendor) {
-        await handleVendor(vendor.id, req, res, url, headers, rawBody);
+        // Latency applies before the vendor even looks at the request, as network latency would.
+        await sleep(injector.latency(simFaults, `${vendor.id} ${method} ${url.pathname}${url.search}`), res);
+        const request: VendorRequest = { method, path: url.pathname.slice(vendor.id.length + 1) || '/', query: url.searchParams, search: url.search, headers, rawBody };
+        reply(res, await vendor.handle(request, contextFor(vendor.id, `${baseUrl}/${vendor.id}`, estateViews(vendor.id), res)));
         return;
       }
-      const key = url.pathname.split('/').filter(Boolean)[0] ?? '';
-      const tenant = lookup(key);
-      const faults = mergeFaults(simFaults, tenant?.faults);
-      await sleep(injector.latency(faults, `${key} ${req.method} ${url.pathname}`), res);
-      const result = routeIdentity(identityEnv(), { method: req.method ?? 'GET', path: url.pathname, params: url.searchParams, headers, rawBody });
-      const label = `${req.method} ${url.pathname.replace(/^\/[^/]+/, '/{tenant}')}`;
-      if (!result) {
-        record(label, 404, tenant?.info.tenantId);
-        send(res, { status: 404, headers: { 'Content-Type': 'application/json' }, body: { error: 'not_found', error_description: `No simulated endpoint at ${url.pathname}` } }, headers);
+      if (directory) {
+        const request: VendorRequest = { method, path: url.pathname, query: url.searchParams, search: url.search, headers, rawBody };
+        reply(res, await directory.handle(request, contextFor(directory.id, baseUrl, directoryViews(), res)));
         return;
       }
-      record(label, result.status, tenant?.info.tenantId);
-      send(res, result, headers);
+      record(`${method} ${url.pathname}`, 404);
+      sendJson(res, 404, { error: 'not_found', error_description: `No simulated endpoint at ${url.pathname}` });
     } catch (err) {
       // Never let a simulator bug take the server down: answer 500 like a broken upstream would.
-      send(res, fromThrown(err, headers), headers);
+      sendJson(res, 500, { error: 'internal', error_description: (err as Error).message });
     }
   };
 
@@ -498,6 +385,11 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
   const port = (server.address() as AddressInfo).port;
   baseUrl = `https://${host === '::1' ? '[::1]' : host}:${port}`;
 
+  const mustDirectory = (): DirectorySimulator => {
+    if (!directory) throw new Error('this simulator serves no directory vendor');
+    return directory;
+  };
+
   const sim: Simulator = {
     url: baseUrl,
     port,
@@ -510,35 +402,16 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     },
     setProfile: (key, change) => {
       const state = mustLookup(key);
-      let profile = state.model.profile;
-      let overrides: KnobOverrides;
-      if (typeof change === 'string') {
-        if (!isProfileName(change)) throw new Error(`unknown profile ${JSON.stringify(change)}`);
-        profile = change;
-        // A profile switch resets the gating knobs to the profile's, keeping the tenant's size.
-        overrides = Object.fromEntries(Object.entries(state.overrides).filter(([k]) => NON_GATING.includes(k as keyof KnobOverrides)));
-      } else if ('profile' in change || 'knobs' in change) {
-        const c = change as { profile?: ProfileName; knobs?: KnobOverrides };
-        if (c.profile !== undefined && !isProfileName(c.profile)) throw new Error(`unknown profile ${JSON.stringify(c.profile)}`);
-        profile = c.profile ?? profile;
-        const kept = Object.fromEntries(Object.entries(state.overrides).filter(([k]) => NON_GATING.includes(k as keyof KnobOverrides)));
-        overrides = { ...kept, ...(c.knobs ?? {}) };
-      } else {
-        const k = change as KnobOverrides;
-        overrides = { ...state.overrides, ...k, caPolicies: { ...(state.overrides.caPolicies ?? {}), ...(k.caPolicies ?? {}) } };
-        if (!k.caPolicies && !state.overrides.caPolicies) delete overrides.caPolicies;
+      let profile = state.profile;
+      const named = typeof change === 'string' ? change : 'profile' in change ? change.profile : undefined;
+      if (named !== undefined) {
+        if (!isProfileName(named)) throw new Error(`unknown profile ${JSON.stringify(named)}`);
+        profile = named;
       }
-      state.model = new TenantModel({
-        id: state.info.tenantId,
-        name: state.info.name,
-        seed: state.spec.seed ?? state.info.id,
-        profile,
-        knobs: overrides,
-        domain: state.model.domain,
-        now: options.now,
-      });
-      state.overrides = overrides;
-      state.estate = buildEstate(state.spec, profile, hash32(String(state.spec.seed ?? state.info.id)), state.model, options.now);
+      if (directory) state.directory = directory.reprofile(state.directory, profile, change, options.now);
+      state.profile = profile;
+      state.estate = buildEstate(state.spec, profile, state.seed, options.now ?? new Date());
+      invalidate();
       refreshInfo(state);
       return state.info;
     },
@@ -551,20 +424,25 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
         state.faults = toFaults(faults);
         refreshInfo(state);
       }
+      invalidate();
       injector.reset();
     },
-    model: (key) => mustLookup(key).model,
-    truth: (key) => mustLookup(key).model.truth(),
+    truth: (key) => mustDirectory().truth(mustLookup(key).directory),
+    directoryState: (key) => mustLookup(key).directory,
     estate: (key) => mustLookup(key).estate,
-    vendorSections: (key) => {
+    vendorSections: (key, opts = {}) => {
       const state = mustLookup(key);
-      const out: Array<{ kind: 'rmm' | 'backup'; section: Record<string, unknown>; secrets: Record<string, string> }> = [];
+      const out: VendorSection[] = [];
       for (const product of [state.spec.rmm, state.spec.backup]) {
         if (!product) continue;
-        const vendor = vendors.get(product)!;
-        const views = vendorViews(product);
-        const view = views.find((v) => v.id === state.info.id)!;
-        out.push({ kind: vendor.kind, ...vendor.configSection(view, `${baseUrl}/${product}`, views) });
+        const vendor = prefixed.get(product)!;
+        const all = estateViews(product);
+        const view = all.find((v) => v.id === state.info.id)!;
+        out.push({ kind: vendor.kind, key: vendor.kind, ...vendor.configSection(view, `${baseUrl}/${product}`, all) });
+      }
+      if (directory) {
+        const view = directoryViews().find((v) => v.id === state.info.id)!;
+        out.push({ kind: 'directory', key: directory.id, ...directory.configSection(view, baseUrl, opts) });
       }
       return out;
     },

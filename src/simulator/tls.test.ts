@@ -5,20 +5,28 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import tls from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createSimulatorCertificates, startSimulator, type Simulator } from './index.js';
+import { createSimulatorCertificates, startSimulator, type Simulator, type VendorSimulator } from './index.js';
 import { request } from './test-support.js';
+
+/** The smallest vendor API: any GET under /probe answers 200, so the TLS checks need no real vendor. */
+const probe: VendorSimulator = {
+  id: 'probe',
+  kind: 'rmm',
+  handle: () => ({ status: 200, body: { ok: true } }),
+  configSection: () => ({ section: {}, secrets: {} }),
+};
 
 describe('simulator TLS', () => {
   let sim: Simulator;
   beforeAll(async () => {
-    sim = await startSimulator({ tenants: [{ id: 'one', name: 'One', profile: 'level2', knobs: { users: 20, devices: 5 } }] });
+    sim = await startSimulator({ vendors: [probe], tenants: [{ id: 'one', name: 'One', profile: 'level2', knobs: { users: 20, devices: 5 } }] });
   });
   afterAll(async () => {
     await sim.close();
   });
 
   it('serves a certificate chain that verifies against the generated CA', async () => {
-    const reply = await request(sim, 'GET', `${sim.url}/common/discovery/instance`);
+    const reply = await request(sim, 'GET', `${sim.url}/probe/ping`);
     expect(reply.status).toBe(200);
     expect(sim.url).toMatch(/^https:\/\/127\.0\.0\.1:\d+$/);
     expect(readFileSync(sim.caPath, 'utf8')).toBe(sim.caPem);
@@ -26,7 +34,7 @@ describe('simulator TLS', () => {
 
   it('is refused by a client that does not trust the CA (verification is really on)', async () => {
     const err = await new Promise<Error & { code?: string }>((resolve) => {
-      const req = https.request(`${sim.url}/common/discovery/instance`, { method: 'GET' }, () => resolve(new Error('unexpected success')));
+      const req = https.request(`${sim.url}/probe/ping`, { method: 'GET' }, () => resolve(new Error('unexpected success')));
       req.on('error', resolve);
       req.end();
     });

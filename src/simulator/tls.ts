@@ -1,7 +1,7 @@
 /**
  * TLS material for the simulator: a private CA and a server certificate it signs (SAN DNS:localhost, IP:127.0.0.1,
  * IP:::1). Scanners trust the CA through NODE_EXTRA_CA_CERTS or an explicit `ca` option — verification stays on,
- * because @azure/identity refuses non-https authorities and a scanner that skips verification would hide real bugs.
+ * because identity clients refuse non-https authorities and a scanner that skips verification would hide real bugs.
  *
  * NODE_EXTRA_CA_CERTS is read once at process start (Node 20 has no API to add a root later), so a process that
  * will scan the simulator must be started with it pointing at an existing file. Give `dir` to make that file
@@ -116,7 +116,7 @@ export async function createSimulatorCertificates(opts: { dir?: string } = {}): 
   return { caPem: ca.cert, certPem: server.cert, keyPem: server.private, caPath, dir, reusedCa: reused !== null };
 }
 
-/** A client certificate (self-signed, RSA: MSAL signs assertions with RS256/PS256) for certificate credentials. */
+/** A client certificate (self-signed, RSA: client assertions are signed RS256/PS256) for certificate credentials. */
 export async function createClientCertificate(commonName: string): Promise<{ certPem: string; keyPem: string; combinedPem: string }> {
   const notBefore = new Date(Date.now() - DAY);
   const cert = await generate([{ name: 'commonName', value: commonName }], {
@@ -126,6 +126,6 @@ export async function createClientCertificate(commonName: string): Promise<{ cer
     notBeforeDate: notBefore,
     notAfterDate: new Date(notBefore.getTime() + 365 * DAY),
   });
-  // @azure/identity's certificatePath wants the private key and the certificate in one PEM file.
+  // A certificatePath credential wants the private key and the certificate in one PEM file.
   return { certPem: cert.cert, keyPem: cert.private, combinedPem: `${cert.private.trim()}\n${cert.cert.trim()}\n` };
 }

@@ -109,10 +109,17 @@ export interface EpisodeStore {
 }
 
 /** The alert outbox: deliveries queued by `Store.saveScan`, then sent and retried by the outbox worker. */
+/**
+ * The alert outbox. Rows arrive only through `Store.saveScan` (with the scan that caused them); a row belongs to a
+ * stored episode, and a second row with an idempotency key already queued is ignored (a replayed scan never alerts
+ * twice). An adapter keeps the order rows were queued in, to break ties of equal times.
+ */
 export interface OutboxStore {
-  /** Pending deliveries whose next attempt is due at `now` (ISO), oldest first. */
+  /** Pending deliveries whose next attempt is at or before `now` (ISO), oldest next attempt first, then queue order. */
   dueDeliveries(now: string, limit: number): Promise<Delivery[]>;
+  /** Every delivery (or one episode's), oldest first by creation time, then queue order. */
   deliveries(opts?: { episodeId?: string; limit?: number }): Promise<Delivery[]>;
+  /** Updates a delivery's state; an unknown id changes nothing. */
   updateDelivery(id: string, update: DeliveryUpdate): Promise<void>;
 }
 

@@ -1,5 +1,5 @@
 /**
- * Soak (issue 9): `ratchet serve` as its own process (test/helpers/serve-process.ts) with the demo portfolio behind a
+ * Soak (issue 9): `ratchet serve` as its own process (bench/lib/serve-process.ts) with the demo portfolio behind a
  * simulator that throttles and fails some vendor requests, takes ≥ 20,000 requests on loopback from 16 concurrent
  * keep-alive clients — anonymous, viewer (API with a bearer token, pages with a browser session), technician (scan now,
  * attestations) and hostile (bad tokens and cookies, `../` paths, malformed JSON, ~1 MB bodies) — while scans run.

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startSimulator, type Simulator } from '../../../src/simulator/index.js';
+import { startM365Simulator as startSimulator, type M365Simulator as Simulator } from './simulator.js';
 import { accessToken, graphGet, graphPost } from './test-support.js';
 
 interface SubResponse {

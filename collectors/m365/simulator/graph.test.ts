@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { conditionalAccessPolicy, managedDevice, roleAssignment, secureScore, subscribedSku, userRegistrationDetails, directoryUser } from '../schema.js';
-import { startSimulator, type Simulator, type SimulatedTenantInfo } from '../../../src/simulator/index.js';
+import { startM365Simulator as startSimulator, type M365Simulator as Simulator, type M365TenantInfo as SimulatedTenantInfo } from './simulator.js';
 import { FIXED_NOW } from '../../../src/simulator/test-support.js';
 import { accessToken, graphGet, pageAll } from './test-support.js';
 

@@ -1,7 +1,7 @@
 import { createHash, createPrivateKey, sign } from 'node:crypto';
 import { X509Certificate } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startSimulator, type Simulator, type SimulatedTenantInfo } from '../../../src/simulator/index.js';
+import { startM365Simulator as startSimulator, type M365Simulator as Simulator, type M365TenantInfo as SimulatedTenantInfo } from './simulator.js';
 import { request } from '../../../src/simulator/test-support.js';
 import { graphGet, tokenRequest } from './test-support.js';
 

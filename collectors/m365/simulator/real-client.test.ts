@@ -7,7 +7,8 @@ import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { configFor, startSimulator, type Simulator } from '../../../src/simulator/index.js';
+import { configFor } from '../../../src/simulator/index.js';
+import { startM365Simulator as startSimulator, type M365Simulator as Simulator } from './simulator.js';
 import { accessToken, graphGet } from './test-support.js';
 
 const run = promisify(execFile);

@@ -2,17 +2,21 @@
  * Test helpers for the Microsoft identity platform and Graph on the simulator: tokens, Graph GETs/POSTs and paging,
  * over real HTTPS verified against the simulator's CA (src/simulator/test-support.ts).
  */
-import type { Simulator, SimulatedTenantInfo } from '../../../src/simulator/index.js';
+import type { Simulator } from '../../../src/simulator/index.js';
 import { request, type HttpReply } from '../../../src/simulator/test-support.js';
+import type { M365TenantInfo } from './simulator.js';
 
-export function tokenRequest(sim: Simulator, tenantKey: string, form: Record<string, string>): Promise<HttpReply> {
+/** All a helper needs of a running simulator. */
+type Sim = Pick<Simulator, 'url' | 'caPem'>;
+
+export function tokenRequest(sim: Sim, tenantKey: string, form: Record<string, string>): Promise<HttpReply> {
   return request(sim, 'POST', `${sim.url}/${tenantKey}/oauth2/v2.0/token`, {
     headers: { 'content-type': 'application/x-www-form-urlencoded' },
     body: new URLSearchParams(form).toString(),
   });
 }
 
-export async function accessToken(sim: Simulator, tenant: SimulatedTenantInfo): Promise<string> {
+export async function accessToken(sim: Sim, tenant: M365TenantInfo): Promise<string> {
   const reply = await tokenRequest(sim, tenant.tenantId, {
     grant_type: 'client_credentials',
     client_id: tenant.clientId,
@@ -24,13 +28,13 @@ export async function accessToken(sim: Simulator, tenant: SimulatedTenantInfo): 
 }
 
 /** GET a Graph path (relative to /v1.0, or a full nextLink URL) with a bearer token. */
-export function graphGet(sim: Simulator, token: string, pathOrUrl: string, headers: Record<string, string> = {}): Promise<HttpReply> {
+export function graphGet(sim: Sim, token: string, pathOrUrl: string, headers: Record<string, string> = {}): Promise<HttpReply> {
   const url = pathOrUrl.startsWith('https://') ? pathOrUrl : `${sim.url}/v1.0${pathOrUrl}`;
   // Encode spaces and quotes as an HTTP client would; everything else is sent as given.
   return request(sim, 'GET', url.replace(/ /g, '%20'), { headers: { authorization: `Bearer ${token}`, ...headers } });
 }
 
-export function graphPost(sim: Simulator, token: string, path: string, body: unknown): Promise<HttpReply> {
+export function graphPost(sim: Sim, token: string, path: string, body: unknown): Promise<HttpReply> {
   return request(sim, 'POST', `${sim.url}/v1.0${path}`, {
     headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
     body: JSON.stringify(body),
@@ -38,7 +42,7 @@ export function graphPost(sim: Simulator, token: string, path: string, body: unk
 }
 
 /** Follow @odata.nextLink verbatim until the end; returns every item and the number of pages. */
-export async function pageAll(sim: Simulator, token: string, path: string, headers: Record<string, string> = {}): Promise<{ items: Record<string, unknown>[]; pages: number; first: Record<string, unknown> }> {
+export async function pageAll(sim: Sim, token: string, path: string, headers: Record<string, string> = {}): Promise<{ items: Record<string, unknown>[]; pages: number; first: Record<string, unknown> }> {
   const items: Record<string, unknown>[] = [];
   let next: string | undefined = path;
   let pages = 0;

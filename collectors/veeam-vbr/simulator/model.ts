@@ -12,9 +12,9 @@
  * rounding — `vbrSessionTruth` states the exact figure; a daily configuration backup session is listed too (not a
  * backup job: the collector must leave it out). The estate's automated recovery verification runs
  * (`Estate.verificationRuns`, weekly, up to 180 days back) are the sessions of one SureBackup job (`SureBackup`),
- * so `truth()['backup.verification']` is what a correct collector reads from them. Everything is a
- * pure function of (seed, estate); the per-estate index (a few numbers per backup object) is cached in a WeakMap, so
- * a replaced estate (setProfile) drops it.
+ * so `vbrVerificationTruth` (the estate's `truth()['backup.verification']`, named) is what a correct collector reads
+ * from them. Everything is a pure function of (seed, estate); the per-estate index (a few numbers per backup object)
+ * is cached in a WeakMap, so a replaced estate (setProfile) drops it.
  */
 import type { Estate } from '../../../src/simulator/estate.js';
 import { guid } from '../../../src/simulator/ids.js';
@@ -231,6 +231,11 @@ function buildSessions(server: VbrServer, now: number, successPct: number): VbrS
 }
 
 /** The exact successRate30d/runs30d a correct collector derives from this server's sessions. */
+/** `backup.verification` as a correct collector reports it from this server: the estate's truth, by SureBackup. */
+export function vbrVerificationTruth(estate: Estate): ReturnType<Estate['truth']>['backup.verification'] & { via: 'Veeam SureBackup' } {
+  return { ...estate.truth()['backup.verification'], via: 'Veeam SureBackup' };
+}
+
 export function vbrSessionTruth(server: VbrServer): { runs30d: number; successRate30d: number | null } {
   const runs = server.sessions.filter((s) => s.job >= 0);
   const ok = runs.filter((s) => s.result !== 'Failed').length;

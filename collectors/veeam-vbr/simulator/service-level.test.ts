@@ -11,7 +11,7 @@ import { ESTATE_PROFILES } from '../../../src/simulator/estate-profiles.js';
 import { SIMULATORS } from '../../index.js';
 import { startSimulator, type Simulator, type TenantSpec } from '../../../src/simulator/index.js';
 import { hash32 } from '../../../src/simulator/prng.js';
-import { vbrServer, vbrSessionTruth } from './model.js';
+import { vbrServer, vbrSessionTruth, vbrVerificationTruth } from './model.js';
 
 const NOW = new Date('2026-11-25T12:00:00Z');
 const estateOf = (knobs: Partial<EstateKnobs>, seed = 7) =>
@@ -70,14 +70,14 @@ describe('profiles keep their intended backup level', () => {
 
   it('automated recovery verification: level3/4/5 within 7–30 days, level1/level2 never', () => {
     for (const p of ['level3', 'level4', 'level5'] as const) {
-      const v = new Estate(hash32('profile-test', p), ESTATE_PROFILES[p], NOW, 'contoso.local').truth()['backup.verification'];
+      const v = vbrVerificationTruth(new Estate(hash32('profile-test', p), ESTATE_PROFILES[p], NOW, 'contoso.local'));
       expect(v.verifiedDaysAgo!).toBeGreaterThanOrEqual(7);
       expect(v.verifiedDaysAgo!).toBeLessThanOrEqual(30);
       expect(v.verifications90d).toBeGreaterThanOrEqual(8);
       expect(v.via).toBe('Veeam SureBackup');
     }
     for (const p of ['level1', 'level2'] as const) {
-      const v = new Estate(hash32('profile-test', p), ESTATE_PROFILES[p], NOW, 'contoso.local').truth()['backup.verification'];
+      const v = vbrVerificationTruth(new Estate(hash32('profile-test', p), ESTATE_PROFILES[p], NOW, 'contoso.local'));
       expect(v).toEqual({ lastVerifiedAt: null, verifiedDaysAgo: null, verifications90d: 0, failed90d: 0, via: 'Veeam SureBackup' });
     }
   });
@@ -184,7 +184,7 @@ describe('VBR simulator + real collector: service level over TLS', () => {
         continue;
       }
       expect(e.status).toBe('ok');
-      expect(e.value).toEqual(sim.estate(t.id!)!.truth()['backup.verification']);
+      expect(e.value).toEqual(vbrVerificationTruth(sim.estate(t.id!)!));
     }
     const northwind = (await collect('northwind')).evidence.find((x) => x.key === 'backup.verification')!.value!;
     expect(northwind).toMatchObject({ verifiedDaysAgo: 12, via: 'Veeam SureBackup' }); // level4

@@ -1,31 +1,7 @@
 /** Episodes (EpisodeStore) written outside a scan: an acknowledgement and its audit entry commit together. */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { Episode } from '../../../src/domain/episode.js';
 import type { AuditStore, EpisodeStore } from '../../../src/store/store.js';
-import { audit, type Lifecycle, type StoreFactory } from './fixtures.js';
-
-const episode = (over: Partial<Episode> = {}): Episode => ({
-  id: 'ep-1',
-  tenantId: 'contoso',
-  kind: 'regression',
-  state: 'confirmed',
-  openedAt: '2025-01-02T00:00:00.000Z',
-  openedScanId: 's-1',
-  baselineScanId: null,
-  confirmedAt: '2025-01-03T00:00:00.000Z',
-  confirmedScanId: 's-2',
-  closedAt: null,
-  closedScanId: null,
-  confirmations: 2,
-  previousLevel: 3,
-  currentLevel: 2,
-  drops: [],
-  lostKeys: [],
-  acknowledgedAt: null,
-  acknowledgedBy: null,
-  acknowledgement: null,
-  ...over,
-});
+import { audit, episode, type Lifecycle, type StoreFactory } from './fixtures.js';
 
 export function episodeStoreContract(factory: StoreFactory<EpisodeStore & AuditStore>): void {
   describe('episodes', () => {

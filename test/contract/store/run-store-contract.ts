@@ -16,6 +16,8 @@ import { authStoreContract } from './auth.contract.js';
 import { episodeStoreContract } from './episodes.contract.js';
 import type { StoreContractOptions } from './fixtures.js';
 import { lifecycleContract } from './lifecycle.contract.js';
+import { outboxStoreContract } from './outbox.contract.js';
+import { scanEffectsContract } from './scan-effects.contract.js';
 import { scanStoreContract } from './scans.contract.js';
 
 export type { StoreContractOptions } from './fixtures.js';
@@ -24,6 +26,8 @@ export function runStoreContract(name: string, factory: () => Promise<Store>, op
   describe(`Store contract: ${name}`, () => {
     scanStoreContract(factory, options);
     episodeStoreContract(factory);
+    outboxStoreContract(factory);
+    scanEffectsContract(factory, options);
     authStoreContract(factory);
     attestationStoreContract(factory);
     auditStoreContract(factory);

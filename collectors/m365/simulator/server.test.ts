@@ -1,9 +1,10 @@
 import { parse as parseYaml } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PLUGINS } from '../../collectors/index.js';
-import { parseConfig } from '../config/load.js';
-import { configFor, configYaml, describeSimulator, startSimulator, type Simulator } from './index.js';
-import { accessToken, graphGet } from '../../collectors/m365/simulator/test-support.js';
+import { PLUGINS } from '../../index.js';
+import { parseConfig } from '../../../src/config/load.js';
+import { configFor, configYaml } from '../../../src/simulator/index.js';
+import { describeSimulator, startM365Simulator as startSimulator, type M365Simulator as Simulator } from './simulator.js';
+import { accessToken, graphGet } from './test-support.js';
 
 describe('simulator control surface', () => {
   let sim: Simulator;

@@ -19,8 +19,10 @@
  * history so they confirm 4, and 5 with `--history-days 190`.
  */
 
-export const PROFILE_NAMES = ['level1', 'level2', 'level3', 'level4', 'level5'] as const;
-export type ProfileName = (typeof PROFILE_NAMES)[number];
+import { isProfileName, PROFILE_NAMES, type ProfileName } from '../../../src/simulator/levels.js';
+import { matchesAny, type FaultConfig } from '../../../src/simulator/faults.js';
+
+export { isProfileName, PROFILE_NAMES, type ProfileName };
 
 /**
  * Licence mix. `p2` = Microsoft 365 E5 (Entra ID P2 + Intune); `p1` = Microsoft 365 Business Premium (Entra ID P1 +
@@ -230,10 +232,6 @@ export const GATING_KNOBS: readonly (keyof TenantKnobs)[] = [
   'caWithoutPremium',
 ];
 
-export function isProfileName(value: unknown): value is ProfileName {
-  return typeof value === 'string' && (PROFILE_NAMES as readonly string[]).includes(value);
-}
-
 const STATES: readonly PolicyState[] = ['enabled', 'reportOnly', 'disabled', 'none'];
 
 function policyState(value: unknown, path: string): PolicyState {
@@ -310,4 +308,26 @@ export function resolveKnobs(profile: ProfileName, overrides: KnobOverrides = {}
 export function overridesGatingKnob(overrides: KnobOverrides | undefined): boolean {
   if (!overrides) return false;
   return GATING_KNOBS.some((k) => overrides[k] !== undefined);
+}
+
+/** Endpoints whose loss (403, malformed, schema) leaves a level-2 gate unknown with the default rules. */
+const GATING_PATHS = [
+  '/reports/authenticationMethods/userRegistrationDetails',
+  '/users',
+  '/identity/conditionalAccess/policies',
+  '/policies/identitySecurityDefaultsEnforcementPolicy',
+  '/roleManagement/directory/roleAssignments',
+  '/deviceManagement/managedDevices',
+];
+
+/**
+ * What a fresh scan should infer. Fault-free (or only transient faults the collector retries through): the
+ * profile's promise. A whole gating endpoint lost to 403/malformed/schema faults leaves a level-2 gate unknown:
+ * confirmed 1, potential unchanged (a permission gap must never look like a security failure).
+ */
+export function expectedLevelFor(profile: ProfileName, knobs: KnobOverrides | undefined, faults: FaultConfig): { level: number | null; potential: number | null } {
+  if (overridesGatingKnob(knobs)) return { level: null, potential: null };
+  const def = PROFILES[profile];
+  const lost = GATING_PATHS.some((p) => matchesAny(faults.forbidden, p) || matchesAny(faults.malformed, p) || matchesAny(faults.schemaViolation, p));
+  return { level: lost ? 1 : def.expectedLevel, potential: def.expectedPotential };
 }

@@ -14,13 +14,14 @@
  * Only O(1) state per tenant is kept; a row is built when a page asks for it. Policies, role assignments and Secure
  * Score history are small and built once.
  */
-import { pct } from '../domain/evidence.js';
-import { code, guid, indexFromId, indexedId, opaque } from './ids.js';
+import { pct } from '../../../src/domain/evidence.js';
+import { code, guid, indexFromId, indexedId, opaque } from '../../../src/simulator/ids.js';
 import { hasIntune, hasPremium, subscribedSkus } from './licences.js';
 import { DEPARTMENTS, FIRST_NAMES, JOB_TITLES, LAST_NAMES, PARTNER_DOMAINS } from './names.js';
-import { Permutation } from './permutation.js';
+import { Permutation } from '../../../src/simulator/permutation.js';
+import { domainLabel } from '../../../src/simulator/tenant-spec.js';
 import { conditionalAccessPolicies, OTHER_ADMIN_ROLES, ROLE_TEMPLATES, securityDefaultsPolicy } from './policies.js';
-import { hash32, pick, seedOf, unitFloat } from './prng.js';
+import { hash32, pick, seedOf, unitFloat } from '../../../src/simulator/prng.js';
 import { PROFILES, resolveKnobs, type KnobOverrides, type ProfileName, type TenantKnobs } from './profiles.js';
 
 const DAY = 86_400_000;
@@ -96,10 +97,6 @@ export interface TenantTruth {
 
 const NON_COMPLIANT_STATES = ['noncompliant', 'noncompliant', 'noncompliant', 'noncompliant', 'noncompliant', 'noncompliant', 'inGracePeriod', 'inGracePeriod', 'unknown', 'configManager'] as const;
 
-function slugify(name: string): string {
-  return name.toLowerCase().replace(/[^a-z0-9]+/g, '').slice(0, 24) || 'tenant';
-}
-
 function round2(n: number): number {
   return Math.round(n * 100) / 100;
 }
@@ -138,7 +135,7 @@ export class TenantModel {
   constructor(input: TenantInput) {
     this.tenantId = input.id.toLowerCase();
     this.name = input.name;
-    this.domain = input.domain ?? `${slugify(input.name)}.onmicrosoft.com`;
+    this.domain = input.domain ?? `${domainLabel({ name: input.name })}.onmicrosoft.com`;
     this.seed = seedOf(input.seed);
     this.profile = input.profile;
     if (!PROFILES[input.profile]) throw new Error(`unknown profile ${JSON.stringify(input.profile)}`);

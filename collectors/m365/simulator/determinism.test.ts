@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { generateTenant, startSimulator, type Simulator } from './index.js';
-import { Permutation } from './permutation.js';
-import { FIXED_NOW } from './test-support.js';
-import { accessToken, pageAll } from '../../collectors/m365/simulator/test-support.js';
+import { startM365Simulator as startSimulator, type M365Simulator as Simulator } from './simulator.js';
+import { generateTenant } from './tenant-model.js';
+import { Permutation } from '../../../src/simulator/permutation.js';
+import { FIXED_NOW } from '../../../src/simulator/test-support.js';
+import { accessToken, pageAll } from './test-support.js';
 
 const PATHS = [
   '/users?$top=97',

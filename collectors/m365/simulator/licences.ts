@@ -2,7 +2,7 @@
  * `GET /subscribedSkus` content for each licence mix. Service plan ids are Microsoft's (licence-detection table in
  * reference/vendor-apis.md §1.1); the collector decides Entra ID P1/P2 and Intune from them.
  */
-import { guid } from './ids.js';
+import { guid } from '../../../src/simulator/ids.js';
 import type { Licence } from './profiles.js';
 
 export const SERVICE_PLANS = {

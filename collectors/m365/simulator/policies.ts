@@ -3,7 +3,7 @@
  * documented v1.0 examples (learn.microsoft.com/graph/api/resources/conditionalaccesspolicy), so the collector's
  * zod schemas and evaluation see what a real tenant would send.
  */
-import { guid } from './ids.js';
+import { guid } from '../../../src/simulator/ids.js';
 import type { CaPolicyKnobs, PolicyState } from './profiles.js';
 
 /** Directory role template ids (identical in every tenant). */

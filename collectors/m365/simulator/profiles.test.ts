@@ -4,15 +4,16 @@
  * through the collector's own pure evaluation, so "the tenant has enforced MFA" means the same thing on both sides.
  */
 import { describe, expect, it } from 'vitest';
-import { evaluateLegacyAuth, evaluateMfaEnforcement } from '../../collectors/m365/conditional-access.js';
-import { conditionalAccessPolicy } from '../../collectors/m365/schema.js';
-import { evaluate } from '../engine/evaluate.js';
-import { loadRuleSet } from '../config/load-rules.js';
-import type { Evidence } from '../domain/evidence.js';
-import { defaultRulesPath } from '../paths.js';
-import { SAMPLE_TENANTS } from '../app/simulator.js';
-import { expectedLevelFor, generateTenant, PROFILE_NAMES, PROFILES, type TenantModel, type TenantTruth } from './index.js';
-import { FIXED_NOW } from './test-support.js';
+import { evaluateLegacyAuth, evaluateMfaEnforcement } from '../conditional-access.js';
+import { conditionalAccessPolicy } from '../schema.js';
+import { evaluate } from '../../../src/engine/evaluate.js';
+import { loadRuleSet } from '../../../src/config/load-rules.js';
+import type { Evidence } from '../../../src/domain/evidence.js';
+import { defaultRulesPath } from '../../../src/paths.js';
+import { SAMPLE_TENANTS } from '../../../src/app/simulator.js';
+import { expectedLevelFor, PROFILE_NAMES, PROFILES } from './profiles.js';
+import { generateTenant, type TenantModel, type TenantTruth } from './tenant-model.js';
+import { FIXED_NOW } from '../../../src/simulator/test-support.js';
 
 const rules = loadRuleSet(defaultRulesPath()).rules;
 

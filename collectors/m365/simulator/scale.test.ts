@@ -4,8 +4,9 @@
  * sanity limits; timing goals belong to the benchmarks.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { generateTenant, startSimulator, type Simulator } from './index.js';
-import { accessToken, graphGet } from '../../collectors/m365/simulator/test-support.js';
+import { startM365Simulator as startSimulator, type M365Simulator as Simulator } from './simulator.js';
+import { generateTenant } from './tenant-model.js';
+import { accessToken, graphGet } from './test-support.js';
 
 const MB = 1024 * 1024;
 

@@ -4,7 +4,7 @@
  * each one is faulted and counted on its own, as Graph throttles each sub-request individually.
  */
 import { randomUUID } from 'node:crypto';
-import { matchesAny, type FaultConfig, type FaultDecision, type FaultInjector } from './faults.js';
+import { matchesAny, type FaultConfig, type FaultDecision, type FaultInjector } from '../../../src/simulator/faults.js';
 import { JSON_CONTENT_TYPE, routeGraph, routeTemplate, type GraphResult } from './graph-routes.js';
 import { GraphHttpError, type SkipTokens } from './odata.js';
 import type { TenantModel } from './tenant-model.js';
@@ -24,7 +24,7 @@ export interface GraphCall {
 export interface DispatchEnv {
   tenant: TenantModel;
   faults: FaultConfig;
-  injector: FaultInjector;
+  injector: Pick<FaultInjector, 'decide'>;
   skipTokens: SkipTokens;
   baseUrl: string;
   /** Record one answered (sub-)request for stats(). */

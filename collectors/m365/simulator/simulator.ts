@@ -1,0 +1,50 @@
+/**
+ * The simulator host seen through its Microsoft 365 directory: the same running simulator, with the tenant info,
+ * ground truth and profile changes typed as the Microsoft 365 simulator (api.ts) fills them, and `describeSimulator`
+ * for `ratchet simulate`. Tests of this folder start a simulator here; src/app/simulator.ts types its own with it.
+ */
+import { startSimulator as startHost, type SimulatedTenantInfo, type Simulator, type SimulatorOptions } from '../../../src/simulator/index.js';
+import { m365Simulator, type M365ProfileChange, type M365Tenant, type M365TenantFields, type M365TenantSpec } from './api.js';
+import type { TenantModel, TenantTruth } from './tenant-model.js';
+
+export type M365TenantInfo = SimulatedTenantInfo & M365TenantFields;
+
+export interface M365Simulator extends Omit<Simulator, 'tenants' | 'setProfile' | 'truth'> {
+  tenants: M365TenantInfo[];
+  /** Switch a tenant's data live (by config id, tenant GUID or domain); returns the updated info. */
+  setProfile(tenant: string, change: M365ProfileChange): M365TenantInfo;
+  /** What a correct collector must report for the tenant (the evidence vocabulary, DESIGN §6). */
+  truth(tenant: string): TenantTruth;
+  /** The tenant's generator (ground truth for tests). */
+  model(tenant: string): TenantModel;
+}
+
+export interface M365SimulatorOptions extends Omit<SimulatorOptions, 'tenants'> {
+  tenants?: readonly M365TenantSpec[];
+}
+
+/** Type a running simulator that serves the Microsoft 365 directory (the same object, with `model` added). */
+export function asM365(sim: Simulator): M365Simulator {
+  const typed = Object.assign(sim, { model: (tenant: string) => (sim.directoryState(tenant) as M365Tenant).model });
+  return typed as unknown as M365Simulator;
+}
+
+/** A simulator serving the Microsoft 365 directory, plus `options.vendors` (none by default). */
+export async function startM365Simulator(options: M365SimulatorOptions = {}): Promise<M365Simulator> {
+  return asM365(await startHost({ ...options, vendors: [m365Simulator, ...(options.vendors ?? [])] }));
+}
+
+/** A few lines for `ratchet simulate`: where the endpoints are and what each tenant should score. */
+export function describeSimulator(sim: Pick<M365Simulator, 'url' | 'caPath' | 'tenants'>): string {
+  const lines = [
+    `Graph:     ${sim.url}/v1.0`,
+    `Identity:  ${sim.url}/{tenant}/oauth2/v2.0/token`,
+    `CA:        ${sim.caPath} (NODE_EXTRA_CA_CERTS)`,
+    'Tenants:',
+  ];
+  for (const t of sim.tenants) {
+    const expected = t.expectedLevel === null ? 'custom knobs' : `expected level ${t.expectedLevel}${t.expectedPotential !== t.expectedLevel ? ` (potential ${t.expectedPotential})` : ''}`;
+    lines.push(`  ${t.id.padEnd(12)} ${t.tenantId}  ${t.profile}  ${t.knobs.users} users, ${t.knobs.devices} devices  ${expected}`);
+  }
+  return lines.join('\n');
+}
