@@ -5,7 +5,7 @@
 import https from 'node:https';
 import pino from 'pino';
 import type { CollectorContext } from '../collector-kit/plugin.js';
-import type { Simulator } from './index.js';
+import type { FaultConfig, Simulator } from './index.js';
 import type { VendorSimulator } from './vendor.js';
 import { expect } from 'vitest';
 import type { CollectorResult } from '../collector-kit/plugin.js';
@@ -89,5 +89,55 @@ export function expectRmmTruth(sim: Simulator, vendor: Pick<VendorSimulator, 'un
         expect(value[field], `${tenantId} ${key}.${field}`).toEqual(want);
       }
     }
+  }
+}
+
+/**
+ * The `backup.protection` fields every backup product must report as the estate's truth has them (the part of the
+ * value every backup collector shares); returns the value for the vendor's own assertions.
+ */
+export function expectBackupTruth(sim: Simulator, result: CollectorResult, tenantId: string): Record<string, unknown> {
+  const estate = sim.estate(tenantId)!;
+  const truth = estate.truth()['backup.protection'];
+  expect(result.status).toBe('ok');
+  const ev = evidenceOf(result, 'backup.protection');
+  expect(ev.status).toBe('ok');
+  const v = ev.value as Record<string, unknown>;
+  expect(v.protected).toBe(truth.protected);
+  expect(v.succeeded24h).toBe(truth.succeeded24h);
+  expect(v.pct).toBe(truth.pct);
+  expect(v.failingTotal).toBe(truth.failingTotal);
+  expect(Math.abs((v.oldestSuccessHours as number) - truth.oldestSuccessHours!)).toBeLessThanOrEqual(0.1);
+  // Names as the estate gives them (FQDN, short, NetBIOS-truncated): the input of the coverage join.
+  expect([...(v.objectNames as string[])].sort()).toEqual(estate.backupObjects().map((o) => o.name).sort());
+  expect(v.neverSucceeded).toBe(0);
+  return v;
+}
+
+/**
+ * A collector run under a 429 storm on one tenant gives the same evidence values as a clean run, only at a higher
+ * request count, and the vendor's routes (`routePrefix`, e.g. `GET /<id>/`) really answered 429 at least
+ * `minThrottled` times. `collect(storm)` runs the collector (a vendor may need more retries in the storm).
+ */
+export async function expectStormSurvived(
+  sim: Simulator,
+  tenantId: string,
+  faults: FaultConfig,
+  routePrefix: string,
+  collect: (storm: boolean) => Promise<CollectorResult>,
+  minThrottled = 1,
+): Promise<void> {
+  const clean = await collect(false);
+  sim.setFaults(faults, tenantId);
+  sim.resetStats();
+  try {
+    const stormy = await collect(true);
+    expect(stormy.status, stormy.error ?? '').toBe('ok');
+    expect(evidenceValues(stormy)).toEqual(evidenceValues(clean));
+    const throttled = Object.entries(sim.stats().byRoute).reduce((n, [route, byStatus]) => n + (route.startsWith(routePrefix) ? (byStatus['429'] ?? 0) : 0), 0);
+    expect(throttled).toBeGreaterThanOrEqual(minThrottled);
+    expect(stormy.requests).toBeGreaterThan(clean.requests);
+  } finally {
+    sim.setFaults({}, tenantId);
   }
 }

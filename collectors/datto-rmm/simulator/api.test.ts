@@ -14,7 +14,7 @@ import { configFor, startSimulator, type Simulator, type TenantSpec } from '../.
 import { hash32 } from '../../../src/simulator/prng.js';
 import { dattoPatchTruth } from './api.js';
 import { e2e } from '../../../test/e2e/harness.js';
-import { collectorContext, evidenceOf, evidenceValues, expectRmmTruth, FIXED_NOW, type HttpReply, request, vendorSection } from '../../../src/simulator/test-support.js';
+import { collectorContext, evidenceOf, expectRmmTruth, expectStormSurvived, FIXED_NOW, type HttpReply, request, vendorSection } from '../../../src/simulator/test-support.js';
 
 // contoso and fabrikam: automated = compliant + failed (Datto's model), so every derived count equals the truth.
 // contoso: 620 devices, 558 compliant, 12 failed, 570 automated; fabrikam: 380, 361, 4, 365.
@@ -56,7 +56,6 @@ function valueOf(result: CollectorResult, key: string): Record<string, unknown> 
 
 const expectTruth = (result: CollectorResult, tenantId: string, override: Partial<Record<string, Record<string, unknown>>> = {}) =>
   expectRmmTruth(sim, dattoRmmSimulator, result, tenantId, override);
-const valuesOf = evidenceValues;
 
 async function token(): Promise<string> {
   const s = sectionOf('contoso');
@@ -160,19 +159,7 @@ describe('datto-rmm simulator + real collector', () => {
   });
 
   it('a 429 storm is retried through to the same evidence', async () => {
-    const clean = await collect('fabrikam');
-    sim.setFaults({ rate429: 0.3, retryAfterSeconds: 1, seed: 3 }, 'fabrikam');
-    sim.resetStats();
-    try {
-      const stormy = await collect('fabrikam');
-      expect(stormy.status, stormy.error ?? '').toBe('ok');
-      expect(valuesOf(stormy)).toEqual(valuesOf(clean));
-      const throttled = Object.entries(sim.stats().byRoute).reduce((n, [route, byStatus]) => n + (route.startsWith('GET /datto-rmm/') ? (byStatus['429'] ?? 0) : 0), 0);
-      expect(throttled).toBeGreaterThan(0);
-      expect(stormy.requests).toBeGreaterThan(clean.requests);
-    } finally {
-      sim.setFaults({}, 'fabrikam');
-    }
+    await expectStormSurvived(sim, 'fabrikam', { rate429: 0.3, retryAfterSeconds: 1, seed: 3 }, 'GET /datto-rmm/', () => collect('fabrikam'));
   }, 60_000);
 
   it('a permission 403 leaves that listing unavailable naming the security level', async () => {

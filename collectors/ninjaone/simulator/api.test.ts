@@ -14,7 +14,7 @@ import { ESTATE_PROFILES } from '../../../src/simulator/estate-profiles.js';
 import { configFor, startSimulator, type Simulator, type TenantSpec } from '../../../src/simulator/index.js';
 import { hash32 } from '../../../src/simulator/prng.js';
 import { e2e } from '../../../test/e2e/harness.js';
-import { collectorContext, evidenceOf, evidenceValues, expectRmmTruth, FIXED_NOW, type HttpReply, request, vendorSection } from '../../../src/simulator/test-support.js';
+import { collectorContext, evidenceOf, expectRmmTruth, expectStormSurvived, FIXED_NOW, type HttpReply, request, vendorSection } from '../../../src/simulator/test-support.js';
 
 const TENANTS: TenantSpec[] = [
   { id: 'contoso', name: 'Contoso Ltd', profile: 'level2', rmm: 'ninjaone', estate: { endpoints: 2300, serverPct: 15, openAlerts: 40, staleAlerts: 25, criticalAlerts: 6 } },
@@ -48,7 +48,6 @@ const ninjaTruth = (tenantId: string) => {
 };
 const expectTruth = (result: CollectorResult, tenantId: string, override: Partial<Record<string, Record<string, unknown>>> = {}) =>
   expectRmmTruth(sim, ninjaoneSimulator, result, tenantId, { ...ninjaTruth(tenantId), ...override });
-const valuesOf = evidenceValues;
 
 async function token(): Promise<string> {
   const s = sectionOf('contoso');
@@ -224,19 +223,7 @@ describe('ninjaone simulator + real collector', () => {
   });
 
   it('a 429 storm is retried through to the same evidence', async () => {
-    const clean = await collect('fabrikam');
-    sim.setFaults({ rate429: 0.3, retryAfterSeconds: 0, seed: 7 }, 'fabrikam');
-    sim.resetStats();
-    try {
-      const stormy = await collect('fabrikam', { maxRetries: 8 });
-      expect(stormy.status, stormy.error ?? '').toBe('ok');
-      expect(valuesOf(stormy)).toEqual(valuesOf(clean));
-      const throttled = Object.entries(sim.stats().byRoute).reduce((n, [route, byStatus]) => n + (route.startsWith('GET /ninjaone/') ? (byStatus['429'] ?? 0) : 0), 0);
-      expect(throttled).toBeGreaterThan(2);
-      expect(stormy.requests).toBeGreaterThan(clean.requests);
-    } finally {
-      sim.setFaults({}, 'fabrikam');
-    }
+    await expectStormSurvived(sim, 'fabrikam', { rate429: 0.3, retryAfterSeconds: 0, seed: 7 }, 'GET /ninjaone/', (storm) => collect('fabrikam', storm ? { maxRetries: 8 } : {}), 3);
   }, 60_000);
 
   it('a 403 on one report leaves that key unavailable naming the scope; the others still match the truth', async () => {
