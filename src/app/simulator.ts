@@ -16,6 +16,11 @@ export { expectedLevelFor } from '../../collectors/m365/simulator/profiles.js';
 export type { M365Simulator as Simulator, M365SimulatorOptions as SimulatorOptions, M365TenantInfo as SimulatedTenantInfo } from '../../collectors/m365/simulator/simulator.js';
 export type { M365TenantSpec as TenantSpec } from '../../collectors/m365/simulator/api.js';
 
+/** Provider ids of the registered vendors of a kind that the simulator can serve (for `ratchet simulate --rmm/--backup`). */
+export function simulatedProviders(kind: 'rmm' | 'backup'): string[] {
+  return SIMULATORS.filter((s) => s.kind === kind).map((s) => s.id);
+}
+
 /**
  * Start a simulator serving every registered vendor. Default tenants: the demo portfolio. `options.vendors` replaces
  * the registry's list (a test of one vendor may pass just that one).

@@ -1,7 +1,7 @@
 /**
  * The vendor-neutral IT estate of a simulated tenant: the devices an RMM manages (servers and workstations, agent
  * check-ins, OS patch state, antivirus), its open alerts, and the workloads a backup tool protects. Vendor
- * simulators (src/simulator/vendors/) render this one estate in their own API shapes, so a tenant looks the same
+ * simulators (collectors/<id>/simulator/) render this one estate in their own API shapes, so a tenant looks the same
  * whichever RMM or backup product the test picks — and `truth()` states, in Ratchet's evidence vocabulary
  * (docs/evidence.md), what a correct collector must derive.
  *

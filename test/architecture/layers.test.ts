@@ -148,6 +148,13 @@ describe('architecture', () => {
     expect(upward).toEqual([]);
   });
 
+  it('the core knows no vendor: only the composition root (src/app) imports collectors/', () => {
+    const reaching = [...graph].flatMap(([f, targets]) =>
+      f.startsWith('src/') && !f.startsWith('src/app/') ? targets.filter((t) => t.startsWith('collectors/')).map((t) => `${f} -> ${t}`) : [],
+    );
+    expect(reaching).toEqual([]);
+  });
+
   it('the benchmark imports no test helper', () => {
     const bench = walk('bench').flatMap((f) => importsOf(f).filter((t) => t.startsWith('test/')).map((t) => `${f} -> ${t}`));
     expect(bench).toEqual([]);

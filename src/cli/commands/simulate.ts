@@ -1,5 +1,5 @@
 /** `ratchet simulate`: the tenant simulator alone, until SIGINT/SIGTERM — for trying configs and for benchmarks. */
-import { configYaml, describeSimulator, isProfileName, PROFILE_NAMES, SAMPLE_TENANTS, startSimulator, configFor, type TenantSpec } from '../../app/simulator.js';
+import { configYaml, describeSimulator, isProfileName, PROFILE_NAMES, SAMPLE_TENANTS, simulatedProviders, startSimulator, configFor, type TenantSpec } from '../../app/simulator.js';
 import type { Command } from 'commander';
 import { UsageError } from '../../app/errors.js';
 import type { CliIO } from '../../app/io.js';
@@ -11,6 +11,8 @@ export interface SimulateOptions {
   profile?: string;
   users?: string;
   devices?: string;
+  rmm?: string;
+  backup?: string;
   latencyMs?: string;
   faults?: string;
   certDir?: string;
@@ -23,15 +25,35 @@ function int(name: string, v: string | undefined, min: number, max: number): num
   return n;
 }
 
+/** A registered vendor of that kind the simulator serves; any other value is a usage error naming the choices. */
+function provider(option: string, v: string | undefined, kind: 'rmm' | 'backup'): string | undefined {
+  if (v === undefined) return undefined;
+  const known = simulatedProviders(kind);
+  if (!known.includes(v)) throw new UsageError(`${option} must be one of ${known.join(', ')}, got ${JSON.stringify(v)}`);
+  return v;
+}
+
 export async function runSimulate(o: SimulateOptions, io: CliIO, until: Promise<void>): Promise<number> {
   const port = int('--port', o.port, 0, 65535) ?? 0;
   if (o.profile !== undefined && !isProfileName(o.profile)) throw new UsageError(`--profile must be one of ${PROFILE_NAMES.join(', ')}`);
   const users = int('--users', o.users, 1, 200_000);
   const devices = int('--devices', o.devices, 0, 100_000);
   const latency = int('--latency-ms', o.latencyMs, 0, 60_000);
-  const custom = o.profile !== undefined || users !== undefined || devices !== undefined;
+  const rmm = provider('--rmm', o.rmm, 'rmm');
+  const backup = provider('--backup', o.backup, 'backup');
+  const custom = o.profile !== undefined || users !== undefined || devices !== undefined || rmm !== undefined || backup !== undefined;
   const tenants: readonly TenantSpec[] = custom
-    ? [{ id: 'simulated', name: 'Simulated Tenant', profile: (o.profile ?? 'level3') as TenantSpec['profile'], seed: 'simulated', knobs: { ...(users ? { users } : {}), ...(devices !== undefined ? { devices } : {}) } }]
+    ? [
+        {
+          id: 'simulated',
+          name: 'Simulated Tenant',
+          profile: (o.profile ?? 'level3') as TenantSpec['profile'],
+          seed: 'simulated',
+          knobs: { ...(users ? { users } : {}), ...(devices !== undefined ? { devices } : {}) },
+          ...(rmm ? { rmm } : {}),
+          ...(backup ? { backup } : {}),
+        },
+      ]
     : SAMPLE_TENANTS;
   let faults: string | undefined = o.faults;
   if (latency !== undefined) faults = [faults, `latency=${latency}`].filter(Boolean).join(',');
@@ -65,6 +87,8 @@ export function registerSimulate(program: Command, { io, exit }: CommandDeps): v
     .option('--profile <profile>', 'one tenant of this profile (level1 … level5) instead of the sample portfolio')
     .option('--users <n>', 'users of the single tenant')
     .option('--devices <n>', 'devices of the single tenant')
+    .option('--rmm <provider>', `the single tenant's RMM (${simulatedProviders('rmm').join(', ')})`)
+    .option('--backup <provider>', `the single tenant's backup product (${simulatedProviders('backup').join(', ')})`)
     .option('--latency-ms <n>', 'added latency per request')
     .option('--faults <spec>', 'fault spec, e.g. 429=0.2,5xx=0.05,403=/security/secureScores')
     .option('--cert-dir <path>', 'keep the CA here so NODE_EXTRA_CA_CERTS can name a stable file')
