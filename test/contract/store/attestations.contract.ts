@@ -1,8 +1,8 @@
 /** Attestations (AttestationStore), with the audit entries written in the same transaction. */
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Attestation } from '../../../src/domain/attestation.js';
 import type { AttestationStore, AuditStore } from '../../../src/store/store.js';
-import { audit, type Lifecycle, type StoreFactory } from './fixtures.js';
+import { audit, freshStoreForEachTest, type Lifecycle, type StoreFactory } from './fixtures.js';
 
 const attestation = (over: Partial<Attestation> = {}): Attestation => ({
   id: 'att-1',
@@ -22,15 +22,7 @@ const attestation = (over: Partial<Attestation> = {}): Attestation => ({
 export function attestationStoreContract(factory: StoreFactory<AttestationStore & AuditStore>): void {
   describe('attestations', () => {
     let store: AttestationStore & AuditStore & Lifecycle;
-
-    beforeEach(async () => {
-      store = await factory();
-      await store.migrate();
-    });
-
-    afterEach(async () => {
-      await store.close();
-    });
+    freshStoreForEachTest(factory, (s) => (store = s));
 
     describe('attestations (schema v3)', () => {
       it('round-trips attestations per tenant, newest first', async () => {

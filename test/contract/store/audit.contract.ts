@@ -1,20 +1,12 @@
 /** The audit log (AuditStore): order, tenant scoping and limits. */
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { AuditStore } from '../../../src/store/store.js';
-import { audit, type Lifecycle, type StoreFactory } from './fixtures.js';
+import { audit, freshStoreForEachTest, type Lifecycle, type StoreFactory } from './fixtures.js';
 
 export function auditStoreContract(factory: StoreFactory<AuditStore>): void {
   describe('audit', () => {
     let store: AuditStore & Lifecycle;
-
-    beforeEach(async () => {
-      store = await factory();
-      await store.migrate();
-    });
-
-    afterEach(async () => {
-      await store.close();
-    });
+    freshStoreForEachTest(factory, (s) => (store = s));
 
     describe('audit log (schema v3)', () => {
       it('lists newest first, filters by tenant scope and global entries, honours limit', async () => {

@@ -1,7 +1,7 @@
 /** API tokens and browser sessions (AuthStore), with the audit entries written in the same transaction. */
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { ApiTokenRecord, AuditStore, AuthStore, SessionRecord } from '../../../src/store/store.js';
-import { audit, type Lifecycle, type StoreFactory } from './fixtures.js';
+import { audit, freshStoreForEachTest, type Lifecycle, type StoreFactory } from './fixtures.js';
 
 const token = (over: Partial<ApiTokenRecord> = {}): ApiTokenRecord => ({
   id: 'a1b2c3d4e5f6',
@@ -20,15 +20,7 @@ const token = (over: Partial<ApiTokenRecord> = {}): ApiTokenRecord => ({
 export function authStoreContract(factory: StoreFactory<AuthStore & AuditStore>): void {
   describe('auth', () => {
     let store: AuthStore & AuditStore & Lifecycle;
-
-    beforeEach(async () => {
-      store = await factory();
-      await store.migrate();
-    });
-
-    afterEach(async () => {
-      await store.close();
-    });
+    freshStoreForEachTest(factory, (s) => (store = s));
 
     describe('API tokens (schema v3)', () => {
       it('round-trips a token with its scope; null scope means all tenants', async () => {

@@ -1,20 +1,12 @@
 /** Episodes (EpisodeStore) written outside a scan: an acknowledgement and its audit entry commit together. */
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { AuditStore, EpisodeStore } from '../../../src/store/store.js';
-import { audit, episode, type Lifecycle, type StoreFactory } from './fixtures.js';
+import { audit, episode, freshStoreForEachTest, type Lifecycle, type StoreFactory } from './fixtures.js';
 
 export function episodeStoreContract(factory: StoreFactory<EpisodeStore & AuditStore>): void {
   describe('episodes', () => {
     let store: EpisodeStore & AuditStore & Lifecycle;
-
-    beforeEach(async () => {
-      store = await factory();
-      await store.migrate();
-    });
-
-    afterEach(async () => {
-      await store.close();
-    });
+    freshStoreForEachTest(factory, (s) => (store = s));
 
     describe('acknowledgement', () => {
       it('acknowledging an episode writes the episode and its audit entry together', async () => {

@@ -2,6 +2,7 @@
  * What the per-aggregate store contract suites share: how an adapter hands them stores, the optional table-level
  * hook, and the audit entry builder several aggregates write with their changes.
  */
+import { afterEach, beforeEach } from 'vitest';
 import type { AuditEntry } from '../../../src/domain/audit.js';
 import type { AlertEvent, Delivery, Episode } from '../../../src/domain/episode.js';
 import type { Store } from '../../../src/store/store.js';
@@ -14,6 +15,19 @@ export type Lifecycle = Pick<Store, 'migrate' | 'close'>;
  * type says which aggregates a behaviour spans (e.g. a token and its audit entry); a full `Store` fits every suite.
  */
 export type StoreFactory<T> = () => Promise<T & Lifecycle>;
+
+/** Every test of the suite gets a fresh, migrated store from `factory` (handed to `use`), closed after the test. */
+export function freshStoreForEachTest<T extends Lifecycle>(factory: () => Promise<T>, use: (store: T) => void): void {
+  let current: T | undefined;
+  beforeEach(async () => {
+    current = await factory();
+    await current.migrate();
+    use(current);
+  });
+  afterEach(async () => {
+    await current?.close();
+  });
+}
 
 export interface StoreContractOptions {
   /**

@@ -1,5 +1,6 @@
 /** The store as a whole: migrations are idempotent, and a closed store refuses every further use. */
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { freshStoreForEachTest } from './fixtures.js';
 import type { Store } from '../../../src/store/store.js';
 import { sampleScan } from '../../helpers/sample-scan.js';
 import type { Lifecycle, StoreFactory } from './fixtures.js';
@@ -7,15 +8,7 @@ import type { Lifecycle, StoreFactory } from './fixtures.js';
 export function lifecycleContract(factory: StoreFactory<Store>): void {
   describe('lifecycle', () => {
     let store: Store & Lifecycle;
-
-    beforeEach(async () => {
-      store = await factory();
-      await store.migrate();
-    });
-
-    afterEach(async () => {
-      await store.close();
-    });
+    freshStoreForEachTest(factory, (s) => (store = s));
 
     describe('migrate', () => {
       it('is idempotent: migrating again changes nothing and the store keeps working', async () => {

@@ -4,11 +4,11 @@
  * `updateDelivery` is how it claims, retries, delivers or fails a row, and due filtering follows the update at
  * once; a replayed row (same idempotency key) is never queued twice nor reset, so a delivered alert stays delivered.
  */
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Delivery } from '../../../src/domain/episode.js';
 import type { EpisodeStore, OutboxStore, Store } from '../../../src/store/store.js';
 import { sampleScan } from '../../helpers/sample-scan.js';
-import { at, delivery, episode, type Lifecycle, type StoreFactory } from './fixtures.js';
+import { at, delivery, episode, freshStoreForEachTest, type Lifecycle, type StoreFactory } from './fixtures.js';
 
 /** Rows reach the outbox only with the scan that causes them, so the suite needs `saveScan` (and episodes, which rows belong to). */
 type OutboxWithSave = OutboxStore & EpisodeStore & Pick<Store, 'saveScan'>;
@@ -30,14 +30,7 @@ export function outboxStoreContract(factory: StoreFactory<OutboxWithSave>): void
       await store.saveScan(sampleScan({ id: `outbox-scan-${scans}` }), { episodes, deliveries: rows });
     };
 
-    beforeEach(async () => {
-      store = await factory();
-      await store.migrate();
-    });
-
-    afterEach(async () => {
-      await store.close();
-    });
+    freshStoreForEachTest(factory, (s) => (store = s));
 
     describe('queueing', () => {
       it('stores queued rows exactly as given, payload included', async () => {

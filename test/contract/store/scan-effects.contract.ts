@@ -7,23 +7,15 @@
  * The failures here are ones the adapter really produces from rows the types allow: a delivery id already taken
  * under another idempotency key, a delivery for an episode that is not stored, a duplicate scan id.
  */
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Store } from '../../../src/store/store.js';
 import { sampleScan } from '../../helpers/sample-scan.js';
-import { at, delivery, episode, type Lifecycle, type StoreContractOptions, type StoreFactory } from './fixtures.js';
+import { at, delivery, episode, freshStoreForEachTest, type Lifecycle, type StoreContractOptions, type StoreFactory } from './fixtures.js';
 
 export function scanEffectsContract(factory: StoreFactory<Store>, options: StoreContractOptions = {}): void {
   describe('saveScan with effects', () => {
     let store: Store & Lifecycle;
-
-    beforeEach(async () => {
-      store = await factory();
-      await store.migrate();
-    });
-
-    afterEach(async () => {
-      await store.close();
-    });
+    freshStoreForEachTest(factory, (s) => (store = s));
 
     /** What a first scan leaves behind: an open episode and its queued alert. */
     const opened = episode({ id: 'ep-1', state: 'pending', confirmedAt: null, confirmedScanId: null, confirmations: 1 });

@@ -2,7 +2,8 @@
  * Scans: saving and reading scans and the history queries (ScanStore, with `Store.saveScan`), including that a
  * failed save leaves no trace in any table.
  */
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { freshStoreForEachTest } from './fixtures.js';
 import type { ScanStore, Store, StoredScan } from '../../../src/store/store.js';
 import { sampleHistory, sampleScan } from '../../helpers/sample-scan.js';
 import type { Lifecycle, StoreContractOptions, StoreFactory } from './fixtures.js';
@@ -23,15 +24,7 @@ type ScanStoreWithSave = ScanStore & Pick<Store, 'saveScan'>;
 export function scanStoreContract(factory: StoreFactory<ScanStoreWithSave>, options: StoreContractOptions = {}): void {
   describe('scans', () => {
     let store: ScanStoreWithSave & Lifecycle;
-
-    beforeEach(async () => {
-      store = await factory();
-      await store.migrate();
-    });
-
-    afterEach(async () => {
-      await store.close();
-    });
+    freshStoreForEachTest(factory, (s) => (store = s));
 
     describe('save and get', () => {
       it('round-trips a scan: getScan returns the exact report and bundle', async () => {
