@@ -2,6 +2,7 @@
  * The contract between the core and a collector. The core knows no vendor: it hands a collector its own config
  * section (already validated by the collector's zod schema, secrets resolved) and gets evidence back.
  */
+import { setMaxListeners } from 'node:events';
 import type { Logger } from 'pino';
 import { z, type ZodType } from 'zod';
 import type { Evidence } from '../domain/evidence.js';
@@ -23,6 +24,21 @@ export type ConfigFileKind =
 export const configFiles = z.registry<Readonly<Record<string, ConfigFileKind>>>();
 
 export type { CollectorStatus };
+
+/** Requests one collector may have in flight at once before Node warns of a listener leak on its abort signal. */
+export const MAX_REQUESTS_IN_FLIGHT = 64;
+
+/**
+ * The controller of a collector's abort signal (`CollectorContext.signal`). Every request in flight listens on the
+ * signal (axios, MSAL, the Graph client); a collector legitimately keeps a few dozen in flight (paged reads beside
+ * bounded per-object look-ups), past Node's default warning at 10. The bound still catches a real leak: listeners
+ * that are never removed pile up far beyond it. The core and the tests that call a collector directly both use it.
+ */
+export function collectorAbortController(): AbortController {
+  const controller = new AbortController();
+  setMaxListeners(MAX_REQUESTS_IN_FLIGHT, controller.signal);
+  return controller;
+}
 
 export interface CollectorContext {
   tenantId: string;

@@ -2,9 +2,8 @@
  * Runs a tenant's collectors concurrently, each under its own timeout, and turns every way a collector can fail
  * (throw, hang, auth failure) into evidence with status `error` — a collector can never crash the scan.
  */
-import { setMaxListeners } from 'node:events';
 import type { Logger } from 'pino';
-import type { CollectorPlugin, CollectorResult } from '../collector-kit/plugin.js';
+import { collectorAbortController, type CollectorPlugin, type CollectorResult } from '../collector-kit/plugin.js';
 import type { TenantConfig } from '../config/schema.js';
 import type { Evidence } from '../domain/evidence.js';
 import type { CollectorRun } from '../domain/report.js';
@@ -34,20 +33,13 @@ function failedEvidence(plugin: CollectorPlugin, reason: string, now: Date, only
     }));
 }
 
-/** Requests one collector may have in flight at once before Node warns of a listener leak on its abort signal. */
-const MAX_REQUESTS_IN_FLIGHT = 64;
-
 export async function runCollector(
   plugin: CollectorPlugin,
   config: unknown,
   opts: { tenantId: string; logger: Logger; now: () => Date; timeoutMs: number; signal?: AbortSignal; only?: readonly string[] },
 ): Promise<CollectorOutcome> {
   const started = Date.now();
-  const controller = new AbortController();
-  // Every request in flight listens on this signal (axios, MSAL, the Graph client); a collector legitimately keeps a
-  // few dozen in flight (paged reads beside bounded per-object look-ups), past Node's default warning at 10. The bound
-  // still catches a real leak: listeners that are never removed pile up far beyond it.
-  setMaxListeners(MAX_REQUESTS_IN_FLIGHT, controller.signal);
+  const controller = collectorAbortController();
   const onOuterAbort = () => controller.abort(opts.signal?.reason);
   opts.signal?.addEventListener('abort', onOuterAbort, { once: true });
   let timer: NodeJS.Timeout | undefined;

@@ -4,7 +4,7 @@
  */
 import https from 'node:https';
 import pino from 'pino';
-import type { CollectorContext } from '../collector-kit/plugin.js';
+import { collectorAbortController, type CollectorContext } from '../collector-kit/plugin.js';
 import type { FaultConfig, Simulator } from './index.js';
 import type { VendorSimulator } from './vendor.js';
 import { expect } from 'vitest';
@@ -46,7 +46,7 @@ export const FIXED_NOW = new Date('2026-11-25T12:00:00Z');
 
 /** A collector context for calling a plugin directly against the simulator, on the simulator's fixed clock. */
 export function collectorContext(tenantId: string): CollectorContext {
-  return { tenantId, logger: pino({ level: 'silent' }), signal: new AbortController().signal, now: () => FIXED_NOW };
+  return { tenantId, logger: pino({ level: 'silent' }), signal: collectorAbortController().signal, now: () => FIXED_NOW };
 }
 
 /** A tenant's vendor config section with its secrets filled in (what the core hands a collector after resolving). */

@@ -5,7 +5,7 @@
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { veeamVbrPlugin } from '../index.js';
-import type { CollectorContext, CollectorResult } from '../../../src/collector-kit/plugin.js';
+import { collectorAbortController, type CollectorContext, type CollectorResult } from '../../../src/collector-kit/plugin.js';
 import { Estate, NO_ESTATE, type EstateKnobs } from '../../../src/simulator/estate.js';
 import { ESTATE_PROFILES } from '../../../src/simulator/estate-profiles.js';
 import { SIMULATORS } from '../../index.js';
@@ -143,7 +143,7 @@ describe('VBR simulator + real collector: service level over TLS', () => {
     await sim?.close();
   });
 
-  const ctx = (tenantId: string): CollectorContext => ({ tenantId, logger: pino({ level: 'silent' }), signal: new AbortController().signal, now: () => NOW });
+  const ctx = (tenantId: string): CollectorContext => ({ tenantId, logger: pino({ level: 'silent' }), signal: collectorAbortController().signal, now: () => NOW });
   async function collect(tenantId: string): Promise<CollectorResult> {
     const v = sim.vendorSections(tenantId).find((s) => s.kind === 'backup')!;
     return veeamVbrPlugin.collect(veeamVbrPlugin.configSchema.parse({ ...v.section, ...v.secrets }), ctx(tenantId));

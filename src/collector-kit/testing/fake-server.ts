@@ -14,7 +14,7 @@ import nock, { type ReplyFnResult } from 'nock';
 import pino from 'pino';
 import { afterEach, beforeEach } from 'vitest';
 import { clearSecrets } from '../../log/secrets.js';
-import type { CollectorContext } from '../plugin.js';
+import { collectorAbortController, type CollectorContext } from '../plugin.js';
 
 /** One answer of a fake vendor server. */
 export interface Reply {
@@ -103,7 +103,7 @@ export function collectorContext(opts: { tenantId?: string; now: Date; only?: st
   return {
     tenantId: opts.tenantId ?? 'contoso',
     logger: pino({ level: 'silent' }),
-    signal: opts.signal ?? new AbortController().signal,
+    signal: opts.signal ?? collectorAbortController().signal,
     now: () => now,
     only: opts.only,
   };
