@@ -45,7 +45,7 @@ export function request(
 export const FIXED_NOW = new Date('2026-11-25T12:00:00Z');
 
 /** A collector context for calling a plugin directly against the simulator, on the simulator's fixed clock. */
-export function collectorContext(tenantId: string): CollectorContext {
+export function simulatorCollectorContext(tenantId: string): CollectorContext {
   return { tenantId, logger: pino({ level: 'silent' }), signal: collectorAbortController().signal, now: () => FIXED_NOW };
 }
 

@@ -10,7 +10,7 @@ import { collectAcronis } from '../collect.js';
 import type { CollectorResult } from '../../../src/collector-kit/plugin.js';
 import { SIMULATORS } from '../../index.js';
 import { configFor, startSimulator, type Simulator, type TenantSpec } from '../../../src/simulator/index.js';
-import { collectorContext, expectBackupTruth, FIXED_NOW, request, vendorSection } from '../../../src/simulator/test-support.js';
+import { simulatorCollectorContext, expectBackupTruth, FIXED_NOW, request, vendorSection } from '../../../src/simulator/test-support.js';
 
 const TENANTS: TenantSpec[] = [
   { id: 'contoso', name: 'Contoso', seed: 'contoso', profile: 'level2', backup: 'acronis', estate: { endpoints: 1500, serverPct: 40 } },
@@ -27,7 +27,7 @@ afterAll(async () => {
   await sim?.close();
 });
 
-const ctxFor = collectorContext;
+const ctxFor = simulatorCollectorContext;
 
 const sectionOf = (tenantId: string, overrides: Record<string, unknown> = {}) => vendorSection(sim, 'backup', tenantId, overrides);
 

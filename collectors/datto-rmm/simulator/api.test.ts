@@ -14,7 +14,7 @@ import { configFor, startSimulator, type Simulator, type TenantSpec } from '../.
 import { hash32 } from '../../../src/simulator/prng.js';
 import { dattoPatchTruth } from './api.js';
 import { e2e } from '../../../test/e2e/harness.js';
-import { collectorContext, evidenceOf, expectRmmTruth, expectStormSurvived, FIXED_NOW, type HttpReply, request, vendorSection } from '../../../src/simulator/test-support.js';
+import { simulatorCollectorContext, evidenceOf, expectRmmTruth, expectStormSurvived, FIXED_NOW, type HttpReply, request, vendorSection } from '../../../src/simulator/test-support.js';
 
 // contoso and fabrikam: automated = compliant + failed (Datto's model), so every derived count equals the truth.
 // contoso: 620 devices, 558 compliant, 12 failed, 570 automated; fabrikam: 380, 361, 4, 365.
@@ -40,7 +40,7 @@ afterAll(async () => {
   await sim?.close();
 });
 
-const ctxFor = collectorContext;
+const ctxFor = simulatorCollectorContext;
 
 const sectionOf = (tenantId: string, overrides: Record<string, unknown> = {}) => vendorSection(sim, 'rmm', tenantId, overrides);
 

@@ -14,7 +14,7 @@ import { ESTATE_PROFILES } from '../../../src/simulator/estate-profiles.js';
 import { configFor, startSimulator, type Simulator, type TenantSpec } from '../../../src/simulator/index.js';
 import { hash32 } from '../../../src/simulator/prng.js';
 import { e2e } from '../../../test/e2e/harness.js';
-import { collectorContext, evidenceOf, expectRmmTruth, expectStormSurvived, FIXED_NOW, type HttpReply, request, vendorSection } from '../../../src/simulator/test-support.js';
+import { simulatorCollectorContext, evidenceOf, expectRmmTruth, expectStormSurvived, FIXED_NOW, type HttpReply, request, vendorSection } from '../../../src/simulator/test-support.js';
 
 const TENANTS: TenantSpec[] = [
   { id: 'contoso', name: 'Contoso Ltd', profile: 'level2', rmm: 'ninjaone', estate: { endpoints: 2300, serverPct: 15, openAlerts: 40, staleAlerts: 25, criticalAlerts: 6 } },
@@ -31,7 +31,7 @@ afterAll(async () => {
   await sim?.close();
 });
 
-const ctxFor = collectorContext;
+const ctxFor = simulatorCollectorContext;
 
 const sectionOf = (tenantId: string, overrides: Record<string, unknown> = {}) => vendorSection(sim, 'rmm', tenantId, overrides);
 

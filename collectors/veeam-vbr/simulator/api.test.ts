@@ -12,7 +12,7 @@ import { SIMULATORS } from '../../index.js';
 import { configFor, startSimulator, type Simulator, type TenantSpec } from '../../../src/simulator/index.js';
 import { hash32 } from '../../../src/simulator/prng.js';
 import { failingJobNames, vbrServer } from './model.js';
-import { collectorContext, expectBackupTruth, FIXED_NOW, request } from '../../../src/simulator/test-support.js';
+import { simulatorCollectorContext, expectBackupTruth, FIXED_NOW, request } from '../../../src/simulator/test-support.js';
 
 // Seeds chosen so the three builds are covered: contoso 13.0.1, fabrikam 12.0 (1.1-rev0), northwind 12.3.1.
 const TENANTS: TenantSpec[] = [
@@ -30,7 +30,7 @@ afterAll(async () => {
   await sim?.close();
 });
 
-const ctxFor = collectorContext;
+const ctxFor = simulatorCollectorContext;
 
 /** The tenant's backup section with its secrets filled in (what the core hands the collector). */
 function sectionOf(tenantId: string, overrides: Record<string, unknown> = {}): Record<string, unknown> {
