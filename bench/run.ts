@@ -1,6 +1,7 @@
 /**
- * `npm run bench`: scan benchmark against the simulator with realistic latency, and rules-engine throughput.
- * Not part of `npm test` — timing goals live here. Writes a Markdown table to stdout; BENCHMARKS.md records runs.
+ * `npm run bench`: scan benchmark against the simulator with realistic latency, rules-engine throughput, and the
+ * one-shot `ratchet scan` of a portfolio at several concurrencies (bench/one-shot.ts; BENCH_ONE_SHOT=0 skips it).
+ * Not part of `npm test` — timing goals live here. Writes Markdown tables to stdout; BENCHMARKS.md records runs.
  *
  * Lower bound of a scan = the sequential round trips the protocol and the data force: the authority's OpenID
  * metadata and the token (MSAL needs both), the first $batch, then the longest chain of dependent pages (pages of
@@ -16,6 +17,7 @@ import { defaultRulesPath } from '../src/paths.js';
 import { configFor, startSimulator } from '../src/app/simulator.js';
 import { writeConfig, tempDir } from './lib/cli.js';
 import { ALL_SOURCES, bundle, historyScans, NOW, strongTenant } from './lib/evidence-samples.js';
+import { oneShotBenchmark } from './one-shot.js';
 
 const LATENCY_MS = 40;
 const JITTER_MS = 10;
@@ -102,4 +104,5 @@ const lines = [
   '',
   `Rules evaluation: ${rt.bundlesPerSecond.toLocaleString('en')} evidence bundles re-scored per second (${rt.rules} rules, one core).`,
 ];
+if (process.env.BENCH_ONE_SHOT !== '0') lines.push('', '### One-shot `ratchet scan` of a portfolio', '', ...(await oneShotBenchmark()));
 process.stdout.write(`${lines.join('\n')}\n`);

@@ -2,6 +2,11 @@
  * `ratchet scan`: scans tenants now, stores the results, evaluates regression, sends the alerts it queued and prints
  * the report. Exit 1 when every scan failed, 4 on a confirmed regression with --fail-on regression, 3 when a scan is
  * partial (DESIGN §3).
+ *
+ * Up to `schedule.concurrency` tenants are scanned at once, as `ratchet serve` does, never two scans of one tenant;
+ * the reports come out in config order (or the order of `--tenant`), whatever order the scans finish in. Requests to a
+ * vendor account with a published account-wide limit that several tenants share (Datto RMM) pass one process-wide
+ * gate per account, so scanning those tenants together spends no more of the account's budget than one by one.
  */
 import { writeFileSync } from 'node:fs';
 import { Option, type Command } from 'commander';
@@ -11,6 +16,7 @@ import { AlertDispatcher } from '../../alerts/outbox.js';
 import type { Report } from '../../domain/report.js';
 import { render, type ReportFormat } from '../../report/render.js';
 import { scanTenant } from '../../scan/run-scan.js';
+import { scanTenants } from '../../scan/scan-tenants.js';
 import { collect, formatOption, type CommandDeps } from '../command.js';
 import { selectTenants } from '../tenants.js';
 
@@ -34,10 +40,18 @@ export function registerScan(program: Command, { io, withContext, exit }: Comman
         await withContext(async (ctx) => {
           const tenants = selectTenants(ctx.config, o.tenant);
           const channels = createChannels(ctx.config.alerts, { now: io.now });
-          const reports: Report[] = [];
-          for (const t of tenants) {
-            reports.push(await scanTenant(t, { ...ctx, now: io.now, channelIds: channels.map((c) => c.id) }));
-          }
+          const concurrency = Math.max(1, Math.min(ctx.config.schedule.concurrency, tenants.length));
+          if (tenants.length > 1) ctx.logger.info({ tenants: tenants.length, concurrency }, `scanning ${tenants.length} tenants, up to ${concurrency} at once`);
+          const deps = { ...ctx, now: io.now, channelIds: channels.map((c) => c.id) };
+          const reports: Report[] = await scanTenants(tenants, concurrency, async (t) => {
+            try {
+              return await scanTenant(t, deps);
+            } catch (e) {
+              // Every other scan still runs to its end; the first such error then fails the command (exit 1).
+              ctx.logger.error({ tenant: t.id, err: e }, 'scan failed');
+              throw e;
+            }
+          });
           // One-shot mode sends what the scans queued before exiting; what cannot be delivered now stays in the
           // outbox for the next run (or `ratchet serve`) and is logged, never dropped.
           if (channels.length > 0) {
