@@ -2,15 +2,24 @@
  * Store selection from the `storage.url` config value (DESIGN §4, §10). The rest of the code depends on the
  * `Store` interface only; this is the one place that knows which adapters exist.
  */
+import { describePostgresUrl, PostgresStore } from './postgres/postgres-store.js';
 import { SqliteStore } from './sqlite/sqlite-store.js';
 import type { Store } from './store.js';
 
 export type { ApiTokenRecord, AuditQuery, ListOptions, SessionRecord, Store, StoredScan } from './store.js';
-export { SqliteStore, SchemaTooNewError, type SqliteStoreOptions } from './sqlite/sqlite-store.js';
-export { MIGRATIONS, LATEST_SCHEMA_VERSION, type Migration } from './sqlite/migrations.js';
+export { SqliteStore, type SqliteStoreOptions } from './sqlite/sqlite-store.js';
+export { SchemaTooNewError, type Migration } from './migration-checks.js';
+export { MIGRATIONS, LATEST_SCHEMA_VERSION } from './sqlite/migrations.js';
+export { PostgresStore, type PostgresStoreOptions } from './postgres/postgres-store.js';
 
 const ACCEPTED_FORMS =
-  '"sqlite:./relative/path.db", "sqlite:/absolute/path.db", "sqlite::memory:", or a plain file path';
+  '"sqlite:./relative/path.db", "sqlite:/absolute/path.db", "sqlite::memory:", a plain file path, ' +
+  'or "postgres://user@host:5432/database"';
+
+/** `sslmode` values `pg` understands; anything else is a typo that would silently change how the link is secured. */
+const SSL_MODES = ['disable', 'prefer', 'require', 'verify-ca', 'verify-full', 'no-verify'];
+
+const POSTGRES_URL = /^postgres(ql)?:\/\//i;
 
 /**
  * A `storage.url` that cannot be used. A configuration mistake, not a runtime failure: the CLI maps it to exit
@@ -25,11 +34,40 @@ export class StoreUrlError extends Error {
 }
 
 /**
- * Opens the store named by `url` (the `storage.url` config key). The caller still calls `migrate()`; adapters
- * also migrate on first use, so forgetting it costs nothing but an explicit call gives a clear start-up error.
+ * Opens the store named by `url` (the `storage.url` config key): `postgres://…` or `postgresql://…` selects the
+ * PostgreSQL adapter, anything else names a SQLite file (the embedded default). The caller still calls `migrate()`;
+ * adapters also migrate on first use, so forgetting it costs nothing but an explicit call gives a clear start-up
+ * error. Neither adapter touches the database before its first call.
  */
 export function openStore(url: string): Store {
+  if (POSTGRES_URL.test(url.trim())) return new PostgresStore(postgresUrlFromUrl(url));
   return new SqliteStore(sqlitePathFromUrl(url));
+}
+
+/**
+ * Checks a PostgreSQL `storage.url` and returns it for `pg` (query parameters such as `?sslmode=` pass through),
+ * or throws a `StoreUrlError` saying why not. Its password is registered for scrubbing first, and no message here
+ * repeats the URL: it may hold a password.
+ */
+export function postgresUrlFromUrl(url: string): string {
+  const value = url.trim();
+  if (!POSTGRES_URL.test(value)) throw new StoreUrlError('storage.url is not a postgres:// or postgresql:// URL');
+  let parsed: URL;
+  try {
+    parsed = new URL(value);
+  } catch {
+    throw new StoreUrlError(
+      'storage.url is a PostgreSQL URL that cannot be parsed (the URL is not repeated here: it may hold a password); ' +
+        'write it as postgres://user:password@host:5432/database, percent-encoding any reserved character in the ' +
+        'user or password (e.g. "@" as %40), or keep the whole URL in ${env:NAME}',
+    );
+  }
+  describePostgresUrl(value); // registers the password for scrubbing
+  const sslmode = parsed.searchParams.get('sslmode');
+  if (sslmode !== null && !SSL_MODES.includes(sslmode)) {
+    throw new StoreUrlError(`storage.url has sslmode=${JSON.stringify(sslmode)}; use one of ${SSL_MODES.join(', ')}`);
+  }
+  return value;
 }
 
 /** Maps a `storage.url` to the SQLite file path (or `:memory:`), or throws a `StoreUrlError` saying why not. */
@@ -37,11 +75,9 @@ export function sqlitePathFromUrl(url: string): string {
   const value = url.trim();
   if (value === '') throw new StoreUrlError(`storage.url is empty; use ${ACCEPTED_FORMS}`);
 
-  if (/^postgres(ql)?:\/\//i.test(value)) {
-    throw new StoreUrlError(
-      'storage.url points at PostgreSQL, but the PostgreSQL store is not implemented yet; ' +
-        `use a SQLite storage.url for now: ${ACCEPTED_FORMS}`,
-    );
+  if (POSTGRES_URL.test(value)) {
+    // openStore sends these to the PostgreSQL adapter; the URL is not repeated, it may hold a password.
+    throw new StoreUrlError('storage.url is a PostgreSQL URL, not a SQLite file path');
   }
 
   if (/^sqlite:/i.test(value)) {

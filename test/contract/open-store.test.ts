@@ -1,9 +1,9 @@
 /** `openStore` / `storage.url` parsing (DESIGN §4: `storage: { url: "sqlite:./data/ratchet.db" }`). */
-import { existsSync, mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { openStore, SqliteStore, sqlitePathFromUrl, StoreUrlError } from '../../src/store/index.js';
+import { openStore, PostgresStore, SqliteStore, sqlitePathFromUrl, StoreUrlError } from '../../src/store/index.js';
 import { sampleScan } from '../helpers/sample-scan.js';
 
 const tempRoot = mkdtempSync(join(tmpdir(), 'ratchet-open-store-'));
@@ -26,11 +26,10 @@ describe('sqlitePathFromUrl', () => {
   });
 
   it.each(['postgres://ratchet@db.example/ratchet', 'postgresql://ratchet@db.example:5432/ratchet', 'POSTGRES://x/y'])(
-    'refuses %s: PostgreSQL is not implemented yet',
+    'refuses %s: a PostgreSQL URL is not a SQLite path (openStore sends it to the PostgreSQL adapter)',
     (url) => {
       expect(() => sqlitePathFromUrl(url)).toThrow(StoreUrlError);
-      expect(() => sqlitePathFromUrl(url)).toThrow(/PostgreSQL.*not implemented yet/);
-      expect(() => sqlitePathFromUrl(url)).toThrow(/storage\.url/);
+      expect(() => sqlitePathFromUrl(url)).toThrow(/storage\.url is a PostgreSQL URL, not a SQLite file path/);
     },
   );
 
@@ -80,8 +79,23 @@ describe('openStore', () => {
     await store.close();
   });
 
-  it('throws for postgres:// without touching the file system', () => {
-    expect(() => openStore('postgres://ratchet@localhost/ratchet')).toThrow(/PostgreSQL.*storage\.url/);
+  it('opens a PostgreSQL store for postgres:// without touching the file system or the network', async () => {
+    const cwdEntries = readdirSync(process.cwd()).sort();
+    const store = openStore('postgres://ratchet@localhost/ratchet');
+    expect(store).toBeInstanceOf(PostgresStore);
+    expect((store as PostgresStore).location).toBe('postgres://ratchet@localhost/ratchet');
+    await store.close();
+    expect(readdirSync(process.cwd()).sort()).toEqual(cwdEntries);
+  });
+
+  it('keeps the password of a postgres:// URL out of the store and its errors', async () => {
+    const store = openStore('postgres://ratchet:hunter2-secret@localhost/ratchet?sslmode=verify-full');
+    expect((store as PostgresStore).location).toBe('postgres://ratchet@localhost/ratchet');
+    await store.close();
+    expect(() => openStore('postgres://ratchet:hunter2-secret@localhost/ratchet?sslmode=bogus')).toThrow(/sslmode="bogus"/);
+    expect(() => openStore('postgres://ratchet:hunter2-secret@localhost/ratchet?sslmode=bogus')).not.toThrow(/hunter2/);
+    expect(() => openStore('postgres://ratchet:hunter2-secret@localhost:port/ratchet')).toThrow(StoreUrlError);
+    expect(() => openStore('postgres://ratchet:hunter2-secret@localhost:port/ratchet')).not.toThrow(/hunter2/);
   });
 });
 

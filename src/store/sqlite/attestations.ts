@@ -1,38 +1,11 @@
 /** Technicians' attestations in SQLite; recording or revoking one writes its audit entry in the same transaction. */
 import type Database from 'better-sqlite3';
-import type { Attestation, AttestationKind } from '../../domain/attestation.js';
+import type { Attestation } from '../../domain/attestation.js';
 import type { AuditEntry } from '../../domain/audit.js';
+import { attestationFromRow, attestationRow, type AttestationRow } from '../rows.js';
 import type { AttestationStore } from '../store.js';
 import { stageAuditEntry } from './audit.js';
 import type { SqliteConnection } from './connection.js';
-
-interface AttestationRow {
-  id: string;
-  tenant_id: string;
-  kind: AttestationKind;
-  note: string;
-  file_ref: string | null;
-  author: string;
-  attested_at: string;
-  expires_at: string;
-  created_at: string;
-  revoked_at: string | null;
-  revoked_by: string | null;
-}
-
-const fromAttestationRow = (r: AttestationRow): Attestation => ({
-  id: r.id,
-  tenantId: r.tenant_id,
-  kind: r.kind,
-  note: r.note,
-  fileRef: r.file_ref,
-  author: r.author,
-  attestedAt: r.attested_at,
-  expiresAt: r.expires_at,
-  createdAt: r.created_at,
-  revokedAt: r.revoked_at,
-  revokedBy: r.revoked_by,
-});
 
 const prepareAttestationStatements = (db: Database.Database) => ({
   insertAttestation: db.prepare(`INSERT INTO attestations (id, tenant_id, kind, note, file_ref, author, attested_at, expires_at,
@@ -58,30 +31,18 @@ export class SqliteAttestationStore implements AttestationStore {
     const statements = this.statements();
     const audited = stageAuditEntry(this.connection, audit);
     this.connection.write(() => {
-      statements.insertAttestation.run({
-        id: a.id,
-        tenant_id: a.tenantId,
-        kind: a.kind,
-        note: a.note,
-        file_ref: a.fileRef,
-        author: a.author,
-        attested_at: a.attestedAt,
-        expires_at: a.expiresAt,
-        created_at: a.createdAt,
-        revoked_at: a.revokedAt,
-        revoked_by: a.revokedBy,
-      });
+      statements.insertAttestation.run(attestationRow(a));
       audited();
     });
   }
 
   async getAttestation(id: string): Promise<Attestation | null> {
     const row = this.statements().getAttestation.get(id);
-    return row ? fromAttestationRow(row) : null;
+    return row ? attestationFromRow(row) : null;
   }
 
   async attestations(tenantId: string, opts: { limit?: number } = {}): Promise<Attestation[]> {
-    return this.statements().attestations.all({ tenant: tenantId, limit: opts.limit ?? -1 }).map(fromAttestationRow);
+    return this.statements().attestations.all({ tenant: tenantId, limit: opts.limit ?? -1 }).map(attestationFromRow);
   }
 
   async revokeAttestation(id: string, at: string, by: string, audit?: AuditEntry): Promise<Attestation | null> {
@@ -91,7 +52,7 @@ export class SqliteAttestationStore implements AttestationStore {
       const changed = statements.revokeAttestation.run({ id, at, by }).changes;
       if (changed > 0) audited();
       const row = statements.getAttestation.get(id);
-      return row ? fromAttestationRow(row) : null;
+      return row ? attestationFromRow(row) : null;
     });
   }
 }

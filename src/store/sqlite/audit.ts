@@ -4,38 +4,15 @@
  */
 import type Database from 'better-sqlite3';
 import type { AuditEntry } from '../../domain/audit.js';
+import { assertListLimit, auditFromRow, auditRow, type AuditRow } from '../rows.js';
 import type { AuditQuery, AuditStore } from '../store.js';
-import type { SqliteConnection, StagedWrite } from './connection.js';
-
-interface AuditRow {
-  id: string;
-  at: string;
-  actor: string;
-  action: string;
-  tenant_id: string | null;
-  target: string | null;
-  detail_json: string;
-}
-
-const fromAuditRow = (r: AuditRow): AuditEntry => ({
-  id: r.id,
-  at: r.at,
-  actor: r.actor,
-  action: r.action,
-  tenantId: r.tenant_id,
-  target: r.target,
-  detail: JSON.parse(r.detail_json) as Record<string, unknown>,
-});
-
-function auditRow(e: AuditEntry) {
-  return { id: e.id, at: e.at, actor: e.actor, action: e.action, tenant_id: e.tenantId, target: e.target, detail_json: JSON.stringify(e.detail ?? {}) };
-}
+import { SQLITE_ROWS, type SqliteConnection, type StagedWrite } from './connection.js';
 
 const prepareAuditStatements = (db: Database.Database) => ({
   insertAudit: db.prepare(`INSERT INTO audit_log (id, at, actor, action, tenant_id, target, detail_json)
       VALUES (@id, @at, @actor, @action, @tenant_id, @target, @detail_json)`),
   // Tenant entries filtered by the (optional) list, entries without a tenant only when asked for.
-  auditLog: db.prepare<[{ tenants: string | null; global: number; limit: number }], AuditRow>(`SELECT * FROM audit_log
+  auditLog: db.prepare<[{ tenants: string | null; global: number; limit: number }], AuditRow<string>>(`SELECT * FROM audit_log
       WHERE (tenant_id IS NULL AND @global = 1)
          OR (tenant_id IS NOT NULL AND (@tenants IS NULL OR tenant_id IN (SELECT value FROM json_each(@tenants))))
       ORDER BY at DESC, rowid DESC LIMIT @limit`),
@@ -60,12 +37,10 @@ export class SqliteAuditStore implements AuditStore {
 
   async auditLog(query: AuditQuery = {}): Promise<AuditEntry[]> {
     const { tenants, limit } = query;
-    if (limit !== undefined && (!Number.isInteger(limit) || limit < 0)) {
-      throw new RangeError(`limit must be a non-negative integer, got ${String(limit)}`);
-    }
+    assertListLimit(limit);
     return this.connection
       .statements(prepareAuditStatements)
       .auditLog.all({ tenants: tenants == null ? null : JSON.stringify(tenants), global: query.global === false ? 0 : 1, limit: limit ?? -1 })
-      .map(fromAuditRow);
+      .map((r) => auditFromRow(r, SQLITE_ROWS));
   }
 }

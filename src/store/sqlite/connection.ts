@@ -9,7 +9,11 @@
 import { chmodSync, closeSync, existsSync, fchmodSync, mkdirSync, openSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import Database from 'better-sqlite3';
-import { assertMigrationsWellFormed, MIGRATIONS, type Migration } from './migrations.js';
+import { assertMigrationsWellFormed, pendingMigrations, type Migration } from '../migration-checks.js';
+import type { RowCodec } from '../rows.js';
+import { MIGRATIONS } from './migrations.js';
+
+export { SchemaTooNewError } from '../migration-checks.js';
 
 export interface SqliteStoreOptions {
   /**
@@ -21,26 +25,18 @@ export interface SqliteStoreOptions {
   migrations?: readonly Migration[];
 }
 
-/** The database was written by a newer Ratchet: the old code must not guess at a schema it does not know. */
-export class SchemaTooNewError extends Error {
-  constructor(
-    readonly databaseVersion: number,
-    readonly codeVersion: number,
-    location: string,
-  ) {
-    super(
-      `The history database ${location} has schema version ${databaseVersion}, but this version of Ratchet only ` +
-        `knows schema versions up to ${codeVersion}. Upgrade Ratchet, or point storage.url at another database.`,
-    );
-    this.name = 'SchemaTooNewError';
-  }
-}
-
 /** Prepares one aggregate's statements on a migrated database; the connection caches the result per function. */
 export type PrepareStatements<T> = (db: Database.Database) => T;
 
 /** A write that has been validated and serialised already and only runs statements: a step of a transaction. */
 export type StagedWrite = () => void;
+
+/** How SQLite keeps what rows.ts leaves to the driver: JSON columns as text, flags as STRICT INTEGER 0/1. */
+export const SQLITE_ROWS: RowCodec<string, 0 | 1> = {
+  readJson: <T>(stored: string): T => JSON.parse(stored) as T,
+  writeFlag: (value) => (value ? 1 : 0),
+  readFlag: (stored) => stored === 1,
+};
 
 const DEFAULT_BUSY_TIMEOUT_MS = 5_000;
 
@@ -144,7 +140,6 @@ export class SqliteConnection {
   /** Applies pending versioned migrations; idempotent. */
   migrate(): void {
     const db = this.db();
-    const codeVersion = this.migrations.at(-1)?.version ?? 0;
     // IMMEDIATE: two processes starting together must not both see version 0 and both run migration 1.
     db.transaction(() => {
       db.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
@@ -154,10 +149,9 @@ export class SqliteConnection {
       ) STRICT`);
       const current =
         db.prepare<[], { v: number | null }>('SELECT max(version) AS v FROM schema_migrations').get()?.v ?? 0;
-      if (current > codeVersion) throw new SchemaTooNewError(current, codeVersion, this.location);
+      const pending = pendingMigrations(this.migrations, current, this.location);
       const record = db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)');
-      for (const m of this.migrations) {
-        if (m.version <= current) continue;
+      for (const m of pending) {
         db.exec(m.sql);
         record.run(m.version, m.name, new Date().toISOString());
       }

@@ -5,13 +5,10 @@
 import type Database from 'better-sqlite3';
 import type { AuditEntry } from '../../domain/audit.js';
 import type { Episode } from '../../domain/episode.js';
+import { episodeRow } from '../rows.js';
 import type { EpisodeStore } from '../store.js';
 import { stageAuditEntry } from './audit.js';
-import type { SqliteConnection, StagedWrite } from './connection.js';
-
-function episodeRow(e: Episode) {
-  return { id: e.id, tenant_id: e.tenantId, kind: e.kind, state: e.state, opened_at: e.openedAt, closed_at: e.closedAt, episode_json: JSON.stringify(e) };
-}
+import { SQLITE_ROWS, type SqliteConnection, type StagedWrite } from './connection.js';
 
 const prepareEpisodeStatements = (db: Database.Database) => ({
   upsertEpisode: db.prepare(`INSERT INTO episodes (id, tenant_id, kind, state, opened_at, closed_at, episode_json)
@@ -37,7 +34,7 @@ export class SqliteEpisodeStore implements EpisodeStore {
     return this.connection
       .statements(prepareEpisodeStatements)
       .episodes.all({ tenant: tenantId, open: opts.open ? 1 : 0, limit: opts.limit ?? -1 })
-      .map((r) => JSON.parse(r.episode_json) as Episode);
+      .map((r) => SQLITE_ROWS.readJson<Episode>(r.episode_json));
   }
 
   async saveEpisode(episode: Episode, audit?: AuditEntry): Promise<void> {

@@ -4,16 +4,12 @@
  * Rules for editing this file:
  * - Never change a migration that has shipped: databases in the field have already recorded its version, so an
  *   edit would never reach them and the schema would silently fork. Append a new migration instead.
- * - Versions are consecutive integers starting at 1; `assertMigrationsWellFormed` checks this at start-up so a
- *   merge mistake fails loudly instead of skipping a step.
+ * - Versions are consecutive integers starting at 1; `assertMigrationsWellFormed` (../migration-checks.ts) checks this at
+ *   start-up so a merge mistake fails loudly instead of skipping a step.
  * - Each migration runs inside the same transaction as the insert into `schema_migrations`, so a migration is
  *   either fully applied and recorded or not at all. (SQLite DDL is transactional.)
  */
-export interface Migration {
-  version: number;
-  name: string;
-  sql: string;
-}
+import { latestVersion, type Migration } from '../migration-checks.js';
 
 export const MIGRATIONS: readonly Migration[] = [
   {
@@ -191,15 +187,4 @@ ALTER TABLE capability_scores ADD COLUMN snapshot_score REAL;
 ];
 
 /** The schema version this code writes and understands. */
-export const LATEST_SCHEMA_VERSION: number = MIGRATIONS.at(-1)?.version ?? 0;
-
-/** Throws when the list is not 1, 2, 3, … in order: a gap or a duplicate would skip or repeat a step. */
-export function assertMigrationsWellFormed(migrations: readonly Migration[]): void {
-  migrations.forEach((m, i) => {
-    if (m.version !== i + 1) {
-      throw new Error(
-        `store migrations are malformed: entry ${i} ("${m.name}") has version ${m.version}, expected ${i + 1}`,
-      );
-    }
-  });
-}
+export const LATEST_SCHEMA_VERSION: number = latestVersion(MIGRATIONS);
