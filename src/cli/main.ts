@@ -17,6 +17,7 @@ import type { CommandDeps } from './command.js';
 import { registerDemo } from './commands/demo.js';
 import { registerDoctor } from './commands/doctor.js';
 import { registerHistory } from './commands/history.js';
+import { registerMigrate } from './commands/migrate.js';
 import { registerRescore } from './commands/rescore.js';
 import { registerRules } from './commands/rules.js';
 import { registerScan } from './commands/scan.js';
@@ -50,7 +51,7 @@ export async function main(argv: string[], io: CliIO = processIO): Promise<numbe
       code = c;
     },
   };
-  for (const register of [registerDemo, registerSimulateHistory, registerSimulate, registerScan, registerServe, registerRescore, registerHistory, registerToken, registerRules, registerDoctor]) {
+  for (const register of [registerDemo, registerSimulateHistory, registerSimulate, registerScan, registerServe, registerRescore, registerHistory, registerMigrate, registerToken, registerRules, registerDoctor]) {
     register(program, deps);
   }
 

@@ -134,6 +134,9 @@ export abstract class ComposedStore implements Store {
   attestations(tenantId: string, opts?: { limit?: number }): Promise<Attestation[]> {
     return this.attestationStore.attestations(tenantId, opts);
   }
+  allAttestations(): Promise<Attestation[]> {
+    return this.attestationStore.allAttestations();
+  }
   revokeAttestation(id: string, at: string, by: string, audit?: AuditEntry): Promise<Attestation | null> {
     return this.attestationStore.revokeAttestation(id, at, by, audit);
   }

@@ -10,7 +10,7 @@ export type { ApiTokenRecord, AuditQuery, ListOptions, SessionRecord, Store, Sto
 export { SqliteStore, type SqliteStoreOptions } from './sqlite/sqlite-store.js';
 export { SchemaTooNewError, type Migration } from './migration-checks.js';
 export { MIGRATIONS, LATEST_SCHEMA_VERSION } from './sqlite/migrations.js';
-export { PostgresStore, type PostgresStoreOptions } from './postgres/postgres-store.js';
+export { describePostgresUrl, PostgresStore, type PostgresStoreOptions } from './postgres/postgres-store.js';
 
 const ACCEPTED_FORMS =
   '"sqlite:./relative/path.db", "sqlite:/absolute/path.db", "sqlite::memory:", a plain file path, ' +

@@ -151,6 +151,8 @@ export interface AttestationStore {
   getAttestation(id: string): Promise<Attestation | null>;
   /** A tenant's attestations, newest first (revoked ones included). */
   attestations(tenantId: string, opts?: { limit?: number }): Promise<Attestation[]>;
+  /** Every tenant's attestations, oldest first by creation, then insertion order (`ratchet migrate` copies them). */
+  allAttestations(): Promise<Attestation[]>;
   /** Same semantics as revokeToken: idempotent, null for an unknown id. */
   revokeAttestation(id: string, at: string, by: string, audit?: AuditEntry): Promise<Attestation | null>;
 }

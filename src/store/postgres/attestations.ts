@@ -44,6 +44,11 @@ export class PostgresAttestationStore implements AttestationStore {
     return rows.map(attestationFromRow);
   }
 
+  async allAttestations(): Promise<Attestation[]> {
+    const { rows } = await this.connection.query<AttestationRow>(`SELECT ${ATTESTATION_COLUMNS} FROM attestations ORDER BY created_at, seq`);
+    return rows.map(attestationFromRow);
+  }
+
   async revokeAttestation(id: string, at: string, by: string, audit?: AuditEntry): Promise<Attestation | null> {
     const audited = stageAuditEntry(audit);
     return this.connection.transaction(async (client) => {

@@ -15,6 +15,7 @@ const prepareAttestationStatements = (db: Database.Database) => ({
   attestations: db.prepare<[{ tenant: string; limit: number }], AttestationRow>(
     `SELECT * FROM attestations WHERE tenant_id = @tenant ORDER BY created_at DESC, rowid DESC LIMIT @limit`,
   ),
+  allAttestations: db.prepare<[], AttestationRow>('SELECT * FROM attestations ORDER BY created_at, rowid'),
   revokeAttestation: db.prepare<[{ id: string; at: string; by: string }]>(
     'UPDATE attestations SET revoked_at = @at, revoked_by = @by WHERE id = @id AND revoked_at IS NULL',
   ),
@@ -43,6 +44,10 @@ export class SqliteAttestationStore implements AttestationStore {
 
   async attestations(tenantId: string, opts: { limit?: number } = {}): Promise<Attestation[]> {
     return this.statements().attestations.all({ tenant: tenantId, limit: opts.limit ?? -1 }).map(attestationFromRow);
+  }
+
+  async allAttestations(): Promise<Attestation[]> {
+    return this.statements().allAttestations.all().map(attestationFromRow);
   }
 
   async revokeAttestation(id: string, at: string, by: string, audit?: AuditEntry): Promise<Attestation | null> {

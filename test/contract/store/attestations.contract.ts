@@ -38,6 +38,17 @@ export function attestationStoreContract(factory: StoreFactory<AttestationStore 
         await expect(store.saveAttestation(attestation())).rejects.toThrow();
       });
 
+      it('lists every tenant\'s attestations, oldest first, revoked ones included', async () => {
+        expect(await store.allAttestations()).toEqual([]);
+        await store.saveAttestation(attestation({ id: 'att-2', createdAt: '2025-01-12T00:00:00.000Z' }));
+        await store.saveAttestation(attestation({ id: 'att-3', tenantId: 'fabrikam', createdAt: '2025-01-12T00:00:00.000Z' }));
+        await store.saveAttestation(attestation());
+        await store.revokeAttestation('att-3', '2025-02-01T00:00:00.000Z', 'bob');
+        const all = await store.allAttestations();
+        expect(all.map((a) => a.id)).toEqual(['att-1', 'att-2', 'att-3']);
+        expect(all[2]).toMatchObject({ tenantId: 'fabrikam', revokedBy: 'bob' });
+      });
+
       it('revokes once, with one audit entry', async () => {
         await store.saveAttestation(attestation());
         const a = await store.revokeAttestation('att-1', '2025-02-01T00:00:00.000Z', 'bob', audit({ id: 'rv1', action: 'attestation.revoked' }));
