@@ -1,6 +1,6 @@
 /**
  * Test helpers: real HTTPS requests to a running simulator, verifying its certificate against the generated CA
- * (never rejectUnauthorized: false).
+ * (certificate verification always on).
  */
 import https from 'node:https';
 import pino from 'pino';
