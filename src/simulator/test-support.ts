@@ -4,11 +4,10 @@
  */
 import https from 'node:https';
 import pino from 'pino';
-import { collectorAbortController, type CollectorContext } from '../collector-kit/plugin.js';
-import type { FaultConfig, Simulator } from './index.js';
+import { afterAll, beforeAll, expect } from 'vitest';
+import { collectorAbortController, type CollectorContext, type CollectorPlugin, type CollectorResult } from '../collector-kit/plugin.js';
+import { startSimulator, type FaultConfig, type Simulator, type SimulatorOptions } from './index.js';
 import type { VendorSimulator } from './vendor.js';
-import { expect } from 'vitest';
-import type { CollectorResult } from '../collector-kit/plugin.js';
 import type { Evidence } from '../domain/evidence.js';
 
 export interface HttpReply {
@@ -140,4 +139,37 @@ export async function expectStormSurvived(
   } finally {
     sim.setFaults({}, tenantId);
   }
+}
+
+/** A vendor's test file: one simulator for all its tests, and the vendor's real collector pointed at it. */
+export interface VendorTestSuite {
+  /** The running simulator (started before the file's tests, closed after). */
+  readonly sim: Simulator;
+  /** A tenant's config section for this vendor, secrets filled in, with `overrides` applied. */
+  section(tenantId: string, overrides?: Record<string, unknown>): Record<string, unknown>;
+  /** The real plugin's collect() against the simulator, through its own config schema. */
+  collect(tenantId: string, overrides?: Record<string, unknown>): Promise<CollectorResult>;
+}
+
+/**
+ * Starts one simulator before the file's tests (on the fixed clock, with the suite's CA directory) and closes it
+ * after; `options` names the vendors to serve and the tenants.
+ */
+export function vendorTestSuite<C>(plugin: CollectorPlugin<C>, kind: 'rmm' | 'backup', options: SimulatorOptions): VendorTestSuite {
+  let sim: Simulator | undefined;
+  beforeAll(async () => {
+    sim = await startSimulator({ certDir: process.env.RATCHET_TEST_CA_DIR, now: FIXED_NOW, ...options });
+  });
+  afterAll(async () => {
+    await sim?.close();
+  });
+  const suite: VendorTestSuite = {
+    get sim() {
+      if (!sim) throw new Error('the simulator starts in beforeAll: use suite.sim inside tests');
+      return sim;
+    },
+    section: (tenantId, overrides = {}) => vendorSection(suite.sim, kind, tenantId, overrides),
+    collect: (tenantId, overrides = {}) => plugin.collect(plugin.configSchema.parse(suite.section(tenantId, overrides)), simulatorCollectorContext(tenantId)),
+  };
+  return suite;
 }

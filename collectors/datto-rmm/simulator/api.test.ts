@@ -5,16 +5,16 @@
  * block, malformed, schema violation, wrong credentials).
  */
 import https from 'node:https';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { PLUGINS, SIMULATORS } from '../../index.js';
 import { dattoRmmPlugin, dattoRmmSimulator } from '../index.js';
 import type { CollectorResult } from '../../../src/collector-kit/plugin.js';
 import { parseConfig } from '../../../src/config/load.js';
-import { configFor, startSimulator, type Simulator, type TenantSpec } from '../../../src/simulator/index.js';
+import { configFor, startSimulator, type TenantSpec } from '../../../src/simulator/index.js';
 import { hash32 } from '../../../src/simulator/prng.js';
 import { dattoPatchTruth } from './api.js';
 import { e2e } from '../../../test/e2e/harness.js';
-import { simulatorCollectorContext, evidenceOf, expectRmmTruth, expectStormSurvived, FIXED_NOW, type HttpReply, request, vendorSection } from '../../../src/simulator/test-support.js';
+import { vendorTestSuite, evidenceOf, expectRmmTruth, expectStormSurvived, FIXED_NOW, type HttpReply, request } from '../../../src/simulator/test-support.js';
 
 // contoso and fabrikam: automated = compliant + failed (Datto's model), so every derived count equals the truth.
 // contoso: 620 devices, 558 compliant, 12 failed, 570 automated; fabrikam: 380, 361, 4, 365.
@@ -31,22 +31,9 @@ const TENANTS: TenantSpec[] = [
   { id: 'northwind', name: 'Northwind Traders', profile: 'level2', rmm: 'datto-rmm' },
 ];
 
-let sim: Simulator;
-
-beforeAll(async () => {
-  sim = await startSimulator({ vendors: SIMULATORS, certDir: process.env.RATCHET_TEST_CA_DIR, now: FIXED_NOW, tenants: TENANTS });
-});
-afterAll(async () => {
-  await sim?.close();
-});
-
-const ctxFor = simulatorCollectorContext;
-
-const sectionOf = (tenantId: string, overrides: Record<string, unknown> = {}) => vendorSection(sim, 'rmm', tenantId, overrides);
-
-async function collect(tenantId: string, overrides: Record<string, unknown> = {}): Promise<CollectorResult> {
-  return dattoRmmPlugin.collect(dattoRmmPlugin.configSchema.parse(sectionOf(tenantId, overrides)), ctxFor(tenantId));
-}
+const suite = vendorTestSuite(dattoRmmPlugin, 'rmm', { vendors: SIMULATORS, tenants: TENANTS });
+const sectionOf = suite.section;
+const collect = suite.collect;
 
 const ev = evidenceOf;
 
@@ -55,11 +42,11 @@ function valueOf(result: CollectorResult, key: string): Record<string, unknown> 
 }
 
 const expectTruth = (result: CollectorResult, tenantId: string, override: Partial<Record<string, Record<string, unknown>>> = {}) =>
-  expectRmmTruth(sim, dattoRmmSimulator, result, tenantId, override);
+  expectRmmTruth(suite.sim, dattoRmmSimulator, result, tenantId, override);
 
 async function token(): Promise<string> {
   const s = sectionOf('contoso');
-  const reply = await request(sim, 'POST', `${s.baseUrl as string}/auth/oauth/token`, {
+  const reply = await request(suite.sim, 'POST', `${s.baseUrl as string}/auth/oauth/token`, {
     headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: `Basic ${Buffer.from('public-client:public').toString('base64')}` },
     body: new URLSearchParams({ grant_type: 'password', username: s.apiKey as string, password: s.apiSecret as string }).toString(),
   });
@@ -69,7 +56,7 @@ async function token(): Promise<string> {
 
 function get(tok: string, pathOrUrl: string): Promise<HttpReply> {
   const url = pathOrUrl.startsWith('https://') ? pathOrUrl : `${sectionOf('contoso').baseUrl as string}${pathOrUrl}`;
-  return request(sim, 'GET', url, { headers: { authorization: `Bearer ${tok}` } });
+  return request(suite.sim, 'GET', url, { headers: { authorization: `Bearer ${tok}` } });
 }
 
 describe('datto-rmm simulator + real collector', () => {
@@ -78,11 +65,11 @@ describe('datto-rmm simulator + real collector', () => {
     expect(new Set(sections.map((s) => `${s.apiKey as string}:${s.apiSecret as string}`)).size).toBe(1);
     expect(new Set(sections.map((s) => s.siteUid)).size).toBe(3);
     for (const id of ['contoso', 'fabrikam']) {
-      sim.resetStats();
+      suite.sim.resetStats();
       const result = await collect(id);
       expect(result.status, result.error ?? '').toBe('ok');
       expectTruth(result, id);
-      const estate = sim.estate(id)!;
+      const estate = suite.sim.estate(id)!;
       const devices = valueOf(result, 'rmm.devices');
       expect(devices.excluded).toMatchObject({ printer: expect.any(Number), networkDevice: expect.any(Number), suspended: expect.any(Number) });
       expect(Object.values(devices.excluded as Record<string, number>).reduce((a, b) => a + b, 0)).toBe(1 + Math.floor(estate.knobs.endpoints / 50));
@@ -90,7 +77,7 @@ describe('datto-rmm simulator + real collector', () => {
       const patches = valueOf(result, 'rmm.patches');
       expect(patches).toMatchObject({ basis: 'datto_patch_status', noData: 0, unrecognised: 0 });
       const nodes = estate.knobs.endpoints + 1 + Math.floor(estate.knobs.endpoints / 50);
-      const stats = sim.stats();
+      const stats = suite.sim.stats();
       expect(stats.byRoute['GET /datto-rmm/api/v2/site/{siteUid}/devices']?.['200']).toBe(Math.ceil(nodes / 250));
       expect(stats.byRoute['GET /datto-rmm/api/v2/site/{siteUid}/alerts/open']?.['200']).toBe(Math.max(1, Math.ceil(estate.alerts().length / 250)));
       expect(stats.byTenant[id]).toBeGreaterThanOrEqual(3);
@@ -100,7 +87,7 @@ describe('datto-rmm simulator + real collector', () => {
   });
 
   it('an estate Datto cannot model exactly: failed and automated exact, compliant = automated − failed', async () => {
-    const estate = sim.estate('northwind')!;
+    const estate = suite.sim.estate('northwind')!;
     const truth = estate.truth()['rmm.patches'];
     expect(truth.automated).not.toBe(truth.compliant + truth.failed);
     const result = await collect('northwind');
@@ -115,13 +102,13 @@ describe('datto-rmm simulator + real collector', () => {
 
   it('without siteUid the collector reads the whole account (the site filter matters)', async () => {
     const result = await collect('contoso', { siteUid: undefined });
-    const total = TENANTS.reduce((n, t) => n + sim.estate(t.id!)!.knobs.endpoints, 0);
+    const total = TENANTS.reduce((n, t) => n + suite.sim.estate(t.id!)!.knobs.endpoints, 0);
     expect(valueOf(result, 'rmm.devices').total).toBe(total);
-    expect(valueOf(result, 'rmm.alerts').open).toBe(TENANTS.reduce((n, t) => n + sim.estate(t.id!)!.alerts().length, 0));
+    expect(valueOf(result, 'rmm.alerts').open).toBe(TENANTS.reduce((n, t) => n + suite.sim.estate(t.id!)!.alerts().length, 0));
   });
 
   it('a config from configFor is accepted by Ratchet with the secret in env', () => {
-    const { config, env } = configFor(sim);
+    const { config, env } = configFor(suite.sim);
     const rmm = config.tenants[0]!.rmm as Record<string, unknown>;
     expect(rmm.apiSecret).toBe('${env:RATCHET_SIM_CONTOSO_RMM_API_SECRET}');
     const loaded = parseConfig(config, PLUGINS, env);
@@ -132,9 +119,9 @@ describe('datto-rmm simulator + real collector', () => {
     const s = sectionOf('contoso');
     const tokenUrl = `${s.baseUrl as string}/auth/oauth/token`;
     const form = new URLSearchParams({ grant_type: 'password', username: s.apiKey as string, password: 'wrong' }).toString();
-    const noBasic = await request(sim, 'POST', tokenUrl, { headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: form });
+    const noBasic = await request(suite.sim, 'POST', tokenUrl, { headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: form });
     expect(noBasic.status).toBe(401);
-    const wrong = await request(sim, 'POST', tokenUrl, { headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: `Basic ${Buffer.from('public-client:public').toString('base64')}` }, body: form });
+    const wrong = await request(suite.sim, 'POST', tokenUrl, { headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: `Basic ${Buffer.from('public-client:public').toString('base64')}` }, body: form });
     expect(wrong.status).toBe(400);
     expect(wrong.json()).toEqual({ error: 'invalid_grant', error_description: 'Bad credentials' });
 
@@ -159,11 +146,11 @@ describe('datto-rmm simulator + real collector', () => {
   });
 
   it('a 429 storm is retried through to the same evidence', async () => {
-    await expectStormSurvived(sim, 'fabrikam', { rate429: 0.3, retryAfterSeconds: 1, seed: 3 }, 'GET /datto-rmm/', () => collect('fabrikam'));
+    await expectStormSurvived(suite.sim, 'fabrikam', { rate429: 0.3, retryAfterSeconds: 1, seed: 3 }, 'GET /datto-rmm/', () => collect('fabrikam'));
   }, 60_000);
 
   it('a permission 403 leaves that listing unavailable naming the security level', async () => {
-    sim.setFaults({ forbidden: ['/datto-rmm/api/v2/site/{uid}/alerts/open'] }, 'contoso');
+    suite.sim.setFaults({ forbidden: ['/datto-rmm/api/v2/site/{uid}/alerts/open'] }, 'contoso');
     try {
       const result = await collect('contoso');
       const alerts = ev(result, 'rmm.alerts');
@@ -174,13 +161,13 @@ describe('datto-rmm simulator + real collector', () => {
       // Same API user, another site: unaffected.
       expect(ev(await collect('fabrikam'), 'rmm.alerts').status).toBe('ok');
     } finally {
-      sim.setFaults({}, 'contoso');
+      suite.sim.setFaults({}, 'contoso');
     }
   });
 
   it('the 403 IP block (a body like any authorisation failure) is an error, never a missing permission', async () => {
-    sim.setFaults({ forbidden: ['/datto-rmm/api/v2/site/{uid}/devices#ipblock'] }, 'contoso');
-    sim.resetStats();
+    suite.sim.setFaults({ forbidden: ['/datto-rmm/api/v2/site/{uid}/devices#ipblock'] }, 'contoso');
+    suite.sim.resetStats();
     try {
       const result = await collect('contoso');
       for (const key of ['rmm.devices', 'rmm.patches', 'rmm.antivirus']) {
@@ -189,16 +176,16 @@ describe('datto-rmm simulator + real collector', () => {
         expect(e.reason).toMatch(/IP block/);
       }
       expect(ev(result, 'rmm.alerts').status).toBe('ok');
-      const stats = sim.stats().byRoute;
+      const stats = suite.sim.stats().byRoute;
       expect(stats['GET /datto-rmm/api/v2/site/{siteUid}/devices']).toEqual({ '403': 1 });
       expect(stats['GET /datto-rmm/api/v2/system/pagination']).toEqual({ '403': 1 });
     } finally {
-      sim.setFaults({}, 'contoso');
+      suite.sim.setFaults({}, 'contoso');
     }
   });
 
   it('a malformed payload and a schema violation are errors, never numbers', async () => {
-    sim.setFaults({ malformed: ['/datto-rmm/api/v2/site/{uid}/devices'], schemaViolation: ['/datto-rmm/api/v2/site/{uid}/alerts/open'] }, 'northwind');
+    suite.sim.setFaults({ malformed: ['/datto-rmm/api/v2/site/{uid}/devices'], schemaViolation: ['/datto-rmm/api/v2/site/{uid}/alerts/open'] }, 'northwind');
     try {
       const result = await collect('northwind');
       expect(result.status).toBe('error');
@@ -206,7 +193,7 @@ describe('datto-rmm simulator + real collector', () => {
       expect(ev(result, 'rmm.alerts')).toMatchObject({ status: 'error', reasonCode: 'schema_violation', value: null });
       expect(ev(result, 'rmm.alerts').reason).toMatch(/alerts\[0\]\.timestamp/);
     } finally {
-      sim.setFaults({}, 'northwind');
+      suite.sim.setFaults({}, 'northwind');
     }
   });
 

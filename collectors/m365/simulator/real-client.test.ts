@@ -22,6 +22,8 @@ interface ClientReport {
 
 async function runClient(env: Record<string, string | undefined>): Promise<ClientReport> {
   const childEnv: Record<string, string> = {};
+  // The child must verify the simulator's certificate against `env`'s CA alone: an inherited CA bundle or a
+  // verification override from the parent's environment is left out, so it could never make this test pass.
   for (const [k, v] of Object.entries(process.env)) if (v !== undefined && k !== 'NODE_TLS_REJECT_UNAUTHORIZED' && k !== 'NODE_EXTRA_CA_CERTS') childEnv[k] = v;
   for (const [k, v] of Object.entries(env)) if (v !== undefined) childEnv[k] = v;
   const { stdout } = await run(process.execPath, [SCRIPT], { env: childEnv, timeout: 60_000, cwd: fileURLToPath(new URL('../..', import.meta.url)) });

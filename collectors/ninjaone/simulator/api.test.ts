@@ -4,17 +4,17 @@
  * organisation filter, policy-based patch automation, and the fault paths (429 storm, 403, malformed, schema
  * violation, wrong secret).
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { PLUGINS, SIMULATORS } from '../../index.js';
 import { ninjaonePlugin, ninjaoneSimulator } from '../index.js';
 import type { CollectorResult } from '../../../src/collector-kit/plugin.js';
 import { parseConfig } from '../../../src/config/load.js';
 import { Estate } from '../../../src/simulator/estate.js';
 import { ESTATE_PROFILES } from '../../../src/simulator/estate-profiles.js';
-import { configFor, startSimulator, type Simulator, type TenantSpec } from '../../../src/simulator/index.js';
+import { configFor, type TenantSpec } from '../../../src/simulator/index.js';
 import { hash32 } from '../../../src/simulator/prng.js';
 import { e2e } from '../../../test/e2e/harness.js';
-import { simulatorCollectorContext, evidenceOf, expectRmmTruth, expectStormSurvived, FIXED_NOW, type HttpReply, request, vendorSection } from '../../../src/simulator/test-support.js';
+import { vendorTestSuite, evidenceOf, expectRmmTruth, expectStormSurvived, FIXED_NOW, type HttpReply, request } from '../../../src/simulator/test-support.js';
 
 const TENANTS: TenantSpec[] = [
   { id: 'contoso', name: 'Contoso Ltd', profile: 'level2', rmm: 'ninjaone', estate: { endpoints: 2300, serverPct: 15, openAlerts: 40, staleAlerts: 25, criticalAlerts: 6 } },
@@ -22,36 +22,23 @@ const TENANTS: TenantSpec[] = [
   { id: 'tailspin', name: 'Tailspin Toys', profile: 'level1', rmm: 'ninjaone', estate: { endpoints: 320 } },
 ];
 
-let sim: Simulator;
-
-beforeAll(async () => {
-  sim = await startSimulator({ vendors: SIMULATORS, certDir: process.env.RATCHET_TEST_CA_DIR, now: FIXED_NOW, tenants: TENANTS });
-});
-afterAll(async () => {
-  await sim?.close();
-});
-
-const ctxFor = simulatorCollectorContext;
-
-const sectionOf = (tenantId: string, overrides: Record<string, unknown> = {}) => vendorSection(sim, 'rmm', tenantId, overrides);
-
-async function collect(tenantId: string, overrides: Record<string, unknown> = {}): Promise<CollectorResult> {
-  return ninjaonePlugin.collect(ninjaonePlugin.configSchema.parse(sectionOf(tenantId, overrides)), ctxFor(tenantId));
-}
+const suite = vendorTestSuite(ninjaonePlugin, 'rmm', { vendors: SIMULATORS, tenants: TENANTS });
+const sectionOf = suite.section;
+const collect = suite.collect;
 
 const ev = evidenceOf;
 
 /** The estate's truth, with the rmm.alerts fields NinjaOne's activity log gives (severity is in truth already). */
 const ninjaTruth = (tenantId: string) => {
-  const t = sim.estate(tenantId)!.truth();
+  const t = suite.sim.estate(tenantId)!.truth();
   return { 'rmm.alerts': { ...t['rmm.alerts'], ...t['rmm.alerts.activity'] } };
 };
 const expectTruth = (result: CollectorResult, tenantId: string, override: Partial<Record<string, Record<string, unknown>>> = {}) =>
-  expectRmmTruth(sim, ninjaoneSimulator, result, tenantId, { ...ninjaTruth(tenantId), ...override });
+  expectRmmTruth(suite.sim, ninjaoneSimulator, result, tenantId, { ...ninjaTruth(tenantId), ...override });
 
 async function token(): Promise<string> {
   const s = sectionOf('contoso');
-  const reply = await request(sim, 'POST', `${s.baseUrl as string}/ws/oauth/token`, {
+  const reply = await request(suite.sim, 'POST', `${s.baseUrl as string}/ws/oauth/token`, {
     headers: { 'content-type': 'application/x-www-form-urlencoded' },
     body: new URLSearchParams({ grant_type: 'client_credentials', client_id: s.clientId as string, client_secret: s.clientSecret as string, scope: 'monitoring' }).toString(),
   });
@@ -60,7 +47,7 @@ async function token(): Promise<string> {
 }
 
 function get(tok: string, pathAndQuery: string): Promise<HttpReply> {
-  return request(sim, 'GET', `${sectionOf('contoso').baseUrl as string}${pathAndQuery}`, { headers: { authorization: `Bearer ${tok}` } });
+  return request(suite.sim, 'GET', `${sectionOf('contoso').baseUrl as string}${pathAndQuery}`, { headers: { authorization: `Bearer ${tok}` } });
 }
 
 describe('ninjaone simulator + real collector', () => {
@@ -69,11 +56,11 @@ describe('ninjaone simulator + real collector', () => {
     expect(new Set(sections.map((s) => `${s.clientId as string}:${s.clientSecret as string}`)).size).toBe(1);
     expect(new Set(sections.map((s) => s.organizationId)).size).toBe(3);
     for (const t of TENANTS) {
-      sim.resetStats();
+      suite.sim.resetStats();
       const result = await collect(t.id!);
       expect(result.status, result.error ?? '').toBe('ok');
       expectTruth(result, t.id!);
-      const estate = sim.estate(t.id!)!;
+      const estate = suite.sim.estate(t.id!)!;
       const devices = ev(result, 'rmm.devices').value as Record<string, unknown>;
       // Agentless and pending nodes are listed but not managed.
       expect(devices.excludedTotal).toBeGreaterThan(0);
@@ -82,7 +69,7 @@ describe('ninjaone simulator + real collector', () => {
       const patches = ev(result, 'rmm.patches').value as Record<string, unknown>;
       expect(patches.automatedPolicies).toEqual(expect.arrayContaining(['Windows Servers - Auto Patch', 'Windows Workstations - Auto Patch', 'Windows Servers - Auto Patch - SQL']));
       expect(patches.ignoredRows).toBe(0);
-      const stats = sim.stats();
+      const stats = suite.sim.stats();
       const pages = Math.floor((estate.knobs.endpoints + 1 + Math.floor(estate.knobs.endpoints / 50)) / 1000) + 1;
       expect(stats.byRoute['GET /ninjaone/v2/devices-detailed']?.['200']).toBe(pages);
       expect(stats.byRoute['GET /ninjaone/v2/queries/antivirus-status']?.['200']).toBeGreaterThanOrEqual(estate.knobs.endpoints > 1000 ? 2 : 1);
@@ -92,13 +79,13 @@ describe('ninjaone simulator + real collector', () => {
 
   it('without organizationId the collector sees the whole instance (the filter matters)', async () => {
     const result = await collect('contoso', { organizationId: undefined });
-    const total = TENANTS.reduce((n, t) => n + sim.estate(t.id!)!.knobs.endpoints, 0);
+    const total = TENANTS.reduce((n, t) => n + suite.sim.estate(t.id!)!.knobs.endpoints, 0);
     expect((ev(result, 'rmm.devices').value as Record<string, unknown>).total).toBe(total);
-    expect((ev(result, 'rmm.alerts').value as Record<string, unknown>).open).toBe(TENANTS.reduce((n, t) => n + sim.estate(t.id!)!.alerts().length, 0));
+    expect((ev(result, 'rmm.alerts').value as Record<string, unknown>).open).toBe(TENANTS.reduce((n, t) => n + suite.sim.estate(t.id!)!.alerts().length, 0));
   });
 
   it('a config from configFor is accepted by Ratchet with the secret in env', () => {
-    const { config, env } = configFor(sim);
+    const { config, env } = configFor(suite.sim);
     const rmm = config.tenants[0]!.rmm as Record<string, unknown>;
     expect(rmm.clientSecret).toMatch(/^\$\{env:RATCHET_SIM_CONTOSO_RMM_CLIENT_SECRET\}$/);
     const loaded = parseConfig(config, PLUGINS, env);
@@ -109,7 +96,7 @@ describe('ninjaone simulator + real collector', () => {
     const s = sectionOf('contoso');
     const form = (extra: Record<string, string>) => new URLSearchParams({ grant_type: 'client_credentials', client_id: s.clientId as string, client_secret: s.clientSecret as string, ...extra }).toString();
     const post = (body: string, headers: Record<string, string> = {}) =>
-      request(sim, 'POST', `${s.baseUrl as string}/ws/oauth/token`, { headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers }, body });
+      request(suite.sim, 'POST', `${s.baseUrl as string}/ws/oauth/token`, { headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers }, body });
     const scoped = await post(form({ scope: 'monitoring management' }));
     expect(scoped.status).toBe(400);
     expect(scoped.json()).toMatchObject({ error: 'invalid_scope' });
@@ -119,7 +106,7 @@ describe('ninjaone simulator + real collector', () => {
 
     const tok = await token();
     expect((await get('bad-token', '/v2/alerts')).status).toBe(401);
-    expect((await request(sim, 'GET', `${s.baseUrl as string}/v2/alerts`)).json()).toMatchObject({ resultCode: 'UNAUTHORIZED' });
+    expect((await request(suite.sim, 'GET', `${s.baseUrl as string}/v2/alerts`)).json()).toMatchObject({ resultCode: 'UNAUTHORIZED' });
     const org = s.organizationId as number;
     const page1 = (await get(tok, `/v2/devices-detailed?pageSize=7&df=${encodeURIComponent(`org = ${org}`)}`)).json() as unknown as Array<Record<string, unknown>>;
     expect(page1).toHaveLength(7);
@@ -141,7 +128,7 @@ describe('ninjaone simulator + real collector', () => {
     expect(q2.results).not.toEqual(q1.results);
     expect((await get(tok, '/v2/queries/os-patches?cursor=forged')).json()).toMatchObject({ resultCode: 'INVALID_CURSOR' });
     const critical = (await get(tok, `/v2/queries/os-patches?df=org%3D${org}&severity=CRITICAL&status=APPROVED`)).json() as { results: unknown[] };
-    expect(critical.results).toHaveLength(sim.estate('contoso')!.truth()['rmm.patches'].pendingCritical);
+    expect(critical.results).toHaveLength(suite.sim.estate('contoso')!.truth()['rmm.patches'].pendingCritical);
     expect((await get(tok, '/v2/organization/999')).status).toBe(404);
     expect((await get(tok, `/v2/organization/${org}`)).json()).toMatchObject({ id: org, name: 'Contoso Ltd' });
     const alerts = (await get(tok, `/v2/alerts?df=org%3D${org}`)).json() as unknown as Array<Record<string, unknown>>;
@@ -150,11 +137,11 @@ describe('ninjaone simulator + real collector', () => {
   });
 
   it('serves the activity log: severity and acknowledgement joined by the collector equal the truth, over several pages', async () => {
-    sim.resetStats();
+    suite.sim.resetStats();
     const result = await collect('contoso');
     expectTruth(result, 'contoso');
     const v = ev(result, 'rmm.alerts').value as Record<string, unknown>;
-    const truth = sim.estate('contoso')!.truth();
+    const truth = suite.sim.estate('contoso')!.truth();
     // Contoso is level2 with 25 of 40 open alerts stale: 38 % of its episodes were handled within a day.
     expect(truth['rmm.alerts.activity'].ackWithin24hPct).toBeCloseTo(38, 0);
     expect(truth['rmm.alerts.activity'].alertSeries30d).toBeGreaterThan(400);
@@ -162,8 +149,8 @@ describe('ninjaone simulator + real collector', () => {
     // Open alerts triggered more than 30 days ago are looked up by series; the window itself takes two pages.
     const log = v.activityLog as { pages: number; seriesLookups: number; read: number };
     expect(log.pages).toBe(2);
-    expect(log.seriesLookups).toBe(sim.estate('contoso')!.alerts().filter((a) => a.created.getTime() <= FIXED_NOW.getTime() - 30 * 86_400_000).length);
-    expect(sim.stats().byRoute['GET /ninjaone/v2/activities']?.['200']).toBe(log.pages + log.seriesLookups);
+    expect(log.seriesLookups).toBe(suite.sim.estate('contoso')!.alerts().filter((a) => a.created.getTime() <= FIXED_NOW.getTime() - 30 * 86_400_000).length);
+    expect(suite.sim.stats().byRoute['GET /ninjaone/v2/activities']?.['200']).toBe(log.pages + log.seriesLookups);
     expect(ev(result, 'rmm.alerts').source.endpoints).toEqual(['/v2/alerts', '/v2/activities', '/v2/devices-detailed']);
   });
 
@@ -182,7 +169,7 @@ describe('ninjaone simulator + real collector', () => {
     expect(Math.max(...p2.activities.map((a) => a.id as number))).toBeLessThan(ids[9]!);
     // An open alert's TRIGGERED activity carries the condition's severity under the alert's uid.
     const alerts = (await get(tok, `/v2/alerts?df=org%3D${org}`)).json() as unknown as Array<Record<string, unknown>>;
-    const estateAlerts = sim.estate('contoso')!.alerts();
+    const estateAlerts = suite.sim.estate('contoso')!.alerts();
     const critical = alerts[estateAlerts.findIndex((a) => a.critical)]!;
     const series = (await get(tok, `/v2/activities?seriesUid=${critical.uid as string}&pageSize=10`)).json() as unknown as Page;
     expect(series.activities.find((a) => a.statusCode === 'TRIGGERED')).toMatchObject({ seriesUid: critical.uid, priority: 'HIGH', severity: expect.stringMatching(/^(MAJOR|CRITICAL)$/) });
@@ -205,29 +192,29 @@ describe('ninjaone simulator + real collector', () => {
   });
 
   it('a 403 on the activity log keeps rmm.alerts ok: severity and acknowledgement unknown with the reason, the rest true', async () => {
-    sim.setFaults({ forbidden: ['/ninjaone/v2/activities'] }, 'fabrikam');
+    suite.sim.setFaults({ forbidden: ['/ninjaone/v2/activities'] }, 'fabrikam');
     try {
       const result = await collect('fabrikam');
       expect(result.status).toBe('ok');
       const e = ev(result, 'rmm.alerts');
       expect(e.status).toBe('ok');
       const v = e.value as Record<string, unknown> & { unknownReasons: Record<string, string> };
-      const truth = sim.estate('fabrikam')!.truth()['rmm.alerts'];
+      const truth = suite.sim.estate('fabrikam')!.truth()['rmm.alerts'];
       expect(v).toMatchObject({ open: truth.open, staleOver24h: truth.staleOver24h, staleOver24hPer100: truth.staleOver24hPer100, high: null, critical: null, ackWithin24hPct: null, activityLog: null });
       expect(v.unknownReasons.ackWithin24hPct).toMatch(/HTTP 403.*Monitoring/);
       expect(v.unknownReasons.highOver24hPer100).toMatch(/activity log \(\/v2\/activities\)/);
       for (const k of ['rmm.devices', 'rmm.patches', 'rmm.antivirus']) expect(ev(result, k).status).toBe('ok');
     } finally {
-      sim.setFaults({}, 'fabrikam');
+      suite.sim.setFaults({}, 'fabrikam');
     }
   });
 
   it('a 429 storm is retried through to the same evidence', async () => {
-    await expectStormSurvived(sim, 'fabrikam', { rate429: 0.3, retryAfterSeconds: 0, seed: 7 }, 'GET /ninjaone/', (storm) => collect('fabrikam', storm ? { maxRetries: 8 } : {}), 3);
+    await expectStormSurvived(suite.sim, 'fabrikam', { rate429: 0.3, retryAfterSeconds: 0, seed: 7 }, 'GET /ninjaone/', (storm) => collect('fabrikam', storm ? { maxRetries: 8 } : {}), 3);
   }, 60_000);
 
   it('a 403 on one report leaves that key unavailable naming the scope; the others still match the truth', async () => {
-    sim.setFaults({ forbidden: ['/ninjaone/v2/queries/antivirus-status'] }, 'contoso');
+    suite.sim.setFaults({ forbidden: ['/ninjaone/v2/queries/antivirus-status'] }, 'contoso');
     try {
       const result = await collect('contoso');
       const av = ev(result, 'rmm.antivirus');
@@ -238,12 +225,12 @@ describe('ninjaone simulator + real collector', () => {
       // Only contoso's organisation is refused: fabrikam, same client app, is unaffected.
       expect(ev(await collect('fabrikam'), 'rmm.antivirus').status).toBe('ok');
     } finally {
-      sim.setFaults({}, 'contoso');
+      suite.sim.setFaults({}, 'contoso');
     }
   });
 
   it('a malformed payload and a schema violation are errors, never numbers', async () => {
-    sim.setFaults({ malformed: ['/ninjaone/v2/queries/os-patches'], schemaViolation: ['/ninjaone/v2/alerts'] }, 'tailspin');
+    suite.sim.setFaults({ malformed: ['/ninjaone/v2/queries/os-patches'], schemaViolation: ['/ninjaone/v2/alerts'] }, 'tailspin');
     try {
       const result = await collect('tailspin');
       expect(result.status).toBe('partial');
@@ -252,7 +239,7 @@ describe('ninjaone simulator + real collector', () => {
       expect(ev(result, 'rmm.alerts').reason).toMatch(/deviceId/);
       expect(ev(result, 'rmm.devices').status).toBe('ok');
     } finally {
-      sim.setFaults({}, 'tailspin');
+      suite.sim.setFaults({}, 'tailspin');
     }
   });
 
@@ -261,11 +248,11 @@ describe('ninjaone simulator + real collector', () => {
     expect(result.status).toBe('error');
     expect(result.error).toMatch(/invalid_client/);
     expect(result.evidence.every((e) => e.status === 'error' && e.reasonCode === 'collector_error')).toBe(true);
-    sim.setFaults({ tokenRefuse: 400 }, 'tailspin');
+    suite.sim.setFaults({ tokenRefuse: 400 }, 'tailspin');
     try {
       expect((await collect('contoso')).status).toBe('error');
     } finally {
-      sim.setFaults({}, 'tailspin');
+      suite.sim.setFaults({}, 'tailspin');
     }
   });
 });
@@ -291,16 +278,16 @@ describe('ninjaone through the CLI', () => {
   });
 
   it('a stalled request the collector gives up on is recorded as 499 and errors that key', async () => {
-    sim.setFaults({ stallRate: 1, stallMs: 5_000 }, 'tailspin');
-    sim.resetStats();
+    suite.sim.setFaults({ stallRate: 1, stallMs: 5_000 }, 'tailspin');
+    suite.sim.resetStats();
     try {
       const result = await collect('tailspin', { timeoutMs: 300, maxRetries: 0 });
       expect(ev(result, 'rmm.devices')).toMatchObject({ status: 'error', value: null });
       expect(ev(result, 'rmm.devices').reason).toMatch(/timed out/);
       await new Promise((resolve) => setTimeout(resolve, 100));
-      expect(sim.stats().byRoute['GET /ninjaone/v2/devices-detailed']).toMatchObject({ '499': 1 });
+      expect(suite.sim.stats().byRoute['GET /ninjaone/v2/devices-detailed']).toMatchObject({ '499': 1 });
     } finally {
-      sim.setFaults({}, 'tailspin');
+      suite.sim.setFaults({}, 'tailspin');
     }
   });
 });

@@ -4,15 +4,15 @@
  * points by backupObjectIdFilter newest first, and the fault paths (429 storm, 403, malformed, schema, wrong
  * password, unsupported version).
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { veeamVbrPlugin } from '../index.js';
 import { collectVeeamVbr } from '../collect.js';
 import type { CollectorResult } from '../../../src/collector-kit/plugin.js';
 import { SIMULATORS } from '../../index.js';
-import { configFor, startSimulator, type Simulator, type TenantSpec } from '../../../src/simulator/index.js';
+import { configFor, type TenantSpec } from '../../../src/simulator/index.js';
 import { hash32 } from '../../../src/simulator/prng.js';
 import { failingJobNames, vbrServer } from './model.js';
-import { simulatorCollectorContext, expectBackupTruth, FIXED_NOW, request } from '../../../src/simulator/test-support.js';
+import { simulatorCollectorContext, vendorTestSuite, expectBackupTruth, request } from '../../../src/simulator/test-support.js';
 
 // Seeds chosen so the three builds are covered: contoso 13.0.1, fabrikam 12.0 (1.1-rev0), northwind 12.3.1.
 const TENANTS: TenantSpec[] = [
@@ -21,34 +21,18 @@ const TENANTS: TenantSpec[] = [
   { id: 'northwind', name: 'Northwind', seed: 'northwind', profile: 'level3', backup: 'veeam-vbr', estate: { endpoints: 1200, serverPct: 45 } },
 ];
 
-let sim: Simulator;
-
-beforeAll(async () => {
-  sim = await startSimulator({ vendors: SIMULATORS, certDir: process.env.RATCHET_TEST_CA_DIR, now: FIXED_NOW, tenants: TENANTS });
-});
-afterAll(async () => {
-  await sim?.close();
-});
-
+const suite = vendorTestSuite(veeamVbrPlugin, 'backup', { vendors: SIMULATORS, tenants: TENANTS });
 const ctxFor = simulatorCollectorContext;
-
-/** The tenant's backup section with its secrets filled in (what the core hands the collector). */
-function sectionOf(tenantId: string, overrides: Record<string, unknown> = {}): Record<string, unknown> {
-  const v = sim.vendorSections(tenantId).find((s) => s.kind === 'backup')!;
-  return { ...v.section, ...v.secrets, ...overrides };
-}
-
-async function collect(tenantId: string, overrides: Record<string, unknown> = {}): Promise<CollectorResult> {
-  return veeamVbrPlugin.collect(veeamVbrPlugin.configSchema.parse(sectionOf(tenantId, overrides)), ctxFor(tenantId));
-}
+const sectionOf = suite.section;
+const collect = suite.collect;
 
 function viewSeed(tenantId: string): number {
   return hash32(tenantId);
 }
 
 function expectTruth(result: CollectorResult, tenantId: string) {
-  const v = expectBackupTruth(sim, result, tenantId);
-  const truth = sim.estate(tenantId)!.truth()['backup.protection'];
+  const v = expectBackupTruth(suite.sim, result, tenantId);
+  const truth = suite.sim.estate(tenantId)!.truth()['backup.protection'];
   expect(v.objectNamesTotal).toBe(truth.protected);
   expect(v.excluded).toBe(1); // the VM template
   return v;
@@ -57,16 +41,16 @@ function expectTruth(result: CollectorResult, tenantId: string) {
 describe('veeam-vbr simulator + real collector', () => {
   it('serves each client its own VBR server; evidence equals the estate truth over several pages', async () => {
     for (const t of TENANTS) {
-      sim.resetStats();
+      suite.sim.resetStats();
       const result = await collect(t.id!);
       const v = expectTruth(result, t.id!);
-      const server = vbrServer(sim.estate(t.id!)!, viewSeed(t.id!));
+      const server = vbrServer(suite.sim.estate(t.id!)!, viewSeed(t.id!));
       expect(v.apiVersion).toBe(server.newest);
       expect(v.jobs).toBe(server.jobs.length);
       expect(v.failingJobsTotal).toBe(failingJobNames(server).length);
       expect([...(v.failingJobs as string[])].sort()).toEqual(failingJobNames(server).sort());
-      expect(v.lastRunFailed).toBe(server.newest.startsWith('1.3-') ? sim.estate(t.id!)!.truth()['backup.protection'].failingTotal : null);
-      const stats = sim.stats();
+      expect(v.lastRunFailed).toBe(server.newest.startsWith('1.3-') ? suite.sim.estate(t.id!)!.truth()['backup.protection'].failingTotal : null);
+      const stats = suite.sim.stats();
       // > 200 objects: the collector had to page (skip/limit) at least twice.
       expect(server.objects.length).toBeGreaterThan(200);
       expect(stats.byRoute['GET /veeam-vbr/api/v1/backupObjects']?.['200']).toBeGreaterThanOrEqual(2);
@@ -75,11 +59,11 @@ describe('veeam-vbr simulator + real collector', () => {
       expect(stats.byTenant[t.id!]).toBeGreaterThan(server.objects.length);
     }
     // The three builds differ: 12.0 answers 1.1-rev0 (objectRestorePoints), 13.0.1 reports lastRunFailed.
-    expect(TENANTS.map((t) => vbrServer(sim.estate(t.id!)!, viewSeed(t.id!)).build).sort()).toEqual(['12.0', '12.3.1', '13.0.1']);
+    expect(TENANTS.map((t) => vbrServer(suite.sim.estate(t.id!)!, viewSeed(t.id!)).build).sort()).toEqual(['12.0', '12.3.1', '13.0.1']);
   });
 
   it('configFor emits ${env:…} for the password and per-client credentials', () => {
-    const { config, env } = configFor(sim);
+    const { config, env } = configFor(suite.sim);
     const sections = config.tenants.map((t) => t.backup as Record<string, string>);
     for (const s of sections) expect(s.password).toMatch(/^\$\{env:RATCHET_SIM_[A-Z_]+_BACKUP_PASSWORD\}$/);
     expect(new Set(sections.map((s) => s.baseUrl)).size).toBe(3);
@@ -92,17 +76,17 @@ describe('veeam-vbr simulator + real collector', () => {
     const { username, password } = sectionOf('northwind') as { username: string; password: string };
     const form = new URLSearchParams({ grant_type: 'password', username, password }).toString();
     const headers = { 'content-type': 'application/x-www-form-urlencoded' };
-    const missing = await request(sim, 'POST', base, { headers, body: form });
+    const missing = await request(suite.sim, 'POST', base, { headers, body: form });
     expect(missing.status).toBe(400);
     expect(missing.json()).toMatchObject({ errorCode: 'NotImplemented', message: expect.stringMatching(/^Unsupported RESTAPI version\. The following versions are supported: .*1\.2-rev1/) });
-    const tooNew = await request(sim, 'POST', base, { headers: { ...headers, 'x-api-version': '1.3-rev1' }, body: form });
+    const tooNew = await request(suite.sim, 'POST', base, { headers: { ...headers, 'x-api-version': '1.3-rev1' }, body: form });
     expect(tooNew.status).toBe(400);
-    const ok = await request(sim, 'POST', base, { headers: { ...headers, 'x-api-version': '1.2-rev1' }, body: form });
+    const ok = await request(suite.sim, 'POST', base, { headers: { ...headers, 'x-api-version': '1.2-rev1' }, body: form });
     expect(ok.status).toBe(200);
     const tok = ok.json();
     expect(tok).toMatchObject({ token_type: 'bearer', expires_in: 900 });
     const get = (path: string, h: Record<string, string> = {}) =>
-      request(sim, 'GET', `${sectionOf('northwind').baseUrl as string}${path}`, { headers: { authorization: `Bearer ${tok.access_token as string}`, 'x-api-version': '1.2-rev1', ...h } });
+      request(suite.sim, 'GET', `${sectionOf('northwind').baseUrl as string}${path}`, { headers: { authorization: `Bearer ${tok.access_token as string}`, 'x-api-version': '1.2-rev1', ...h } });
     const objects = (await get('/api/v1/backupObjects?skip=0&limit=5')).json();
     expect(objects.pagination).toMatchObject({ count: 5, skip: 0, limit: 5 });
     const first = (objects.data as Array<Record<string, unknown>>)[0]!;
@@ -119,7 +103,7 @@ describe('veeam-vbr simulator + real collector', () => {
     expect((jobs.data as Array<{ status: string }>).every((j) => j.status === j.status.toLowerCase())).toBe(true);
     // Without the header even a valid token is refused; a token of another server is invalid here.
     expect((await get('/api/v1/backupObjects', { 'x-api-version': '' })).status).toBe(400);
-    const other = await request(sim, 'GET', `${sectionOf('contoso').baseUrl as string}/api/v1/backupObjects`, {
+    const other = await request(suite.sim, 'GET', `${sectionOf('contoso').baseUrl as string}/api/v1/backupObjects`, {
       headers: { authorization: `Bearer ${tok.access_token as string}`, 'x-api-version': '1.2-rev1' },
     });
     expect(other.status).toBe(401);
@@ -139,77 +123,77 @@ describe('veeam-vbr simulator + real collector', () => {
   });
 
   it('retries a 429 storm to the same evidence', async () => {
-    sim.setFaults({ rate429: 0.3, retryAfterSeconds: 0, seed: 7 }, 'northwind');
-    sim.resetStats();
+    suite.sim.setFaults({ rate429: 0.3, retryAfterSeconds: 0, seed: 7 }, 'northwind');
+    suite.sim.resetStats();
     try {
       const config = veeamVbrPlugin.configSchema.parse(sectionOf('northwind', { maxRetries: 10 }));
       const result = await collectVeeamVbr(config, ctxFor('northwind'), { backoffBaseMs: 1 });
       expectTruth(result, 'northwind');
-      expect(sim.stats().byStatus['429']).toBeGreaterThan(50);
+      expect(suite.sim.stats().byStatus['429']).toBeGreaterThan(50);
     } finally {
-      sim.setFaults({}, 'northwind');
+      suite.sim.setFaults({}, 'northwind');
     }
   });
 
   it('403 on backup objects → unavailable naming the role; 403 on job states keeps the item with a note', async () => {
-    sim.setFaults({ forbidden: ['/veeam-vbr/api/v1/backupObjects'] }, 'contoso');
+    suite.sim.setFaults({ forbidden: ['/veeam-vbr/api/v1/backupObjects'] }, 'contoso');
     try {
       const result = await collect('contoso');
       expect(result.status).toBe('ok');
       expect(result.evidence[0]).toMatchObject({ status: 'unavailable', reasonCode: 'permission_missing' });
       expect(result.evidence[0]!.reason).toContain('Veeam Backup Viewer');
     } finally {
-      sim.setFaults({}, 'contoso');
+      suite.sim.setFaults({}, 'contoso');
     }
-    sim.setFaults({ forbidden: ['/veeam-vbr/api/v1/jobs/states'] }, 'contoso');
+    suite.sim.setFaults({ forbidden: ['/veeam-vbr/api/v1/jobs/states'] }, 'contoso');
     try {
       const result = await collect('contoso');
       const v = expectTruth(result, 'contoso');
       expect(v.failingJobs).toBeNull();
       expect((v.notes as string[]).join(' ')).toMatch(/job states not read.*403/);
     } finally {
-      sim.setFaults({}, 'contoso');
+      suite.sim.setFaults({}, 'contoso');
     }
   });
 
   it('malformed restore points and a schema violation on backup objects → error / schema_violation', async () => {
-    sim.setFaults({ malformed: ['/veeam-vbr/api/v1/restorePoints'] }, 'contoso');
+    suite.sim.setFaults({ malformed: ['/veeam-vbr/api/v1/restorePoints'] }, 'contoso');
     try {
       const result = await collect('contoso');
       // backup.verification (SureBackup sessions) is still read: partial, not error
       expect(result.status).toBe('partial');
       expect(result.evidence[0]).toMatchObject({ status: 'error', reasonCode: 'schema_violation' });
     } finally {
-      sim.setFaults({}, 'contoso');
+      suite.sim.setFaults({}, 'contoso');
     }
-    sim.setFaults({ schemaViolation: ['/veeam-vbr/api/v1/backupObjects'] }, 'northwind');
+    suite.sim.setFaults({ schemaViolation: ['/veeam-vbr/api/v1/backupObjects'] }, 'northwind');
     try {
       const result = await collect('northwind');
       expect(result.status).toBe('partial');
       expect(result.evidence[0]).toMatchObject({ status: 'error', reasonCode: 'schema_violation' });
       expect(result.evidence[0]!.reason).toContain('data[0].id');
     } finally {
-      sim.setFaults({}, 'northwind');
+      suite.sim.setFaults({}, 'northwind');
     }
   });
 
   it('a stalled request the client gives up on is recorded as 499', async () => {
-    sim.setFaults({ stallRate: 1, stallMs: 5000 }, 'northwind');
-    sim.resetStats();
+    suite.sim.setFaults({ stallRate: 1, stallMs: 5000 }, 'northwind');
+    suite.sim.resetStats();
     try {
       const s = sectionOf('northwind') as { baseUrl: string; username: string; password: string; apiVersion: string };
-      const tok = await request(sim, 'POST', `${s.baseUrl}/api/oauth2/token`, {
+      const tok = await request(suite.sim, 'POST', `${s.baseUrl}/api/oauth2/token`, {
         headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-api-version': s.apiVersion },
         body: new URLSearchParams({ grant_type: 'password', username: s.username, password: s.password }).toString(),
       });
       expect(tok.status).toBe(200); // token calls are never stalled
       await expect(
-        request(sim, 'GET', `${s.baseUrl}/api/v1/jobs/states`, { headers: { authorization: `Bearer ${tok.json().access_token as string}`, 'x-api-version': s.apiVersion }, timeoutMs: 200 }),
+        request(suite.sim, 'GET', `${s.baseUrl}/api/v1/jobs/states`, { headers: { authorization: `Bearer ${tok.json().access_token as string}`, 'x-api-version': s.apiVersion }, timeoutMs: 200 }),
       ).rejects.toThrow(/client timeout/);
       await new Promise((r) => setTimeout(r, 100));
-      expect(sim.stats().byRoute['GET /veeam-vbr/api/v1/jobs/states']?.['499']).toBe(1);
+      expect(suite.sim.stats().byRoute['GET /veeam-vbr/api/v1/jobs/states']?.['499']).toBe(1);
     } finally {
-      sim.setFaults({}, 'northwind');
+      suite.sim.setFaults({}, 'northwind');
     }
   });
 });
