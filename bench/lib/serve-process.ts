@@ -86,10 +86,63 @@ export async function startServeProcess(opts: ServeProcessOptions): Promise<Serv
   };
   const tokens = { viewer: await token('viewer'), technician: await token('technician'), admin: await token('admin') };
 
-  const childEnv: NodeJS.ProcessEnv = { ...process.env, ...env, ...opts.env };
+  let proc: RatchetProcess;
+  try {
+    proc = await spawnServe({ configPath, dir, env: { ...env, ...opts.env }, args: ['--grace-seconds', '5'], startTimeoutMs: opts.startTimeoutMs });
+  } catch (e) {
+    await sim.close();
+    throw e;
+  }
+  const { child, url } = proc;
+  return {
+    url,
+    sim,
+    dir,
+    configPath,
+    secrets,
+    tokens,
+    child,
+    logText: proc.logText,
+    logLines: proc.logLines,
+    exitCode: proc.exitCode,
+    async stop(graceMs = 20_000) {
+      const code = await proc.stop(graceMs);
+      await sim.close();
+      return code;
+    },
+  };
+}
+
+/** One `ratchet serve` child process (any role), as the container runs it. */
+export interface RatchetProcess {
+  url: string;
+  child: ChildProcess;
+  logText(): string;
+  logLines(): Array<Record<string, unknown>>;
+  /** null while the process runs. */
+  exitCode(): number | null;
+  /** Resolves with the exit code once the process has exited. */
+  exited: Promise<number | null>;
+  /** SIGTERM, then the exit code (SIGKILL after `graceMs`). */
+  stop(graceMs?: number): Promise<number | null>;
+}
+
+/**
+ * Starts `ratchet --config CONFIG serve ARGS` in its own process at the default log level and resolves once it
+ * listens (rejects with the log's tail if it exits or does not listen in time).
+ */
+export async function spawnServe(opts: {
+  configPath: string;
+  dir: string;
+  env: Record<string, string | undefined>;
+  args?: string[];
+  startTimeoutMs?: number | undefined;
+}): Promise<RatchetProcess> {
+  const startTimeoutMs = opts.startTimeoutMs ?? 60_000;
+  const childEnv: NodeJS.ProcessEnv = { ...process.env, ...opts.env };
   delete childEnv.RATCHET_LOG_LEVEL; // the default level, as in the container
-  const child = spawn(process.execPath, ['--import', TSX, join(ROOT, 'src', 'cli', 'entry.ts'), '--config', configPath, 'serve', '--grace-seconds', '5'], {
-    cwd: dir,
+  const child = spawn(process.execPath, ['--import', TSX, join(ROOT, 'src', 'cli', 'entry.ts'), '--config', opts.configPath, 'serve', ...(opts.args ?? [])], {
+    cwd: opts.dir,
     env: childEnv,
     stdio: ['ignore', 'ignore', 'pipe'],
   });
@@ -98,7 +151,7 @@ export async function startServeProcess(opts: ServeProcessOptions): Promise<Serv
   const exited = new Promise<number | null>((r) => child.once('exit', (c, signal) => r((code = c ?? (signal ? 128 : null)))));
   child.stderr!.setEncoding('utf8');
   const listening = new Promise<string>((resolveUrl, reject) => {
-    const timer = setTimeout(() => reject(new Error(`ratchet serve did not listen within ${opts.startTimeoutMs ?? 60_000} ms:\n${stderr.slice(-4000)}`)), opts.startTimeoutMs ?? 60_000);
+    const timer = setTimeout(() => reject(new Error(`ratchet serve did not listen within ${startTimeoutMs} ms:\n${stderr.slice(-4000)}`)), startTimeoutMs);
     let found = false;
     child.stderr!.on('data', (chunk: string) => {
       stderr += chunk;
@@ -121,17 +174,12 @@ export async function startServeProcess(opts: ServeProcessOptions): Promise<Serv
     url = await listening;
   } catch (e) {
     child.kill('SIGKILL');
-    await sim.close();
     throw e;
   }
   return {
     url,
-    sim,
-    dir,
-    configPath,
-    secrets,
-    tokens,
     child,
+    exited,
     logText: () => stderr,
     logLines: () => parseLogLines(stderr),
     exitCode: () => code,
@@ -142,7 +190,6 @@ export async function startServeProcess(opts: ServeProcessOptions): Promise<Serv
         await exited;
         clearTimeout(timer);
       }
-      await sim.close();
       return code;
     },
   };

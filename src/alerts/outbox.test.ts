@@ -1,7 +1,8 @@
 /**
  * The dispatcher over a real SqliteStore in a temp dir and real loopback receivers: delivered rows, retries with
  * backoff on a fake clock, Retry-After, permanent failures, a vanished channel, restarts (nothing lost, nothing sent
- * twice), the drain deadline, the server loop, and that no secret reaches a log line.
+ * twice), the drain deadline, the server loop, two dispatchers on one file (each alert once), a failing claim, and
+ * that no secret reaches a log line. The same on PostgreSQL with replicas: outbox-replicas.test.ts.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -417,13 +418,13 @@ describe('AlertDispatcher', () => {
       const clock = fakeClock();
       let failOnce = true;
       const flaky: Store = Object.create(store, {
-        dueDeliveries: {
-          value: async (now: string, limit: number) => {
+        claimDueDeliveries: {
+          value: async (now: string, limit: number, leaseUntil: string) => {
             if (failOnce) {
               failOnce = false;
               throw new Error('SQLITE_BUSY: database is locked');
             }
-            return store.dueDeliveries(now, limit);
+            return store.claimDueDeliveries(now, limit, leaseUntil);
           },
         },
       });
@@ -440,6 +441,106 @@ describe('AlertDispatcher', () => {
       expect(maxActive).toBe(1);
       expect(log.records().find((l) => l.msg === 'alert dispatch run failed; retrying on the next tick')).toMatchObject({ level: 50, error: 'SQLITE_BUSY: database is locked' });
       expect((await store.deliveries()).every((x) => x.status === 'delivered')).toBe(true);
+    });
+  });
+
+  describe('claims', () => {
+    /** A channel that records each key and holds every send until `open()`: held sends are sends in flight. */
+    function gatedChannel(id = '0:webhook') {
+      const keys: string[] = [];
+      const held: Array<() => void> = [];
+      let gateOpen = false;
+      const channel: AlertChannel = {
+        id,
+        type: 'webhook',
+        send: async (_e, key) => {
+          keys.push(key);
+          if (!gateOpen) await new Promise<void>((resolve) => held.push(resolve));
+        },
+      };
+      const open = () => {
+        gateOpen = true;
+        for (const release of held.splice(0)) release();
+      };
+      /** Lets the longest-held send finish; the gate stays closed for the others. */
+      const releaseOne = () => held.shift()?.();
+      return { channel, keys, held: () => held.length, open, releaseOne };
+    }
+
+    async function until(what: string, check: () => boolean | Promise<boolean>): Promise<void> {
+      const deadline = Date.now() + 20_000;
+      while (!(await check())) {
+        if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+        await new Promise((resolve) => setTimeout(resolve, 5));
+      }
+    }
+
+    it('two dispatchers on two connections to one file split the outbox and send every alert once', async () => {
+      const gate = gatedChannel();
+      const { store, path } = openStore();
+      const other = openStore(path).store;
+      const clock = fakeClock();
+      const rows: Delivery[] = [];
+      for (let i = 0; i < 20; i += 1) rows.push(...(await enqueue(store, sampleEvent({ episodeId: `ep-${i}` }), [gate.channel], clock.now())));
+      const a = dispatcher({ store, channels: [gate.channel], now: clock.now, concurrency: 2, batchSize: 3 });
+      const b = dispatcher({ store: other, channels: [gate.channel], now: clock.now, concurrency: 2, batchSize: 3 });
+      a.d.start(5);
+      b.d.start(5);
+      // Two sends in flight per dispatcher at most: four held means both hold rows.
+      await until('both dispatchers to have sends in flight', () => gate.held() === 4);
+      gate.open();
+      await until('every alert to be delivered', async () => (await store.deliveries()).every((x) => x.status === 'delivered'));
+      await Promise.all([a.d.stop(), b.d.stop()]);
+
+      expect(gate.keys).toHaveLength(rows.length);
+      expect([...gate.keys].sort()).toEqual(rows.map((r) => r.idempotencyKey).sort());
+      expect((await store.deliveries()).every((x) => x.attempts === 1)).toBe(true);
+      const delivered = (log: typeof a.log) => log.records().filter((l) => l.msg === 'alert delivered').length;
+      expect(delivered(a.log) + delivered(b.log)).toBe(rows.length);
+      expect(Math.min(delivered(a.log), delivered(b.log))).toBeGreaterThanOrEqual(2);
+    });
+
+    it('a failing claim stops the run, which ends once the sends in flight are recorded: runOnce rejects, drain keeps its counts', async () => {
+      const gate = gatedChannel();
+      const { store } = openStore();
+      const clock = fakeClock();
+      for (let i = 0; i < 5; i += 1) await enqueue(store, sampleEvent({ episodeId: `ep-${i}` }), [gate.channel], clock.now());
+      let claims = 0;
+      const failing: Store = Object.create(store, {
+        claimDueDeliveries: {
+          value: async (now: string, limit: number, leaseUntil: string) => {
+            claims += 1;
+            // The third claim of each run below fails, while the second row's send is still in flight.
+            if (claims === 3 || claims === 6) throw new Error('SQLITE_BUSY: database is locked');
+            return store.claimDueDeliveries(now, limit, leaseUntil);
+          },
+        },
+      });
+      const { d, log } = dispatcher({ store: failing, channels: [gate.channel], now: clock.now, concurrency: 2 });
+      const statuses = async () => (await store.deliveries()).map((x) => `${x.status}/${x.attempts}`);
+
+      let settled = false;
+      const run = d.runOnce().finally(() => void (settled = true));
+      run.catch(() => undefined);
+      await until('two sends in flight', () => gate.held() === 2);
+      gate.releaseOne();
+      await until('the failing claim', () => claims === 3);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      expect(settled).toBe(false);
+      gate.releaseOne();
+      await expect(run).rejects.toThrow('SQLITE_BUSY: database is locked');
+      // Both sends in flight were recorded before the run gave up; the other rows were never claimed.
+      expect(await statuses()).toEqual(['delivered/1', 'delivered/1', 'pending/0', 'pending/0', 'pending/0']);
+
+      const draining = d.drain(20_000);
+      await until('two sends in flight', () => gate.held() === 2);
+      gate.releaseOne();
+      await until('the failing claim', () => claims === 6);
+      gate.releaseOne();
+      expect(await draining).toMatchObject({ delivered: 2, retried: 0, failed: 0, pending: 1, timedOut: false });
+      expect(log.records().find((l) => l.msg === 'alert dispatch run failed; pending alerts stay queued')).toMatchObject({ level: 50, error: 'SQLITE_BUSY: database is locked' });
+      expect(await statuses()).toEqual(['delivered/1', 'delivered/1', 'delivered/1', 'delivered/1', 'pending/0']);
+      expect(gate.keys).toHaveLength(4);
     });
   });
 

@@ -4,12 +4,18 @@
  * and sends them — so a slow or failing receiver can never block or fail a scan, and an alert is never lost: it is
  * in the database before anyone tries to send it, and stays there until it is delivered or has failed loudly.
  *
- * Delivery is at least once. Every attempt first "claims" its row (attempts + 1, next attempt pushed past the send
- * timeout), then sends, then records the outcome. A crash between send and record re-sends after restart with the
- * same idempotency key (webhook `Idempotency-Key`, email Message-ID), which receivers use to drop the duplicate; a
- * delivered row is never sent again. The claim also keeps a second process on the same database (`ratchet serve`
- * next to a CLI `ratchet scan`) from picking up a row that is in flight, and a row whose sending crashes the process
- * still runs out of attempts instead of looping forever.
+ * Delivery is at least once. Every attempt first claims its row (`store.claimDueDeliveries`: attempts + 1 and a
+ * lease past the send timeout, in one atomic step), then sends, then records the outcome. A crash between send and
+ * record re-sends after the lease with the same idempotency key (webhook `Idempotency-Key`, email Message-ID), which
+ * receivers use to drop the duplicate; a delivered row is never sent again. Because the claim is atomic in the
+ * store (PostgreSQL `FOR UPDATE SKIP LOCKED`, SQLite's write lock), any number of dispatchers on one database —
+ * several `ratchet serve` replicas, or one next to a CLI `ratchet scan` — split the due rows between them and
+ * never send the same alert twice; a reading-then-updating claim would let two of them read the same row and both
+ * send it. A row whose sending crashes the process still runs out of attempts instead of looping forever.
+ *
+ * Rows are claimed one at a time, each right before its send, by `concurrency` workers: the lease then only has to
+ * cover one send, rows not yet started stay unclaimed (free for another replica, untouched when the dispatcher
+ * stops or a drain runs out of time), and replicas share a burst instead of one of them holding a whole batch.
  *
  * Retries: network errors, timeouts, 429 and 5xx back off 30 s, 60 s, 120 s … capped at 1 h, or later when the
  * receiver's Retry-After asks for more; other 4xx fail at once (sending the same request again cannot help); after
@@ -18,7 +24,6 @@
  */
 import { createHash } from 'node:crypto';
 import type { Logger } from 'pino';
-import pLimit from 'p-limit';
 import { scrub } from '../log/secrets.js';
 import type { AlertEvent, Delivery } from '../domain/episode.js';
 import type { DeliveryUpdate, Store } from '../store/store.js';
@@ -43,7 +48,7 @@ export interface AlertDispatcherOptions {
   sendTimeoutMs?: number;
   /** Sends in flight at once. */
   concurrency?: number;
-  /** Rows read per run. */
+  /** Most rows claimed per run. */
   batchSize?: number;
 }
 
@@ -65,10 +70,12 @@ export interface DrainResult extends DispatchResult {
 }
 
 interface RunStats extends DispatchResult {
-  /** Due rows read. */
+  /** Rows claimed. */
   seen: number;
-  /** Due rows not started because the drain deadline was near or the dispatcher is stopping. */
-  skipped: number;
+  /** Claiming stopped early because the drain deadline was near or the dispatcher is stopping. */
+  cutShort: boolean;
+  /** Why claiming failed (the store), if it did; the sends already claimed were finished first. */
+  failure: { error: unknown } | null;
 }
 
 const FAR_FUTURE = '9999-12-31T23:59:59.999Z';
@@ -153,7 +160,8 @@ export class AlertDispatcher {
 
   /** Sends what is due now, once. */
   async runOnce(): Promise<DispatchResult> {
-    const { delivered, retried, failed } = await this.serial(() => this.run(null));
+    const { delivered, retried, failed, failure } = await this.serial(() => this.run(null));
+    if (failure) throw failure.error;
     return { delivered, retried, failed };
   }
 
@@ -174,15 +182,18 @@ export class AlertDispatcher {
       try {
         r = await this.serial(() => this.run(deadline));
       } catch (err) {
-        // The rows are still in the outbox; a broken store must not turn a finished scan into a failed command.
-        this.logger.error({ error: errorMessage(err) }, 'alert dispatch run failed; pending alerts stay queued');
-        break;
+        r = { delivered: 0, retried: 0, failed: 0, seen: 0, cutShort: false, failure: { error: err } };
       }
       total.delivered += r.delivered;
       total.retried += r.retried;
       total.failed += r.failed;
-      if (r.skipped > 0) {
-        timedOut = true;
+      if (r.failure) {
+        // The rows are still in the outbox; a broken store must not turn a finished scan into a failed command.
+        this.logger.error({ error: errorMessage(r.failure.error) }, 'alert dispatch run failed; pending alerts stay queued');
+        break;
+      }
+      if (r.cutShort) {
+        timedOut = (await this.store.dueDeliveries(this.now().toISOString(), 1)).length > 0;
         break;
       }
       if (r.seen === 0) break;
@@ -247,38 +258,60 @@ export class AlertDispatcher {
     return p;
   }
 
+  /**
+   * One run: `concurrency` workers, each claiming one due row, sending it, recording it, and claiming the next,
+   * until nothing is due, `batchSize` rows were claimed, the drain deadline is near or the dispatcher is stopping.
+   * Due means due when the run began, so a row that fails in this run is not tried again in it. Never rejects:
+   * a failing claim stops the run's claiming and is returned once the sends in flight have finished.
+   */
   private async run(deadline: number | null): Promise<RunStats> {
-    const due = await this.store.dueDeliveries(this.now().toISOString(), this.batchSize);
-    const stats: RunStats = { delivered: 0, retried: 0, failed: 0, seen: due.length, skipped: 0 };
-    const limit = pLimit(this.concurrency);
-    await Promise.all(
-      due.map((d) =>
-        limit(async () => {
-          if (this.halting) {
-            stats.skipped += 1;
+    const dueBy = this.now().toISOString();
+    const stats: RunStats = { delivered: 0, retried: 0, failed: 0, seen: 0, cutShort: false, failure: null };
+    let claims = 0;
+    let drained = false;
+    const worker = async (): Promise<void> => {
+      while (!drained && stats.failure === null && claims < this.batchSize) {
+        if (this.halting) {
+          stats.cutShort = true;
+          return;
+        }
+        let timeoutMs = this.sendTimeoutMs;
+        if (deadline !== null) {
+          const left = deadline - Date.now();
+          if (left < Math.min(this.sendTimeoutMs, MIN_SEND_WINDOW_MS)) {
+            stats.cutShort = true;
             return;
           }
-          let timeoutMs = this.sendTimeoutMs;
-          if (deadline !== null) {
-            const left = deadline - Date.now();
-            if (left < Math.min(this.sendTimeoutMs, MIN_SEND_WINDOW_MS)) {
-              stats.skipped += 1;
-              return;
-            }
-            timeoutMs = Math.min(timeoutMs, left);
-          }
-          const outcome = await this.attempt(d, timeoutMs);
-          if (outcome) stats[outcome] += 1;
-        }),
-      ),
-    );
+          timeoutMs = Math.min(timeoutMs, left);
+        }
+        claims += 1;
+        let claimed: Delivery[];
+        try {
+          // The lease covers this one send and recording its outcome: if we crash meanwhile, the row comes back
+          // after it, with the attempt counted.
+          claimed = await this.store.claimDueDeliveries(dueBy, 1, this.at(timeoutMs + MIN_SEND_WINDOW_MS));
+        } catch (error) {
+          stats.failure ??= { error };
+          return;
+        }
+        const d = claimed[0];
+        if (!d) {
+          drained = true;
+          return;
+        }
+        stats.seen += 1;
+        const outcome = await this.attempt(d, timeoutMs);
+        if (outcome) stats[outcome] += 1;
+      }
+    };
+    await Promise.all(Array.from({ length: this.concurrency }, worker));
     return stats;
   }
 
-  /** One attempt of one row; never throws. */
+  /** One attempt of one claimed row (its `attempts` already counts this one); never throws. */
   private async attempt(d: Delivery, timeoutMs: number): Promise<keyof DispatchResult | null> {
     const channel = this.channels.get(d.channel);
-    const attempt = d.attempts + 1;
+    const attempt = d.attempts;
     const fields = {
       channel: d.channel,
       channelType: channel?.type ?? null,
@@ -294,19 +327,10 @@ export class AlertDispatcher {
     if (!channel) {
       const reason = `channel ${d.channel} is not in the current config (alerts[] changed after this alert was queued); not sent`;
       this.logger.error(fields, `alert delivery failed: ${reason}`);
-      const ok = await this.update(d, { status: 'failed', attempts: d.attempts, nextAttemptAt: d.nextAttemptAt, lastError: reason, deliveredAt: null }, fields);
+      // Nothing was sent, so the claim's attempt is not counted.
+      const ok = await this.update(d, { status: 'failed', attempts: attempt - 1, nextAttemptAt: this.at(0), lastError: reason, deliveredAt: null }, fields);
       return ok ? 'failed' : null;
     }
-
-    // Claim: if we crash during the send, the row comes back after this, with the attempt counted.
-    const leaseMs = Math.max(this.backoffMs(attempt), timeoutMs + MIN_SEND_WINDOW_MS);
-    const claimed = await this.update(
-      d,
-      { status: 'pending', attempts: attempt, nextAttemptAt: this.at(leaseMs), lastError: d.lastError, deliveredAt: null },
-      fields,
-    );
-    // Never send what we could not record: the row is still due and the next run tries again.
-    if (!claimed) return 'retried';
 
     try {
       await this.sendWithTimeout(channel, d, timeoutMs);

@@ -81,7 +81,29 @@ export function buildConfigSchema(plugins: readonly CollectorPlugin[]) {
 
   return z
     .object({
-      storage: z.object({ url: z.string().default('sqlite:./data/ratchet.db') }).strict().default({ url: 'sqlite:./data/ratchet.db' }),
+      storage: z
+        .object({
+          url: z.string().default('sqlite:./data/ratchet.db'),
+          /** The PostgreSQL password when it is kept out of the URL (use ${env:…} or ${file:…}); never logged. */
+          password: z.string().min(1).optional(),
+        })
+        .strict()
+        .default({ url: 'sqlite:./data/ratchet.db' }),
+      /** The durable scan queue of `serve --role` on PostgreSQL (DESIGN §11); unused with SQLite. */
+      queue: z
+        .object({
+          /** The PostgreSQL schema pg-boss keeps its tables in. */
+          schema: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,62}$/, 'use a plain PostgreSQL identifier such as "pgboss"').default('pgboss'),
+          /** A scan still running this long is aborted by its worker; a dead worker's job is retried after it. */
+          leaseSeconds: z.number().int().min(10).max(86_400).default(1800),
+          /** Retries of a scan job that failed or whose worker died, with exponential backoff from retryDelaySeconds. */
+          retryLimit: z.number().int().min(0).max(20).default(2),
+          retryDelaySeconds: z.number().int().min(1).max(3600).default(60),
+          /** How often an idle worker asks for a job. */
+          pollSeconds: z.number().min(0.5).max(60).default(2),
+        })
+        .strict()
+        .default({ schema: 'pgboss', leaseSeconds: 1800, retryLimit: 2, retryDelaySeconds: 60, pollSeconds: 2 }),
       server: z
         .object({
           host: z.string().default('127.0.0.1'),
@@ -137,7 +159,19 @@ export function buildConfigSchema(plugins: readonly CollectorPlugin[]) {
           });
         }),
     })
-    .strict();
+    .strict()
+    .superRefine((config, ctx) => {
+      // The lease must outlast the longest scan, or every slow scan would be aborted (see src/queue/scan-worker.ts).
+      // Collectors run side by side under collectorTimeoutSeconds; rules and the one transaction take seconds.
+      const longest = config.scan.collectorTimeoutSeconds + 10;
+      if (config.queue.leaseSeconds < longest) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['queue', 'leaseSeconds'],
+          message: `must be at least scan.collectorTimeoutSeconds + 10 (${longest}): a scan may run that long, and a lease that ends first aborts it`,
+        });
+      }
+    });
 }
 
 export type RatchetConfig = z.infer<ReturnType<typeof buildConfigSchema>>;

@@ -134,7 +134,7 @@ interface Job<T> {
   settled: boolean;
 }
 
-const defaultCron: CronScheduler = (expression, onTick, options) => cron.schedule(expression, () => onTick(), options);
+export const defaultCron: CronScheduler = (expression, onTick, options) => cron.schedule(expression, () => onTick(), options);
 
 function timezoneProblem(timezone: string): string | null {
   try {
@@ -157,6 +157,17 @@ function cronProblem(expression: string, timezone: string): string | null {
   } catch (e) {
     return `invalid cron expression ${JSON.stringify(expression)}: ${(e as Error).message}`;
   }
+}
+
+/** node-cron's logger, as pino lines of component node-cron. */
+export function cronLogger(logger: Logger): CronTaskOptions['logger'] {
+  const log = logger.child({ component: 'node-cron' });
+  return {
+    info: (m) => log.info(m),
+    warn: (m) => log.warn(m),
+    error: (m, e) => log.error({ err: e ?? (m instanceof Error ? m : undefined) }, m instanceof Error ? m.message : m),
+    debug: (m) => log.debug(m instanceof Error ? m.message : m),
+  };
 }
 
 /** The schedule's most recent fire time at or before `at`, in its time zone. */
@@ -237,13 +248,7 @@ export class Scheduler<T extends SchedulableTenant = SchedulableTenant> {
     if (this.started) throw new Error('the scheduler is already started');
     this.started = true;
     this.startedAt = this.now();
-    const cronLogger = this.logger.child({ component: 'node-cron' });
-    const adapter: CronTaskOptions['logger'] = {
-      info: (m) => cronLogger.info(m),
-      warn: (m) => cronLogger.warn(m),
-      error: (m, e) => cronLogger.error({ err: e ?? (m instanceof Error ? m : undefined) }, m instanceof Error ? m.message : m),
-      debug: (m) => cronLogger.debug(m instanceof Error ? m.message : m),
-    };
+    const adapter = cronLogger(this.logger);
     for (const plan of this.plans) {
       this.tasks.push(this.cron(plan.cron, () => this.onTick(plan), { timezone: plan.timezone, name: `ratchet-scan:${plan.tenantId}`, logger: adapter }));
     }

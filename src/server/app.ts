@@ -13,10 +13,23 @@ import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import { logPath } from '../log/logger.js';
 import { registerSecret, scrub } from '../log/secrets.js';
+import type { QueueSchedulerHealth } from '../queue/queue-scheduler.js';
+import type { QueueStats } from '../queue/scan-queue.js';
+import type { WorkerHealth } from '../queue/scan-worker.js';
 import type { SchedulerHealth } from '../scheduler/scheduler.js';
 
+/** Which parts of `ratchet serve` run in this process (DESIGN §11). */
+export type ServeRole = 'all' | 'scheduler' | 'worker' | 'web';
+
 export interface ServerDeps {
-  scheduler: { health(): SchedulerHealth };
+  /** The in-process scheduler (SQLite, role all) or the queue scheduler (role all|scheduler); absent for worker and web. */
+  scheduler?: { health(): SchedulerHealth | QueueSchedulerHealth } | undefined;
+  /** The queue worker (roles all|worker on PostgreSQL). */
+  worker?: { health(): WorkerHealth } | undefined;
+  /** The durable scan queue (PostgreSQL): depth and the oldest waiting job on /healthz. */
+  queue?: { stats(): Promise<QueueStats> } | undefined;
+  /** Reported on /healthz (default all). */
+  role?: ServeRole;
   store: { ping(): Promise<void> };
   registry: Registry;
   logger: Logger;
@@ -30,7 +43,11 @@ export interface ServerDeps {
 
 export interface HealthBody {
   status: 'ok' | 'unavailable';
-  scheduler: SchedulerHealth;
+  role: ServeRole;
+  scheduler?: SchedulerHealth | QueueSchedulerHealth;
+  worker?: WorkerHealth;
+  /** Queue depth, jobs by state and the oldest waiting job's age; a string when the queue cannot be read. */
+  queue?: QueueStats | string;
   store: string;
   problems: string[];
 }
@@ -117,17 +134,28 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
 
   app.get('/healthz', { logLevel: 'warn' }, async (_req, reply): Promise<HealthBody> => {
     const problems: string[] = [];
-    const scheduler = deps.scheduler.health();
-    if (!scheduler.alive) problems.push(scheduler.stopping ? 'scheduler is shutting down' : 'scheduler is not running');
-    let store = 'ok';
-    try {
-      await withTimeout(deps.store.ping(), deps.storeTimeoutMs ?? 2000, 'the store');
-    } catch (e) {
-      store = `unreachable: ${scrub((e as Error).message ?? String(e))}`;
-      problems.push(`store ${store}`);
-    }
+    const timeoutMs = deps.storeTimeoutMs ?? 2000;
+    const scheduler = deps.scheduler?.health();
+    if (scheduler && !scheduler.alive) problems.push(scheduler.stopping ? 'scheduler is shutting down' : 'scheduler is not running');
+    const worker = deps.worker?.health();
+    if (worker && (!worker.started || worker.stopping)) problems.push(worker.stopping ? 'worker is shutting down' : 'worker is not running');
+    const [store, queue] = await Promise.all([
+      withTimeout(deps.store.ping(), timeoutMs, 'the store').then(
+        () => 'ok',
+        (e: unknown) => `unreachable: ${scrub((e as Error).message ?? String(e))}`,
+      ),
+      deps.queue
+        ? withTimeout(deps.queue.stats(), timeoutMs, 'the queue').catch((e: unknown) => `unreachable: ${scrub((e as Error).message ?? String(e))}`)
+        : Promise.resolve(undefined),
+    ]);
+    if (store !== 'ok') problems.push(`store ${store}`);
+    if (typeof queue === 'string') problems.push(`queue ${queue}`);
     reply.code(problems.length === 0 ? 200 : 503).header('cache-control', 'no-store');
-    return { status: problems.length === 0 ? 'ok' : 'unavailable', scheduler, store, problems };
+    const body: HealthBody = { status: problems.length === 0 ? 'ok' : 'unavailable', role: deps.role ?? 'all', store, problems };
+    if (scheduler) body.scheduler = scheduler;
+    if (worker) body.worker = worker;
+    if (queue !== undefined) body.queue = queue;
+    return body;
   });
 
   if (deps.metricsToken) registerSecret(deps.metricsToken);

@@ -88,6 +88,9 @@ export abstract class ComposedStore implements Store {
   dueDeliveries(now: string, limit: number): Promise<Delivery[]> {
     return this.outbox.dueDeliveries(now, limit);
   }
+  claimDueDeliveries(now: string, limit: number, leaseUntil: string): Promise<Delivery[]> {
+    return this.outbox.claimDueDeliveries(now, limit, leaseUntil);
+  }
   deliveries(opts?: { episodeId?: string; limit?: number }): Promise<Delivery[]> {
     return this.outbox.deliveries(opts);
   }

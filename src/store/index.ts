@@ -39,9 +39,34 @@ export class StoreUrlError extends Error {
  * adapters also migrate on first use, so forgetting it costs nothing but an explicit call gives a clear start-up
  * error. Neither adapter touches the database before its first call.
  */
-export function openStore(url: string): Store {
-  if (POSTGRES_URL.test(url.trim())) return new PostgresStore(postgresUrlFromUrl(url));
+export function openStore(url: string, opts: { password?: string | undefined } = {}): Store {
+  if (isPostgresUrl(url)) return new PostgresStore(postgresUrlWithPassword(url, opts.password));
+  if (opts.password !== undefined) throw new StoreUrlError('storage.password is set but storage.url names a SQLite file; remove storage.password');
   return new SqliteStore(sqlitePathFromUrl(url));
+}
+
+/** True when `storage.url` selects PostgreSQL (the queue and the `serve` roles need it). */
+export function isPostgresUrl(url: string): boolean {
+  return POSTGRES_URL.test(url.trim());
+}
+
+/**
+ * The PostgreSQL URL to connect with: `storage.url`, checked, with `storage.password` put in when the URL has none
+ * (so the password can live in ${env:…}/${file:…} apart from the URL). Both set is an error: which one wins would
+ * be a guess.
+ */
+export function postgresUrlWithPassword(url: string, password: string | undefined): string {
+  const checked = postgresUrlFromUrl(url);
+  if (password === undefined) return checked;
+  const u = new URL(checked);
+  if (u.password !== '' || u.searchParams.has('password')) {
+    throw new StoreUrlError('storage.url already holds a password and storage.password is set too; keep only one of them');
+  }
+  if (u.username === '') throw new StoreUrlError('storage.password is set but storage.url names no user; write postgres://USER@host:5432/database');
+  u.password = encodeURIComponent(password);
+  const withPassword = u.toString();
+  describePostgresUrl(withPassword); // registers the password (decoded and encoded) for scrubbing
+  return withPassword;
 }
 
 /**

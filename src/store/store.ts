@@ -117,6 +117,15 @@ export interface EpisodeStore {
 export interface OutboxStore {
   /** Pending deliveries whose next attempt is at or before `now` (ISO), oldest next attempt first, then queue order. */
   dueDeliveries(now: string, limit: number): Promise<Delivery[]>;
+  /**
+   * Claims up to `limit` due rows for sending, in one atomic step: the rows `dueDeliveries(now, limit)` would
+   * return, each with its attempt counted (attempts + 1) and its next attempt moved to `leaseUntil`, so that no
+   * other claimer — another store instance, another process, another replica on the same database — gets them
+   * until the lease ends. Returns the claimed rows as stored afterwards, in due order. Rows another claimer holds
+   * right now are skipped, not waited for, so concurrent claimers split the due rows between them and never get
+   * the same row twice.
+   */
+  claimDueDeliveries(now: string, limit: number, leaseUntil: string): Promise<Delivery[]>;
   /** Every delivery (or one episode's), oldest first by creation time, then queue order. */
   deliveries(opts?: { episodeId?: string; limit?: number }): Promise<Delivery[]>;
   /** Updates a delivery's state; an unknown id changes nothing. */

@@ -25,7 +25,7 @@ import { randomUUID } from 'node:crypto';
 
 /** What "scan now" needs of the scheduler (`ratchet serve` adapts Scheduler.scanNow to this). */
 export interface ScanTrigger {
-  scanNow(tenantId: string): { queued: boolean; reason?: string };
+  scanNow(tenantId: string): { queued: boolean; reason?: string } | Promise<{ queued: boolean; reason?: string }>;
 }
 
 export interface WebServiceDeps {
@@ -279,7 +279,7 @@ export function createWebService(deps: WebServiceDeps): WebService {
         result = { queued: false, reason: 'scans are queued by `ratchet serve`; this server has no scheduler' };
       } else {
         try {
-          const r = deps.scheduler.scanNow(t.id);
+          const r = await deps.scheduler.scanNow(t.id);
           result = r.reason === undefined ? { queued: r.queued } : { queued: r.queued, reason: r.reason };
         } catch (e) {
           result = { queued: false, reason: (e as Error).message };

@@ -28,7 +28,7 @@ const FLOORS: ReadonlyArray<readonly string[]> = [
   ['src/store', 'src/regression'],
   ['src/alerts', 'src/report'],
   ['src/scan', 'src/scheduler'],
-  ['src/web', 'collectors/index.ts'],
+  ['src/web', 'src/queue', 'collectors/index.ts'],
   ['src/app'],
   ['src/server'],
   ['src/cli'],

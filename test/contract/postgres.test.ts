@@ -102,6 +102,11 @@ runStoreContract(
       if (!schema) throw new Error('store was not created by this factory');
       return countRows(schema, scanId);
     },
+    sameDatabase: async (store) => {
+      const schema = schemaOf.get(store);
+      if (!schema) throw new Error('store was not created by this factory');
+      return openStore(urlFor(schema));
+    },
   },
 );
 

@@ -62,6 +62,11 @@ runStoreContract(
       if (!path) throw new Error('store was not created by this factory');
       return inspect(path, (db) => countRows(db, scanId));
     },
+    sameDatabase: async (store) => {
+      const path = pathOf.get(store);
+      if (!path) throw new Error('store was not created by this factory');
+      return new SqliteStore(path);
+    },
   },
 );
 

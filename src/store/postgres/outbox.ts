@@ -1,7 +1,7 @@
 /**
  * The alert outbox in PostgreSQL: deliveries are queued in the transaction of the scan that causes them
- * (`stageDeliveryInserts`, used by `PostgresStore.saveScan`), then read and updated by the outbox worker. `seq`
- * keeps queue order, which breaks ties of equal times.
+ * (`stageDeliveryInserts`, used by `PostgresStore.saveScan`), then claimed, read and updated by the outbox worker.
+ * `seq` keeps queue order, which breaks ties of equal times.
  */
 import type { Delivery } from '../../domain/episode.js';
 import { deliveryFromRow, deliveryRow, valuesOf, type DeliveryRow } from '../rows.js';
@@ -22,6 +22,26 @@ const INSERT_DELIVERY = `INSERT INTO deliveries (${DELIVERY_COLUMNS})
   VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7, $8, $9, $10, $11, $12)
   ON CONFLICT (idempotency_key) DO NOTHING`;
 
+/**
+ * The claim, one statement: lock the due rows in due order, skipping rows another transaction has locked (a
+ * concurrent claimer's, which it is about to take), and count an attempt and set the lease on exactly those.
+ * A row claimed and committed by someone else since this statement's snapshot fails the re-check of the WHERE
+ * that FOR UPDATE does on the newest row version (its next attempt is now the other claimer's lease), so it is
+ * dropped, not claimed twice. RETURNING comes in no particular order: the outer SELECT puts the rows back in due
+ * order by the pre-claim time the CTE read.
+ */
+const CLAIM_DUE_DELIVERIES = `WITH due AS MATERIALIZED (
+    SELECT id, next_attempt_at AS due_at, seq FROM deliveries
+    WHERE status = 'pending' AND next_attempt_at <= $1
+    ORDER BY next_attempt_at, seq LIMIT $2
+    FOR UPDATE SKIP LOCKED
+  ), claimed AS (
+    UPDATE deliveries d SET attempts = d.attempts + 1, next_attempt_at = $3
+    FROM due WHERE d.id = due.id
+    RETURNING ${DELIVERY_COLUMN_NAMES.map((c) => `d.${c}`).join(', ')}, due.due_at, due.seq
+  )
+  SELECT ${DELIVERY_COLUMNS} FROM claimed ORDER BY due_at, seq`;
+
 const deliveryParams = (d: Delivery): unknown[] => valuesOf(deliveryRow(d), DELIVERY_COLUMN_NAMES);
 
 /** Stages the queueing of `deliveries` for another aggregate's transaction (one statement per row, in order). */
@@ -41,6 +61,11 @@ export class PostgresOutboxStore implements OutboxStore {
         ORDER BY next_attempt_at, seq LIMIT $2`,
       [now, limitParam(limit)],
     );
+    return rows.map(fromDeliveryRow);
+  }
+
+  async claimDueDeliveries(now: string, limit: number, leaseUntil: string): Promise<Delivery[]> {
+    const { rows } = await this.connection.query<DeliveryRow<unknown>>(CLAIM_DUE_DELIVERIES, [now, limitParam(limit), leaseUntil]);
     return rows.map(fromDeliveryRow);
   }
 

@@ -1,6 +1,6 @@
 /**
  * The alert outbox in SQLite: deliveries are queued in the transaction of the scan that causes them
- * (`stageDeliveryInserts`, used by `SqliteStore.saveScan`), then read and updated by the outbox worker.
+ * (`stageDeliveryInserts`, used by `SqliteStore.saveScan`), then claimed, read and updated by the outbox worker.
  */
 import type Database from 'better-sqlite3';
 import type { Delivery } from '../../domain/episode.js';
@@ -19,6 +19,8 @@ const prepareOutboxStatements = (db: Database.Database) => ({
       ON CONFLICT (idempotency_key) DO NOTHING`),
   dueDeliveries: db.prepare<[string, number], DeliveryRow<string>>(`SELECT * FROM deliveries WHERE status = 'pending' AND next_attempt_at <= ?
       ORDER BY next_attempt_at, rowid LIMIT ?`),
+  claimDelivery: db.prepare<[{ id: string; lease_until: string }]>(`UPDATE deliveries SET attempts = attempts + 1, next_attempt_at = @lease_until
+      WHERE id = @id`),
   deliveries: db.prepare<[{ episode: string | null; limit: number }], DeliveryRow<string>>(`SELECT * FROM deliveries WHERE (@episode IS NULL OR episode_id = @episode)
       ORDER BY created_at, rowid LIMIT @limit`),
   updateDelivery: db.prepare(`UPDATE deliveries SET status = @status, attempts = @attempts, next_attempt_at = @next_attempt_at,
@@ -39,6 +41,19 @@ export class SqliteOutboxStore implements OutboxStore {
 
   async dueDeliveries(now: string, limit: number): Promise<Delivery[]> {
     return this.connection.statements(prepareOutboxStatements).dueDeliveries.all(now, limit).map(fromDeliveryRow);
+  }
+
+  async claimDueDeliveries(now: string, limit: number, leaseUntil: string): Promise<Delivery[]> {
+    const { dueDeliveries, claimDelivery } = this.connection.statements(prepareOutboxStatements);
+    // Read and claim in one IMMEDIATE transaction: it holds the database's write lock from the read on, so a claimer
+    // on another connection (another process on the same file) waits for it and then reads the rows as claimed —
+    // never the same row as due.
+    return this.connection.write(() =>
+      dueDeliveries.all(now, limit).map((row) => {
+        claimDelivery.run({ id: row.id, lease_until: leaseUntil });
+        return fromDeliveryRow({ ...row, attempts: row.attempts + 1, next_attempt_at: leaseUntil });
+      }),
+    );
   }
 
   async deliveries(opts: { episodeId?: string; limit?: number } = {}): Promise<Delivery[]> {

@@ -36,6 +36,12 @@ export interface StoreContractOptions {
    * connection where possible, so it shows what other readers see.
    */
   rowCounts?: (store: object, scanId: string) => Promise<Record<string, number>>;
+  /**
+   * Opens a second, independent store on the database `store` (one of the factory's) uses — its own connection or
+   * pool, as another process or replica would have — for behaviour that spans store instances (concurrent outbox
+   * claims). Absent where no second instance can reach the same data (`:memory:`); suites then use `store` itself.
+   */
+  sameDatabase?: (store: object) => Promise<Store>;
 }
 
 export const audit = (over: Partial<AuditEntry> = {}): AuditEntry => ({

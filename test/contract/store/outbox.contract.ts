@@ -1,14 +1,16 @@
 /**
  * The alert outbox (OutboxStore): rows are queued only by `Store.saveScan`, then read and moved on by the outbox
  * worker (src/alerts/outbox.ts). What the worker relies on: a queued row is due from its next-attempt time on;
- * `updateDelivery` is how it claims, retries, delivers or fails a row, and due filtering follows the update at
- * once; a replayed row (same idempotency key) is never queued twice nor reset, so a delivered alert stays delivered.
+ * `claimDueDeliveries` takes due rows atomically, so claimers on one database — several store instances, as
+ * several processes or replicas have — never get the same row twice; `updateDelivery` is how it retries, delivers
+ * or fails a row, and due filtering follows the update at once; a replayed row (same idempotency key) is never
+ * queued twice nor reset, so a delivered alert stays delivered.
  */
 import { describe, expect, it } from 'vitest';
 import type { Delivery } from '../../../src/domain/episode.js';
 import type { EpisodeStore, OutboxStore, Store } from '../../../src/store/store.js';
 import { sampleScan } from '../../helpers/sample-scan.js';
-import { at, delivery, episode, freshStoreForEachTest, type Lifecycle, type StoreFactory } from './fixtures.js';
+import { at, delivery, episode, freshStoreForEachTest, type Lifecycle, type StoreContractOptions, type StoreFactory } from './fixtures.js';
 
 /** Rows reach the outbox only with the scan that causes them, so the suite needs `saveScan` (and episodes, which rows belong to). */
 type OutboxWithSave = OutboxStore & EpisodeStore & Pick<Store, 'saveScan'>;
@@ -18,7 +20,7 @@ const FAR_FUTURE = '9999-12-31T23:59:59.999Z';
 
 const ids = (rows: readonly Delivery[]): string[] => rows.map((d) => d.id);
 
-export function outboxStoreContract(factory: StoreFactory<OutboxWithSave>): void {
+export function outboxStoreContract(factory: StoreFactory<OutboxWithSave>, options: StoreContractOptions = {}): void {
   describe('outbox', () => {
     let store: OutboxWithSave & Lifecycle;
     let scans = 0;
@@ -96,6 +98,79 @@ export function outboxStoreContract(factory: StoreFactory<OutboxWithSave>): void
         expect(ids(await store.dueDeliveries(FAR_FUTURE, 10))).toEqual([waiting.id]);
         // They stay in the outbox as the record of what happened.
         expect(ids(await store.deliveries())).toEqual(ids([sent, dead, waiting]));
+      });
+    });
+
+    describe('claimDueDeliveries', () => {
+      it('claims due rows in due order up to the limit: attempt counted, next attempt = the lease, nothing else changed', async () => {
+        const late = delivery({ channel: 'late', nextAttemptAt: at(3), attempts: 2, lastError: 'HTTP 503' });
+        const tieA = delivery({ channel: 'tie-a', nextAttemptAt: at(1) });
+        const early = delivery({ channel: 'early', nextAttemptAt: at(0) });
+        const tieB = delivery({ channel: 'tie-b', nextAttemptAt: at(1) });
+        const notYet = delivery({ channel: 'not-yet', nextAttemptAt: at(9) });
+        await queue(late, tieA);
+        await queue(early, tieB, notYet);
+        const claimed = (d: Delivery, lease: string): Delivery => ({ ...d, attempts: d.attempts + 1, nextAttemptAt: lease });
+
+        // Returned as stored after the claim, oldest next attempt first, queue order on ties, cut by the limit.
+        expect(await store.claimDueDeliveries(at(5), 2, at(30))).toEqual([claimed(early, at(30)), claimed(tieA, at(30))]);
+        expect(await store.deliveries()).toEqual([late, tieA, early, tieB, notYet].map((d) => (d === early || d === tieA ? claimed(d, at(30)) : d)));
+        // Claimed rows are not due while their lease runs; the rest are claimed next, the row not yet due never.
+        expect(ids(await store.dueDeliveries(at(5), 10))).toEqual(ids([tieB, late]));
+        expect(await store.claimDueDeliveries(at(5), 10, at(30))).toEqual([claimed(tieB, at(30)), claimed(late, at(30))]);
+        expect(await store.claimDueDeliveries(at(5), 10, at(30))).toEqual([]);
+        expect(await store.claimDueDeliveries(at(5), 0, at(30))).toEqual([]);
+
+        // A lease that ran out (the claimer crashed) makes the row due again, with the next attempt counted too;
+        // leases ending together keep queue order.
+        const again = await store.claimDueDeliveries(at(30), 10, at(60));
+        expect(ids(again)).toEqual(ids([notYet, late, tieA, early, tieB]));
+        expect(again.map((d) => d.attempts)).toEqual([1, 4, 2, 2, 2]);
+      });
+
+      it('never claims delivered or failed rows, whatever their next-attempt time', async () => {
+        const sent = delivery({ channel: 'sent' });
+        const dead = delivery({ channel: 'dead' });
+        const waiting = delivery({ channel: 'waiting' });
+        await queue(sent, dead, waiting);
+        await store.updateDelivery(sent.id, { status: 'delivered', attempts: 1, nextAttemptAt: at(0), lastError: null, deliveredAt: at(1) });
+        await store.updateDelivery(dead.id, { status: 'failed', attempts: 8, nextAttemptAt: at(0), lastError: 'HTTP 404', deliveredAt: null });
+
+        expect(ids(await store.claimDueDeliveries(FAR_FUTURE, 10, FAR_FUTURE))).toEqual([waiting.id]);
+        const [storedSent, storedDead] = await store.deliveries();
+        expect(storedSent).toMatchObject({ status: 'delivered', attempts: 1 });
+        expect(storedDead).toMatchObject({ status: 'failed', attempts: 8 });
+      });
+
+      const claimerKind = options.sameDatabase ? 'two store instances' : 'one store';
+      it(`concurrent claimers on one database (${claimerKind}) never get the same row twice, and together get every due row`, async () => {
+        const DUE = 60;
+        const rows = Array.from({ length: DUE }, (_, i) => delivery({ channel: `c${i}`, nextAttemptAt: at(i % 7) }));
+        const notYet = delivery({ channel: 'not-yet', nextAttemptAt: at(30) });
+        for (let i = 0; i < rows.length; i += 20) await queue(...rows.slice(i, i + 20));
+        await queue(notYet);
+
+        const other = options.sameDatabase ? ((await options.sameDatabase(store)) as OutboxStore & Lifecycle) : null;
+        try {
+          const claimers: OutboxStore[] = other ? [store, other, store, other] : [store, store, store, store];
+          const got: string[] = [];
+          // Rounds of four claims at once with small, different limits, so claimers keep reaching for the same
+          // oldest rows, until a whole round finds nothing.
+          for (let round = 0; round < DUE; round += 1) {
+            const results = await Promise.all(claimers.map((c, i) => c.claimDueDeliveries(at(10), 1 + ((round + i) % 3), at(20))));
+            const claimedNow = results.flat();
+            got.push(...ids(claimedNow));
+            if (claimedNow.length === 0) break;
+          }
+          expect(got).toHaveLength(new Set(got).size);
+          expect([...got].sort()).toEqual(ids(rows).sort());
+          // Each row was claimed once, and the store says so: one attempt each, leased; the row not due untouched.
+          const stored = await store.deliveries();
+          expect(stored.filter((d) => d.id !== notYet.id).every((d) => d.attempts === 1 && d.nextAttemptAt === at(20))).toBe(true);
+          expect(stored.find((d) => d.id === notYet.id)).toEqual(notYet);
+        } finally {
+          await other?.close();
+        }
       });
     });
 

@@ -26,7 +26,7 @@ export function runStoreContract(name: string, factory: () => Promise<Store>, op
   describe(`Store contract: ${name}`, () => {
     scanStoreContract(factory, options);
     episodeStoreContract(factory);
-    outboxStoreContract(factory);
+    outboxStoreContract(factory, options);
     scanEffectsContract(factory, options);
     authStoreContract(factory);
     attestationStoreContract(factory);
