@@ -8,6 +8,7 @@
  *   complete scan, and the regression alert that scan confirms is delivered exactly once.
  */
 import { createServer } from 'node:http';
+import { connect, createServer as createNetServer, type Socket } from 'node:net';
 import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import pg from 'pg';
@@ -51,7 +52,12 @@ interface Fleet {
   start(role: string): Promise<RatchetProcess>;
 }
 
-async function fleet(tenants: Array<{ id: string; name: string; profile: string; seed: string }>, extraConfig: Record<string, unknown>): Promise<Fleet> {
+async function fleet(
+  tenants: Array<{ id: string; name: string; profile: string; seed: string }>,
+  extraConfig: Record<string, unknown>,
+  /** How the processes reach PostgreSQL (default: directly; a test may route them through a proxy it can cut). */
+  processUrl: (storeUrl: string) => string = (u) => u,
+): Promise<Fleet> {
   const caDir = process.env.RATCHET_TEST_CA_DIR;
   if (!caDir) throw new Error('RATCHET_TEST_CA_DIR missing: run through vitest (test/global-setup.ts)');
   const { storeUrl, queueSchema } = await schemas();
@@ -60,7 +66,7 @@ async function fleet(tenants: Array<{ id: string; name: string; profile: string;
   const dir = tempDir('ratchet-fleet-');
   const { config, env } = configFor(sim, {});
   // The database URL as an operator keeps it: a secret reference, resolved by each process.
-  env.RATCHET_DATABASE_URL = storeUrl;
+  env.RATCHET_DATABASE_URL = processUrl(storeUrl);
   const withFiles = splitSecretRefs(config, env, dir) as Record<string, unknown>;
   const configPath = writeConfig(dir, {
     server: { host: '127.0.0.1', port: 0 },
@@ -93,6 +99,40 @@ async function fleet(tenants: Array<{ id: string; name: string; profile: string;
       const p = await spawnServe({ configPath, dir, env, args: ['--role', role, '--grace-seconds', '5'] });
       started.push(p);
       return p;
+    },
+  };
+}
+
+/** A TCP proxy in front of PostgreSQL that the test can cut (every connection dropped, new ones refused) and restore. */
+async function cuttableProxy(target: { host: string; port: number }): Promise<{ port: number; cut(): Promise<void>; restore(): Promise<void>; close(): Promise<void> }> {
+  const sockets = new Set<Socket>();
+  const server = createNetServer((client) => {
+    const upstream = connect(target.port, target.host);
+    for (const s of [client, upstream]) {
+      sockets.add(s);
+      s.on('close', () => sockets.delete(s));
+      s.on('error', () => s.destroy());
+    }
+    client.pipe(upstream).pipe(client);
+  });
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const port = (server.address() as AddressInfo).port;
+  const closeServer = () => new Promise<void>((r) => server.close(() => r()));
+  return {
+    port,
+    async cut() {
+      const closed = closeServer();
+      for (const s of sockets) s.destroy();
+      await closed;
+    },
+    async restore() {
+      server.listen(port, '127.0.0.1');
+      await once(server, 'listening');
+    },
+    async close() {
+      for (const s of sockets) s.destroy();
+      if (server.listening) await closeServer();
     },
   };
 }
@@ -195,5 +235,43 @@ describe('serve --role on PostgreSQL', () => {
     await new Promise((r) => setTimeout(r, 16_000));
     expect(hook.keys).toHaveLength(1);
     for (const p of survivors) for (const s of f.secrets) expect(p.logText()).not.toContain(s);
+  }, 300_000);
+  it('PostgreSQL unreachable: serve stays up, /healthz says why, nothing is lost; when it is back the queue runs again', async () => {
+    const target = new URL(BASE_URL);
+    const proxy = await cuttableProxy({ host: target.hostname, port: Number(target.port || 5432) });
+    cleanups.push(() => proxy.close());
+    const viaProxy = (u: string) => {
+      const x = new URL(u);
+      x.port = String(proxy.port);
+      return x.toString();
+    };
+    const tenants = ['alpha', 'bravo'].map((id) => ({ id, name: id, profile: 'level3', seed: id }));
+    const f = await fleet(tenants, {}, viaProxy);
+    const token = await runCli(['--config', f.configPath, 'token', 'create', '--role', 'technician', '--name', 'tech@outage'], f.env);
+    const bearer = { authorization: `Bearer ${token.stdout.trim().split('\n')[0]!.trim()}` };
+    const all = await f.start('all');
+    for (const t of tenants) await poll(async () => ((await completeScans(f.store, t.id)).length === 1 ? true : undefined), `the catch-up scan of ${t.id}`, 90_000);
+
+    await proxy.cut();
+    const down = await poll(async () => {
+      const r = await fetch(`${all.url}/healthz`);
+      return r.status === 503 ? ((await r.json()) as { problems: string[]; role: string }) : undefined;
+    }, '/healthz 503', 30_000);
+    expect(down.role).toBe('all');
+    expect(down.problems).toEqual(expect.arrayContaining([expect.stringMatching(/^store unreachable/), expect.stringMatching(/^queue unreachable/)]));
+    // "Scan now" cannot queue while the database is away: a clear refusal, not a crash.
+    const refused = await fetch(`${all.url}/api/v1/tenants/alpha/scan`, { method: 'POST', headers: bearer });
+    expect(refused.status).toBeGreaterThanOrEqual(400);
+    await new Promise((r) => setTimeout(r, 5_000));
+    expect(all.exitCode()).toBeNull();
+
+    await proxy.restore();
+    await poll(async () => ((await fetch(`${all.url}/healthz`)).status === 200 ? true : undefined), '/healthz 200 again', 60_000);
+    const again = await fetch(`${all.url}/api/v1/tenants/alpha/scan`, { method: 'POST', headers: bearer });
+    expect(again.status).toBe(202);
+    await poll(async () => ((await completeScans(f.store, 'alpha')).length === 2 ? true : undefined), 'a scan after the outage', 90_000);
+    expect(await completeScans(f.store, 'bravo')).toHaveLength(1);
+    expect(all.exitCode()).toBeNull();
+    for (const s of f.secrets) expect(all.logText()).not.toContain(s);
   }, 300_000);
 });
