@@ -121,6 +121,41 @@ export interface ScanRows<Flag> {
 }
 
 /** Rejects scans whose parts disagree: history keyed by the wrong tenant or id would be silently wrong forever. */
+/**
+ * U+0000 never reaches a table. PostgreSQL refuses it in `text` and `jsonb` ("unsupported Unicode escape sequence"),
+ * so a device name or an error body with a NUL byte from a vendor would fail the whole scan's transaction. Both
+ * adapters store U+FFFD (the replacement character) instead, so they keep the same history. Returns `value` itself
+ * when it holds no NUL (the usual case: nothing is copied).
+ */
+export function withoutNul<T>(value: T): T {
+  return clean(value) as T;
+}
+
+const NUL = '\u0000';
+
+function clean(v: unknown): unknown {
+  if (typeof v === 'string') return v.includes(NUL) ? v.replaceAll(NUL, '\uFFFD') : v;
+  if (Array.isArray(v)) {
+    let out: unknown[] | null = null;
+    v.forEach((x, i) => {
+      const c = clean(x);
+      if (c !== x) (out ??= v.slice())[i] = c;
+    });
+    return out ?? v;
+  }
+  if (v && typeof v === 'object' && Object.getPrototypeOf(v) === Object.prototype) {
+    let changed = false;
+    const entries = Object.entries(v).map(([k, x]) => {
+      const ck = clean(k) as string;
+      const cx = clean(x);
+      if (ck !== k || cx !== x) changed = true;
+      return [ck, cx] as const;
+    });
+    return changed ? Object.fromEntries(entries) : v;
+  }
+  return v;
+}
+
 function validateScan(scan: StoredScan): void {
   const problems: string[] = [];
   if (typeof scan.id !== 'string' || scan.id === '') problems.push('id is empty');
@@ -146,8 +181,9 @@ function validateScan(scan: StoredScan): void {
 }
 
 /** Validates `scan` (throwing on parts that disagree) and serialises it to the rows it writes. */
-export function scanRows<Flag>(scan: StoredScan, codec: RowCodec<unknown, Flag>): ScanRows<Flag> {
-  validateScan(scan);
+export function scanRows<Flag>(stored: StoredScan, codec: RowCodec<unknown, Flag>): ScanRows<Flag> {
+  validateScan(stored);
+  const scan = withoutNul(stored);
   const { report } = scan;
   return {
     scan: {
@@ -267,15 +303,18 @@ export interface EpisodeRow<Json> {
   episode_json: Json;
 }
 
-export const episodeRow = (e: Episode): EpisodeRow<string> => ({
-  id: e.id,
-  tenant_id: e.tenantId,
-  kind: e.kind,
-  state: e.state,
-  opened_at: e.openedAt,
-  closed_at: e.closedAt,
-  episode_json: JSON.stringify(e),
-});
+export function episodeRow(raw: Episode): EpisodeRow<string> {
+  const e = withoutNul(raw);
+  return {
+    id: e.id,
+    tenant_id: e.tenantId,
+    kind: e.kind,
+    state: e.state,
+    opened_at: e.openedAt,
+    closed_at: e.closedAt,
+    episode_json: JSON.stringify(e),
+  };
+}
 
 export interface DeliveryRow<Json> {
   id: string;
@@ -292,20 +331,23 @@ export interface DeliveryRow<Json> {
   delivered_at: string | null;
 }
 
-export const deliveryRow = (d: Delivery): DeliveryRow<string> => ({
-  id: d.id,
-  episode_id: d.episodeId,
-  event: d.event,
-  channel: d.channel,
-  idempotency_key: d.idempotencyKey,
-  payload_json: JSON.stringify(d.payload),
-  status: d.status,
-  attempts: d.attempts,
-  next_attempt_at: d.nextAttemptAt,
-  last_error: d.lastError,
-  created_at: d.createdAt,
-  delivered_at: d.deliveredAt,
-});
+export function deliveryRow(raw: Delivery): DeliveryRow<string> {
+  const d = withoutNul(raw);
+  return {
+    id: d.id,
+    episode_id: d.episodeId,
+    event: d.event,
+    channel: d.channel,
+    idempotency_key: d.idempotencyKey,
+    payload_json: JSON.stringify(d.payload),
+    status: d.status,
+    attempts: d.attempts,
+    next_attempt_at: d.nextAttemptAt,
+    last_error: d.lastError,
+    created_at: d.createdAt,
+    delivered_at: d.deliveredAt,
+  };
+}
 
 export const deliveryFromRow = <Json>(r: DeliveryRow<Json>, codec: RowCodec<Json, unknown>): Delivery => ({
   id: r.id,
@@ -402,19 +444,22 @@ export interface AttestationRow {
   revoked_by: string | null;
 }
 
-export const attestationRow = (a: Attestation): AttestationRow => ({
-  id: a.id,
-  tenant_id: a.tenantId,
-  kind: a.kind,
-  note: a.note,
-  file_ref: a.fileRef,
-  author: a.author,
-  attested_at: a.attestedAt,
-  expires_at: a.expiresAt,
-  created_at: a.createdAt,
-  revoked_at: a.revokedAt,
-  revoked_by: a.revokedBy,
-});
+export function attestationRow(raw: Attestation): AttestationRow {
+  const a = withoutNul(raw);
+  return {
+    id: a.id,
+    tenant_id: a.tenantId,
+    kind: a.kind,
+    note: a.note,
+    file_ref: a.fileRef,
+    author: a.author,
+    attested_at: a.attestedAt,
+    expires_at: a.expiresAt,
+    created_at: a.createdAt,
+    revoked_at: a.revokedAt,
+    revoked_by: a.revokedBy,
+  };
+}
 
 export const attestationFromRow = (r: AttestationRow): Attestation => ({
   id: r.id,
@@ -440,15 +485,18 @@ export interface AuditRow<Json> {
   detail_json: Json;
 }
 
-export const auditRow = (e: AuditEntry): AuditRow<string> => ({
-  id: e.id,
-  at: e.at,
-  actor: e.actor,
-  action: e.action,
-  tenant_id: e.tenantId,
-  target: e.target,
-  detail_json: JSON.stringify(e.detail ?? {}),
-});
+export function auditRow(raw: AuditEntry): AuditRow<string> {
+  const e = withoutNul(raw);
+  return {
+    id: e.id,
+    at: e.at,
+    actor: e.actor,
+    action: e.action,
+    tenant_id: e.tenantId,
+    target: e.target,
+    detail_json: JSON.stringify(e.detail ?? {}),
+  };
+}
 
 export const auditFromRow = <Json>(r: AuditRow<Json>, codec: RowCodec<Json, unknown>): AuditEntry => ({
   id: r.id,

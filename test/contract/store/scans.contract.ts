@@ -55,6 +55,19 @@ export function scanStoreContract(factory: StoreFactory<ScanStoreWithSave>, opti
         expect((await store.listScans('beta')).map((s) => s.id)).toEqual(['b-1']);
       });
 
+      it('stores U+0000 from a vendor as U+FFFD (PostgreSQL refuses NUL in text and jsonb): the scan is saved, not lost', async () => {
+        const scan = sampleScan();
+        const nul = (t: string) => `${t}\u0000tail`;
+        const evidence = scan.report.evidence.map((e, i) => (i === 0 ? { ...e, reason: nul('vendor said'), value: { [nul('key')]: nul('device') } } : e));
+        const dirty: StoredScan = { ...scan, report: { ...scan.report, tenant: { ...scan.report.tenant, name: nul('Contoso') }, evidence } };
+        await store.saveScan(dirty);
+        const got = await store.getScan(scan.id);
+        expect(JSON.stringify(got)).not.toContain('\\u0000');
+        expect(got?.report.tenant.name).toBe('Contoso\uFFFDtail');
+        expect(got?.report.evidence[0]).toMatchObject({ reason: 'vendor said\uFFFDtail', value: { 'key\uFFFDtail': 'device\uFFFDtail' } });
+        expect(got?.report.evidence.slice(1)).toEqual(scan.report.evidence.slice(1));
+      });
+
       it('a large scan round-trips intact', async () => {
         const scan = sampleScan({ extraEvidence: 300, extraFindings: 300, offendersPerEvidence: 200 });
         await store.saveScan(scan);
