@@ -107,8 +107,12 @@ describe('ScanQueue', () => {
     await q!.enqueue({ tenantId: 'bravo', trigger: 'schedule', slot: '2026-12-05T02:00:00.000Z', requestedAt: new Date().toISOString() }, { startAfter: new Date(Date.now() + 3_600_000) });
     await new Promise((r) => setTimeout(r, 1100));
     const stats = await q!.stats();
-    expect(stats).toMatchObject({ depth: 1, scheduled: 1, byState: { created: 2, active: 0 } });
     expect(stats.oldestWaitingSeconds).toBeGreaterThanOrEqual(1);
+    expect(stats).toMatchObject({ depth: 1, scheduled: 1, byState: { created: 2, active: 0 } });
+    // "Scan now" of bravo pulls its scheduled job forward instead of being refused or queueing a second one.
+    const pulled = await manual('bravo');
+    expect(pulled).toEqual({ accepted: true, jobId: slotJobId('bravo', '2026-12-05T02:00:00.000Z') });
+    expect(await q!.stats()).toMatchObject({ depth: 2, scheduled: 0, byState: { created: 2 } });
 
     // A worker claims alpha's job and holds it: "Scan now" says it is running.
     let release!: () => void;
@@ -126,7 +130,7 @@ describe('ScanQueue', () => {
     const text = await registry.metrics();
     expect(text).toMatch(/^ratchet_queue_up 1$/m);
     expect(text).toMatch(/^ratchet_queue_jobs\{state="active"\} 1$/m);
-    expect(text).toMatch(/^ratchet_queue_depth 0$/m);
+    expect(text).toMatch(/^ratchet_queue_depth 1$/m); // bravo, pulled forward
     expect(text).toMatch(/^ratchet_worker_scans_running 1$/m);
     remove();
     expect(await registry.metrics()).not.toMatch(/ratchet_queue/);

@@ -148,6 +148,11 @@ export class ScanQueue {
    * waiting or running.
    */
   async enqueue(data: ScanJobData, opts: { startAfter?: Date } = {}): Promise<EnqueueResult> {
+    if (data.trigger === 'manual') {
+      // "Scan now" does not wait for the jitter of a scheduled job that has not started: it pulls that job forward.
+      const pulled = await this.startWaitingJobNow(data.tenantId);
+      if (pulled) return { accepted: true, jobId: pulled };
+    }
     const busy = await this.pendingState(data.tenantId);
     if (busy) return { accepted: false, jobId: null, reason: `a scan of ${data.tenantId} is already ${busy === 'active' ? 'running' : 'queued'}` };
     const id = data.slot ? slotJobId(data.tenantId, data.slot) : randomUUID();
@@ -158,6 +163,16 @@ export class ScanQueue {
       return { accepted: false, jobId: null, reason: data.slot ? `the ${data.slot} scan of ${data.tenantId} is already queued` : `a scan of ${data.tenantId} is already queued` };
     }
     return { accepted: true, jobId };
+  }
+
+  /** Moves the start of the tenant's waiting job (jitter or retry backoff) to now; its id, or null when none waits. */
+  private async startWaitingJobNow(tenantId: string): Promise<string | null> {
+    const { rows } = await this.boss.getDb().executeSql(
+      `UPDATE ${this.table()} SET start_after = now()
+        WHERE name = $1 AND singleton_key = $2 AND state < 'active' AND start_after > now() RETURNING id`,
+      [SCAN_QUEUE, tenantId],
+    );
+    return (rows as Array<{ id: string }>)[0]?.id ?? null;
   }
 
   /** 'active' or 'queued' when the tenant has a job running or waiting, else null. */
