@@ -33,6 +33,8 @@ export class RatchetMetrics {
   readonly scanDuration: Histogram<'outcome'>;
   readonly collectorErrors: Counter<'collector'>;
   readonly httpRetries: Counter<'vendor'>;
+  readonly limiterWaits: Counter<'vendor'>;
+  readonly limiterWaitSeconds: Counter<'vendor'>;
   readonly tenantLevel: Gauge<'tenant'>;
   readonly tenantPotentialLevel: Gauge<'tenant'>;
   readonly tenantLastScan: Gauge<'tenant'>;
@@ -60,6 +62,18 @@ export class RatchetMetrics {
       registers,
     });
     this.httpRetries = new Counter({ name: 'ratchet_http_retries_total', help: 'Vendor HTTP requests retried (429, 5xx, network), by vendor', labelNames: ['vendor'], registers });
+    this.limiterWaits = new Counter({
+      name: 'ratchet_vendor_limiter_waits_total',
+      help: 'Vendor requests that waited for their account request budget (the shared vendor rate limiter), by vendor',
+      labelNames: ['vendor'],
+      registers,
+    });
+    this.limiterWaitSeconds = new Counter({
+      name: 'ratchet_vendor_limiter_wait_seconds_total',
+      help: 'Time vendor requests spent waiting for their account request budget, by vendor',
+      labelNames: ['vendor'],
+      registers,
+    });
     this.tenantLevel = new Gauge({ name: 'ratchet_tenant_level', help: 'Confirmed maturity level (1-5) of the last complete or partial scan', labelNames: ['tenant'], registers });
     this.tenantPotentialLevel = new Gauge({
       name: 'ratchet_tenant_potential_level',
@@ -130,6 +144,12 @@ export class RatchetMetrics {
     this.httpRetries.inc({ vendor });
   }
 
+  /** A vendor request that waited `waitedMs` for its account's budget (the rate gate's wait listener). */
+  recordLimiterWait(vendor: string, waitedMs: number): void {
+    this.limiterWaits.inc({ vendor });
+    this.limiterWaitSeconds.inc({ vendor }, Math.max(0, waitedMs) / 1000);
+  }
+
   /**
    * Open confirmed regression episodes of a tenant, from the store; when the store cannot tell (no episodes yet,
    * or it fails), the last report's `regression.confirmed` stands in.
@@ -177,4 +197,9 @@ export function recordScan(report: Report, durationMs: number): void {
 /** Called by the shared HTTP layers (axios-retry onRetry, the Graph RequestMeter) for each retry. */
 export function recordRetry(vendor: string): void {
   metrics.recordRetry(vendor);
+}
+
+/** The rate gates' wait listener (src/collector-kit/rate-gate.ts `RateWaitListener`), wired in src/app/context.ts. */
+export function recordLimiterWait(vendor: string, waitedMs: number): void {
+  metrics.recordLimiterWait(vendor, waitedMs);
 }

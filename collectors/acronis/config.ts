@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import { carriesExtras, httpsUrlProblem, urlOrNull, withoutTrailingSlashes } from '../../src/collector-kit/https-url.js';
 import { configFiles } from '../../src/collector-kit/plugin.js';
+import { rateLimitSchema } from '../../src/collector-kit/rate-gate.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -58,6 +59,11 @@ export const acronisConfigSchema = z.strictObject({
   /** PEM of a private CA, for a private Acronis deployment behind a corporate TLS proxy; added to the public roots. */
   caFile: z.string().min(1, 'must be the path of a PEM file').optional(),
   timeoutMs: z.number().int().min(1).max(600_000).default(30_000),
+  /**
+   * Requests per API client and data centre, shared by every tenant using it (and, with PostgreSQL, every worker).
+   * Default 300 per 60 s (endpoints.ts PACING): Acronis publishes no budget.
+   */
+  rateLimit: rateLimitSchema.optional(),
 }).register(configFiles, { caFile: 'ca-certificate' });
 
 /** The validated section as the collector receives it (defaults applied). */

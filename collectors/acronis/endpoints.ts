@@ -20,6 +20,14 @@ export const BACKUP_POLICY_TYPE = 'policy.backup.machine';
  */
 export const PAGE_LIMIT = 200;
 
+/**
+ * The budget Ratchet paces itself to per data centre and API client (config `rateLimit` overrides it). Acronis
+ * publishes no request budget — only that some operations answer 429 with Retry-After — so this is a conservative
+ * default of our own: 300 requests a minute (5 a second) for every tenant one partner API client serves, together,
+ * across every worker. A scan of one customer needs a token and a few pages.
+ */
+export const PACING = { limit: 300, intervalMs: 60_000 } as const;
+
 /** Safety stop for a server that keeps returning cursors (200 × 5,000 = one million workloads). */
 export const MAX_PAGES = 5000;
 

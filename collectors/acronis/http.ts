@@ -3,14 +3,16 @@
  * form grant_type=client_credentials at /api/2/idp/token). The token lives two hours; Acronis answers
  * `expires_on` (epoch seconds) rather than `expires_in`, so the layer's one-hour default lifetime applies — a
  * conservative refresh — and a 401 mid-scan fetches a new token once. Throttling is a 429 with `Retry-After`
- * (seconds), which the layer honours; Acronis publishes no request budget, so there is no client-side pacing
- * (paging is sequential, one request in flight per resource type).
+ * (seconds), which the layer honours. Acronis publishes no request budget; every request on the wire still takes a
+ * slot of a conservative default one (endpoints.ts PACING, config `rateLimit`) per data centre and API client, so the
+ * customers one partner API client serves, scanned by several workers at once, do not add up to a flood.
  */
 import { createVendorHttp, type VendorHttp } from '../../src/http/client.js';
 import type { CollectorContext } from '../../src/collector-kit/plugin.js';
+import { accountBudget, accountUrl, rateGateOf, type RateBudget } from '../../src/collector-kit/rate-gate.js';
 import { registerSecret } from '../../src/log/secrets.js';
 import type { AcronisConfig } from './config.js';
-import { TOKEN_PATH } from './endpoints.js';
+import { PACING, TOKEN_PATH } from './endpoints.js';
 
 export const VENDOR = 'acronis';
 
@@ -21,9 +23,16 @@ export interface HttpOptions {
   maxRetryAfterSeconds?: number;
 }
 
+/** The budget of one API client at one data centre (a client id is not a secret; the secret never enters the key). */
+export function accountBudgetOf(config: Pick<AcronisConfig, 'baseUrl' | 'clientId' | 'rateLimit'>): RateBudget {
+  return accountBudget(VENDOR, `${VENDOR}:${accountUrl(config.baseUrl)}:${config.clientId}`, config.rateLimit, PACING);
+}
+
 export function createAcronisHttp(config: AcronisConfig, ctx: CollectorContext, options: HttpOptions = {}): VendorHttp {
   // Literal secrets in the config file are not registered by the resolver; make sure no message can echo this one.
   registerSecret(config.clientSecret);
+  const gate = rateGateOf(ctx);
+  const budget = accountBudgetOf(config);
   return createVendorHttp({
     vendor: VENDOR,
     baseURL: config.baseUrl,
@@ -34,6 +43,7 @@ export function createAcronisHttp(config: AcronisConfig, ctx: CollectorContext, 
     maxRetries: options.maxRetries,
     backoffBaseMs: options.backoffBaseMs,
     maxRetryAfterSeconds: options.maxRetryAfterSeconds,
+    pace: (signal) => gate.take(budget, signal),
     oauth: {
       vendor: VENDOR,
       tokenPath: TOKEN_PATH,

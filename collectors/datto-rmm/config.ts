@@ -10,6 +10,7 @@
 import { z } from 'zod';
 import { httpsUrl } from '../../src/collector-kit/https-url.js';
 import { configFiles } from '../../src/collector-kit/plugin.js';
+import { rateLimitSchema } from '../../src/collector-kit/rate-gate.js';
 
 /** Datto's six platforms (the host part of the API URL); anything else is accepted for proxies and the simulator. */
 export const DATTO_PLATFORMS = ['concord', 'merlot', 'pinotage', 'vidal', 'zinfandel', 'syrah'] as const;
@@ -46,6 +47,12 @@ export const dattoRmmConfigSchema = z.strictObject({
   caFile: z.string().min(1, 'must be the path of a PEM file').optional(),
   /** Per HTTP attempt (each retry gets its own). */
   timeoutMs: z.number().int().min(1).max(600_000).default(30_000),
+  /**
+   * The account's read budget for Ratchet, shared by every tenant on the same platform and API key (and, with
+   * PostgreSQL, every worker). Default 500 per 60 s (endpoints.ts PACING); lower it when other integrations need
+   * more of the account's 600.
+   */
+  rateLimit: rateLimitSchema.optional(),
 }).register(configFiles, { caFile: 'ca-certificate' });
 
 /** The validated section as the collector receives it (defaults applied, baseUrl normalised to the root). */

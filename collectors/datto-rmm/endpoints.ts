@@ -15,10 +15,11 @@ export const PAGE_SIZE = 250;
 export const MAX_PAGES = 10_000;
 
 /**
- * Client-side pacing. Datto counts 600 reads per rolling 60 s across the whole account, adds a one-second delay
- * per response above 90 % (540), answers 429 above 600 and blocks the IP (403) on persistent excess. 500/60 s keeps
- * this collector under the slow-down threshold and leaves 100 reads a minute for the MSP's other integrations
- * (PSA sync, documentation tools, scripts) that draw on the same account budget.
+ * The account budget Ratchet paces itself to (config `rateLimit` overrides it). Datto counts 600 reads per rolling
+ * 60 s across the whole account, adds a one-second delay per response above 90 % (540), answers 429 above 600 and
+ * blocks the IP (403) on persistent excess. 500/60 s keeps every Ratchet process together under the slow-down
+ * threshold and leaves 100 reads a minute for the MSP's other integrations (PSA sync, documentation tools, scripts)
+ * that draw on the same account budget. The rate gate keeps every sliding 60 s window at or under 500.
  */
 export const PACING = { limit: 500, intervalMs: 60_000 } as const;
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { VendorHttpError } from '../../src/http/errors.js';
-import { accountGate, isIpBlock } from './http.js';
+import { accountBudgetOf, isIpBlock } from './http.js';
 import { rebaseNextPageUrl } from './paging.js';
 
 describe('isIpBlock', () => {
@@ -16,10 +16,22 @@ describe('isIpBlock', () => {
   });
 });
 
-describe('accountGate', () => {
-  it('is shared by every collector on the same platform, whatever the spelling of the host', () => {
-    expect(accountGate('https://merlot-api.centrastage.net')).toBe(accountGate('https://MERLOT-api.centrastage.net'));
-    expect(accountGate('https://merlot-api.centrastage.net')).not.toBe(accountGate('https://vidal-api.centrastage.net'));
+describe('accountBudgetOf', () => {
+  const config = { baseUrl: 'https://merlot-api.centrastage.net', apiKey: 'KEY-OF-THE-API-USER-1234567890AB', rateLimit: undefined };
+  const keyOf = (c: Partial<typeof config> = {}) => accountBudgetOf({ ...config, ...c }).key;
+
+  it('is one budget per platform and API user, whatever the spelling of the host', () => {
+    expect(keyOf({ baseUrl: 'https://MERLOT-api.centrastage.net/' })).toBe(keyOf());
+    expect(keyOf({ baseUrl: 'https://vidal-api.centrastage.net' })).not.toBe(keyOf());
+    expect(keyOf({ apiKey: 'ANOTHER-API-USER' })).not.toBe(keyOf());
+  });
+  it('never holds the API key itself', () => {
+    expect(keyOf()).not.toContain(config.apiKey);
+    expect(keyOf()).toMatch(/^datto-rmm:https:\/\/merlot-api\.centrastage\.net:[0-9a-f]{16}$/);
+  });
+  it('paces to 500 reads per 60 s unless the config sets rateLimit', () => {
+    expect(accountBudgetOf(config)).toMatchObject({ vendor: 'datto-rmm', limit: 500, intervalMs: 60_000 });
+    expect(accountBudgetOf({ ...config, rateLimit: { requests: 30, perSeconds: 10 } })).toMatchObject({ limit: 30, intervalMs: 10_000 });
   });
 });
 

@@ -3,17 +3,16 @@
  * username/password, HTTP Basic `public-client:public`), retries honouring Retry-After, no retry of a 403, an
  * optional private CA, and pacing under the account-wide read limit.
  *
- * Pacing happens twice, on purpose. Datto's limit is per *account*, and one MSP account usually serves many
- * tenants (one site each) that the scheduler scans concurrently; the per-instance `pacing` of createVendorHttp
- * would let four concurrent tenant scans send 4 × 500 reads a minute. So every request first passes a gate shared
- * by all collectors in this process that talk to the same platform root (a strict sliding window, like Datto's),
- * and the instance pacing still bounds the retries the HTTP layer sends on its own.
+ * Datto's limit is per *account*, and one MSP account usually serves many tenants (one site each) that the
+ * scheduler scans concurrently — with PostgreSQL, in several worker processes. So every request that reaches the
+ * wire (token, pages, probes and retries alike, as Datto counts them) first takes a slot from the account's budget
+ * on the run's rate gate (`ctx.rateGate`: shared by every process on the database; else this process's), keyed by
+ * platform root and a digest of the API key.
  */
-import pThrottle from 'p-throttle';
 import type { z } from 'zod';
 import type { CollectorContext } from '../../src/collector-kit/plugin.js';
+import { accountBudget, accountUrl, credentialDigest, rateGateOf, type RateBudget } from '../../src/collector-kit/rate-gate.js';
 import { createVendorHttp, type RequestOptions, type VendorHttp } from '../../src/http/client.js';
-import { VendorHttpError } from '../../src/http/errors.js';
 import type { DattoRmmConfig } from './config.js';
 import { MAX_RETRIES, MAX_RETRY_AFTER_SECONDS, PACING, PUBLIC_CLIENT, TOKEN_PATH } from './endpoints.js';
 
@@ -32,39 +31,12 @@ export function isIpBlock(status: number, body: unknown): boolean {
   return IP_BLOCK_MARKER.test(text);
 }
 
-type Gate = () => Promise<void>;
-const gates = new Map<string, Gate>();
-
-/** The process-wide gate for one Datto platform root (all tenants of one MSP account share its budget). */
-export function accountGate(root: string): Gate {
-  const key = root.toLowerCase();
-  let gate = gates.get(key);
-  if (!gate) {
-    gate = pThrottle({ limit: PACING.limit, interval: PACING.intervalMs, strict: true })(async () => undefined);
-    gates.set(key, gate);
-  }
-  return gate;
-}
-
-function abortError(signal: AbortSignal, path: string): VendorHttpError {
-  const why = signal.reason instanceof Error ? `: ${signal.reason.message}` : '';
-  const what = path === TOKEN_PATH ? `${VENDOR}: token request` : `${VENDOR} GET ${path}`;
-  return new VendorHttpError(VENDOR, 'aborted', `${what} was aborted${why}`, null, path);
-}
-
-/** Wait for the gate, but give up at once when the scan is aborted. */
-async function passGate(gate: Gate, signal: AbortSignal, path: string): Promise<void> {
-  if (signal.aborted) throw abortError(signal, path);
-  let onAbort: (() => void) | undefined;
-  const aborted = new Promise<never>((_, reject) => {
-    onAbort = () => reject(abortError(signal, path));
-    signal.addEventListener('abort', onAbort, { once: true });
-  });
-  try {
-    await Promise.race([gate(), aborted]);
-  } finally {
-    if (onAbort) signal.removeEventListener('abort', onAbort);
-  }
+/**
+ * The budget of the account behind a config: one per platform root and API user (the key holds a digest of the
+ * API key, never the key). `rateLimit` in the config replaces the default PACING.
+ */
+export function accountBudgetOf(config: Pick<DattoRmmConfig, 'baseUrl' | 'apiKey' | 'rateLimit'>): RateBudget {
+  return accountBudget(VENDOR, `${VENDOR}:${accountUrl(config.baseUrl)}:${credentialDigest(config.apiKey)}`, config.rateLimit, PACING);
 }
 
 export interface DattoClient {
@@ -84,8 +56,10 @@ export interface ClientOptions {
   maxRetries?: number;
 }
 
-export function createDattoClient(config: DattoRmmConfig, ctx: Pick<CollectorContext, 'logger' | 'signal'>, options: ClientOptions = {}): DattoClient {
+export function createDattoClient(config: DattoRmmConfig, ctx: Pick<CollectorContext, 'logger' | 'signal' | 'rateGate'>, options: ClientOptions = {}): DattoClient {
   const root = new URL(config.baseUrl);
+  const gate = rateGateOf(ctx);
+  const budget = accountBudgetOf(config);
   const http: VendorHttp = createVendorHttp({
     vendor: VENDOR,
     baseURL: config.baseUrl,
@@ -93,7 +67,7 @@ export function createDattoClient(config: DattoRmmConfig, ctx: Pick<CollectorCon
     timeoutMs: config.timeoutMs,
     maxRetries: options.maxRetries ?? MAX_RETRIES,
     caFile: config.caFile,
-    pacing: { limit: PACING.limit, intervalMs: PACING.intervalMs },
+    pace: (signal) => gate.take(budget, signal),
     isIpBlock,
     maxRetryAfterSeconds: MAX_RETRY_AFTER_SECONDS,
     backoffBaseMs: options.backoffBaseMs,
@@ -105,15 +79,12 @@ export function createDattoClient(config: DattoRmmConfig, ctx: Pick<CollectorCon
       basic: { ...PUBLIC_CLIENT },
     },
   });
-  const gate = accountGate(config.baseUrl);
 
   return {
-    async get(path, schema, opts) {
-      await passGate(gate, ctx.signal, path.split('?')[0] ?? path);
+    get(path, schema, opts) {
       return http.get(path, schema, opts);
     },
     async authenticate() {
-      await passGate(gate, ctx.signal, TOKEN_PATH);
       // The shared token source turns a transport failure into a VendorHttpError too (never the axios error, whose
       // config holds the form with the secret).
       await http.tokenSource!.getToken();

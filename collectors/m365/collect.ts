@@ -32,7 +32,7 @@ import {
   type EvidenceKey,
   type Outcome,
 } from './evidence.js';
-import { RequestCounter, RequestTag, acquireToken, createCredential, createGraphClient, describeTokenError } from './graph.js';
+import { RequestCounter, RequestTag, acquireToken, createCredential, createGraphClient, describeTokenError, graphPace } from './graph.js';
 import { deriveLicenses, type LicenseValue } from './licenses.js';
 import { collectRegistration, type RegistrationResult } from './mfa-registration.js';
 import { getJson, iteratePages, parseWith, runBatch, type BatchOutcome, type BatchRequest, type GraphContext } from './requests.js';
@@ -270,6 +270,7 @@ export async function collectM365(config: M365Config, ctx: CollectorContext, opt
         signal: ctx.signal,
         total,
         retryDelaySeconds: options.retryDelaySeconds,
+        pace: graphPace(config, ctx),
       }),
       graphOrigin: cloud.graphOrigin,
       maxRetries: config.maxRetries,

@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import { httpsUrl, withoutTrailingSlashes } from '../../src/collector-kit/https-url.js';
 import { configFiles } from '../../src/collector-kit/plugin.js';
+import { rateLimitSchema } from '../../src/collector-kit/rate-gate.js';
 
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 // A verified domain such as contoso.onmicrosoft.com: Entra accepts either form in the token URL.
@@ -41,6 +42,11 @@ export const m365ConfigSchema = z
     timeoutMs: z.number().int().min(1).max(600_000).default(30_000),
     // RetryHandlerOptions refuses more than 10.
     maxRetries: z.number().int().min(0).max(10).default(3),
+    /**
+     * Graph requests per 10 s (or another window) for this app in this tenant, `$batch` sub-requests counted one by
+     * one. Default 700 per 10 s (endpoints.ts GRAPH_PACING).
+     */
+    rateLimit: rateLimitSchema.optional(),
   })
   .superRefine((cfg, ctx) => {
     const hasSecret = cfg.clientSecret !== undefined;

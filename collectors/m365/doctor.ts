@@ -9,7 +9,7 @@ import { resolveCloud } from './clouds.js';
 import type { M365Config } from './config.js';
 import { ENDPOINTS, EVENTUAL_CONSISTENCY, GLOBAL_ADMIN_ROLE_TEMPLATE, QUERIES, type EndpointSpec } from './endpoints.js';
 import { classify, isNonPremium, type ClassifyOptions } from './errors.js';
-import { RequestCounter, RequestTag, acquireToken, createCredential, createGraphClient, describeTokenError } from './graph.js';
+import { RequestCounter, RequestTag, acquireToken, createCredential, createGraphClient, describeTokenError, graphPace } from './graph.js';
 import { getJson, type GraphContext } from './requests.js';
 import { collectionPage, countBody } from './schema.js';
 
@@ -55,6 +55,7 @@ export async function doctorM365(config: M365Config, ctx: CollectorContext, opti
       signal: ctx.signal,
       total: new RequestCounter(),
       retryDelaySeconds: options.retryDelaySeconds,
+      pace: graphPace(config, ctx),
     }),
     graphOrigin: cloud.graphOrigin,
     maxRetries: config.maxRetries,

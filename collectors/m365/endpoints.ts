@@ -81,6 +81,20 @@ export const GLOBAL_ADMIN_ROLE_TEMPLATE = '62e90394-69f5-4237-9190-012177145e10'
 /** Graph caps a JSON batch at 20 sub-requests (learn.microsoft.com/graph/json-batching). */
 export const BATCH_LIMIT = 20;
 
+/**
+ * The budget Ratchet paces itself to per app per tenant (config `rateLimit` overrides it), counted in requests with
+ * each `$batch` sub-request counted on its own, as Graph counts them (learn.microsoft.com/graph/json-batching).
+ * Graph's global limit is 130,000 requests per 10 s per app across all tenants (reference/vendor-apis.md §1.2); the
+ * binding limits are the services' own per app per tenant (learn.microsoft.com/graph/throttling-limits). The
+ * tightest of those this collector reads is Entra ID's for a small tenant, 3,500 resource units per 10 s, and the
+ * costliest request it sends costs at most 5 units (`/groups/{id}/transitiveMembers/…/$count`; `/users` 2,
+ * `/subscribedSkus` 3, one less with `$select`) — so 700 requests per 10 s stays inside it even if every request were
+ * the costliest (Intune allows 2,000 per 20 s per app per tenant). Narrower service limits (the identity reports'
+ * 5 requests per 10 s, secure score's 150 per minute) are met by the one or few requests a scan sends there and by
+ * Retry-After.
+ */
+export const GRAPH_PACING = { limit: 700, intervalMs: 10_000 } as const;
+
 /** Largest page the paged endpoints accept; fewer round trips on big tenants. */
 export const PAGE_SIZE = 999;
 

@@ -4,7 +4,12 @@
  *
  * Middleware chain (order matters):
  *   AuthenticationHandler → RetryHandler → RequestMeter → HTTPMessageHandler
- * The meter sits *below* the retry handler so each retry is counted and gets its own timeout.
+ * The meter sits *below* the retry handler so each retry is counted, paced and gets its own timeout.
+ *
+ * Pacing: Graph throttles per app per tenant, so every request that reaches the wire first takes slots from the
+ * budget of (tenant, app) on the run's rate gate — one slot per request, and one per sub-request for a `$batch`
+ * (Graph counts each sub-request against throttling individually; `RequestCost` carries the count). Token requests
+ * go to Entra ID, not Graph, and are not paced.
  */
 import { ClientCertificateCredential, ClientSecretCredential, type ClientSecretCredentialOptions, type TokenCredential } from '@azure/identity';
 import {
@@ -19,11 +24,14 @@ import {
 } from '@microsoft/microsoft-graph-client';
 // The package has no "exports" map and Node's ESM loader refuses directory imports: name the file.
 import { TokenCredentialAuthenticationProvider } from '@microsoft/microsoft-graph-client/authProviders/azureTokenCredentials/index.js';
+import type { CollectorContext } from '../../src/collector-kit/plugin.js';
+import { accountBudget, rateGateOf, type RateBudget } from '../../src/collector-kit/rate-gate.js';
 import { untrustedCertificateCode } from '../../src/http/errors.js';
 import { scrub } from '../../src/log/secrets.js';
 import { recordRetry } from '../../src/metrics.js';
 import type { ResolvedCloud } from './clouds.js';
 import type { M365Config } from './config.js';
+import { BATCH_LIMIT, GRAPH_PACING } from './endpoints.js';
 import { UntrustedCertificateError } from './errors.js';
 
 /** A mutable request count. One per data source, plus one total for the collector. */
@@ -42,9 +50,33 @@ export class RequestTag implements MiddlewareOptions {
   }
 }
 
+/** Per-request middleware option: how many requests Graph counts this one as (a `$batch`: its sub-requests). */
+export class RequestCost implements MiddlewareOptions {
+  constructor(readonly requests: number) {}
+}
+
+/** Waits until `cost` requests may go to Graph for this tenant and app; rejects when the signal aborts. */
+export type GraphPace = (cost: number, signal: AbortSignal) => Promise<void>;
+
 /**
- * Counts every HTTP request that reaches the wire and bounds each attempt with its own timeout, combined with
- * the scan's abort signal so a cancelled scan stops in-flight calls at once.
+ * The Graph budget of one app in one tenant (tenant and client ids are not secrets). `rateLimit` in the config
+ * replaces the default GRAPH_PACING.
+ */
+export function graphBudgetOf(config: Pick<M365Config, 'tenantId' | 'clientId' | 'rateLimit'>): RateBudget {
+  const key = `m365:${config.tenantId.toLowerCase()}:${config.clientId.toLowerCase()}`;
+  return accountBudget('m365', key, config.rateLimit, GRAPH_PACING, BATCH_LIMIT);
+}
+
+/** The pacing of one collector run: its (tenant, app) budget on the run's rate gate. */
+export function graphPace(config: Pick<M365Config, 'tenantId' | 'clientId' | 'rateLimit'>, ctx: Pick<CollectorContext, 'rateGate'>): GraphPace {
+  const gate = rateGateOf(ctx);
+  const budget = graphBudgetOf(config);
+  return (cost, signal) => gate.take(budget, signal, cost);
+}
+
+/**
+ * Counts every HTTP request that reaches the wire, paces it under the (tenant, app) budget, and bounds each attempt
+ * with its own timeout, combined with the scan's abort signal so a cancelled scan stops in-flight calls at once.
  */
 export class RequestMeter implements Middleware {
   private next: Middleware | undefined;
@@ -53,9 +85,13 @@ export class RequestMeter implements Middleware {
     private readonly total: RequestCounter,
     private readonly timeoutMs: number,
     private readonly signal: AbortSignal,
+    private readonly pace?: GraphPace,
   ) {}
 
   async execute(context: Context): Promise<void> {
+    // Before the attempt's timeout starts: waiting for the budget is not the server being slow.
+    const cost = context.middlewareControl?.getMiddlewareOptions(RequestCost) as RequestCost | undefined;
+    if (this.pace) await this.pace(cost?.requests ?? 1, this.signal);
     this.total.count += 1;
     const tag = context.middlewareControl?.getMiddlewareOptions(RequestTag) as RequestTag | undefined;
     for (const counter of tag?.counters ?? []) counter.count += 1;
@@ -149,6 +185,8 @@ export interface GraphClientOptions {
    * When the server sends Retry-After, that is what the handler waits.
    */
   retryDelaySeconds?: number;
+  /** Pacing of every request on the wire (`graphPace`); undefined = none (tests of the chain alone). */
+  pace?: GraphPace;
 }
 
 export function createGraphClient(credential: TokenCredential, cloud: ResolvedCloud, opts: GraphClientOptions): Client {
@@ -159,7 +197,7 @@ export function createGraphClient(credential: TokenCredential, cloud: ResolvedCl
   const chain: Middleware[] = [
     new AuthenticationHandler(authProvider),
     new RetryHandler(new RetryHandlerOptions(opts.retryDelaySeconds ?? 1, opts.maxRetries)),
-    new RequestMeter(opts.total, opts.timeoutMs, opts.signal),
+    new RequestMeter(opts.total, opts.timeoutMs, opts.signal, opts.pace),
     new HTTPMessageHandler(),
   ];
   return Client.initWithMiddleware({

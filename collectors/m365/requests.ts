@@ -7,7 +7,7 @@ import { BatchRequestContent, BatchResponseContent, PageIterator, type Client } 
 import type { ZodType } from 'zod';
 import { BATCH_LIMIT } from './endpoints.js';
 import { GraphFailure, SchemaViolation, failureFromSubResponse, pathOf, schemaViolationFrom, toGraphFailure } from './errors.js';
-import { RequestTag } from './graph.js';
+import { RequestCost, RequestTag } from './graph.js';
 import { batchResponseBody, collectionPage, type CollectionPage } from './schema.js';
 
 export interface GraphContext {
@@ -168,7 +168,8 @@ export async function runBatch(g: GraphContext, requests: readonly BatchRequest[
     );
     let raw: unknown;
     try {
-      raw = await g.client.api('/$batch').middlewareOptions([tag]).post(await content.getContent());
+      // Graph counts each sub-request against throttling: so does the pacing.
+      raw = await g.client.api('/$batch').middlewareOptions([tag, new RequestCost(pending.length)]).post(await content.getContent());
     } catch (err) {
       throw toGraphFailure(err, '/$batch');
     }

@@ -91,7 +91,7 @@ export async function collectNinjaOne(raw: NinjaOneConfig, ctx: CollectorContext
   const plan = planFor(ctx.only, config);
   if (plan.keys.size === 0) return { evidence: [], requests: 0, status: 'ok', error: null };
 
-  const http = createNinjaHttp(config, ctx.logger, ctx.signal, options);
+  const http = createNinjaHttp(config, ctx, options);
   try {
     await http.tokenSource!.getToken();
   } catch (err) {

@@ -8,6 +8,7 @@
 import { z } from 'zod';
 import { httpsUrl, withoutTrailingSlashes } from '../../src/collector-kit/https-url.js';
 import { configFiles } from '../../src/collector-kit/plugin.js';
+import { rateLimitSchema } from '../../src/collector-kit/rate-gate.js';
 
 /** Regional instances (reference/vendor-apis.md §2). Other hosts are accepted (simulator, future regions). */
 export const NINJAONE_REGIONS: Readonly<Record<string, string>> = {
@@ -50,6 +51,11 @@ export const ninjaoneConfigSchema = z.strictObject({
   caFile: z.string().min(1, 'must be the path of a PEM file').optional(),
   timeoutMs: z.number().int().min(1).max(600_000).default(30_000),
   maxRetries: z.number().int().min(0).max(10).default(4),
+  /**
+   * The budget of this API client on the instance, shared by every tenant using it (and, with PostgreSQL, every
+   * worker). Default 20 per second (http.ts PACING): NinjaOne publishes no limit.
+   */
+  rateLimit: rateLimitSchema.optional(),
 }).register(configFiles, { caFile: 'ca-certificate' });
 
 /** The validated section as the collector uses it (defaults applied). */

@@ -24,7 +24,7 @@ export async function doctorNinjaOne(raw: NinjaOneConfig, ctx: CollectorContext,
     detail: region ? `${host} (${region} region)` : `${host} is not a known NinjaOne region (app, us2, eu, oc, ca, fed .ninjarmm.com); fine for a proxy or the simulator`,
   });
 
-  const http = createNinjaHttp(config, ctx.logger, ctx.signal, options);
+  const http = createNinjaHttp(config, ctx, options);
   try {
     await http.tokenSource!.getToken();
     checks.push({ check: `token POST ${TOKEN_PATH}`, ok: true, detail: 'client credentials accepted (scope monitoring)' });

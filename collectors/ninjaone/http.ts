@@ -5,8 +5,9 @@
  * backwards by activity id (`olderThan`). Pages are validated with zod and handed to a
  * callback row by row, so callers aggregate while paging and nothing keeps the raw inventory.
  */
-import type { Logger } from 'pino';
 import type { z } from 'zod';
+import type { CollectorContext } from '../../src/collector-kit/plugin.js';
+import { accountBudget, accountUrl, rateGateOf, type RateBudget } from '../../src/collector-kit/rate-gate.js';
 import { createVendorHttp, type VendorHttp } from '../../src/http/client.js';
 import { VendorHttpError } from '../../src/http/errors.js';
 import type { NinjaOneConfig } from './config.js';
@@ -25,21 +26,30 @@ export interface TransportOptions {
 }
 
 /**
- * NinjaOne publishes no rate limit. We stay polite on our own (at most 20 requests a second per tenant) and honour a
- * 429's Retry-After through the shared layer.
+ * NinjaOne publishes no rate limit. We stay polite on our own — at most 20 requests a second per API client on an
+ * instance, however many tenants (organisations) it serves and however many workers scan them — and honour a 429's
+ * Retry-After through the shared layer. Config `rateLimit` overrides it.
  */
 export const PACING = { limit: 20, intervalMs: 1000 } as const;
 
-export function createNinjaHttp(config: NinjaOneConfig, logger: Logger, signal: AbortSignal, opts: TransportOptions = {}): VendorHttp {
+/** The budget of one API client on one instance (a client id is not a secret; the secret never enters the key). */
+export function accountBudgetOf(config: Pick<NinjaOneConfig, 'baseUrl' | 'clientId' | 'rateLimit'>): RateBudget {
+  return accountBudget(VENDOR, `${VENDOR}:${accountUrl(config.baseUrl)}:${config.clientId}`, config.rateLimit, PACING);
+}
+
+export function createNinjaHttp(config: NinjaOneConfig, ctx: Pick<CollectorContext, 'logger' | 'signal' | 'rateGate'>, opts: TransportOptions = {}): VendorHttp {
+  const gate = rateGateOf(ctx);
+  const budget = accountBudgetOf(config);
   return createVendorHttp({
     vendor: VENDOR,
     baseURL: config.baseUrl,
-    logger,
+    logger: ctx.logger,
     timeoutMs: config.timeoutMs,
     maxRetries: config.maxRetries,
     caFile: config.caFile,
-    pacing: PACING,
-    signal,
+    // Every request on the wire, retries and the token call included, takes a slot of the account's budget.
+    pace: (signal) => gate.take(budget, signal),
+    signal: ctx.signal,
     backoffBaseMs: opts.backoffBaseMs,
     oauth: {
       vendor: VENDOR,

@@ -155,7 +155,7 @@ export async function collectVeeamVbr(
 
   let http: VendorHttp;
   try {
-    http = createVbrHttp(config, { logger: ctx.logger, signal: ctx.signal, backoffBaseMs: options.backoffBaseMs });
+    http = createVbrHttp(config, { logger: ctx.logger, signal: ctx.signal, rateGate: ctx.rateGate, backoffBaseMs: options.backoffBaseMs });
   } catch (err) {
     // The only thing that throws here is reading caFile.
     const line = scrub(`veeam-vbr collector for tenant ${ctx.tenantId}: cannot read caFile ${config.caFile ?? ''}: ${(err as Error).message}`);

@@ -8,6 +8,7 @@
 import { z } from 'zod';
 import { httpsUrlProblem, withoutTrailingSlashes } from '../../src/collector-kit/https-url.js';
 import { configFiles } from '../../src/collector-kit/plugin.js';
+import { rateLimitSchema } from '../../src/collector-kit/rate-gate.js';
 
 /**
  * REST API revisions that have the three endpoints this collector reads (helpcenter.veeam.com/docs/backup/vbr_rest/
@@ -67,6 +68,11 @@ export const veeamVbrConfigSchema = z.strictObject({
   excludeObjects: z.array(namePattern).default([]),
   /** Jobs to leave out of `failingJobs` by name. */
   excludeJobs: z.array(namePattern).default([]),
+  /**
+   * Requests to this VBR server, shared by every tenant it serves (and, with PostgreSQL, every worker). Default 2,000
+   * per 10 s (endpoints.ts PACING): VBR declares no limit.
+   */
+  rateLimit: rateLimitSchema.optional(),
 }).register(configFiles, { caFile: 'ca-certificate' });
 
 /** The validated section with defaults applied. */

@@ -26,7 +26,7 @@ export async function doctorVeeamVbr(
 
   let http: VendorHttp;
   try {
-    http = createVbrHttp(config, { logger: ctx.logger, signal: ctx.signal, backoffBaseMs: options.backoffBaseMs });
+    http = createVbrHttp(config, { logger: ctx.logger, signal: ctx.signal, rateGate: ctx.rateGate, backoffBaseMs: options.backoffBaseMs });
   } catch (err) {
     return [{ check: 'caFile', ok: false, detail: `cannot read ${config.caFile ?? ''}: ${(err as Error).message}` }, ...notChecked('no HTTP client')];
   }

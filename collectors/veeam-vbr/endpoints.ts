@@ -12,6 +12,15 @@ export const TOKEN_PATH = '/api/oauth2/token';
  */
 export const LEAST_ROLE = 'Veeam Backup Viewer';
 
+/**
+ * The budget Ratchet paces itself to per VBR server (config `rateLimit` overrides it). VBR declares no limit (no 429
+ * in its spec), and one scan's load is already bounded by `concurrency` (8 look-ups in flight: some 80 requests a
+ * second at a typical 100 ms each). What this conservative default of ours adds is a cap for the fleet: however many
+ * workers scan tenants served by the same backup server at once, together they send at most 2,000 requests per 10 s
+ * (200 a second, two or three scans' worth) — the per-object restore-point look-ups are the bulk of a scan.
+ */
+export const PACING = { limit: 2000, intervalMs: 10_000 } as const;
+
 /** Page size for skip/limit paging. VBR publishes no maximum; its own examples answer with limit 200. */
 export const PAGE_SIZE = 200;
 

@@ -1,13 +1,15 @@
 /**
  * The collector's view of the shared vendor HTTP layer: `x-api-version` on every call (the token call included,
- * VBR refuses requests without it), the password grant, the private CA, and skip/limit paging with the next page
- * fetched while the current one is being worked on.
+ * VBR refuses requests without it), the password grant, the private CA, pacing under the server's budget (every
+ * request on the wire takes a slot, keyed by server URL), and skip/limit paging with the next page fetched while the
+ * current one is being worked on.
  */
 import type { Logger } from 'pino';
 import type { z } from 'zod';
+import { accountBudget, accountUrl, rateGateOf, type RateBudget, type RateGate } from '../../src/collector-kit/rate-gate.js';
 import { createVendorHttp, type VendorHttp } from '../../src/http/client.js';
 import type { VeeamVbrConfig } from './config.js';
-import { PAGE_SIZE, TOKEN_PATH } from './endpoints.js';
+import { PACING, PAGE_SIZE, TOKEN_PATH } from './endpoints.js';
 import { tokenErrorText } from './errors.js';
 import type { pagination } from './schema.js';
 
@@ -16,11 +18,20 @@ export const VENDOR = 'veeam-vbr';
 export interface HttpOptions {
   logger: Logger;
   signal: AbortSignal;
+  /** The run's rate gate (`CollectorContext.rateGate`); undefined = this process's. */
+  rateGate?: RateGate;
   /** Test seam: base of the exponential backoff when the server names no wait. */
   backoffBaseMs?: number;
 }
 
+/** The budget of one VBR server (its URL; the user and password never enter the key). */
+export function accountBudgetOf(config: Pick<VeeamVbrConfig, 'baseUrl' | 'rateLimit'>): RateBudget {
+  return accountBudget(VENDOR, `${VENDOR}:${accountUrl(config.baseUrl)}`, config.rateLimit, PACING);
+}
+
 export function createVbrHttp(config: VeeamVbrConfig, opts: HttpOptions): VendorHttp {
+  const gate = rateGateOf(opts);
+  const budget = accountBudgetOf(config);
   return createVendorHttp({
     vendor: VENDOR,
     baseURL: config.baseUrl,
@@ -38,6 +49,7 @@ export function createVbrHttp(config: VeeamVbrConfig, opts: HttpOptions): Vendor
     },
     backoffBaseMs: opts.backoffBaseMs,
     signal: opts.signal,
+    pace: (signal) => gate.take(budget, signal),
   });
 }
 

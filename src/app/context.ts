@@ -6,12 +6,14 @@ import { resolve } from 'node:path';
 import type { Logger } from 'pino';
 import { PLUGINS } from '../../collectors/index.js';
 import type { CollectorPlugin } from '../collector-kit/plugin.js';
+import { InProcessRateGate, type RateGate } from '../collector-kit/rate-gate.js';
 import { defaultConfigPath, loadConfig } from '../config/load.js';
 import type { RatchetConfig } from '../config/schema.js';
 import { loadRuleSet, type RuleSet } from '../config/load-rules.js';
 import { createLogger } from '../log/logger.js';
+import { recordLimiterWait } from '../metrics.js';
 import { defaultRulesPath } from '../paths.js';
-import { openStore } from '../store/index.js';
+import { openStore, PostgresStore } from '../store/index.js';
 import type { Store } from '../store/store.js';
 import type { CliIO } from './io.js';
 
@@ -21,6 +23,8 @@ export interface Context {
   logger: Logger;
   ruleSet: RuleSet;
   store: Store;
+  /** Paces vendor requests per account: across every process on a PostgreSQL store, in this process with SQLite. */
+  rateGate: RateGate;
   close(): Promise<void>;
 }
 
@@ -28,12 +32,18 @@ export function rulesPathOf(config: RatchetConfig): string {
   return config.rules.path ? resolve(config.rules.path) : defaultRulesPath();
 }
 
+/** PostgreSQL: the limiter every worker on the database shares (DESIGN §11). SQLite is one process: in memory. */
+function rateGateFor(store: Store, logger: Logger): RateGate {
+  const onWait = recordLimiterWait;
+  return store instanceof PostgresStore ? store.rateGate({ logger, onWait }) : new InProcessRateGate({ onWait });
+}
+
 export async function openContext(opts: { config?: string; logLevel?: string; requireSecrets?: boolean }, io: CliIO): Promise<Context> {
   const logger = createLogger({ destination: io.logDestination, level: opts.logLevel ?? io.env.RATCHET_LOG_LEVEL });
   const { config, warnings } = loadConfig(opts.config ?? defaultConfigPath(io.env), PLUGINS, io.env, { requireSecrets: opts.requireSecrets ?? true });
   for (const w of warnings) logger.warn(w);
   const ruleSet = loadRuleSet(rulesPathOf(config), config.rules.overrides);
-  const store = openStore(config.storage.url);
+  const store = openStore(config.storage.url, { password: config.storage.password });
   await store.migrate();
-  return { config, plugins: PLUGINS, logger, ruleSet, store, close: () => store.close() };
+  return { config, plugins: PLUGINS, logger, ruleSet, store, rateGate: rateGateFor(store, logger), close: () => store.close() };
 }

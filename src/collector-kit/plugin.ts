@@ -7,6 +7,7 @@ import type { Logger } from 'pino';
 import { z, type ZodType } from 'zod';
 import type { Evidence } from '../domain/evidence.js';
 import type { CollectorStatus } from '../domain/report.js';
+import type { RateGate } from './rate-gate.js';
 
 /** What a file named by a config field must hold. */
 export type ConfigFileKind =
@@ -49,6 +50,11 @@ export interface CollectorContext {
   now: () => Date;
   /** Restrict collection to these evidence keys (targeted re-check); undefined = everything. */
   only?: readonly string[];
+  /**
+   * Paces requests per vendor account across every scan that shares the account (rate-gate.ts): with PostgreSQL,
+   * across every process on the database. Undefined = the process-wide in-memory gate (`rateGateOf`).
+   */
+  rateGate?: RateGate;
 }
 
 export interface CollectorResult {

@@ -11,6 +11,7 @@ import { z } from 'zod';
 import { tempDir } from '../../bench/lib/cli.js';
 import { createLogger } from '../log/logger.js';
 import { registerSecret } from '../log/secrets.js';
+import { InProcessRateGate, sleepUnlessAborted } from '../collector-kit/rate-gate.js';
 import { createVendorHttp, type VendorHttpOptions } from './client.js';
 import { VendorHttpError } from './errors.js';
 
@@ -131,13 +132,45 @@ describe('vendor HTTP layer', () => {
     expect(JSON.stringify(err) + err.message + String(err.stack)).not.toContain('wrong-secret-456');
   });
 
-  it('paces requests under a published limit', async () => {
+  it('paces requests under the account budget through the pace hook', async () => {
     const s = await serve((_q, res) => send(res, 200, { items: [] }));
-    const c = http(s.url, { pacing: { limit: 2, intervalMs: 300 } });
+    const gate = new InProcessRateGate();
+    const budget = { key: `acme:${s.url}`, limit: 2, intervalMs: 300, vendor: 'acme' };
+    const c = http(s.url, { pace: (signal) => gate.take(budget, signal) });
     const t0 = Date.now();
     await Promise.all(Array.from({ length: 6 }, (_, i) => c.get(`/p${i}`, Items)));
     // 6 requests at 2 per 300 ms need at least two full intervals.
     expect(Date.now() - t0).toBeGreaterThanOrEqual(550);
+  });
+
+  it('paces every attempt that reaches the wire, retries included', async () => {
+    let n = 0;
+    const s = await serve((_q, res) => (n++ === 0 ? send(res, 503, {}) : send(res, 200, { items: [] })));
+    let paced = 0;
+    const c = http(s.url, {
+      pace: async () => {
+        paced += 1;
+      },
+    });
+    await c.get('/a', Items);
+    expect(c.requests).toBe(2);
+    expect(paced).toBe(2);
+  });
+
+  it('an abort while waiting for the budget fails the call as aborted at once, and sends nothing', async () => {
+    const s = await serve((_q, res) => send(res, 200, { items: [] }));
+    const controller = new AbortController();
+    const c = http(s.url, { signal: controller.signal, pace: (signal) => sleepUnlessAborted(60_000, signal) });
+    const pending = c.get('/never', Items).catch((e) => e);
+    setTimeout(() => controller.abort(new Error('scan timed out')), 50);
+    const t0 = Date.now();
+    const err = (await pending) as VendorHttpError;
+    expect(err).toBeInstanceOf(VendorHttpError);
+    expect(err.kind).toBe('aborted');
+    expect(err.message).toBe('acme GET /never was aborted: scan timed out');
+    expect(err.code).toBe('ERR_CANCELED');
+    expect(Date.now() - t0).toBeLessThan(5000);
+    expect(s.hits).toHaveLength(0);
   });
 
   it('refuses to follow a next-page URL to another origin', async () => {

@@ -1,8 +1,8 @@
 /**
  * The one HTTP layer for non-Graph vendors (DESIGN §2): axios with a per-attempt timeout, retries with backoff that
- * honour Retry-After (header, or the JSON body where a vendor puts it), client-side pacing under published limits,
- * no retry on an IP-block 403, bearer tokens with refresh on 401, an optional private CA for self-hosted servers
- * (never turning verification off), request counting, and zod parsing of every response.
+ * honour Retry-After (header, or the JSON body where a vendor puts it), client-side pacing under the vendor account's
+ * budget (the `pace` hook), no retry on an IP-block 403, bearer tokens with refresh on 401, an optional private CA
+ * for self-hosted servers (never turning verification off), request counting, and zod parsing of every response.
  */
 import { readFileSync } from 'node:fs';
 import { Agent as HttpsAgent } from 'node:https';
@@ -10,7 +10,6 @@ import { Agent as HttpAgent } from 'node:http';
 import { rootCertificates } from 'node:tls';
 import axios, { AxiosError, type AxiosInstance, type AxiosRequestConfig } from 'axios';
 import axiosRetry, { exponentialDelay } from 'axios-retry';
-import pThrottle from 'p-throttle';
 import type { Logger } from 'pino';
 import type { z } from 'zod';
 import { formatPath } from '../validation/zod-errors.js';
@@ -26,8 +25,12 @@ export interface VendorHttpOptions {
   maxRetries?: number;
   /** PEM file of a private CA (self-hosted VBR, VSPC, N-central …). Added to — not replacing — the public roots. */
   caFile?: string;
-  /** Client-side pacing: at most `limit` requests per `intervalMs` (Datto RMM: 600 / 60 000). */
-  pacing?: { limit: number; intervalMs: number };
+  /**
+   * Client-side pacing: awaited before every request reaches the wire — token requests and retries included, as the
+   * vendor counts them — and resolving when the account's budget allows one more (a collector passes its account's
+   * `RateGate.take`). Must reject when the signal aborts. The wait happens before the per-attempt timeout starts.
+   */
+  pace?: (signal: AbortSignal) => Promise<void>;
   headers?: Record<string, string>;
   /** OAuth token for `Authorization: Bearer`; invalidated and fetched again once on a 401. */
   oauth?: OAuthOptions;
@@ -100,12 +103,24 @@ export function createVendorHttp(opts: VendorHttpOptions): VendorHttp {
   });
   let wire = 0;
   const base = new URL(opts.baseURL);
-  const throttle = opts.pacing ? pThrottle({ limit: opts.pacing.limit, interval: opts.pacing.intervalMs, strict: true }) : null;
-  const pace = throttle ? throttle(async () => undefined) : null;
   const maxWaitMs = (opts.maxRetryAfterSeconds ?? 300) * 1000;
+  const never = new AbortController().signal;
 
   instance.interceptors.request.use(async (config) => {
-    if (pace) await pace();
+    if (opts.pace) {
+      const signal = (config.signal as AbortSignal | undefined) ?? never;
+      try {
+        await opts.pace(signal);
+      } catch (e) {
+        if (!signal.aborted) throw e;
+        // Classified as axios classifies a cancelled request (ERR_CANCELED), so callers see one kind of abort; a
+        // VendorHttpError has no axios config, so axios-retry passes it straight on.
+        const path = pathOf(config.url);
+        const why = signal.reason instanceof Error ? `: ${signal.reason.message}` : '';
+        const what = opts.oauth && config.url === opts.oauth.tokenPath ? `${opts.vendor}: token request` : `${opts.vendor} ${(config.method ?? 'get').toUpperCase()} ${path}`;
+        throw new VendorHttpError(opts.vendor, 'aborted', `${what} was aborted${why}`, null, path, 'ERR_CANCELED');
+      }
+    }
     wire += 1;
     return config;
   });

@@ -72,6 +72,8 @@ export function createOAuthTokenSource(http: AxiosInstance, opts: OAuthOptions):
     try {
       res = await postToken();
     } catch (e) {
+      // Already classified by the layer (an abort while the request waited for the account's budget).
+      if (e instanceof VendorHttpError) throw e;
       // A network/TLS failure: never let the AxiosError escape — its config holds the form with the secret.
       const code = (e as { code?: string }).code ?? 'network error';
       const kind = code === 'ERR_CANCELED' ? 'aborted' : code === 'ECONNABORTED' || code === 'ETIMEDOUT' ? 'timeout' : 'network';

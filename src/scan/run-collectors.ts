@@ -4,6 +4,7 @@
  */
 import type { Logger } from 'pino';
 import { collectorAbortController, type CollectorPlugin, type CollectorResult } from '../collector-kit/plugin.js';
+import type { RateGate } from '../collector-kit/rate-gate.js';
 import type { TenantConfig } from '../config/schema.js';
 import type { Evidence } from '../domain/evidence.js';
 import type { CollectorRun } from '../domain/report.js';
@@ -36,7 +37,7 @@ function failedEvidence(plugin: CollectorPlugin, reason: string, now: Date, only
 export async function runCollector(
   plugin: CollectorPlugin,
   config: unknown,
-  opts: { tenantId: string; logger: Logger; now: () => Date; timeoutMs: number; signal?: AbortSignal; only?: readonly string[] },
+  opts: { tenantId: string; logger: Logger; now: () => Date; timeoutMs: number; signal?: AbortSignal; only?: readonly string[]; rateGate?: RateGate },
 ): Promise<CollectorOutcome> {
   const started = Date.now();
   const controller = collectorAbortController();
@@ -53,7 +54,7 @@ export async function runCollector(
   const logger = opts.logger.child({ collector: plugin.id });
   try {
     const result: CollectorResult = await Promise.race([
-      plugin.collect(config, { tenantId: opts.tenantId, logger, signal: controller.signal, now: opts.now, only: opts.only }),
+      plugin.collect(config, { tenantId: opts.tenantId, logger, signal: controller.signal, now: opts.now, only: opts.only, rateGate: opts.rateGate }),
       timeout,
     ]);
     if (result.error) logger.warn({ status: result.status }, `collector ${plugin.id}: ${scrub(result.error)}`);
@@ -77,7 +78,7 @@ export async function runCollector(
 export async function runCollectors(
   tenant: TenantConfig,
   plugins: readonly CollectorPlugin[],
-  opts: { logger: Logger; now: () => Date; timeoutMs: number; signal?: AbortSignal; only?: readonly string[] },
+  opts: { logger: Logger; now: () => Date; timeoutMs: number; signal?: AbortSignal; only?: readonly string[]; rateGate?: RateGate },
 ): Promise<{ runs: CollectorRun[]; evidence: Evidence[]; sources: string[] }> {
   const sections = (['m365', 'rmm', 'backup'] as const).filter((s) => tenant[s] !== undefined);
   const jobs = sections.map(async (section): Promise<CollectorOutcome> => {

@@ -4,6 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { CollectorPlugin } from '../collector-kit/plugin.js';
+import type { RateGate } from '../collector-kit/rate-gate.js';
 import type { RatchetConfig, TenantConfig } from '../config/schema.js';
 import { evaluate } from '../engine/evaluate.js';
 import type { RuleSet } from '../config/load-rules.js';
@@ -29,6 +30,8 @@ export interface ScanDeps {
   signal?: AbortSignal;
   /** Alert channel ids (`<index>:<type>`); confirmed regressions queue one delivery per channel. */
   channelIds?: readonly string[];
+  /** Paces requests per vendor account (the Context's); undefined = the process-wide in-memory gate. */
+  rateGate?: RateGate;
 }
 
 export function scanStatus(runs: CollectorRun[]): ScanStatus {
@@ -140,7 +143,7 @@ export async function scanTenant(tenant: TenantConfig, deps: ScanDeps): Promise<
   const logger = deps.logger.child({ tenant: tenant.id });
   const startedAt = now();
   logger.info('scan started');
-  const collectorOpts = { logger, now, timeoutMs: deps.config.scan.collectorTimeoutSeconds * 1000, signal: deps.signal };
+  const collectorOpts = { logger, now, timeoutMs: deps.config.scan.collectorTimeoutSeconds * 1000, signal: deps.signal, rateGate: deps.rateGate };
   const collected = await runCollectors(tenant, deps.plugins, collectorOpts);
   // An aborted scan (shutdown) is not stored: half-collected evidence would read as lost visibility.
   if (deps.signal?.aborted) throw new Error(`scan of ${tenant.id} aborted`);

@@ -20,6 +20,7 @@ import { Estate } from './estate.js';
 import { ESTATE_PROFILES } from './estate-profiles.js';
 import { BearerTokens } from './tokens.js';
 import type {
+  AccountRateLimit,
   DirectorySimulator,
   DirectoryTenantView,
   ProfileChange,
@@ -64,6 +65,11 @@ export interface SimulatorOptions {
   certDir?: string;
   /** Reference time of generated data (default: now at start/setProfile). */
   now?: Date;
+  /**
+   * Vendor id → the account-wide request limit it enforces instead of its documented one (e.g. `{ 'datto-rmm':
+   * { requests: 30, perSeconds: 10 } }`), so a test sees a limit bind within seconds. See each vendor's README.
+   */
+  accountRateLimits?: Readonly<Record<string, AccountRateLimit>>;
 }
 
 export interface SimulatorStats {
@@ -318,6 +324,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
       if (!locals.has(id)) locals.set(id, create());
       return locals.get(id) as T;
     },
+    ...(options.accountRateLimits?.[id] ? { accountRateLimit: options.accountRateLimits[id] } : {}),
   });
 
   const reply = (res: ServerResponse, result: VendorResponse) => {

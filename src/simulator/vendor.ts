@@ -85,6 +85,18 @@ export interface VendorContext<V = VendorTenantView> {
   tokens<T extends object = Record<never, never>>(): BearerTokens<T>;
   /** This vendor's own state on this simulator (signing keys…): `create()` on the first call, the same value after. */
   local<T>(create: () => T): T;
+  /**
+   * The account-wide request limit this vendor should enforce instead of its documented one
+   * (`SimulatorOptions.accountRateLimits`), for tests that need the limit to bind within seconds. Undefined = the
+   * vendor's own. Vendors that model no account limit ignore it.
+   */
+  accountRateLimit?: AccountRateLimit;
+}
+
+/** Requests per rolling window of `perSeconds`, counted across one vendor account. */
+export interface AccountRateLimit {
+  requests: number;
+  perSeconds: number;
 }
 
 /** A vendor's config section of one tenant (DESIGN §4), pointing at the simulator, with the secrets split out. */

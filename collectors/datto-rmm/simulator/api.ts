@@ -18,6 +18,8 @@
  *
  * Rate limit (per simulator instance = per account, wall clock): 600 API reads per rolling 60 s; above 90 % each
  * answer is delayed one second, above 600 → 429 with `Retry-After`. `GET system/request_rate` reports the window.
+ * `SimulatorOptions.accountRateLimits['datto-rmm']` replaces 600 per 60 s (tests that need the limit to bind in
+ * seconds: `{ requests: 30, perSeconds: 10 }`). Every API read counts, the token request does not.
  *
  * Faults (paths with the `/datto-rmm` prefix): a `site/{uid}/…` request uses that tenant's faults; an account or
  * system request uses the faults of the tenant whose site the same token asked for first, else the union of all
@@ -72,8 +74,14 @@ interface TokenEntry {
 
 const windows = new Map<string, number[]>();
 
+/** The account's read limit: the simulator's override (`ctx.accountRateLimit`) or Datto's documented one. */
+function readLimitOf(ctx: Pick<VendorContext, 'accountRateLimit'>): { limit: number; windowMs: number } {
+  const custom = ctx.accountRateLimit;
+  return custom ? { limit: custom.requests, windowMs: custom.perSeconds * 1000 } : { limit: READ_LIMIT, windowMs: WINDOW_MS };
+}
+
 /** Count one read in the account's rolling window; returns the reads in the window including this one. */
-function countRead(baseUrl: string): { count: number; oldest: number } {
+function countRead(baseUrl: string, windowMs: number): { count: number; oldest: number } {
   const now = Date.now();
   let w = windows.get(baseUrl);
   if (!w) {
@@ -81,16 +89,16 @@ function countRead(baseUrl: string): { count: number; oldest: number } {
     windows.set(baseUrl, w);
   }
   let drop = 0;
-  while (drop < w.length && w[drop]! <= now - WINDOW_MS) drop++;
+  while (drop < w.length && w[drop]! <= now - windowMs) drop++;
   if (drop) w.splice(0, drop);
   w.push(now);
   if (windows.size > 200) for (const [k, v] of windows) if (k !== baseUrl && (v.length === 0 || v[v.length - 1]! <= now - WINDOW_MS)) windows.delete(k);
   return { count: w.length, oldest: w[0]! };
 }
 
-function windowCount(baseUrl: string): number {
+function windowCount(baseUrl: string, windowMs: number): number {
   const now = Date.now();
-  return (windows.get(baseUrl) ?? []).filter((t) => t > now - WINDOW_MS).length;
+  return (windows.get(baseUrl) ?? []).filter((t) => t > now - windowMs).length;
 }
 
 // ------------------------------------------------------------------------------------------------ helpers
@@ -242,10 +250,10 @@ function render(req: VendorRequest, ctx: VendorContext, r: Route, account: Datto
       return {
         status: 200,
         body: {
-          slidingTimeWindowSizeSeconds: WINDOW_MS / 1000,
+          slidingTimeWindowSizeSeconds: readLimitOf(ctx).windowMs / 1000,
           accountUid: account.uid,
-          accountCount: windowCount(ctx.baseUrl),
-          accountRateLimit: READ_LIMIT,
+          accountCount: windowCount(ctx.baseUrl, readLimitOf(ctx).windowMs),
+          accountRateLimit: readLimitOf(ctx).limit,
           accountCutOffRatio: CUTOFF_RATIO,
           accountWriteRateLimit: 600,
           accountWriteCount: 0,
@@ -344,12 +352,13 @@ async function handleApi(req: VendorRequest, ctx: VendorContext, r: Route): Prom
   const blocked = ipBlockPaths(faults);
   if (blocked.length && (ctx.listed(blocked, fullPath) || r.template.startsWith('/api/v2/system/'))) return done(ACCESS_DENIED);
 
-  const reads = countRead(ctx.baseUrl);
-  if (reads.count > READ_LIMIT) {
-    const wait = Math.max(1, Math.ceil((reads.oldest + WINDOW_MS - Date.now()) / 1000));
+  const { limit, windowMs } = readLimitOf(ctx);
+  const reads = countRead(ctx.baseUrl, windowMs);
+  if (reads.count > limit) {
+    const wait = Math.max(1, Math.ceil((reads.oldest + windowMs - Date.now()) / 1000));
     return done(springError(429, 'Too Many Requests', 'Rate limit exceeded', path, { 'Retry-After': String(wait) }));
   }
-  if (reads.count > READ_LIMIT * CUTOFF_RATIO && !(await ctx.sleep(1000))) {
+  if (reads.count > limit * CUTOFF_RATIO && !(await ctx.sleep(1000))) {
     ctx.record(label, 499, tenantId);
     return { status: 0 };
   }

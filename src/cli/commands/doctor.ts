@@ -26,6 +26,8 @@ export function registerDoctor(program: Command, { io, withContext, exit }: Comm
                 logger: ctx.logger.child({ tenant: t.id, collector: plugin.id }),
                 signal: AbortSignal.timeout(ctx.config.scan.collectorTimeoutSeconds * 1000),
                 now: io.now ?? (() => new Date()),
+                // Doctor's requests count against the same account budgets as the fleet's scans.
+                rateGate: ctx.rateGate,
               });
               for (const c of checks) {
                 if (!c.ok) failed += 1;

@@ -4,12 +4,13 @@
  *
  * Datto RMM is the vendor with a documented account-wide limit (600 reads per rolling 60 s per account; the collector
  * paces at 500/60 s) and the simulator's rate-limited vendor: one account serves every datto-rmm tenant, with one
- * rolling window, as an MSP's does. The collector's pacing is a process-wide gate per platform root
- * (collectors/datto-rmm/http.ts `accountGate`), which every tenant's client passes before each request. To see the
- * gate bind within a test's seconds rather than after 500 reads, this file scales the pacing down to 12 reads per
- * 1.5 s (vi.mock of the collector's endpoint constants), scans eight Datto tenants with `schedule.concurrency` 8,
- * and counts the reads where the vendor sees them: on the simulator's socket (`http.server.request.start`). Per-tenant
- * pacing would let 8 × 12 reads through in a window; the account sees at most 12, and no 429.
+ * rolling window, as an MSP's does. The collector's pacing is one budget per account on the run's rate gate
+ * (src/collector-kit/rate-gate.ts; with SQLite, in the process), which every tenant's client passes before each
+ * request. To see the gate bind within a test's seconds rather than after 500 reads, this file scales the pacing
+ * down to 12 reads per 1.5 s (vi.mock of the collector's endpoint constants), scans eight Datto tenants with
+ * `schedule.concurrency` 8, and counts the reads where the vendor sees them: on the simulator's socket
+ * (`http.server.request.start`). Per-tenant pacing would let 8 × 12 reads through in a window; the account sees at
+ * most 12, and no 429.
  */
 import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import type { IncomingMessage } from 'node:http';

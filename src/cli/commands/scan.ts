@@ -5,8 +5,9 @@
  *
  * Up to `schedule.concurrency` tenants are scanned at once, as `ratchet serve` does, never two scans of one tenant;
  * the reports come out in config order (or the order of `--tenant`), whatever order the scans finish in. Requests to a
- * vendor account with a published account-wide limit that several tenants share (Datto RMM) pass one process-wide
- * gate per account, so scanning those tenants together spends no more of the account's budget than one by one.
+ * vendor account that several tenants share pass one gate per account (the context's rate gate: in this process with
+ * SQLite, shared with every other process in PostgreSQL), so scanning those tenants together spends no more of the
+ * account's budget than one by one.
  */
 import { writeFileSync } from 'node:fs';
 import { Option, type Command } from 'commander';

@@ -187,6 +187,21 @@ ALTER TABLE capability_scores ADD COLUMN snapshot_potential integer;
 ALTER TABLE capability_scores ADD COLUMN snapshot_score double precision;
 `,
   },
+  {
+    version: 5,
+    name: 'vendor request limits shared by every worker',
+    // One row per vendor account (src/store/postgres/rate-gate.ts): the theoretical arrival time of its next request.
+    // Unlike the history tables these are timestamptz: the database's own clock writes and compares them and they
+    // are never handed back as strings. The key never holds a secret (credential-like parts are digests). SQLite has
+    // the same version without a table: one process has nothing to share, its limiter lives in memory.
+    sql: `
+CREATE TABLE vendor_rate_limits (
+  account_key  text        COLLATE "C" NOT NULL PRIMARY KEY,
+  tat          timestamptz NOT NULL,
+  updated_at   timestamptz NOT NULL
+);
+`,
+  },
 ];
 
 /** The schema version this code writes and understands (equal to SQLite's: the versions mirror each other). */

@@ -16,6 +16,7 @@ import { PostgresAuthStore } from './auth.js';
 import { PostgresConnection, type PostgresStoreOptions } from './connection.js';
 import { PostgresEpisodeStore, stageEpisodeUpserts } from './episodes.js';
 import { PostgresOutboxStore, stageDeliveryInserts } from './outbox.js';
+import { PostgresRateGate, type PostgresRateGateOptions } from './rate-gate.js';
 import { PostgresScanStore, stageScanInsert } from './scans.js';
 
 export { SchemaTooNewError, describePostgresUrl, type PostgresStoreOptions } from './connection.js';
@@ -60,6 +61,11 @@ export class PostgresStore extends ComposedStore {
     await this.connection.transaction(async (client) => {
       for (const step of steps) await step(client);
     });
+  }
+
+  /** The vendor request limiter shared by every process on this database (rate-gate.ts), on this store's pool. */
+  rateGate(opts: PostgresRateGateOptions = {}): PostgresRateGate {
+    return new PostgresRateGate(this.connection, opts);
   }
 
   override async ping(): Promise<void> {

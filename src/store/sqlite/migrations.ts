@@ -184,6 +184,14 @@ ALTER TABLE capability_scores ADD COLUMN snapshot_potential INTEGER;
 ALTER TABLE capability_scores ADD COLUMN snapshot_score REAL;
 `,
   },
+  {
+    version: 5,
+    name: 'vendor request limits shared by every worker',
+    // PostgreSQL's version 5 adds the table its cross-process limiter keeps. A SQLite store serves one process, whose
+    // limiter lives in memory (src/collector-kit/rate-gate.ts): nothing to store, so only the version is recorded
+    // and the two schemas keep the same version numbers.
+    sql: `SELECT 1;`,
+  },
 ];
 
 /** The schema version this code writes and understands. */
