@@ -1,6 +1,8 @@
 /**
  * `npm run bench`: scan benchmark against the simulator with realistic latency, rules-engine throughput, and the
- * one-shot `ratchet scan` of a portfolio at several concurrencies (bench/one-shot.ts; BENCH_ONE_SHOT=0 skips it).
+ * one-shot `ratchet scan` of a portfolio at several concurrencies (bench/one-shot.ts; BENCH_ONE_SHOT=0 skips it),
+ * then the serve benchmark (bench/serve.ts, its own process as before). `npm run bench -- --portfolio` runs only
+ * the worker-fleet portfolio benchmark (bench/portfolio.ts), which takes minutes and PostgreSQL.
  * Not part of `npm test` — timing goals live here. Writes Markdown tables to stdout; BENCHMARKS.md records runs.
  *
  * Lower bound of a scan = the sequential round trips the protocol and the data force: the authority's OpenID
@@ -8,7 +10,7 @@
  * 999 registration rows one after another; device pages of 1,000 run concurrently beside them), each costing the
  * mean latency. ratio = collector wall time / lower bound.
  */
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { evaluate } from '../src/engine/evaluate.js';
@@ -18,6 +20,7 @@ import { configFor, startSimulator } from '../src/app/simulator.js';
 import { writeConfig, tempDir } from './lib/cli.js';
 import { ALL_SOURCES, bundle, historyScans, NOW, strongTenant } from './lib/evidence-samples.js';
 import { oneShotBenchmark } from './one-shot.js';
+import { portfolioBenchmark } from './portfolio.js';
 
 const LATENCY_MS = 40;
 const JITTER_MS = 10;
@@ -86,23 +89,34 @@ function rulesThroughput(): { bundlesPerSecond: number; rules: number } {
   return { bundlesPerSecond: Math.round(n / ((performance.now() - t0) / 1000)), rules: rules.length };
 }
 
-const rows = [];
-for (const users of SIZES) {
-  process.stderr.write(`scanning a simulated tenant of ${users} users …\n`);
-  rows.push(await scanBenchmark(users));
+async function scanBenchmarks(): Promise<string[]> {
+  const rows = [];
+  for (const users of SIZES) {
+    process.stderr.write(`scanning a simulated tenant of ${users} users …\n`);
+    rows.push(await scanBenchmark(users));
+  }
+  const rt = rulesThroughput();
+  const lines = [
+    `Machine: ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}. Latency ${LATENCY_MS} ms ± ${JITTER_MS} ms per request.`,
+    '',
+    '| users | devices | wall (CLI, s) | collector (s) | requests | round trips (lower bound) | lower bound (s) | ratio | peak RSS (MB) | level | status |',
+    '|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|',
+    ...rows.map(
+      (r) =>
+        `| ${r.users} | ${r.devices} | ${(r.wallMs / 1000).toFixed(2)} | ${(r.collectorMs / 1000).toFixed(2)} | ${r.requests} | ${r.roundTrips} | ${(r.lowerBoundMs / 1000).toFixed(2)} | ${r.ratio.toFixed(2)} | ${r.maxRssMb.toFixed(0)} | ${r.level} | ${r.status} |`,
+    ),
+    '',
+    `Rules evaluation: ${rt.bundlesPerSecond.toLocaleString('en')} evidence bundles re-scored per second (${rt.rules} rules, one core).`,
+  ];
+  if (process.env.BENCH_ONE_SHOT !== '0') lines.push('', '### One-shot `ratchet scan` of a portfolio', '', ...(await oneShotBenchmark()));
+  return lines;
 }
-const rt = rulesThroughput();
-const lines = [
-  `Machine: ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}. Latency ${LATENCY_MS} ms ± ${JITTER_MS} ms per request.`,
-  '',
-  '| users | devices | wall (CLI, s) | collector (s) | requests | round trips (lower bound) | lower bound (s) | ratio | peak RSS (MB) | level | status |',
-  '|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|',
-  ...rows.map(
-    (r) =>
-      `| ${r.users} | ${r.devices} | ${(r.wallMs / 1000).toFixed(2)} | ${(r.collectorMs / 1000).toFixed(2)} | ${r.requests} | ${r.roundTrips} | ${(r.lowerBoundMs / 1000).toFixed(2)} | ${r.ratio.toFixed(2)} | ${r.maxRssMb.toFixed(0)} | ${r.level} | ${r.status} |`,
-  ),
-  '',
-  `Rules evaluation: ${rt.bundlesPerSecond.toLocaleString('en')} evidence bundles re-scored per second (${rt.rules} rules, one core).`,
-];
-if (process.env.BENCH_ONE_SHOT !== '0') lines.push('', '### One-shot `ratchet scan` of a portfolio', '', ...(await oneShotBenchmark()));
-process.stdout.write(`${lines.join('\n')}\n`);
+
+if (process.argv.includes('--portfolio')) {
+  await portfolioBenchmark();
+} else {
+  process.stdout.write(`${(await scanBenchmarks()).join('\n')}\n`);
+  // The serve benchmark in its own process, as when the npm script ran it separately.
+  const serve = spawnSync(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'serve.ts')], { stdio: 'inherit' });
+  process.exitCode = serve.status ?? 1;
+}
