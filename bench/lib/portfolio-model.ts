@@ -60,8 +60,10 @@ export interface SharedAccount {
   vendor: 'datto-rmm' | 'ninjaone' | 'acronis';
   /** Route labels of the simulator's stats that belong to this account (`METHOD /<vendor>/…`). */
   prefix: string;
-  /** Token requests: the vendor does not count them against its limit (Datto: "API reads"), Ratchet's gate does. */
+  /** Token requests: the vendor does not count them against its limit (Datto: "API reads"). */
   tokenRoute: RegExp;
+  /** Whether Ratchet's gate paces the token requests too (Datto's does not: they are not API reads). */
+  gatePacesTokens: boolean;
   documented: Rate | null;
   documentedSource: string;
   ratchetBudget: Rate;
@@ -72,6 +74,7 @@ export const SHARED_ACCOUNTS: readonly SharedAccount[] = [
     vendor: 'datto-rmm',
     prefix: '/datto-rmm/',
     tokenRoute: /\/auth\/oauth\/token$/,
+    gatePacesTokens: false,
     documented: { limit: 600, intervalMs: 60_000 },
     documentedSource: 'Datto RMM: 600 reads per rolling 60 s, account-wide (vendor-apis.md §3)',
     ratchetBudget: DATTO_PACING,
@@ -80,6 +83,7 @@ export const SHARED_ACCOUNTS: readonly SharedAccount[] = [
     vendor: 'ninjaone',
     prefix: '/ninjaone/',
     tokenRoute: /\/oauth\/token$/,
+    gatePacesTokens: true,
     documented: null,
     documentedSource: 'NinjaOne: none published (vendor-apis.md §2)',
     ratchetBudget: NINJA_PACING,
@@ -88,6 +92,7 @@ export const SHARED_ACCOUNTS: readonly SharedAccount[] = [
     vendor: 'acronis',
     prefix: '/acronis/',
     tokenRoute: /\/idp\/token$/,
+    gatePacesTokens: true,
     documented: null,
     documentedSource: 'Acronis: none published (vendor-apis.md §6)',
     ratchetBudget: ACRONIS_PACING,
@@ -125,7 +130,7 @@ export const PER_TENANT_BUDGETS = { m365: GRAPH_PACING, 'veeam-vbr': VBR_PACING 
 
 export interface AccountCount {
   vendor: string;
-  /** Every answered request to the account (what Ratchet's gate paces: tokens included), 429s excluded. */
+  /** Every answered request to the account (tokens included), 429s excluded. */
   requests: number;
   /** Requests the vendor counts against its limit (Datto: reads, the token excluded), 429s excluded. */
   counted: number;
@@ -226,7 +231,7 @@ export function lowerBound(opts: {
           return {
             vendor: a.vendor,
             documentedSeconds: a.documented ? atRate(c.counted, a.documented) : null,
-            budgetSeconds: gateSeconds(c.requests, a.ratchetBudget, a.vendor),
+            budgetSeconds: gateSeconds(a.gatePacesTokens ? c.requests : c.counted, a.ratchetBudget, a.vendor),
           };
         });
   const chain = (criticalPathRoundTrips(opts.size).longest * opts.latencyMs) / 1000;

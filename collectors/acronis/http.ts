@@ -49,6 +49,8 @@ export function createAcronisHttp(config: AcronisConfig, ctx: CollectorContext, 
       tokenPath: TOKEN_PATH,
       form: { grant_type: 'client_credentials' },
       basic: { username: config.clientId, password: config.clientSecret },
+      // One token per MSP account for every tenant's scan in this process (src/http/oauth.ts).
+      sharedAcrossScans: true,
     },
   });
 }

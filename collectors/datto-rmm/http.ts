@@ -67,7 +67,13 @@ export function createDattoClient(config: DattoRmmConfig, ctx: Pick<CollectorCon
     timeoutMs: config.timeoutMs,
     maxRetries: options.maxRetries ?? MAX_RETRIES,
     caFile: config.caFile,
-    pace: (signal) => gate.take(budget, signal),
+    // Datto's budget is 600 *API reads* per rolling 60 s (vendor reference §3); the OAuth token request is not an API
+    // read, so it does not draw on the budget. Counting it cost every scan a fourth slot of an account-wide limit
+    // (the portfolio benchmark's bound, BENCHMARKS.md).
+    pace: async (signal, kind) => {
+      if (kind === 'api') return gate.take(budget, signal);
+      signal.throwIfAborted(); // an aborted scan still reports why, as a take would
+    },
     isIpBlock,
     maxRetryAfterSeconds: MAX_RETRY_AFTER_SECONDS,
     backoffBaseMs: options.backoffBaseMs,
@@ -77,6 +83,8 @@ export function createDattoClient(config: DattoRmmConfig, ctx: Pick<CollectorCon
       tokenPath: TOKEN_PATH,
       form: { grant_type: 'password', username: config.apiKey, password: config.apiSecret },
       basic: { ...PUBLIC_CLIENT },
+      // One token per MSP account for every tenant's scan in this process (src/http/oauth.ts).
+      sharedAcrossScans: true,
     },
   });
 

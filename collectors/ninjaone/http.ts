@@ -56,6 +56,8 @@ export function createNinjaHttp(config: NinjaOneConfig, ctx: Pick<CollectorConte
       tokenPath: TOKEN_PATH,
       form: { grant_type: 'client_credentials', client_id: config.clientId, client_secret: config.clientSecret, scope: SCOPE },
       tokenErrorText,
+      // One token per MSP account for every tenant's scan in this process (src/http/oauth.ts).
+      sharedAcrossScans: true,
     },
   });
 }

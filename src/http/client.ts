@@ -29,8 +29,9 @@ export interface VendorHttpOptions {
    * Client-side pacing: awaited before every request reaches the wire — token requests and retries included, as the
    * vendor counts them — and resolving when the account's budget allows one more (a collector passes its account's
    * `RateGate.take`). Must reject when the signal aborts. The wait happens before the per-attempt timeout starts.
+   * `kind` tells a token request from an API call, for a vendor whose budget counts only the latter.
    */
-  pace?: (signal: AbortSignal) => Promise<void>;
+  pace?: (signal: AbortSignal, kind: 'token' | 'api') => Promise<void>;
   headers?: Record<string, string>;
   /** OAuth token for `Authorization: Bearer`; invalidated and fetched again once on a 401. */
   oauth?: OAuthOptions;
@@ -110,7 +111,7 @@ export function createVendorHttp(opts: VendorHttpOptions): VendorHttp {
     if (opts.pace) {
       const signal = (config.signal as AbortSignal | undefined) ?? never;
       try {
-        await opts.pace(signal);
+        await opts.pace(signal, opts.oauth && config.url === opts.oauth.tokenPath ? 'token' : 'api');
       } catch (e) {
         if (!signal.aborted) throw e;
         // Classified as axios classifies a cancelled request (ERR_CANCELED), so callers see one kind of abort; a

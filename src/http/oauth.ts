@@ -3,6 +3,7 @@
  * it expires, shares one in-flight request between concurrent callers, and is invalidated on a 401 so the next
  * call fetches a fresh one.
  */
+import { createHash } from 'node:crypto';
 import type { AxiosInstance } from 'axios';
 import { z } from 'zod';
 import { untrustedCertificateHint, VendorHttpError } from './errors.js';
@@ -54,14 +55,46 @@ export interface OAuthOptions {
    * ` (<code>: <message>)`, or '' when the body does not match it.
    */
   tokenErrorText?: (body: unknown) => string;
+  /**
+   * Share the token with every other token source of this process that asks the same token endpoint with the same
+   * credentials (the scans of all tenants on one MSP account). One token per account instead of one per scan: fewer
+   * token requests against an account-wide budget, and no login storm when hundreds of tenants are scanned.
+   */
+  sharedAcrossScans?: boolean;
   /** Refresh this long before expiry. */
   skewSeconds?: number;
   now?: () => number;
 }
 
+interface SharedToken {
+  cached: { token: string; expiresAt: number } | null;
+  inflight: Promise<string> | null;
+}
+
+/** Tokens shared across scans, by a hash of endpoint and credentials (the credentials themselves are never a key). */
+const sharedTokens = new Map<string, SharedToken>();
+
+/**
+ * Forgets every shared token. Tests call it before each test (test/setup-each.ts): each test is its own "process",
+ * whose scans must not ride on a token an earlier test's simulator or nock scope issued.
+ */
+export function forgetSharedTokens(): void {
+  sharedTokens.clear();
+}
+
+function sharedKey(http: AxiosInstance, opts: OAuthOptions): string {
+  const material = JSON.stringify([opts.vendor, http.defaults.baseURL ?? '', opts.tokenPath, opts.form, opts.basic ?? null, opts.headers ?? null]);
+  return createHash('sha256').update(material).digest('hex');
+}
+
 export function createOAuthTokenSource(http: AxiosInstance, opts: OAuthOptions): TokenSource {
-  let cached: { token: string; expiresAt: number } | null = null;
-  let inflight: Promise<string> | null = null;
+  // A private slot unless shared: `cached` and `inflight` live in it either way.
+  let slot: SharedToken = { cached: null, inflight: null };
+  if (opts.sharedAcrossScans) {
+    const key = sharedKey(http, opts);
+    slot = sharedTokens.get(key) ?? slot;
+    sharedTokens.set(key, slot);
+  }
   let requests = 0;
   const now = opts.now ?? Date.now;
   const skew = (opts.skewSeconds ?? 60) * 1000;
@@ -102,7 +135,7 @@ export function createOAuthTokenSource(http: AxiosInstance, opts: OAuthOptions):
         throw new VendorHttpError(opts.vendor, 'schema', `${opts.vendor}: token endpoint answered without an access_token`, res.status, opts.tokenPath);
       }
       const ttl = (parsed.data.expires_in ?? 3600) * 1000;
-      cached = { token: parsed.data.access_token, expiresAt: now() + Math.max(ttl - skew, ttl / 2) };
+      slot.cached = { token: parsed.data.access_token, expiresAt: now() + Math.max(ttl - skew, ttl / 2) };
       return parsed.data.access_token;
     }
     const code = oauthErrorText(res.data, opts.tokenErrorText);
@@ -112,14 +145,14 @@ export function createOAuthTokenSource(http: AxiosInstance, opts: OAuthOptions):
 
   return {
     async getToken() {
-      if (cached && now() < cached.expiresAt) return cached.token;
-      inflight ??= fetchToken().finally(() => {
-        inflight = null;
+      if (slot.cached && now() < slot.cached.expiresAt) return slot.cached.token;
+      slot.inflight ??= fetchToken().finally(() => {
+        slot.inflight = null;
       });
-      return inflight;
+      return slot.inflight;
     },
     invalidate() {
-      cached = null;
+      slot.cached = null;
     },
     get requests() {
       return requests;
