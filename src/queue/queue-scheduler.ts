@@ -14,6 +14,7 @@ import { createHash } from 'node:crypto';
 import type { Logger } from 'pino';
 import {
   cronLogger,
+  cronTasksActive,
   defaultCron,
   nextFire,
   planSchedules,
@@ -105,12 +106,8 @@ export class QueueScheduler<T extends SchedulableTenant> {
   }
 
   health(): QueueSchedulerHealth {
-    const tasksActive = this.tasks.every((t) => {
-      const s = t.getStatus?.();
-      return s === undefined || (s !== 'stopped' && s !== 'destroyed');
-    });
     return {
-      alive: this.started && !this.stopping && tasksActive,
+      alive: this.started && !this.stopping && cronTasksActive(this.tasks),
       stopping: this.stopping,
       startedAt: this.startedAt?.toISOString() ?? null,
       lastTickAt: this.lastTickAt?.toISOString() ?? null,

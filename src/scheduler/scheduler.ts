@@ -170,6 +170,14 @@ export function cronLogger(logger: Logger): CronTaskOptions['logger'] {
   };
 }
 
+/** True while no cron task has stopped (node-cron's status; a fake without one counts as active). */
+export function cronTasksActive(tasks: readonly CronTask[]): boolean {
+  return tasks.every((t) => {
+    const s = t.getStatus?.();
+    return s === undefined || (s !== 'stopped' && s !== 'destroyed');
+  });
+}
+
 /** The schedule's most recent fire time at or before `at`, in its time zone. */
 export function previousFire(expression: string, timezone: string, at: Date): Date {
   return CronExpressionParser.parse(expression, { tz: timezone, currentDate: at }).prev().toDate();
@@ -291,12 +299,8 @@ export class Scheduler<T extends SchedulableTenant = SchedulableTenant> {
   health(): SchedulerHealth {
     const jobs = [...this.jobs.values()];
     const running = jobs.filter((j) => j.state === 'running');
-    const tasksActive = this.tasks.every((t) => {
-      const s = t.getStatus?.();
-      return s === undefined || (s !== 'stopped' && s !== 'destroyed');
-    });
     return {
-      alive: this.started && !this.stopping && tasksActive,
+      alive: this.started && !this.stopping && cronTasksActive(this.tasks),
       stopping: this.stopping,
       startedAt: this.startedAt?.toISOString() ?? null,
       lastTickAt: this.lastTickAt?.toISOString() ?? null,

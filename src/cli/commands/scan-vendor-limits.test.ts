@@ -19,6 +19,7 @@ import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
 import { configFor, startSimulator, type Simulator } from '../../app/simulator.js';
 import type { Report } from '../../domain/report.js';
 import { parseLogLines, runCli, tempDir, writeConfig } from '../../../bench/lib/cli.js';
+import { busiestWindow } from '../../../test/helpers/sliding-window.js';
 
 const SCALED = vi.hoisted(() => ({ limit: 12, intervalMs: 1500 }) as const);
 const SLACK_MS = 300;
@@ -42,16 +43,6 @@ afterEach(() => {
   unsubscribe('http.server.request.start', onRequest);
 });
 
-/** The most reads whose arrival falls into any window of `ms` (starting at a read). */
-function busiestWindow(times: number[], ms: number): number {
-  const t = [...times].sort((a, b) => a - b);
-  let best = 0;
-  for (let i = 0, j = 0; i < t.length; i++) {
-    while (j < t.length && t[j]! < t[i]! + ms) j++;
-    best = Math.max(best, j - i);
-  }
-  return best;
-}
 
 describe('tenants of one vendor account scanned at once', () => {
   it('share the account pacing: eight concurrent Datto RMM tenants stay within one account budget, no 429', async () => {
