@@ -13,6 +13,7 @@
 import { createHash } from 'node:crypto';
 import type { Logger } from 'pino';
 import {
+  catchUpDue,
   cronLogger,
   cronTasksActive,
   defaultCron,
@@ -89,16 +90,9 @@ export class QueueScheduler<T extends SchedulableTenant> {
     const catchUp: string[] = [];
     for (const plan of this.plans) {
       if (this.stopping) break;
-      let last: Date | null;
-      try {
-        last = await this.opts.lastScanAt(plan.tenantId);
-      } catch (e) {
-        this.logger.warn({ tenant: plan.tenantId, err: e }, 'cannot read the last scan time; catching up');
-        last = null;
-      }
-      const slot = previousFire(plan.cron, plan.timezone, at);
-      if (last !== null && last.getTime() >= slot.getTime()) continue;
-      const r = await this.send(plan.tenantId, 'catch-up', slot, at);
+      const overdue = await catchUpDue(plan, at, this.opts.lastScanAt, this.logger);
+      if (!overdue) continue;
+      const r = await this.send(plan.tenantId, 'catch-up', overdue.previous, at);
       if (r.accepted) catchUp.push(plan.tenantId);
     }
     this.logger.info({ tenants: this.plans.length, catchUp: catchUp.length }, 'scheduler started: queueing scans on each tenant\'s schedule');

@@ -178,6 +178,27 @@ export function cronTasksActive(tasks: readonly CronTask[]): boolean {
   });
 }
 
+/**
+ * Whether a tenant needs a catch-up scan at `at`: its last scan is older than the schedule's previous fire (or it has
+ * none, or history cannot be read — then it is caught up rather than skipped). Returns that fire time, or null.
+ */
+export async function catchUpDue(
+  plan: { tenantId: string; cron: string; timezone: string },
+  at: Date,
+  lastScanAt: (tenantId: string) => Promise<Date | null>,
+  logger: Logger,
+): Promise<{ last: Date | null; previous: Date } | null> {
+  let last: Date | null;
+  try {
+    last = await lastScanAt(plan.tenantId);
+  } catch (e) {
+    logger.warn({ tenant: plan.tenantId, err: e }, 'cannot read the last scan time; catching up');
+    last = null;
+  }
+  const previous = previousFire(plan.cron, plan.timezone, at);
+  return last === null || last.getTime() < previous.getTime() ? { last, previous } : null;
+}
+
 /** The schedule's most recent fire time at or before `at`, in its time zone. */
 export function previousFire(expression: string, timezone: string, at: Date): Date {
   return CronExpressionParser.parse(expression, { tz: timezone, currentDate: at }).prev().toDate();
@@ -264,15 +285,8 @@ export class Scheduler<T extends SchedulableTenant = SchedulableTenant> {
     const at = this.now();
     const due = await Promise.all(
       this.plans.map(async (plan) => {
-        let last: Date | null;
-        try {
-          last = await this.opts.lastScanAt(plan.tenantId);
-        } catch (e) {
-          this.logger.warn({ tenant: plan.tenantId, err: e }, 'cannot read the last scan time; catching up');
-          last = null;
-        }
-        const previous = previousFire(plan.cron, plan.timezone, at);
-        return last === null || last.getTime() < previous.getTime() ? { plan, last, previous } : null;
+        const overdue = await catchUpDue(plan, at, this.opts.lastScanAt, this.logger);
+        return overdue ? { plan, ...overdue } : null;
       }),
     );
     const catchUp: string[] = [];

@@ -22,9 +22,11 @@ interface ClientReport {
 
 async function runClient(env: Record<string, string | undefined>): Promise<ClientReport> {
   const childEnv: Record<string, string> = {};
-  // The child must verify the simulator's certificate against `env`'s CA alone: an inherited CA bundle or a
-  // verification override from the parent's environment is left out, so it could never make this test pass.
-  for (const [k, v] of Object.entries(process.env)) if (v !== undefined && k !== 'NODE_TLS_REJECT_UNAUTHORIZED' && k !== 'NODE_EXTRA_CA_CERTS') childEnv[k] = v;
+  // The child must verify the simulator's certificate against `env`'s CA alone: an inherited CA bundle or any of
+  // Node's TLS settings from the parent's environment (every NODE_TLS_* variable) is left out, so none of them could
+  // ever make this test pass.
+  const inheritable = (k: string) => !k.startsWith('NODE_TLS_') && k !== 'NODE_EXTRA_CA_CERTS';
+  for (const [k, v] of Object.entries(process.env)) if (v !== undefined && inheritable(k)) childEnv[k] = v;
   for (const [k, v] of Object.entries(env)) if (v !== undefined) childEnv[k] = v;
   const { stdout } = await run(process.execPath, [SCRIPT], { env: childEnv, timeout: 60_000, cwd: fileURLToPath(new URL('../..', import.meta.url)) });
   return JSON.parse(stdout.trim().split('\n').at(-1)!) as ClientReport;
