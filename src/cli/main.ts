@@ -24,6 +24,7 @@ import { registerScan } from './commands/scan.js';
 import { registerServe } from './commands/serve.js';
 import { registerSimulateHistory } from './commands/simulate-history.js';
 import { registerSimulate } from './commands/simulate.js';
+import { registerTenants } from './commands/tenants.js';
 import { registerToken } from './commands/token.js';
 
 export async function main(argv: string[], io: CliIO = processIO): Promise<number> {
@@ -51,7 +52,7 @@ export async function main(argv: string[], io: CliIO = processIO): Promise<numbe
       code = c;
     },
   };
-  for (const register of [registerDemo, registerSimulateHistory, registerSimulate, registerScan, registerServe, registerRescore, registerHistory, registerMigrate, registerToken, registerRules, registerDoctor]) {
+  for (const register of [registerDemo, registerSimulateHistory, registerSimulate, registerScan, registerServe, registerRescore, registerHistory, registerMigrate, registerToken, registerTenants, registerRules, registerDoctor]) {
     register(program, deps);
   }
 

@@ -77,6 +77,63 @@ export interface DoctorCheck {
   detail: string;
 }
 
+/** One of a shared vendor account's clients (an organisation, a site, a customer tenant), for `ratchet tenants map`. */
+export interface PortfolioClient {
+  /** The value a tenant's section stores in the plugin's `portfolio.scopeField` (organisation id, site UID, customer tenant UUID). */
+  scope: string | number;
+  /** The name the vendor shows for the client. */
+  name: string;
+  /** E-mail or DNS domains the vendor exposes for the client (lower case), matching evidence beside the name. */
+  domains: string[];
+  /** What a technician should see beside it, e.g. "42 devices". */
+  note?: string;
+}
+
+/** Whether the partner's multi-tenant app can read a customer tenant (a token request for that tenant, classified). */
+export interface ConsentState {
+  state: 'consented' | 'not-consented' | 'unknown';
+  /** The identity platform's error code when refused, e.g. AADSTS700016. */
+  code?: string;
+  /** One line: what happened and what to do. */
+  detail: string;
+  /** Where a Global Administrator of the customer grants consent, when it is missing. */
+  adminConsentUrl?: string;
+}
+
+/** A customer of the MSP found from its partner tenant (`ratchet tenants discover`). */
+export interface DiscoveredCustomer {
+  /** The customer's directory (tenant) id. */
+  tenantId: string;
+  name: string;
+  /** Verified or default domains, when the source exposes them (lower case). */
+  domains: string[];
+  consent: ConsentState;
+}
+
+/**
+ * How a plugin's section takes part in portfolio config (DESIGN §12): shared vendor `accounts` (rmm/backup) and
+ * `defaults.m365`. Without it the plugin's sections cannot use `account:` and carry their own credentials.
+ */
+export interface PortfolioSupport<C = unknown> {
+  /**
+   * Fields that say *which client* within a shared account or app (NinjaOne organizationId, Datto siteUid, Acronis
+   * customerTenantId; m365 tenantId). A shared block (account, defaults) must not set them; a tenant section drawing
+   * on a shared account must, or it would read every client's data.
+   */
+  tenantFields: readonly string[];
+  /** The field `ratchet tenants map --write` fills (one of tenantFields). */
+  scopeField?: string;
+  /** The account's clients, for `ratchet tenants map --account ID`. `account` is the account's validated section. */
+  listClients?(account: C, ctx: CollectorContext): Promise<PortfolioClient[]>;
+  /**
+   * The MSP's customers seen from its partner tenant, each with the app's consent state there (`ratchet tenants
+   * discover`). `partner` is defaults.m365 validated with the partner tenant as its tenantId.
+   */
+  discover?(partner: C, ctx: CollectorContext): Promise<DiscoveredCustomer[]>;
+  /** Domains of a configured tenant (M365 verified domains), matching evidence for `tenants map`. */
+  tenantDomains?(config: C, ctx: CollectorContext): Promise<string[]>;
+}
+
 export interface CollectorPlugin<C = unknown> {
   /** Collector id, used in evidence provenance and reports (e.g. "m365", "ninjaone"). */
   id: string;
@@ -93,6 +150,8 @@ export interface CollectorPlugin<C = unknown> {
   secretFields: readonly string[];
   /** Evidence keys it can produce. */
   provides: readonly string[];
+  /** Portfolio config support (shared accounts, defaults, discovery, mapping); see PortfolioSupport. */
+  portfolio?: PortfolioSupport<C>;
   collect(config: C, ctx: CollectorContext): Promise<CollectorResult>;
   doctor(config: C, ctx: CollectorContext): Promise<DoctorCheck[]>;
 }
