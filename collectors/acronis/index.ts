@@ -17,6 +17,7 @@ export const acronisPlugin: CollectorPlugin<AcronisConfig> = {
   provider: 'acronis',
   configSchema: acronisConfigSchema,
   secretFields,
+  portfolio: { tenantFields: ['customerTenantId'], scopeField: 'customerTenantId' },
   provides: PROVIDED_KEYS,
   collect: (config, ctx) => collectAcronis(config, ctx),
   doctor: (config, ctx) => doctorAcronis(config, ctx),

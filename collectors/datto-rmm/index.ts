@@ -17,6 +17,7 @@ export const dattoRmmPlugin: CollectorPlugin<DattoRmmConfig> = {
   provider: 'datto-rmm',
   configSchema: dattoRmmConfigSchema,
   secretFields,
+  portfolio: { tenantFields: ['siteUid'], scopeField: 'siteUid' },
   provides: PROVIDED_KEYS,
   collect: (config, ctx) => collectDattoRmm(config, ctx),
   doctor: (config, ctx) => doctorDattoRmm(config, ctx),

@@ -16,6 +16,7 @@ export const m365Plugin: CollectorPlugin<M365Config> = {
   section: 'm365',
   configSchema: m365ConfigSchema,
   secretFields,
+  portfolio: { tenantFields: ['tenantId'], scopeField: 'tenantId' },
   provides: PROVIDED_KEYS,
   collect: (config, ctx) => collectM365(config, ctx),
   doctor: (config, ctx) => doctorM365(config, ctx),

@@ -18,6 +18,7 @@ export const ninjaonePlugin: CollectorPlugin<NinjaOneConfig> = {
   provider: 'ninjaone',
   configSchema: ninjaoneConfigSchema,
   secretFields,
+  portfolio: { tenantFields: ['organizationId'], scopeField: 'organizationId' },
   provides: PROVIDED_KEYS,
   collect: (config, ctx) => collectNinjaOne(config, ctx),
   doctor: (config, ctx) => doctorNinjaOne(config, ctx),

@@ -7,7 +7,7 @@ import type { Logger } from 'pino';
 import { PLUGINS } from '../../collectors/index.js';
 import type { CollectorPlugin } from '../collector-kit/plugin.js';
 import { InProcessRateGate, type RateGate } from '../collector-kit/rate-gate.js';
-import { defaultConfigPath, loadConfig } from '../config/load.js';
+import { defaultConfigPath, loadConfig, type TenantOrigin } from '../config/load.js';
 import type { RatchetConfig } from '../config/schema.js';
 import { loadRuleSet, type RuleSet } from '../config/load-rules.js';
 import { createLogger } from '../log/logger.js';
@@ -19,6 +19,9 @@ import type { CliIO } from './io.js';
 
 export interface Context {
   config: RatchetConfig;
+  /** The config file read, and where each tenant came from (an included file) and what it shares (DESIGN §12). */
+  configFile: string;
+  origins: TenantOrigin[];
   plugins: readonly CollectorPlugin[];
   logger: Logger;
   ruleSet: RuleSet;
@@ -40,10 +43,11 @@ function rateGateFor(store: Store, logger: Logger): RateGate {
 
 export async function openContext(opts: { config?: string; logLevel?: string; requireSecrets?: boolean }, io: CliIO): Promise<Context> {
   const logger = createLogger({ destination: io.logDestination, level: opts.logLevel ?? io.env.RATCHET_LOG_LEVEL });
-  const { config, warnings } = loadConfig(opts.config ?? defaultConfigPath(io.env), PLUGINS, io.env, { requireSecrets: opts.requireSecrets ?? true });
+  const configFile = opts.config ?? defaultConfigPath(io.env);
+  const { config, warnings, origins } = loadConfig(configFile, PLUGINS, io.env, { requireSecrets: opts.requireSecrets ?? true });
   for (const w of warnings) logger.warn(w);
   const ruleSet = loadRuleSet(rulesPathOf(config), config.rules.overrides);
   const store = openStore(config.storage.url, { password: config.storage.password });
   await store.migrate();
-  return { config, plugins: PLUGINS, logger, ruleSet, store, rateGate: rateGateFor(store, logger), close: () => store.close() };
+  return { config, configFile, origins, plugins: PLUGINS, logger, ruleSet, store, rateGate: rateGateFor(store, logger), close: () => store.close() };
 }

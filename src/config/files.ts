@@ -87,21 +87,30 @@ export function checkConfigFile(path: string, kind: ConfigFileKind, cwd: string 
   return kind === 'ca-certificate' ? checkCertificates(shown, content, 'the CA certificate') : checkCertificateAndKey(shown, content);
 }
 
+/** One `path: problem` line per file field of a config block (a tenant's section, an account, defaults) that names an unusable file. */
+export function checkBlockFiles(
+  blocks: Iterable<{ path: readonly PropertyKey[]; values: Record<string, unknown>; plugin: CollectorPlugin | undefined }>,
+  cwd: string = process.cwd(),
+): string[] {
+  const problems: string[] = [];
+  for (const { path, values, plugin } of blocks) {
+    const fields = plugin ? configFiles.get(plugin.configSchema) : undefined;
+    for (const [field, kind] of Object.entries(fields ?? {})) {
+      const value = values[field];
+      if (typeof value !== 'string') continue;
+      const problem = checkConfigFile(value, kind, cwd);
+      if (problem) problems.push(`${formatPath([...path, field])}: ${problem}`);
+    }
+  }
+  return problems;
+}
+
 /** One `path: problem` line per file field of the tenants' sections that names an unusable file. */
 export function checkConfigFiles(
   tenants: ReadonlyArray<Partial<Record<'m365' | 'rmm' | 'backup', unknown>>>,
   plugins: readonly CollectorPlugin[],
   cwd: string = process.cwd(),
 ): string[] {
-  const problems: string[] = [];
-  for (const { index, section, values, plugin } of tenantSections(tenants, plugins)) {
-    const fields = plugin ? configFiles.get(plugin.configSchema) : undefined;
-    for (const [field, kind] of Object.entries(fields ?? {})) {
-      const value = values[field];
-      if (typeof value !== 'string') continue;
-      const problem = checkConfigFile(value, kind, cwd);
-      if (problem) problems.push(`${formatPath(['tenants', index, section, field])}: ${problem}`);
-    }
-  }
-  return problems;
+  const blocks = [...tenantSections(tenants, plugins)].map((s) => ({ path: ['tenants', s.index, s.section], values: s.values, plugin: s.plugin }));
+  return checkBlockFiles(blocks, cwd);
 }

@@ -5,25 +5,27 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { parse as parseYaml, YAMLParseError } from 'yaml';
 import type { CollectorPlugin } from '../collector-kit/plugin.js';
-import { checkConfigFiles } from './files.js';
+import { ConfigError } from './errors.js';
+import { checkBlockFiles } from './files.js';
+import { expandIncludes, locateProblem, type TenantLocation } from './includes.js';
+import { expandPortfolio, type TenantSharing } from './portfolio.js';
 import { resolveReferences } from './secrets.js';
-import { tenantSections } from './sections.js';
 import { buildConfigSchema, type RatchetConfig } from './schema.js';
 import { formatIssues, formatPath } from '../validation/zod-errors.js';
 
-export class ConfigError extends Error {
-  constructor(public readonly problems: string[], public readonly file?: string) {
-    super(`${file ? `${file}: ` : ''}invalid config:\n  ${problems.join('\n  ')}`);
-    this.name = 'ConfigError';
-  }
-}
+export { ConfigError };
 
 export interface LoadedConfig {
   config: RatchetConfig;
   /** Non-fatal findings, e.g. a literal secret in the file. */
   warnings: string[];
   file?: string;
+  /** Where each tenant came from and what it shares, parallel to `config.tenants`. */
+  origins: TenantOrigin[];
 }
+
+/** A tenant's file and YAML path (for messages and `tenants map --write`) and the shared blocks it draws on. */
+export type TenantOrigin = TenantLocation & TenantSharing;
 
 export function defaultConfigPath(env: NodeJS.ProcessEnv = process.env): string {
   return env.RATCHET_CONFIG || 'config/ratchet.yaml';
@@ -44,31 +46,41 @@ export function parseConfig(
   file?: string,
   opts: ParseOptions = {},
 ): LoadedConfig {
-  const resolved = resolveReferences(raw, env, opts.requireSecrets === false);
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) throw new ConfigError(['the file is empty or not a YAML mapping'], file);
+  const included = expandIncludes(raw as Record<string, unknown>, file);
+  const locate = (lines: string[]) => lines.map((l) => locateProblem(l, included.locations, file));
+  if (included.problems.length > 0) throw new ConfigError(included.problems, file);
+  const resolved = resolveReferences(included.raw, env, opts.requireSecrets === false);
+  const portfolio = expandPortfolio(resolved.value as Record<string, unknown>, plugins);
   const schema = buildConfigSchema(plugins);
-  const parsed = schema.safeParse(resolved.value);
-  const problems = [...resolved.problems];
+  const parsed = schema.safeParse(portfolio.value);
+  // A missing env var already produced a clearer message for that path than zod's "Required"; a tenant whose
+  // shared block is invalid lost that section on purpose (the block's own error says why).
+  const known = new Set(resolved.problems.map((p) => p.split(':')[0]));
+  const problems = [...resolved.problems, ...portfolio.problems.filter((p) => !known.has(p.split(':')[0]))];
   if (!parsed.success) {
-    // A missing env var already produced a clearer message for that path than zod's "Required".
-    const known = new Set(resolved.problems.map((p) => p.split(':')[0]));
-    problems.push(...formatIssues(parsed.error).filter((p) => !known.has(p.split(':')[0])));
+    const lost = new Set([...portfolio.broken].map((i) => `tenants[${i}]`));
+    problems.push(...formatIssues(parsed.error).filter((p) => !known.has(p.split(':')[0]) && !lost.has(p.split(':')[0]!)));
   }
-  if (problems.length > 0 || !parsed.success) throw new ConfigError(problems, file);
-  // Files the collectors read during a scan are checked now, for the commands that will scan (as for secrets).
+  if (problems.length > 0 || !parsed.success) throw new ConfigError(locate(problems), file);
+  // Files the collectors read during a scan are checked now, for the commands that will scan (as for secrets);
+  // each block once, so a shared certificate is one error, not one per tenant.
   if (opts.requireSecrets !== false) {
-    const fileProblems = checkConfigFiles(parsed.data.tenants, plugins);
-    if (fileProblems.length > 0) throw new ConfigError(fileProblems, file);
+    const fileProblems = checkBlockFiles(portfolio.blocks);
+    if (fileProblems.length > 0) throw new ConfigError(locate(fileProblems), file);
   }
-  const warnings: string[] = [];
-  for (const { index, section, values, plugin } of tenantSections(parsed.data.tenants, plugins)) {
-    for (const field of plugin?.secretFields ?? []) {
-      const path = formatPath(['tenants', index, section, field]);
-      if (values[field] !== undefined && !resolved.referenced.has(path)) {
-        warnings.push(`${path}: holds a literal secret; prefer \${env:NAME} or \${file:PATH} so it stays out of the file`);
+  const warnings = [...included.warnings];
+  for (const { path, values, plugin } of portfolio.blocks) {
+    for (const field of plugin.secretFields) {
+      const at = formatPath([...path, field]);
+      if (values[field] !== undefined && !resolved.referenced.has(at)) {
+        warnings.push(`${at}: holds a literal secret; prefer \${env:NAME} or \${file:PATH} so it stays out of the file`);
       }
     }
   }
-  return { config: parsed.data, warnings, file };
+  const config = { ...parsed.data, accounts: portfolio.accounts };
+  const origins = included.locations.map((loc, i) => ({ ...loc, ...portfolio.sharing[i]! }));
+  return { config, warnings: locate(warnings), file, origins };
 }
 
 export function loadConfig(path: string, plugins: readonly CollectorPlugin[], env: NodeJS.ProcessEnv = process.env, opts: ParseOptions = {}): LoadedConfig {
@@ -82,6 +94,5 @@ export function loadConfig(path: string, plugins: readonly CollectorPlugin[], en
     const msg = e instanceof YAMLParseError ? e.message.split('\n')[0] : (e as Error).message;
     throw new ConfigError([`not valid YAML: ${msg}`], path);
   }
-  if (raw === null || typeof raw !== 'object') throw new ConfigError(['the file is empty or not a YAML mapping'], path);
   return parseConfig(raw, plugins, env, path, opts);
 }

@@ -81,6 +81,12 @@ export function buildConfigSchema(plugins: readonly CollectorPlugin[]) {
 
   return z
     .object({
+      /**
+       * Portfolio config (DESIGN §12), expanded into the tenants before this schema sees them (portfolio.ts), which
+       * also validates their contents: defaults.m365 is the MSP's app, accounts the shared vendor accounts.
+       */
+      defaults: z.strictObject({ m365: z.record(z.string(), z.unknown()).optional() }).optional(),
+      accounts: z.array(z.looseObject({ id: z.string(), provider: z.string() })).default([]),
       storage: z
         .object({
           url: z.string().default('sqlite:./data/ratchet.db'),
