@@ -4,12 +4,32 @@
  * Everything that starts a simulator — `ratchet demo`, `ratchet simulate`, the end-to-end suites, the benchmarks —
  * starts it through this module.
  */
-import { SIMULATORS } from '../../collectors/index.js';
+import { PLUGINS, SIMULATORS } from '../../collectors/index.js';
 import type { M365TenantSpec as TenantSpec } from '../../collectors/m365/simulator/api.js';
 import { asM365, type M365Simulator as Simulator, type M365SimulatorOptions as SimulatorOptions } from '../../collectors/m365/simulator/simulator.js';
-import { startSimulator as startSimulatorHost } from '../simulator/index.js';
+import { configFor as hostConfigFor, configYaml as hostConfigYaml, startSimulator as startSimulatorHost, type SimulatorConfigOptions } from '../simulator/index.js';
 
-export { configFor, configYaml, isProfileName, PROFILE_NAMES } from '../simulator/index.js';
+export { isProfileName, PROFILE_NAMES } from '../simulator/index.js';
+
+/** Which fields of a provider's section say which client it is, for the providers whose accounts can be shared. */
+function sharedTenantFields(provider: string): readonly string[] | undefined {
+  return PLUGINS.find((p) => p.provider === provider)?.portfolio?.tenantFields;
+}
+
+type ConfigSource = Parameters<typeof hostConfigFor>[0];
+
+/**
+ * A config pointing at a running simulator, in the portfolio shape an MSP writes (DESIGN §12): one shared account per
+ * vendor instance, each tenant naming its organisation, site or customer tenant. `tenantFields: undefined` gives the
+ * per-tenant shape (full credentials in every tenant).
+ */
+export function configFor(sim: ConfigSource, opts: SimulatorConfigOptions = {}) {
+  return hostConfigFor(sim, { tenantFields: sharedTenantFields, ...opts });
+}
+
+export function configYaml(sim: ConfigSource, opts: SimulatorConfigOptions = {}): string {
+  return hostConfigYaml(sim, { tenantFields: sharedTenantFields, ...opts });
+}
 export { describeSimulator } from '../../collectors/m365/simulator/simulator.js';
 export { expectedLevelFor } from '../../collectors/m365/simulator/profiles.js';
 // Every tenant has a Microsoft 365 directory on the composed simulator, so its types are the Microsoft 365 ones.

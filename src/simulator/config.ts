@@ -16,12 +16,19 @@ export interface SimulatorConfigOptions {
   storageUrl?: string;
   /** Prefix of the secret environment variables (default RATCHET_SIM). */
   envPrefix?: string;
+  /**
+   * The fields that say which client a provider's section is about (its plugin's portfolio.tenantFields), for the
+   * providers whose accounts can be shared; their sections become `accounts` (DESIGN §12). Undefined: every tenant
+   * carries full credentials (the per-tenant shape).
+   */
+  tenantFields?: (provider: string) => readonly string[] | undefined;
 }
 
 export interface SimulatorConfig {
   /** The config object, ready to be written as YAML. */
   config: {
     storage?: { url: string };
+    accounts?: Array<Record<string, unknown> & { id: string }>;
     tenants: Array<{
       id: string;
       name: string;
@@ -48,16 +55,25 @@ type ConfigSource = Pick<Simulator, 'url' | 'caPath' | 'tenants' | 'vendorSectio
 export function configFor(sim: ConfigSource, opts: SimulatorConfigOptions = {}): SimulatorConfig {
   const env: Record<string, string> = { NODE_EXTRA_CA_CERTS: sim.caPath };
   const chosen = sim.tenants.filter((t) => !opts.tenants || opts.tenants.includes(t.id));
-  const tenants = chosen.map((t) => {
+  const envRef = (name: string, value: string) => {
+    env[name] = value;
+    return `\${env:${name}}`;
+  };
+  const sections = chosen.map((t) => ({ tenant: t, vendors: sim.vendorSections(t.id, { preferCertificate: opts.preferCertificate }) }));
+  const accounts = sharedAccounts(sections.flatMap((s) => s.vendors), opts, envRef);
+  const tenants = sections.map(({ tenant: t, vendors: found }) => {
     const directory: Record<string, Record<string, unknown>> = {};
     const vendors: Record<string, Record<string, unknown>> = {};
-    for (const v of sim.vendorSections(t.id, { preferCertificate: opts.preferCertificate })) {
+    for (const v of found) {
+      const account = accounts.of(v);
+      if (account) {
+        vendors[v.key] = { account: account.id, ...account.own(v) };
+        continue;
+      }
       const section = { ...v.section };
       for (const [field, value] of Object.entries(v.secrets)) {
         const suffix = v.secretNames?.[field] ?? `${v.kind.toUpperCase()}_${field.replace(/[A-Z]/g, (c) => `_${c}`).toUpperCase()}`;
-        const envName = `${secretEnvName(t.id, opts.envPrefix).replace(/_SECRET$/, '')}_${suffix}`;
-        env[envName] = value;
-        section[field] = `\${env:${envName}}`;
+        section[field] = envRef(`${secretEnvName(t.id, opts.envPrefix).replace(/_SECRET$/, '')}_${suffix}`, value);
       }
       (v.kind === 'directory' ? directory : vendors)[v.key] = section;
     }
@@ -70,7 +86,58 @@ export function configFor(sim: ConfigSource, opts: SimulatorConfigOptions = {}):
     const scope = Object.keys(outOfScope).length > 0 ? { outOfScope } : {};
     return { id: t.id, name: t.name, ...scope, ...directory, ...vendors };
   });
-  return { config: { ...(opts.storageUrl ? { storage: { url: opts.storageUrl } } : {}), tenants }, env };
+  return {
+    config: {
+      ...(opts.storageUrl ? { storage: { url: opts.storageUrl } } : {}),
+      ...(accounts.list.length > 0 ? { accounts: accounts.list } : {}),
+      tenants,
+    },
+    env,
+  };
+}
+
+type Section = ReturnType<ConfigSource['vendorSections']>[number];
+
+/**
+ * The MSP's shared vendor accounts (DESIGN §12): sections of one provider with the same URL and secrets are one
+ * account; what all of them hold alike goes into it, and each tenant keeps the rest (at least the fields that say
+ * which client it is). Only for providers `opts.tenantFields` names as shareable.
+ */
+function sharedAccounts(all: readonly Section[], opts: SimulatorConfigOptions, envRef: (name: string, value: string) => string) {
+  const keyOf = (v: Section) => JSON.stringify([v.section.provider, v.section.baseUrl, v.secrets]);
+  const groups = new Map<string, Section[]>();
+  for (const v of all) {
+    const provider = typeof v.section.provider === 'string' ? v.section.provider : undefined;
+    if (v.kind === 'directory' || !provider || !opts.tenantFields?.(provider)) continue;
+    groups.set(keyOf(v), [...(groups.get(keyOf(v)) ?? []), v]);
+  }
+  const list: Array<Record<string, unknown> & { id: string }> = [];
+  const byKey = new Map<string, { id: string; shared: Set<string> }>();
+  const prefix = opts.envPrefix ?? 'RATCHET_SIM';
+  for (const [key, members] of groups) {
+    const first = members[0]!;
+    const provider = String(first.section.provider);
+    const perTenant = new Set(opts.tenantFields!(provider));
+    const same = Object.keys(first.section).filter(
+      (f) => !perTenant.has(f) && members.every((m) => JSON.stringify(m.section[f]) === JSON.stringify(first.section[f])),
+    );
+    const taken = list.filter((a) => a.provider === provider).length;
+    const id = `${provider}-msp${taken ? `-${taken + 1}` : ''}`;
+    const account: Record<string, unknown> & { id: string } = { id, ...Object.fromEntries(same.map((f) => [f, first.section[f]])) };
+    for (const [field, value] of Object.entries(first.secrets)) {
+      account[field] = envRef(`${prefix}_${id.toUpperCase().replace(/[^A-Z0-9]+/g, '_')}_${field.replace(/[A-Z]/g, (c) => `_${c}`).toUpperCase()}`, value);
+    }
+    list.push(account);
+    byKey.set(key, { id, shared: new Set(same) });
+  }
+  return {
+    list,
+    of(v: Section) {
+      const found = v.kind === 'directory' ? undefined : byKey.get(keyOf(v));
+      if (!found) return undefined;
+      return { id: found.id, own: (s: Section) => Object.fromEntries(Object.entries(s.section).filter(([f]) => !found.shared.has(f) && f !== 'provider')) };
+    },
+  };
 }
 
 /** The same config as YAML text, with a header naming what it points at. */

@@ -42,8 +42,11 @@ describe('ratchet simulate', () => {
       const { out } = await simulate({ profile: 'level2', rmm, backup });
       const { raw, loaded } = printedConfig(out);
       expect(raw.tenants).toHaveLength(1);
-      expect(raw.tenants[0]).toMatchObject({ id: 'simulated', rmm: { provider: rmm }, backup: { provider: backup } });
+      expect(raw.tenants[0]).toMatchObject({ id: 'simulated' });
+      // Shareable products come as an MSP's account the tenant names; the rest in full in the tenant.
       expect(loaded.config.tenants[0]!.rmm).toMatchObject({ provider: rmm });
+      expect(loaded.config.tenants[0]!.backup).toMatchObject({ provider: backup });
+      expect(loaded.origins[0]!.accounts).toEqual(backup === 'acronis' ? { rmm: `${rmm}-msp`, backup: 'acronis-msp' } : { rmm: `${rmm}-msp` });
     }
   });
 
