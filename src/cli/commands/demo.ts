@@ -2,7 +2,8 @@
  * `ratchet demo`: the whole product on a fresh machine with no credentials. Starts the tenant simulator on
  * loopback (TLS with its own CA), writes a config pointing at it, and runs a real `ratchet scan` in a child process
  * that trusts the CA through NODE_EXTRA_CA_CERTS — the real collectors, rules, store and report, end to end.
- * History accumulates under ./data/, so a second run shows the second scan of each tenant.
+ * History accumulates under ./data/, so a second run shows the second scan of each tenant. With `--serve` the
+ * simulator keeps running and `ratchet serve` serves the portfolio on 127.0.0.1 (demo-serve.ts).
  */
 import { spawn } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -19,12 +20,15 @@ import { EXIT } from '../../app/io.js';
 import type { ReportFormat } from '../../report/render.js';
 import { formatOption, type CommandDeps } from '../command.js';
 import { selfCommand } from '../self.js';
+import { serveDemo } from './demo-serve.js';
 
 export interface DemoOptions {
   format: 'table' | 'json' | 'markdown' | 'html';
   dataDir?: string;
   /** Days of simulated history for the level-4 sample tenant (Tailspin): 90+ confirms level 4, 180+ level 5. */
   historyDays?: number;
+  /** Keep the simulator running and serve the portfolio with `ratchet serve` until Ctrl-C (port 0: a free one). */
+  serve?: { port?: number; logLevel?: string };
 }
 
 /**
@@ -63,6 +67,8 @@ export async function runDemo(opts: DemoOptions, io: CliIO): Promise<number> {
     const configPath = join(demoDir, 'ratchet.demo.yaml');
     writeFileSync(configPath, `# Written by \`ratchet demo\`: points at the built-in simulator (${sim.url}).\n${stringify(config)}`);
     const childEnv = { ...io.env, ...env, RATCHET_LOG_LEVEL: io.env.RATCHET_LOG_LEVEL ?? 'warn' };
+    // serve logs at the product's default level (info) unless the operator chose one.
+    const serveEnv = { ...io.env, ...env };
     const seeded = await Promise.all(
       Object.entries(DEMO_HISTORY).map(([tenant, plan]) => {
         const days = tenant === 'tailspin' && opts.historyDays ? opts.historyDays : plan.days;
@@ -103,6 +109,12 @@ export async function runDemo(opts: DemoOptions, io: CliIO): Promise<number> {
         `The first run simulates weeks of weekly history (levels 4 and 5 need 90 and 180 days); \`ratchet demo --history-days 190\` on a fresh --data-dir lets Tailspin reach level 5.\n` +
         `Run \`ratchet demo\` again to add another scan to the history.\n`,
     );
+    if (opts.serve) {
+      return await serveDemo(
+        { configPath, env: serveEnv, port: opts.serve.port, logLevel: opts.serve.logLevel, exampleTenant: reports[0]!.tenant.id, simulatorUrl: sim.url },
+        io,
+      );
+    }
     return code;
   } finally {
     await sim.close();
@@ -116,11 +128,24 @@ export function registerDemo(program: Command, { io, exit }: CommandDeps): void 
     .addOption(formatOption())
     .option('--data-dir <path>', 'where history and the demo config go', 'data')
     .option('--history-days <n>', 'days of simulated history for the level-4 tenant on a fresh data dir (190 lets it reach level 5)')
-    .action(async (o: { format: ReportFormat; dataDir: string; historyDays?: string }) => {
+    .option('--serve', 'then keep the simulator running and serve the web UI and API on 127.0.0.1 with a fresh technician token (Ctrl-C stops both)')
+    .option('--port <n>', 'with --serve: the port to serve on (default: a free one)')
+    .action(async (o: { format: ReportFormat; dataDir: string; historyDays?: string; serve?: boolean; port?: string }) => {
       const historyDays = o.historyDays === undefined ? undefined : Number(o.historyDays);
       if (historyDays !== undefined && (!Number.isInteger(historyDays) || historyDays < 7 || historyDays > 400)) {
         throw new UsageError('--history-days: a whole number of days from 7 to 400');
       }
-      exit(await runDemo({ format: o.format, dataDir: o.dataDir, historyDays }, io));
+      if (o.port !== undefined && !o.serve) throw new UsageError('--port goes with --serve (ratchet demo --serve --port N)');
+      const port = o.port === undefined ? undefined : Number(o.port);
+      if (port !== undefined && (o.port!.trim() === '' || !Number.isInteger(port) || port < 0 || port > 65535)) {
+        throw new UsageError(`--port: a whole number from 0 to 65535 (0 = a free port), got ${JSON.stringify(o.port)}`);
+      }
+      // The sign-in block follows the portfolio on stdout: that is a page for a person, not one JSON or HTML document.
+      if (o.serve && (o.format === 'json' || o.format === 'html')) {
+        throw new UsageError(`--serve prints the portfolio as a table and then the sign-in URL; use \`ratchet demo --format ${o.format}\` without --serve for a ${o.format} document`);
+      }
+      const logLevel = program.opts<{ logLevel?: string }>().logLevel;
+      const serve = o.serve ? { port, logLevel } : undefined;
+      exit(await runDemo({ format: o.format, dataDir: o.dataDir, historyDays, serve }, io));
     });
 }
