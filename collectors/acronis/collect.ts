@@ -10,12 +10,14 @@ import type { Evidence } from '../../src/domain/evidence.js';
 import { scrub } from '../../src/log/secrets.js';
 import type { AcronisConfig } from './config.js';
 import { RESOURCE_STATUSES_PATH, TOKEN_PATH } from './endpoints.js';
-import { collectorError } from '../../src/collector-kit/failure.js';
+import { clientGone, collectorError, type Failure } from '../../src/collector-kit/failure.js';
+import { isVendorHttpError } from '../../src/http/errors.js';
 import { classify, describeTokenFailure } from './errors.js';
 import { EVIDENCE_KEYS, PROVIDED_KEYS, Provenance, failedEvidence, okEvidence, type EvidenceKey } from './evidence.js';
 import { createAcronisHttp, type HttpOptions } from './http.js';
 import { ProtectionTally } from './protection.js';
 import { forEachResourceStatus, type PagingStats } from './resource-statuses.js';
+import { customerTenantGone, TENANT_PATH } from './tenant-check.js';
 
 /** Test seams; everything else comes from config. */
 export type CollectOptions = HttpOptions;
@@ -59,7 +61,15 @@ export async function collectAcronis(config: AcronisConfig, ctx: CollectorContex
 
   let evidence: Evidence;
   if (rejected) {
-    evidence = failedEvidence(EVIDENCE_KEYS.protection, classify(rejected.reason, config.customerTenantId), provenance, collectedAt);
+    let failure: Failure = classify(rejected.reason, config.customerTenantId);
+    // A refusal for one customer tenant may mean it is gone (deleted at the vendor), not a missing role: ask.
+    const refused = isVendorHttpError(rejected.reason) && ['forbidden', 'not_found'].includes(rejected.reason.kind);
+    if (refused && config.customerTenantId) {
+      const before = http.requests;
+      if (await customerTenantGone(http, config.customerTenantId)) failure = clientGone(`Acronis customer tenant ${config.customerTenantId}`, config.baseUrl);
+      provenance.add(TENANT_PATH).charge(http.requests - before);
+    }
+    evidence = failedEvidence(EVIDENCE_KEYS.protection, failure, provenance, collectedAt);
   } else {
     const value = tally.value();
     const stats = runs.map((r) => (r as PromiseFulfilledResult<PagingStats>).value);
@@ -73,6 +83,13 @@ export async function collectAcronis(config: AcronisConfig, ctx: CollectorContex
       },
       'acronis: resource statuses collected',
     );
+    if (value.excludedOtherTenant > 0) {
+      // Defence in depth behind the tenant_id filter: another customer's machines never reach this tenant's evidence.
+      ctx.logger.warn(
+        { tenant: ctx.tenantId, customerTenantId: config.customerTenantId, resources: value.excludedOtherTenant },
+        'acronis: resources of other customer tenants dropped',
+      );
+    }
     if (value.workloads === 0 && config.customerTenantId) {
       ctx.logger.warn(
         { tenant: ctx.tenantId, customerTenantId: config.customerTenantId },

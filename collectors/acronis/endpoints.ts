@@ -11,6 +11,16 @@ export const RESOURCE_STATUSES_PATH = '/api/resource_management/v4/resource_stat
 /** OAuth scope the OpenAPI declares for `GET /resource_statuses`. */
 export const RESOURCE_STATUSES_SCOPE = 'urn:acronis.com::resource_management::read';
 
+/**
+ * Account Management API v2, for `ratchet tenants map`: the API client (its `tenant_id`) and the tenants below it.
+ * Any API client may read itself and the tenants of its own subtree; no extra role is needed.
+ */
+export const API_CLIENT_PATH = (clientId: string) => `/api/2/clients/${encodeURIComponent(clientId)}`;
+export const TENANTS_PATH = '/api/2/tenants';
+
+/** Tenant kinds that hold customers below them: walked when listing an account's customers. */
+export const CONTAINER_KINDS = new Set(['partner', 'folder']);
+
 /** Policy type of the backup module of a protection plan. */
 export const BACKUP_POLICY_TYPE = 'policy.backup.machine';
 

@@ -7,6 +7,7 @@ import { collectAcronis } from './collect.js';
 import { acronisConfigSchema, secretFields, type AcronisConfig } from './config.js';
 import { doctorAcronis } from './doctor.js';
 import { COLLECTOR_ID, PROVIDED_KEYS } from './evidence.js';
+import { listAcronisCustomers } from './portfolio.js';
 
 export type { AcronisConfig } from './config.js';
 export { acronisConfigSchema, secretFields } from './config.js';
@@ -17,7 +18,12 @@ export const acronisPlugin: CollectorPlugin<AcronisConfig> = {
   provider: 'acronis',
   configSchema: acronisConfigSchema,
   secretFields,
-  portfolio: { tenantFields: ['customerTenantId'], scopeField: 'customerTenantId' },
+  // One account serves every client; a tenant's section picks its customer tenant (portfolio.ts).
+  portfolio: {
+    tenantFields: ['customerTenantId'],
+    scopeField: 'customerTenantId',
+    listClients: (account, ctx) => listAcronisCustomers(account, ctx),
+  },
   provides: PROVIDED_KEYS,
   collect: (config, ctx) => collectAcronis(config, ctx),
   doctor: (config, ctx) => doctorAcronis(config, ctx),

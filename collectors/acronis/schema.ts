@@ -104,3 +104,29 @@ export const apiError = z.looseObject({
   message: z.string().nullish(),
   context: z.record(z.string(), z.unknown()).nullish(),
 });
+
+// ---------------------------------------------------------------------------------------------- account management
+// Account Management API v2 (developer.acronis.com/doc/account-management/v2), for `ratchet tenants map`: the API
+// client's own tenant and the customer tenants below it. Shapes: `Client` and `Tenant` of the v2 reference and the
+// official examples (acronis-cyber-platform-python-examples: common/base_operations.py reads `tenant_id` of the API
+// client; tenants/navigate_through_tenants.py walks the tree).
+
+/** `GET /api/2/clients/{client_id}`: the API client, whose `tenant_id` is the tenant it was created in. */
+export const apiClient = z.looseObject({ tenant_id: z.string().trim().min(1) });
+
+/** One `Tenant`: `kind` is root | partner | folder | customer | unit; `contact.email` when the partner filled it in. */
+export const accountTenant = z.looseObject({
+  id: z.string().trim().min(1),
+  name: z.string().nullish(),
+  kind: z.string().nullish(),
+  enabled: z.boolean().nullish(),
+  parent_id: z.string().nullish(),
+  contact: z.looseObject({ email: z.string().nullish() }).nullish(),
+});
+export type AccountTenant = z.output<typeof accountTenant>;
+
+/** `GET /api/2/tenants?parent_id=…`: `{ items: [Tenant], paging?: { cursors: { after? } } }`. */
+export const tenantsPage = z.looseObject({
+  items: z.array(accountTenant),
+  paging: z.looseObject({ cursors: z.looseObject({ after: z.string().nullish() }).nullish() }).nullish(),
+});

@@ -83,6 +83,28 @@ interface ListingContext {
   ctx: CollectorContext;
   probe: BlockProbe;
   timeoutMs: number;
+  baseUrl: string;
+}
+
+/**
+ * Defence in depth behind the per-site paths: a row whose `siteUid` is not one of the configured sites is dropped
+ * and counted (a listing that mixed in another client's devices or alerts must never reach this tenant's evidence).
+ * Without `siteUid` the whole account is the scope and nothing is dropped.
+ */
+export class SiteFilter {
+  private readonly sites: ReadonlySet<string> | null;
+  dropped = 0;
+
+  constructor(siteUids: readonly string[]) {
+    this.sites = siteUids.length > 0 ? new Set(siteUids.map((s) => s.toLowerCase())) : null;
+  }
+
+  keeps(siteUid: string | null | undefined): boolean {
+    if (!this.sites || !siteUid) return true;
+    if (this.sites.has(siteUid.trim().toLowerCase())) return true;
+    this.dropped += 1;
+    return false;
+  }
 }
 
 /**
@@ -113,6 +135,7 @@ async function walkListing<P extends { pageDetails: PageDetails }>(
           return l.probe.refused();
         },
         siteUid: target.siteUid,
+        baseUrl: l.baseUrl,
         timeoutMs: l.timeoutMs,
       });
       if (probed) provenance.add(PATHS.pagination);
@@ -135,6 +158,7 @@ async function collectDevices(l: ListingContext, siteUids: string[], plan: Plan,
   const inventory = new InventoryTally(now, siteUids.length > 0 ? siteUids : null);
   const patches = new PatchTally();
   const antivirus = new AntivirusTally();
+  const filter = new SiteFilter(siteUids);
   let seen = 0;
   const failure = await walkListing(
     l,
@@ -144,6 +168,7 @@ async function collectDevices(l: ListingContext, siteUids: string[], plan: Plan,
     (page) => {
       for (const d of page.devices) {
         seen += 1;
+        if (!filter.keeps(d.siteUid)) continue;
         const scope = classifyDevice(d);
         inventory.add(d, scope); // rmm.devices, and the device count of rmm.alerts
         if (plan.keys.has(EVIDENCE_KEYS.patches)) patches.add(d, scope);
@@ -154,23 +179,31 @@ async function collectDevices(l: ListingContext, siteUids: string[], plan: Plan,
   );
   if (failure) return { ok: false, failure };
   l.ctx.logger.debug({ devices: seen, requests: provenance.requests }, 'datto-rmm: device listing read');
+  logDropped(l.ctx, 'devices', filter, siteUids);
   return { ok: true, value: { devices: inventory.value(), patches: patches.value(), antivirus: antivirus.value() } };
 }
 
 async function collectAlerts(l: ListingContext, siteUids: string[], provenance: Provenance): Promise<Outcome<AlertTally>> {
   const tally = new AlertTally(l.ctx.now(), siteUids.length > 0 ? siteUids : null);
+  const filter = new SiteFilter(siteUids);
   const failure = await walkListing(
     l,
     'alerts',
     targetsFor('alerts', siteUids),
     alertsPage,
     (page) => {
-      for (const a of page.alerts) tally.add(a);
+      for (const a of page.alerts) if (filter.keeps(a.alertSourceInfo?.siteUid)) tally.add(a);
     },
     provenance,
   );
   if (failure) return { ok: false, failure };
+  logDropped(l.ctx, 'alerts', filter, siteUids);
   return { ok: true, value: tally };
+}
+
+function logDropped(ctx: CollectorContext, rows: 'devices' | 'alerts', filter: SiteFilter, siteUids: readonly string[]): void {
+  if (filter.dropped === 0) return;
+  ctx.logger.warn({ tenant: ctx.tenantId, siteUids, [rows]: filter.dropped }, `datto-rmm: ${rows} of other sites dropped`);
 }
 
 function collectorStatus(evidence: Evidence[], tenantId: string): Pick<CollectorResult, 'status' | 'error'> {
@@ -212,7 +245,7 @@ export async function collectDattoRmm(config: DattoRmmConfig, ctx: CollectorCont
 
   try {
     const siteUids = siteUidsOf(config);
-    const l: ListingContext = { client, ctx, probe: new BlockProbe(client), timeoutMs: config.timeoutMs };
+    const l: ListingContext = { client, ctx, probe: new BlockProbe(client), timeoutMs: config.timeoutMs, baseUrl: config.baseUrl };
     const deviceProv = new Provenance();
     const alertProv = new Provenance();
     const [devices, alerts] = await Promise.all([

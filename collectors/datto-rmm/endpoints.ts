@@ -30,6 +30,8 @@ export const MAX_RETRIES = 3;
 
 export const PATHS = {
   accountDevices: '/api/v2/account/devices',
+  /** The account's sites (one per client), for `ratchet tenants map`. */
+  accountSites: '/api/v2/account/sites',
   siteDevices: (siteUid: string) => `/api/v2/site/${encodeURIComponent(siteUid)}/devices`,
   accountOpenAlerts: '/api/v2/account/alerts/open',
   siteOpenAlerts: (siteUid: string) => `/api/v2/site/${encodeURIComponent(siteUid)}/alerts/open`,

@@ -4,6 +4,7 @@ import { offline } from '../../src/collector-kit/testing/fake-server.js';
 import { collectDattoRmm } from './collect.js';
 import {
   API_SECRET,
+  BASE,
   SITE_ALERTS,
   SITE_DEVICES,
   api,
@@ -220,7 +221,8 @@ describe('responses that do not match the documented shape', () => {
     api().get(`/api/v2/site/${missing}/alerts/open`).query({ max: '250' }).reply(404, { message: 'Site not found' });
     const result = await collectDattoRmm(testConfig({ siteUid: missing }), testContext({ only: ['rmm.alerts'] }));
     expect(result.evidence[0]!.status).toBe('error');
-    expect(result.evidence[0]!.reason).toContain(`site ${missing} does not exist in this Datto RMM account (check rmm.siteUid`);
+    expect(result.evidence[0]!.reason).toContain(`site ${missing} no longer exists on the account (${BASE})`);
+    expect(result.evidence[0]!.reason).toContain('check rmm.siteUid');
   });
 });
 

@@ -9,7 +9,7 @@
  * send the operator to fix a role that is fine.
  */
 import { scrub } from '../../src/log/secrets.js';
-import { collectorError, errorMessage, failureOf, permissionMissing, schemaViolation, type Failure } from '../../src/collector-kit/failure.js';
+import { clientGone, collectorError, errorMessage, failureOf, permissionMissing, schemaViolation, type Failure } from '../../src/collector-kit/failure.js';
 import { isVendorHttpError, type VendorHttpError } from '../../src/http/errors.js';
 import { DATTO_PLATFORMS } from './config.js';
 import { ACCESS, PATHS, TOKEN_PATH, type Resource } from './endpoints.js';
@@ -23,6 +23,8 @@ export interface ClassifyContext {
   /** Resolves whether the no-permission probe was refused too (only asked for a 403 on the first page). */
   probeRefused: () => Promise<boolean>;
   siteUid?: string;
+  /** The account's platform URL (rmm.baseUrl), named when a site no longer exists there. */
+  baseUrl?: string;
   timeoutMs: number;
 }
 
@@ -57,14 +59,12 @@ export async function classify(err: unknown, c: ClassifyContext): Promise<Failur
           `GET ${c.path}: HTTP 401 even with a fresh token: the API user's access was revoked (API keys regenerated or deleted, user disabled, or API access switched off); it needs ${ACCESS.api}`,
         ),
       );
-    case 'not_found':
-      return collectorError(
-        scrub(
-          c.siteUid
-            ? `GET ${c.path}: HTTP 404: site ${c.siteUid} does not exist in this Datto RMM account (check rmm.siteUid and the platform in rmm.baseUrl)`
-            : `GET ${c.path}: HTTP 404: not found (check the platform in rmm.baseUrl)`,
-        ),
-      );
+    case 'not_found': {
+      if (!c.siteUid) return collectorError(scrub(`GET ${c.path}: HTTP 404: not found (check the platform in rmm.baseUrl)`));
+      // The site is gone from the account (deleted, or the UID is wrong): unknown evidence, never the account's devices.
+      const gone = clientGone(`Datto RMM site ${c.siteUid}`, c.baseUrl ?? 'this Datto RMM account');
+      return { ...gone, reason: scrub(`GET ${c.path}: HTTP 404: ${gone.reason} (check rmm.siteUid and the platform in rmm.baseUrl)`) };
+    }
     case 'schema':
       return schemaViolation(shorten(e.message, 400));
     case 'timeout':

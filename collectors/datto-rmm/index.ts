@@ -7,6 +7,7 @@ import { collectDattoRmm } from './collect.js';
 import { dattoRmmConfigSchema, secretFields, type DattoRmmConfig } from './config.js';
 import { doctorDattoRmm } from './doctor.js';
 import { COLLECTOR_ID, PROVIDED_KEYS } from './evidence.js';
+import { listDattoSites } from './portfolio.js';
 
 export type { DattoRmmConfig } from './config.js';
 export { dattoRmmConfigSchema, secretFields } from './config.js';
@@ -17,7 +18,12 @@ export const dattoRmmPlugin: CollectorPlugin<DattoRmmConfig> = {
   provider: 'datto-rmm',
   configSchema: dattoRmmConfigSchema,
   secretFields,
-  portfolio: { tenantFields: ['siteUid'], scopeField: 'siteUid' },
+  // One account serves every client; a tenant's section picks its site (portfolio.ts).
+  portfolio: {
+    tenantFields: ['siteUid'],
+    scopeField: 'siteUid',
+    listClients: (account, ctx) => listDattoSites(account, ctx),
+  },
   provides: PROVIDED_KEYS,
   collect: (config, ctx) => collectDattoRmm(config, ctx),
   doctor: (config, ctx) => doctorDattoRmm(config, ctx),

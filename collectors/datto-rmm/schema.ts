@@ -101,6 +101,28 @@ export const alertsPage = z.looseObject({
     .transform((v) => v ?? []),
 });
 
+// ---------------------------------------------------------------------------------------------- sites (tenants map)
+/**
+ * `Site` (GET /api/v2/account/sites): the account's clients, for `ratchet tenants map`. The spec's Site has no
+ * domain or contact e-mail; `devicesStatus` is shown beside the name.
+ */
+export const site = z.looseObject({
+  uid: z.string().min(1),
+  name: text,
+  description: text,
+  onDemand: z.boolean().nullish(),
+  devicesStatus: z.looseObject({ numberOfDevices: count }).nullish(),
+});
+export type Site = z.output<typeof site>;
+
+export const sitesPage = z.looseObject({
+  pageDetails,
+  sites: z
+    .array(site)
+    .nullish()
+    .transform((v) => v ?? []),
+});
+
 // ---------------------------------------------------------------------------------------------- system (doctor)
 export const paginationConfig = z.looseObject({ max: z.number().int().nullish() });
 

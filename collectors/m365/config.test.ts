@@ -28,11 +28,35 @@ describe('m365 config', () => {
     expect(messages({ ...base, tenantId: 'contoso', clientSecret: 'x' })[0]).toMatch(/^tenantId: must be the directory \(tenant\) GUID or a domain/);
   });
 
-  it('requires exactly one of clientSecret and certificatePath', () => {
-    expect(messages(base)).toEqual(['clientSecret: set exactly one of clientSecret or certificatePath (neither is set)']);
-    expect(messages({ ...base, clientSecret: 'x', certificatePath: '/c.pem' })).toEqual([
-      'certificatePath: set exactly one of clientSecret or certificatePath, not both',
+  it('accepts each credential mode on its own', () => {
+    const UAMI = '22222222-2222-2222-2222-222222222222';
+    expect(messages({ ...base, certificatePath: '/run/secrets/ratchet.pfx', certificatePassword: 'pfx-password' })).toEqual([]);
+    expect(m365ConfigSchema.parse({ ...base, managedIdentity: {} }).managedIdentity).toEqual({});
+    expect(m365ConfigSchema.parse({ ...base, managedIdentity: true }).managedIdentity).toEqual({});
+    expect(m365ConfigSchema.parse({ ...base, managedIdentity: { clientId: UAMI } }).managedIdentity).toEqual({ clientId: UAMI });
+    expect(m365ConfigSchema.parse({ ...base, workloadIdentity: true }).workloadIdentity).toEqual({});
+    expect(m365ConfigSchema.parse({ ...base, workloadIdentity: { tokenFilePath: '/var/run/secrets/azure/tokens/azure-identity-token' } }).workloadIdentity).toEqual({
+      tokenFilePath: '/var/run/secrets/azure/tokens/azure-identity-token',
+    });
+  });
+
+  it('requires exactly one credential, naming the choices or the ones set twice', () => {
+    expect(messages(base)).toEqual([
+      'clientSecret: no credential is set: set exactly one of clientSecret, certificatePath (a PEM with key and certificate, or a PFX with certificatePassword), managedIdentity: {} (or { clientId } of a user-assigned identity), or workloadIdentity: true',
     ]);
+    expect(messages({ ...base, clientSecret: 'x', certificatePath: '/c.pem' })).toEqual([
+      'certificatePath: set exactly one credential, not 2: clientSecret and certificatePath are all set (with defaults.m365, a tenant that brings its own credential also needs its own clientId)',
+    ]);
+    expect(messages({ ...base, managedIdentity: {}, workloadIdentity: true })).toEqual([expect.stringMatching(/^workloadIdentity: set exactly one credential, not 2: managedIdentity and workloadIdentity/)]);
+    expect(messages({ ...base, clientSecret: 'x', certificatePath: '/c.pem', managedIdentity: {} })[0]).toMatch(/not 3: clientSecret and certificatePath and managedIdentity/);
+  });
+
+  it("checks each mode's own fields", () => {
+    expect(messages({ ...base, clientSecret: 'x', certificatePassword: 'p' })).toEqual(['certificatePassword: only opens the file certificatePath names: set certificatePath too, or remove it']);
+    expect(messages({ ...base, managedIdentity: { clientId: 'my-identity' } })[0]).toMatch(/^managedIdentity\.clientId: must be the client id \(a GUID\) of the user-assigned managed identity/);
+    expect(messages({ ...base, managedIdentity: { objectId: 'x' } }).join()).toMatch(/objectId/);
+    expect(messages({ ...base, workloadIdentity: false })).not.toEqual([]);
+    expect(messages({ ...base, workloadIdentity: { tokenFilePath: '' } })[0]).toMatch(/^workloadIdentity\.tokenFilePath: must not be empty/);
   });
 
   it('is strict about unknown keys', () => {
@@ -54,10 +78,10 @@ describe('m365 config', () => {
   });
 
   it('declares the secret field and the plugin identity', () => {
-    expect(secretFields).toEqual(['clientSecret']);
+    expect(secretFields).toEqual(['clientSecret', 'certificatePassword']);
     expect(m365Plugin.id).toBe('m365');
     expect(m365Plugin.section).toBe('m365');
-    expect(m365Plugin.secretFields).toEqual(['clientSecret']);
+    expect(m365Plugin.secretFields).toEqual(['clientSecret', 'certificatePassword']);
     expect(m365Plugin.provides).toHaveLength(7);
   });
 });

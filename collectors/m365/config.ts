@@ -29,6 +29,39 @@ export const customCloudSchema = z.strictObject({
 });
 export type CustomCloud = z.output<typeof customCloudSchema>;
 
+/**
+ * The credential modes, exactly one per section (README "Credentials"). `clientId` is the app registration in
+ * every mode: with managedIdentity and workloadIdentity the Azure-issued token is only the *assertion* the app
+ * registration trusts through a federated identity credential, never a token for Graph itself.
+ */
+export const CREDENTIAL_FIELDS = ['clientSecret', 'certificatePath', 'managedIdentity', 'workloadIdentity'] as const;
+export type CredentialField = (typeof CREDENTIAL_FIELDS)[number];
+
+const CREDENTIAL_CHOICES =
+  'clientSecret, certificatePath (a PEM with key and certificate, or a PFX with certificatePassword), managedIdentity: {} (or { clientId } of a user-assigned identity), or workloadIdentity: true';
+
+const managedIdentitySchema = z
+  .union([
+    z.literal(true).transform((): { clientId?: string } => ({})),
+    z.strictObject({
+      clientId: z
+        .string()
+        .trim()
+        .refine((v) => GUID.test(v), 'must be the client id (a GUID) of the user-assigned managed identity; leave it out for the system-assigned one')
+        .optional(),
+    }),
+  ])
+  .describe('The Azure managed identity whose token the app registration trusts (a federated identity credential).');
+
+const workloadIdentitySchema = z
+  .union([
+    z.literal(true).transform((): { tokenFilePath?: string } => ({})),
+    z.strictObject({
+      tokenFilePath: z.string().min(1, 'must not be empty; leave it out to use AZURE_FEDERATED_TOKEN_FILE').optional(),
+    }),
+  ])
+  .describe('The Kubernetes service-account token file (AKS, Container Apps) the app registration trusts.');
+
 export const m365ConfigSchema = z
   .strictObject({
     tenantId: z
@@ -37,7 +70,12 @@ export const m365ConfigSchema = z
       .refine((v) => GUID.test(v) || DOMAIN.test(v), 'must be the directory (tenant) GUID or a domain such as contoso.onmicrosoft.com'),
     clientId: z.string().trim().min(1, 'must be the application (client) id of the app registration'),
     clientSecret: z.string().min(1, 'must not be empty').optional(),
+    /** A PEM (key + certificate) or a PKCS#12 (.pfx/.p12) file, told apart by content. */
     certificatePath: z.string().min(1, 'must not be empty').optional(),
+    /** Opens a PFX or an encrypted PEM key. A secret. */
+    certificatePassword: z.string().min(1, 'must not be empty (leave it out for a file without a password)').optional(),
+    managedIdentity: managedIdentitySchema.optional(),
+    workloadIdentity: workloadIdentitySchema.optional(),
     cloud: z.union([z.enum(NATIONAL_CLOUDS), customCloudSchema]).default('global'),
     timeoutMs: z.number().int().min(1).max(600_000).default(30_000),
     // RetryHandlerOptions refuses more than 10.
@@ -49,23 +87,26 @@ export const m365ConfigSchema = z
     rateLimit: rateLimitSchema.optional(),
   })
   .superRefine((cfg, ctx) => {
-    const hasSecret = cfg.clientSecret !== undefined;
-    const hasCert = cfg.certificatePath !== undefined;
-    if (hasSecret === hasCert) {
+    const set = CREDENTIAL_FIELDS.filter((f) => cfg[f] !== undefined);
+    if (set.length === 0) {
+      // At clientSecret, the usual one: an unset `${env:…}` there is then reported once, by the secret resolver.
+      ctx.addIssue({ code: 'custom', path: ['clientSecret'], message: `no credential is set: set exactly one of ${CREDENTIAL_CHOICES}` });
+    } else if (set.length > 1) {
       ctx.addIssue({
         code: 'custom',
-        path: hasSecret ? ['certificatePath'] : ['clientSecret'],
-        message: hasSecret
-          ? 'set exactly one of clientSecret or certificatePath, not both'
-          : 'set exactly one of clientSecret or certificatePath (neither is set)',
+        path: [set[1]!],
+        message: `set exactly one credential, not ${set.length}: ${set.join(' and ')} are all set (with defaults.m365, a tenant that brings its own credential also needs its own clientId)`,
       });
     }
+    if (cfg.certificatePassword !== undefined && cfg.certificatePath === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['certificatePassword'], message: 'only opens the file certificatePath names: set certificatePath too, or remove it' });
+    }
   })
-  // The PEM is read by @azure/identity at scan time; the core checks it when the config loads.
-  .register(configFiles, { certificatePath: 'certificate-and-key' });
+  // The certificate is read when the config loads (src/config/files.ts) and again by the credential at scan time.
+  .register(configFiles, { certificatePath: { kind: 'certificate-and-key-or-pkcs12', passwordField: 'certificatePassword' } });
 
 /** The validated section as the collector receives it (defaults applied). */
 export type M365Config = z.output<typeof m365ConfigSchema>;
 
 /** Paths inside the section that hold secrets; the core resolves `${env:…}` references and redacts these. */
-export const secretFields = ['clientSecret'] as const;
+export const secretFields = ['clientSecret', 'certificatePassword'] as const;

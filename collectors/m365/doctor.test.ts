@@ -28,6 +28,7 @@ describe('m365 doctor', () => {
     const checks = await m365Plugin.doctor(testConfig(), testContext());
 
     expect(checks.map((c) => c.check)).toEqual([
+      'credential',
       'token',
       'GET /subscribedSkus',
       'GET /reports/authenticationMethods/userRegistrationDetails',
@@ -41,6 +42,8 @@ describe('m365 doctor', () => {
       COUNT_CHECK,
     ]);
     expect(checks.filter((c) => !c.ok)).toEqual([]);
+    expect(check(checks, 'credential').detail).toBe(`client secret for app ${testConfig().clientId}`);
+    expect(check(checks, 'token').detail).toMatch(/\(client secret\)$/);
     expect(check(checks, COUNT_CHECK).detail).toContain('GroupMember.Read.All');
     expect(graph.hits(`/groups/${GROUP}/transitiveMembers/microsoft.graph.user/$count`)[0]!.headers.consistencylevel).toBe('eventual');
     expect(graph.hits('/reports/authenticationMethods/userRegistrationDetails')[0]!.query.get('$top')).toBe('1');
@@ -105,7 +108,9 @@ describe('m365 doctor', () => {
     expect(token.ok).toBe(false);
     expect(token.detail).toContain(TENANT);
     expect(token.detail).toContain('AADSTS7000215');
-    expect(checks.slice(1).every((c) => !c.ok && c.detail === 'not checked: no token')).toBe(true);
+    // A wrong secret says nothing about consent: no consent URL.
+    expect(checks.find((c) => c.check === 'admin consent')).toBeUndefined();
+    expect(checks.slice(2).every((c) => !c.ok && c.detail === 'not checked: no token')).toBe(true);
     expect(graph.log).toHaveLength(0);
   });
 });

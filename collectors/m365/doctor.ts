@@ -1,15 +1,17 @@
 /**
- * `ratchet doctor` for m365: can we get a token, and can each endpoint be read? Every check names what is
- * missing (the permission to grant, the licence the tenant lacks, or the network error), with Microsoft's
- * request-id when there was a response.
+ * `ratchet doctor` for m365: which credential, can we get a token (and if the tenant has not consented, where its
+ * administrator does), and can each endpoint be read? Every check names what is missing (the permission to grant,
+ * the licence the tenant lacks, or the network error), with Microsoft's request-id when there was a response.
  */
 import { z } from 'zod';
 import type { CollectorContext, DoctorCheck } from '../../src/collector-kit/plugin.js';
+import { scrub } from '../../src/log/secrets.js';
 import { resolveCloud } from './clouds.js';
 import type { M365Config } from './config.js';
+import { classifyTokenFailure, consentTargetOf } from './consent.js';
 import { ENDPOINTS, EVENTUAL_CONSISTENCY, GLOBAL_ADMIN_ROLE_TEMPLATE, QUERIES, type EndpointSpec } from './endpoints.js';
 import { classify, isNonPremium, type ClassifyOptions } from './errors.js';
-import { RequestCounter, RequestTag, acquireToken, createCredential, createGraphClient, describeTokenError, graphPace } from './graph.js';
+import { RequestCounter, RequestTag, acquireToken, createDescribedCredential, createGraphClient, describeTokenError, graphPace } from './graph.js';
 import { getJson, type GraphContext } from './requests.js';
 import { collectionPage, countBody } from './schema.js';
 
@@ -35,17 +37,39 @@ const label = (spec: EndpointSpec) => `GET ${spec.path}`;
 export async function doctorM365(config: M365Config, ctx: CollectorContext, options: { retryDelaySeconds?: number } = {}): Promise<DoctorCheck[]> {
   const cloud = resolveCloud(config.cloud);
   const checks: DoctorCheck[] = [];
-  let credential;
+  const skipRest = (reason: string) => {
+    for (const p of PROBES) checks.push({ check: label(p.spec), ok: false, detail: reason });
+    checks.push({ check: label(ENDPOINTS.authenticationMethods), ok: false, detail: reason });
+    checks.push({ check: label(ENDPOINTS.groupUserCount), ok: false, detail: reason });
+    return checks;
+  };
+
+  // Which credential, named without its secret: the first thing to know when a token is refused.
+  let built;
   try {
-    credential = createCredential(config, cloud);
+    built = createDescribedCredential(config, cloud);
+    checks.push({ check: 'credential', ok: true, detail: `${built.description} for app ${config.clientId}` });
+  } catch (err) {
+    checks.push({ check: 'credential', ok: false, detail: scrub(err instanceof Error ? err.message : String(err)) });
+    checks.push({ check: 'token', ok: false, detail: 'not checked: no credential' });
+    return skipRest('not checked: no token');
+  }
+  const credential = built.credential;
+  try {
     await acquireToken(credential, cloud, config.timeoutMs, ctx.signal);
-    checks.push({ check: 'token', ok: true, detail: `token for ${cloud.scope} issued by ${cloud.authorityHost} for tenant ${config.tenantId}` });
+    checks.push({ check: 'token', ok: true, detail: `token for ${cloud.scope} issued by ${cloud.authorityHost} for tenant ${config.tenantId} (${built.description})` });
   } catch (err) {
     checks.push({ check: 'token', ok: false, detail: describeTokenError(err, config, cloud) });
-    for (const p of PROBES) checks.push({ check: label(p.spec), ok: false, detail: 'not checked: no token' });
-    checks.push({ check: label(ENDPOINTS.authenticationMethods), ok: false, detail: 'not checked: no token' });
-    checks.push({ check: label(ENDPOINTS.groupUserCount), ok: false, detail: 'not checked: no token' });
-    return checks;
+    // A refusal that means "not consented here" gets the one link that fixes it, at the tenant's own cloud.
+    const consent = classifyTokenFailure(err, consentTargetOf(config));
+    if (consent.state === 'not-consented') {
+      checks.push({
+        check: 'admin consent',
+        ok: false,
+        detail: `app ${config.clientId} is not consented in tenant ${config.tenantId} (${consent.code}): a Global Administrator of the tenant grants it at ${consent.adminConsentUrl}`,
+      });
+    }
+    return skipRest('not checked: no token');
   }
 
   const g: GraphContext = {

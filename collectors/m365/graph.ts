@@ -11,7 +11,7 @@
  * (Graph counts each sub-request against throttling individually; `RequestCost` carries the count). Token requests
  * go to Entra ID, not Graph, and are not paced.
  */
-import { ClientCertificateCredential, ClientSecretCredential, type ClientSecretCredentialOptions, type TokenCredential } from '@azure/identity';
+import type { ClientSecretCredentialOptions, TokenCredential } from '@azure/identity';
 import {
   AuthenticationHandler,
   Client,
@@ -31,6 +31,7 @@ import { scrub } from '../../src/log/secrets.js';
 import { recordRetry } from '../../src/metrics.js';
 import type { ResolvedCloud } from './clouds.js';
 import type { M365Config } from './config.js';
+import { buildCredential, type DescribedCredential } from './credentials.js';
 import { BATCH_LIMIT, GRAPH_PACING } from './endpoints.js';
 import { UntrustedCertificateError } from './errors.js';
 
@@ -148,7 +149,8 @@ function untrustedCertificateRecorder(seen: { code?: string }): PipelinePolicyCo
   };
 }
 
-export function createCredential(config: M365Config, cloud: ResolvedCloud): TokenCredential {
+/** The section's credential (credentials.ts) and the line doctor prints about it. */
+export function createDescribedCredential(config: M365Config, cloud: ResolvedCloud): DescribedCredential {
   const seen: { code?: string } = {};
   const options: ClientSecretCredentialOptions = {
     authorityHost: cloud.authorityHost,
@@ -157,20 +159,13 @@ export function createCredential(config: M365Config, cloud: ResolvedCloud): Toke
     ...(cloud.custom ? { disableInstanceDiscovery: true } : {}),
     additionalPolicies: [untrustedCertificateRecorder(seen)],
   };
-  const credential = newCredential(config, options);
-  untrustedCertificates.set(credential, seen);
-  return credential;
+  const built = buildCredential(config, cloud, options);
+  untrustedCertificates.set(built.credential, seen);
+  return built;
 }
 
-function newCredential(config: M365Config, options: ClientSecretCredentialOptions): TokenCredential {
-  if (config.clientSecret !== undefined) {
-    return new ClientSecretCredential(config.tenantId, config.clientId, config.clientSecret, options);
-  }
-  if (config.certificatePath !== undefined) {
-    return new ClientCertificateCredential(config.tenantId, config.clientId, { certificatePath: config.certificatePath }, options);
-  }
-  // The config schema guarantees one of the two; keep the type checker and future edits honest.
-  throw new Error('m365 config has neither clientSecret nor certificatePath');
+export function createCredential(config: M365Config, cloud: ResolvedCloud): TokenCredential {
+  return createDescribedCredential(config, cloud).credential;
 }
 
 export interface GraphClientOptions {

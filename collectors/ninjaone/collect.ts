@@ -19,12 +19,13 @@ import { ninjaoneConfigSchema, type NinjaOneConfig } from './config.js';
 import { DeviceInventory, type DevicesValue } from './devices.js';
 import { ACTIVITY_WINDOW_DAYS, ENDPOINTS, MAX_SERIES_LOOKUPS, SERIES_LOOKUP_PAGE_SIZE, TOKEN_PATH, orgFilter } from './endpoints.js';
 import { EVIDENCE_KEYS, PROVIDED_KEYS, Provenance, evidenceFrom, type EvidenceKey, type Outcome } from './evidence.js';
-import type { Failure } from '../../src/collector-kit/failure.js';
+import { clientGone, type Failure } from '../../src/collector-kit/failure.js';
+import { isVendorHttpError } from '../../src/http/errors.js';
 import { toFailure, tokenFailureMessage } from './failures.js';
 import { CallCounter, createNinjaHttp, pageActivities, pageDevices, pageQuery, type ActivityWalk, type PageContext, type TransportOptions } from './http.js';
 import { PatchTally, type AutomationInput, type PatchesValue } from './patches.js';
 import { resolveAutomatedPolicies } from './policies.js';
-import { activitiesPage, alertList, antivirusPage, osPatchPage, policyList, type Alert, type Policy } from './schema.js';
+import { activitiesPage, alertList, antivirusPage, organization, osPatchPage, policyList, type Alert, type Policy } from './schema.js';
 import { DAY_MS } from './time.js';
 
 export type CollectOptions = TransportOptions;
@@ -142,6 +143,7 @@ async function collectWithToken(
     alerts: new CallCounter(),
     activities: new CallCounter(),
     policies: new CallCounter(),
+    organization: new CallCounter(),
   };
   const pc = (counter: CallCounter): PageContext => ({ http, signal: ctx.signal, counter, pageSize: options.pageSize });
 
@@ -175,6 +177,22 @@ async function collectWithToken(
       : SKIPPED,
   ]);
   ctx.logger.debug({ requests: http.requests, devices: inventory.managed.size }, 'ninjaone: endpoints read');
+
+  // An organisation that lists no device at all may no longer exist: NinjaOne answers a `df` naming a deleted
+  // organisation with empty listings. Ask for it, so a vanished client reads as unknown — never as an empty estate
+  // failing every rule, and never as a reason to read the whole instance.
+  if (config.organizationId !== undefined && devices.ok && inventory.scopeIds.size === 0) {
+    counters.organization.count += 1;
+    const gone = await http.get(`/v2/organization/${config.organizationId}`, organization).then(
+      () => false,
+      (err: unknown) => isVendorHttpError(err) && err.kind === 'not_found',
+    );
+    if (gone) {
+      const failure = clientGone(`NinjaOne organisation ${config.organizationId}`, config.baseUrl);
+      const prov = () => new Provenance().add(ENDPOINTS.devices, counters.devices).add(ENDPOINTS.organization, counters.organization);
+      return PROVIDED_KEYS.filter((k) => plan.keys.has(k)).map((key) => evidenceFrom(key, { ok: false, failure }, prov(), collectedAt));
+    }
+  }
 
   const fail = (error: unknown): Outcome<Record<string, unknown>> => ({ ok: false, failure: toFailure(error, errOpts) });
   const listing = devices.ok ? inventory : null;
@@ -225,10 +243,28 @@ async function collectWithToken(
     },
   };
 
-  return PROVIDED_KEYS.filter((k) => plan.keys.has(k)).map((key) => {
+  const evidence = PROVIDED_KEYS.filter((k) => plan.keys.has(k)).map((key) => {
     const { outcome, prov } = build[key]();
     return evidenceFrom(key, outcome, prov, collectedAt);
   });
+  logDroppedRows(ctx, config, inventory, evidence);
+  return evidence;
+}
+
+/**
+ * Rows outside the configured organisation that the collector dropped (defence in depth behind `df`): devices of
+ * another organisation, and alerts whose device is not one of the organisation's. One line, so an instance that
+ * stopped honouring the filter is noticed instead of silently mixing clients.
+ */
+function logDroppedRows(ctx: CollectorContext, config: NinjaOneConfig, inventory: DeviceInventory, evidence: Evidence[]): void {
+  if (config.organizationId === undefined) return;
+  const alerts = evidence.find((e) => e.key === EVIDENCE_KEYS.alerts)?.value?.outOfScope;
+  const alertsDropped = typeof alerts === 'number' ? alerts : 0;
+  if (inventory.otherOrganization === 0 && alertsDropped === 0) return;
+  ctx.logger.warn(
+    { tenant: ctx.tenantId, organizationId: config.organizationId, devices: inventory.otherOrganization, alerts: alertsDropped },
+    'ninjaone: rows outside the configured organisation dropped',
+  );
 }
 
 /**

@@ -88,6 +88,8 @@ export class DeviceInventory {
   readonly scopeIds = new Set<number>();
   /** Managed (agent) devices: the scope of patches and antivirus. */
   readonly managed = new Map<number, ManagedDevice>();
+  /** Rows of another organisation the server sent despite the filter, dropped (defence in depth; logged). */
+  otherOrganization = 0;
   private servers = 0;
   private workstations = 0;
   private online = 0;
@@ -112,7 +114,10 @@ export class DeviceInventory {
 
   add(d: Device): void {
     // The server applies `df`; this is defence in depth should a filter be ignored.
-    if (this.organizationId !== undefined && d.organizationId !== undefined && d.organizationId !== null && d.organizationId !== this.organizationId) return;
+    if (this.organizationId !== undefined && d.organizationId !== undefined && d.organizationId !== null && d.organizationId !== this.organizationId) {
+      this.otherOrganization += 1;
+      return;
+    }
     if (this.scopeIds.has(d.id)) return; // keyset pages never overlap; a repeated id must not count twice
     this.scopeIds.add(d.id);
     const kind = deviceKind(d.nodeClass);

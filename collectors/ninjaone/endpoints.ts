@@ -18,6 +18,8 @@ export const ENDPOINTS = {
   activities: '/v2/activities',
   policies: '/v2/policies',
   organization: '/v2/organization/{id}',
+  /** The instance's organisations (keyset `pageSize` + `after` = last id), for `ratchet tenants map`. */
+  organizations: '/v2/organizations',
 } as const;
 
 /** Keyset page size for /v2/devices-detailed and cursor page size for /v2/queries/* (spec default 1000, max 10000). */

@@ -8,6 +8,7 @@ import { collectNinjaOne } from './collect.js';
 import { ninjaoneConfigSchema, secretFields, type NinjaOneConfig } from './config.js';
 import { doctorNinjaOne } from './doctor.js';
 import { COLLECTOR_ID, PROVIDED_KEYS } from './evidence.js';
+import { listNinjaOrganizations } from './portfolio.js';
 
 export type { NinjaOneConfig, NinjaOneConfigInput } from './config.js';
 export { ninjaoneConfigSchema, secretFields } from './config.js';
@@ -18,8 +19,13 @@ export const ninjaonePlugin: CollectorPlugin<NinjaOneConfig> = {
   provider: 'ninjaone',
   configSchema: ninjaoneConfigSchema,
   secretFields,
-  portfolio: { tenantFields: ['organizationId'], scopeField: 'organizationId' },
   provides: PROVIDED_KEYS,
+  // One instance serves every client; a tenant's section picks its organisation (portfolio.ts).
+  portfolio: {
+    tenantFields: ['organizationId'],
+    scopeField: 'organizationId',
+    listClients: (account, ctx) => listNinjaOrganizations(account, ctx),
+  },
   collect: (config, ctx) => collectNinjaOne(config, ctx),
   doctor: (config, ctx) => doctorNinjaOne(config, ctx),
 };

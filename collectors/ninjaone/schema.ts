@@ -130,6 +130,14 @@ export const policy = z.looseObject({
 export type Policy = z.output<typeof policy>;
 export const policyList = z.array(policy);
 
+/**
+ * `Organization` (GET /v2/organizations, keyset-paged by id): the instance's clients, for `ratchet tenants map`.
+ * The spec's Organization carries no domain or contact e-mail, only a name and a description.
+ */
+export const organizationSummary = z.looseObject({ id, name: text, description: text });
+export type OrganizationSummary = z.output<typeof organizationSummary>;
+export const organizationsPage = z.array(organizationSummary);
+
 /** `OrganizationDetailed` (GET /v2/organization/{id}), doctor only. */
 export const organization = z.looseObject({ id: id.nullish(), name: text });
 

@@ -25,6 +25,20 @@ export function permissionMissing(reason: string): Failure {
   return { status: 'unavailable', reasonCode: 'permission_missing', reason };
 }
 
+/**
+ * The client a tenant's section names within a shared vendor account (a NinjaOne organisation, a Datto site, an
+ * Acronis customer tenant) does not exist there (any more): deleted at the vendor, or the id is wrong. An `error` —
+ * the evidence is unknown, never a fail — and never a reason to read the whole account instead. `client` names it,
+ * e.g. `NinjaOne organisation 12`; `account` says where it was looked up (the base URL).
+ */
+export function clientGone(client: string, account: string): Failure {
+  return {
+    status: 'error',
+    reasonCode: 'not_configured',
+    reason: `${client} no longer exists on the account (${account}): it was deleted, or the id in the config is wrong; run \`ratchet tenants map\` to map the tenant again`,
+  };
+}
+
 /** A 2xx answer that breaks the collector's zod schema of it. */
 export function schemaViolation(reason: string): Failure {
   return { status: 'error', reasonCode: 'schema_violation', reason };

@@ -14,7 +14,20 @@ export type ConfigFileKind =
   /** A PEM with at least one CERTIFICATE block: the private CA of a self-hosted server (`caFile`). */
   | 'ca-certificate'
   /** A PEM with a private key and the certificate it belongs to: a client-certificate credential (`certificatePath`). */
-  | 'certificate-and-key';
+  | 'certificate-and-key'
+  /**
+   * The same as a PEM, or a PKCS#12 archive (.pfx/.p12, binary or Base-64) holding key and certificate, told apart by
+   * content (src/collector-kit/client-certificate.ts). An encrypted PEM key or a PFX is opened with the password in the
+   * section's `passwordField`, when it gives one.
+   */
+  | 'certificate-and-key-or-pkcs12';
+
+/** A file field whose content may need a password held in another field of the same section. */
+export interface ConfigFileSpec {
+  kind: ConfigFileKind;
+  /** The sibling field holding the file's password (a secret field), e.g. `certificatePassword`. */
+  passwordField?: string;
+}
 
 /**
  * The fields of a collector's config section that name files it reads at run time, declared on its configSchema
@@ -22,7 +35,7 @@ export type ConfigFileKind =
  * The core checks each named file when the config loads (src/config/files.ts), so a wrong path is a config error
  * naming the field (exit 2) instead of a failed scan.
  */
-export const configFiles = z.registry<Readonly<Record<string, ConfigFileKind>>>();
+export const configFiles = z.registry<Readonly<Record<string, ConfigFileKind | ConfigFileSpec>>>();
 
 export type { CollectorStatus };
 

@@ -7,7 +7,8 @@
 import { X509Certificate, createPrivateKey } from 'node:crypto';
 import { readFileSync, statSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
-import { configFiles, type CollectorPlugin, type ConfigFileKind } from '../collector-kit/plugin.js';
+import { ClientCertificateError, parseClientCertificate } from '../collector-kit/client-certificate.js';
+import { configFiles, type CollectorPlugin, type ConfigFileKind, type ConfigFileSpec } from '../collector-kit/plugin.js';
 import { tenantSections } from './sections.js';
 import { formatPath } from '../validation/zod-errors.js';
 
@@ -63,11 +64,33 @@ function checkCertificateAndKey(shown: string, pem: string): string | null {
   return null;
 }
 
+/** A client certificate (PEM or PKCS#12) opened as the collector will open it, with the section's password if any. */
+function checkClientCertificate(shown: string, content: Buffer, password: FilePassword | undefined): string | null {
+  try {
+    parseClientCertificate(content, { shown, password: password?.value, passwordField: password?.field });
+    return null;
+  } catch (err) {
+    if (err instanceof ClientCertificateError) return err.message;
+    throw err;
+  }
+}
+
+/** The password a file field's spec points at: the field's name (for messages) and its resolved value, if set. */
+export interface FilePassword {
+  field: string;
+  value?: string;
+}
+
 /**
  * What is wrong with the file `path` names for a field of this kind (one line, without the config path), or null.
  * @param cwd where a relative path starts, as for the code that reads it.
+ * @param password for 'certificate-and-key-or-pkcs12': the section's password field.
  */
-export function checkConfigFile(path: string, kind: ConfigFileKind, cwd: string = process.cwd()): string | null {
+export function checkConfigFile(path: string, kind: ConfigFileKind, cwd: string = process.cwd(), password?: FilePassword): string | null {
+  // A `${file:…}` reference puts a PEM's text in place of its path; the collector accepts that too.
+  if (kind === 'certificate-and-key-or-pkcs12' && path.includes('-----BEGIN ')) {
+    return checkClientCertificate('the PEM given in place of a path', Buffer.from(path, 'utf8'), password);
+  }
   const absolute = resolve(cwd, path);
   const shown = isAbsolute(path) ? path : `${path} (resolved from the working directory to ${absolute})`;
   let stats;
@@ -78,12 +101,14 @@ export function checkConfigFile(path: string, kind: ConfigFileKind, cwd: string 
     return code === 'ENOENT' ? `file not found: ${shown} ${LOADED}` : `cannot open ${shown} (${code}) ${LOADED}`;
   }
   if (!stats.isFile()) return `not a regular file: ${shown} (name the file itself, not a directory or device)`;
-  let content: string;
+  let bytes: Buffer;
   try {
-    content = readFileSync(absolute, 'utf8');
+    bytes = readFileSync(absolute);
   } catch (err) {
     return `cannot read ${shown} (${errnoCode(err)}): let the user running ratchet read it`;
   }
+  if (kind === 'certificate-and-key-or-pkcs12') return checkClientCertificate(shown, bytes, password);
+  const content = bytes.toString('utf8');
   return kind === 'ca-certificate' ? checkCertificates(shown, content, 'the CA certificate') : checkCertificateAndKey(shown, content);
 }
 
@@ -95,10 +120,13 @@ export function checkBlockFiles(
   const problems: string[] = [];
   for (const { path, values, plugin } of blocks) {
     const fields = plugin ? configFiles.get(plugin.configSchema) : undefined;
-    for (const [field, kind] of Object.entries(fields ?? {})) {
+    for (const [field, entry] of Object.entries(fields ?? {})) {
       const value = values[field];
       if (typeof value !== 'string') continue;
-      const problem = checkConfigFile(value, kind, cwd);
+      const spec: ConfigFileSpec = typeof entry === 'string' ? { kind: entry } : entry;
+      const secret = spec.passwordField ? values[spec.passwordField] : undefined;
+      const password = spec.passwordField ? { field: spec.passwordField, value: typeof secret === 'string' ? secret : undefined } : undefined;
+      const problem = checkConfigFile(value, spec.kind, cwd, password);
       if (problem) problems.push(`${formatPath([...path, field])}: ${problem}`);
     }
   }

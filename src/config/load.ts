@@ -62,6 +62,10 @@ export function parseConfig(
     const lost = new Set([...portfolio.broken].map((i) => `tenants[${i}]`));
     problems.push(...formatIssues(parsed.error).filter((p) => !known.has(p.split(':')[0]) && !lost.has(p.split(':')[0]!)));
   }
+  // A portfolio being onboarded has its app (defaults) or its tenants.d/ (include) before its first tenant:
+  // `ratchet tenants discover --write` needs exactly that config to run. Anything else without a tenant is a mistake.
+  const onboarding = 'include' in raw || 'defaults' in raw;
+  if (parsed.success && parsed.data.tenants.length === 0 && !onboarding) problems.push('tenants: add at least one tenant');
   if (problems.length > 0 || !parsed.success) throw new ConfigError(locate(problems), file);
   // Files the collectors read during a scan are checked now, for the commands that will scan (as for secrets);
   // each block once, so a shared certificate is one error, not one per tenant.
@@ -70,6 +74,7 @@ export function parseConfig(
     if (fileProblems.length > 0) throw new ConfigError(locate(fileProblems), file);
   }
   const warnings = [...included.warnings];
+  if (parsed.data.tenants.length === 0) warnings.push('tenants: none yet — find the customers with `ratchet tenants discover --write tenants.d/`');
   for (const { path, values, plugin } of portfolio.blocks) {
     for (const field of plugin.secretFields) {
       const at = formatPath([...path, field]);

@@ -238,6 +238,15 @@ describe('portfolio config: include', () => {
     expect(err.problems[1]).toMatch(/tenants\.d\/b\.yaml: not valid YAML/);
   });
 
+  it('loads a portfolio being onboarded — the app and an empty tenants.d/, no tenant yet — so discover can run', () => {
+    const dir = project({ 'ratchet.yaml': { defaults: portfolio().defaults, include: ['tenants.d/*.yaml'] } });
+    const { config, warnings } = loadConfig(join(dir, 'ratchet.yaml'), PLUGINS, env);
+    expect(config.tenants).toEqual([]);
+    expect(warnings).toContain('tenants: none yet — find the customers with `ratchet tenants discover --write tenants.d/`');
+    // Without defaults or include, a config without tenants is a mistake.
+    expect(problemsOf({ storage: { url: 'sqlite::memory:' } })).toEqual(['tenants: add at least one tenant']);
+  });
+
   it('warns, and does not fail, when a pattern matches nothing yet (before the first discover --write)', () => {
     const dir = project({ 'ratchet.yaml': main([portfolio().tenants[0]]) });
     const { warnings, config } = loadConfig(join(dir, 'ratchet.yaml'), PLUGINS, env);

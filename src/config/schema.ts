@@ -153,7 +153,8 @@ export function buildConfigSchema(plugins: readonly CollectorPlugin[]) {
         .default({}),
       tenants: z
         .array(TenantSchema)
-        .min(1, 'add at least one tenant')
+        // None is allowed by the schema: a portfolio starts with defaults and an empty tenants.d/ (the loader decides).
+        .default([])
         .superRefine((tenants, ctx) => {
           const seen = new Set<string>();
           tenants.forEach((t, i) => {

@@ -28,6 +28,7 @@ export interface SimulatorConfig {
   /** The config object, ready to be written as YAML. */
   config: {
     storage?: { url: string };
+    defaults?: Record<string, Record<string, unknown>>;
     accounts?: Array<Record<string, unknown> & { id: string }>;
     tenants: Array<{
       id: string;
@@ -61,10 +62,24 @@ export function configFor(sim: ConfigSource, opts: SimulatorConfigOptions = {}):
   };
   const sections = chosen.map((t) => ({ tenant: t, vendors: sim.vendorSections(t.id, { preferCertificate: opts.preferCertificate }) }));
   const accounts = sharedAccounts(sections.flatMap((s) => s.vendors), opts, envRef);
+  const defaults: Record<string, Record<string, unknown>> = {};
+  const prefix = opts.envPrefix ?? 'RATCHET_SIM';
   const tenants = sections.map(({ tenant: t, vendors: found }) => {
     const directory: Record<string, Record<string, unknown>> = {};
     const vendors: Record<string, Record<string, unknown>> = {};
     for (const v of found) {
+      // The portfolio shape: a directory's shared app (the MSP's) goes to defaults once, the tenant keeps its own id.
+      if (opts.tenantFields && v.kind === 'directory' && v.shared?.section) {
+        if (!defaults[v.key]) {
+          const block = { ...v.shared.defaults.section };
+          for (const [field, value] of Object.entries(v.shared.defaults.secrets)) {
+            block[field] = envRef(`${prefix}_${v.shared.defaults.secretNames?.[field] ?? `${v.key.toUpperCase()}_${field.toUpperCase()}`}`, value);
+          }
+          defaults[v.key] = block;
+        }
+        directory[v.key] = { ...v.shared.section };
+        continue;
+      }
       const account = accounts.of(v);
       if (account) {
         vendors[v.key] = { account: account.id, ...account.own(v) };
@@ -89,6 +104,7 @@ export function configFor(sim: ConfigSource, opts: SimulatorConfigOptions = {}):
   return {
     config: {
       ...(opts.storageUrl ? { storage: { url: opts.storageUrl } } : {}),
+      ...(Object.keys(defaults).length > 0 ? { defaults } : {}),
       ...(accounts.list.length > 0 ? { accounts: accounts.list } : {}),
       tenants,
     },

@@ -19,6 +19,7 @@ export type {
   VendorSimulator,
   VendorTenantView,
 } from './vendor.js';
+export type { PortfolioDevice, PortfolioSourceTruth, PortfolioTruth, PortfolioView, PortfolioWorkload, SimulatorPortfolio, SourceKind } from './portfolio.js';
 export { BearerTokens } from './tokens.js';
 export { configFor, configYaml, secretEnvName } from './config.js';
 export type { SimulatorConfig, SimulatorConfigOptions } from './config.js';

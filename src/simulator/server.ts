@@ -18,6 +18,7 @@ import { createSimulatorCertificates } from './tls.js';
 import { domainLabel, type TenantSpec } from './tenant-spec.js';
 import { Estate } from './estate.js';
 import { ESTATE_PROFILES } from './estate-profiles.js';
+import { PortfolioChanges, portfolioRoute, type SimulatorPortfolio } from './portfolio.js';
 import { BearerTokens } from './tokens.js';
 import type {
   AccountRateLimit,
@@ -112,6 +113,11 @@ export interface Simulator {
    * (`preferCertificate`: its client certificate instead of its secret, where it registered one).
    */
   vendorSections(tenant: string, opts?: { preferCertificate?: boolean }): VendorSection[];
+  /**
+   * Live changes of the MSP's portfolio at the shared vendor accounts (rename, delete a client, move devices between
+   * clients) and the ground truth of which devices belong to which tenant now (./portfolio.ts).
+   */
+  portfolio: SimulatorPortfolio;
   close(): Promise<void>;
 }
 
@@ -134,6 +140,10 @@ interface TenantState {
   estate: Estate | null;
   /** What the directory vendor built (undefined without one). */
   directory: unknown;
+}
+
+function portfolioTenant(t: TenantState) {
+  return { id: t.info.id, name: t.info.name, rmm: t.spec.rmm, backup: t.spec.backup, estate: t.estate };
 }
 
 function buildEstate(spec: TenantSpec, profile: ProfileName, seed: number, now: Date): Estate | null {
@@ -218,12 +228,18 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
   const invalidate = () => {
     views = new Map();
   };
+  const portfolio = new PortfolioChanges(
+    () => [...tenants.values()].map(portfolioTenant),
+    (key) => portfolioTenant(mustLookup(key)),
+    () => invalidate(),
+  );
   const estateViews = (product: string): readonly VendorTenantView[] => {
     let v = views.get(product) as VendorTenantView[] | undefined;
     if (!v) {
       v = [...tenants.values()]
         .filter((t) => t.estate && (t.spec.rmm === product || t.spec.backup === product))
         .map((t) => ({ id: t.info.id, name: t.info.name, seed: t.seed, estate: t.estate!, faults: mergeFaults(simFaults, t.faults) }));
+      v = portfolio.decorate(v, prefixed.get(product)!.kind);
       views.set(product, v);
     }
     return v;
@@ -250,13 +266,19 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
   // One bearer-token store and one local state per vendor, living as long as this simulator.
   const bearerTokens = new Map<string, BearerTokens<object>>();
   const locals = new Map<string, unknown>();
+  const localOf =
+    (vendorId: string) =>
+    <T>(create: () => T): T => {
+      if (!locals.has(vendorId)) locals.set(vendorId, create());
+      return locals.get(vendorId) as T;
+    };
 
   for (const spec of options.tenants ?? []) {
     const id = spec.id ?? slug(spec.name);
     const seed = spec.seed ?? id;
     const profile = spec.profile ?? 'level3';
     if (!isProfileName(profile)) throw new Error(`tenant ${id}: unknown profile ${JSON.stringify(profile)}`);
-    const dirState = directory ? await directory.createTenant({ id, spec, seed, profile, now: options.now, certDir: certs.dir }) : undefined;
+    const dirState = directory ? await directory.createTenant({ id, spec, seed, profile, now: options.now, certDir: certs.dir, local: localOf(directory.id) }) : undefined;
     for (const product of [spec.rmm, spec.backup]) {
       if (product && !prefixed.has(product)) throw new Error(`tenant ${id}: no simulator for ${product} (available: ${[...prefixed.keys()].join(', ') || 'none'})`);
     }
@@ -320,10 +342,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
       if (!store) bearerTokens.set(id, (store = new BearerTokens<object>()));
       return store as BearerTokens<T>;
     },
-    local: <T>(create: () => T): T => {
-      if (!locals.has(id)) locals.set(id, create());
-      return locals.get(id) as T;
-    },
+    local: localOf(id),
     ...(options.accountRateLimits?.[id] ? { accountRateLimit: options.accountRateLimits[id] } : {}),
   });
 
@@ -353,6 +372,12 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     }
     const method = req.method ?? 'GET';
     try {
+      const admin = portfolioRoute(portfolio, method, url.pathname, url.searchParams, rawBody);
+      if (admin) {
+        record(`${method} ${url.pathname}`, admin.status);
+        sendJson(res, admin.status, admin.body);
+        return;
+      }
       const vendor = prefixed.get(url.pathname.split('/')[1] ?? '');
       if (vendor) {
         // Latency applies before the vendor even looks at the request, as network latency would.
@@ -453,6 +478,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
       }
       return out;
     },
+    portfolio,
     close: async () => {
       shutdown.abort();
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));

@@ -20,12 +20,34 @@ import type { BearerTokens } from './tokens.js';
 export interface VendorTenantView {
   /** Ratchet config id of the tenant. */
   id: string;
+  /** The client's name at the vendor (organisation, site, customer tenant): the tenant's, unless renamed there. */
   name: string;
   /** Stable per-tenant seed (numbers, ids, credentials derive from it). */
   seed: number;
   estate: Estate;
   /** Tenant faults merged over the simulator's. */
   faults: FaultConfig;
+  /**
+   * Portfolio changes at the vendor (Simulator.portfolio, ./portfolio.ts): the client deleted, devices moved in or
+   * out. Absent while nothing changed anywhere, so a vendor may keep its fast paths.
+   */
+  portfolio?: PortfolioView;
+}
+
+/** A device moved into a client: the view of the client it came from, and its index in that client's estate. */
+export interface MovedDevice {
+  from: VendorTenantView;
+  device: number;
+}
+
+/** A vendor's share of the portfolio changes for one of its tenants (./portfolio.ts; absent: nothing changed). */
+export interface PortfolioView {
+  /** The client no longer exists at the vendor: its id answers as the vendor answers an unknown one. */
+  removed: boolean;
+  /** Indexes of the tenant's own estate devices that are now listed under another client. */
+  movedOut: ReadonlySet<number>;
+  /** Devices of other clients' estates now listed under this one. */
+  movedIn: readonly MovedDevice[];
 }
 
 export interface VendorRequest {
@@ -109,6 +131,11 @@ export interface VendorConfigSection {
    * `RMM_CLIENT_SECRET`).
    */
   secretNames?: Record<string, string>;
+  /**
+   * A directory vendor's shared app (DESIGN §12 `defaults.<key>`): its block, and this tenant's section when the
+   * tenant draws on it (undefined: the tenant keeps its own app, e.g. the shared app is not consented there).
+   */
+  shared?: { defaults: VendorConfigSection; section?: Record<string, unknown> };
 }
 
 export interface VendorSimulator {
@@ -149,6 +176,11 @@ export interface DirectoryTenantInput {
   now: Date | undefined;
   /** Where the simulator keeps its certificates (client certificates the vendor issues go there too). */
   certDir: string;
+  /**
+   * This vendor's own state on this simulator, the same store as VendorContext.local: what the directory holds once
+   * per simulator rather than per tenant (the Microsoft 365 directory's MSP partner tenant and its app).
+   */
+  local<T>(create: () => T): T;
 }
 
 /** Change of a tenant's data (Simulator.setProfile): a profile, knob overrides, or both; the vendor defines the knobs. */

@@ -25,7 +25,7 @@ const FLOORS: ReadonlyArray<readonly string[]> = [
   ['src/collector-kit'],
   ['src/config', 'src/simulator'],
   ['collectors/*'],
-  ['src/store', 'src/regression'],
+  ['src/store', 'src/regression', 'src/portfolio'],
   ['src/alerts', 'src/report'],
   ['src/scan', 'src/scheduler'],
   ['src/web', 'src/queue', 'collectors/index.ts'],

@@ -83,15 +83,18 @@ describe('vendor request limits shared by every worker process', () => {
     });
     cleanups.push(() => sim.close());
 
-    // Each tenant as an operator would configure it: the Datto section with its secret as ${env:…}, the account's
-    // budget as rmm.rateLimit; no Microsoft 365 section, so every request of the run goes to the one vendor account.
+    // As an MSP configures it: one shared Datto account with its secret as ${env:…} and its budget as rateLimit, each
+    // tenant naming its site; no Microsoft 365 section, so every request of the run goes to the one vendor account.
     const dir = tempDir('ratchet-fleet-rl-');
     const { config, env } = configFor(sim);
-    const tenants = config.tenants.map(({ id, name, rmm }) => ({ id, name, outOfScope: { identity: 'not part of this test' }, rmm: { ...rmm, rateLimit: LIMIT } }));
+    const accounts: Array<Record<string, unknown>> = (config.accounts ?? []).map((a) => ({ ...a, rateLimit: LIMIT }));
+    expect(accounts.map((a) => a.provider)).toEqual(['datto-rmm']);
+    const tenants = config.tenants.map(({ id, name, rmm }) => ({ id, name, outOfScope: { identity: 'not part of this test' }, rmm }));
     env.RATCHET_DATABASE_URL = storeUrl.toString();
     const configPath = writeConfig(dir, {
       storage: { url: '${env:RATCHET_DATABASE_URL}' },
       schedule: { concurrency: TENANTS_PER_WORKER },
+      accounts,
       tenants,
     });
 
@@ -125,7 +128,7 @@ describe('vendor request limits shared by every worker process', () => {
     // The shared state is one row per account, and its key carries no credential.
     const rows = (await admin.query<{ account_key: string }>(`SELECT account_key FROM "${schema}".vendor_rate_limits`)).rows;
     expect(rows).toHaveLength(1);
-    const apiKey = String(config.tenants[0]!.rmm!.apiKey);
+    const apiKey = String(accounts[0]!.apiKey);
     expect(rows[0]!.account_key).toMatch(/^datto-rmm:https:\/\/127\.0\.0\.1:\d+\/datto-rmm:[0-9a-f]{16}$/);
     expect(rows[0]!.account_key).not.toContain(apiKey);
   });

@@ -127,8 +127,10 @@ describe('acronis simulator + real collector', () => {
     } finally {
       suite.sim.setFaults({}, 'contoso');
     }
+    // A UUID the account does not know: refused like a missing role, but the tenant look-up says it is not there.
     const foreign = await collect('contoso', { customerTenantId: '00000000-0000-4000-8000-000000000001' });
-    expect(foreign.evidence[0]).toMatchObject({ status: 'unavailable', reasonCode: 'permission_missing' });
+    expect(foreign.evidence[0]).toMatchObject({ status: 'error', reasonCode: 'not_configured' });
+    expect(foreign.evidence[0]!.reason).toContain('no longer exists on the account');
   });
 
   it('malformed and schema-violating pages → error / schema_violation', async () => {

@@ -15,6 +15,12 @@
  *                           (default 100); next pages: limit + after (or before) only — the cursor encodes the query.
  *                           → {items: [{aggregate{status,names,running}, context{id,name,tenant_id,…}, policies[]}],
  *                              paging: {cursors: {after?, before?, total}}, timestamp}
+ *   GET  /api/2/clients/{id}, /api/2/tenants?parent_id=   the partner's API client and its customer tenants
+ *                           (Account Management API v2, for `ratchet tenants map`): accounts.ts.
+ *   GET  /api/2/tenants/{id}    one tenant (404 once deleted): tenant-lookup.ts.
+ * Portfolio changes (Simulator.portfolio): a deleted customer tenant is outside the subtree (403 by `tenant_id`,
+ * gone from the partner-wide listing, 404 by id); a moved machine keeps its resource id and is listed under the
+ * customer tenant holding it now (`context.tenant_id`).
  * Errors are v4 bodies {domain, code, message, context?}: 401 UnauthorizedRequest, 403 AccessDeniedError with the
  * required scope, 429 TooManyRequests with `Retry-After` (seconds), 500 InternalServerError, 503 ServiceUnavailable.
  *
@@ -28,7 +34,9 @@ import type { FaultConfig } from '../../../src/simulator/faults.js';
 import { guid, opaque } from '../../../src/simulator/ids.js';
 import { hash32 } from '../../../src/simulator/prng.js';
 import type { VendorContext, VendorRequest, VendorResponse, VendorSimulator, VendorTenantView } from '../../../src/simulator/vendor.js';
+import { handleAccountManagement, isAccountManagementRoute } from './accounts.js';
 import { acronisModel, renderItem, type AcronisTenantModel } from './model.js';
+import { handleTenantLookup, isTenantLookupRoute } from './tenant-lookup.js';
 
 const ID = 'acronis';
 const TOKEN_PATH = '/api/2/idp/token';
@@ -78,7 +86,8 @@ function decodeCursor(text: string): { offset: number; type: string | null; tena
 }
 
 function resolveScope(type: string | null, tenantFilter: string | null, all: readonly VendorTenantView[]): Scope | VendorResponse {
-  const ordered = [...all].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  // A customer tenant deleted at the vendor (portfolio change) is outside the subtree like any unknown one.
+  const ordered = all.filter((v) => !v.portfolio?.removed).sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   if (tenantFilter === null) return { type, tenants: ordered, tenantFilter };
   const { partnerTenantId } = acronisAccount(all);
   const chosen = new Set<VendorTenantView>();
@@ -96,9 +105,39 @@ function resolveScope(type: string | null, tenantFilter: string | null, all: rea
   return { type, tenants: ordered.filter((t) => chosen.has(t)), tenantFilter };
 }
 
-function itemsOf(scope: Scope): Array<{ view: VendorTenantView; model: AcronisTenantModel }> {
+/** The resources one customer tenant lists: how many, and the i-th rendered. */
+interface ItemGroup {
+  count: number;
+  render(i: number): Record<string, unknown>;
+}
+
+function itemsOf(scope: Scope): ItemGroup[] {
   if (scope.type !== null && scope.type !== 'resource.machine') return [];
-  return scope.tenants.map((view) => ({ view, model: acronisModel(view.estate, view.seed) }));
+  return scope.tenants.map((view) => {
+    const model = acronisModel(view.estate, view.seed);
+    const moves = view.portfolio;
+    if (!moves || (moves.movedOut.size === 0 && moves.movedIn.length === 0)) {
+      return { count: model.items.length, render: (i) => renderItem(model, view.estate, model.items[i]!) };
+    }
+    // Portfolio change: a machine moved to another customer tenant is listed there, under that tenant's UUID.
+    const entries: Array<{ model: AcronisTenantModel; estate: VendorTenantView['estate']; item: AcronisTenantModel['items'][number] }> = [
+      ...model.items.filter((item) => !moves.movedOut.has(item.deviceIndex)).map((item) => ({ model, estate: view.estate, item })),
+      ...moves.movedIn.flatMap((m) => {
+        const from = acronisModel(m.from.estate, m.from.seed);
+        return from.items.filter((item) => item.deviceIndex === m.device).map((item) => ({ model: from, estate: m.from.estate, item }));
+      }),
+    ];
+    return {
+      count: entries.length,
+      render: (i) => {
+        const e = entries[i]!;
+        const row = renderItem(e.model, e.estate, e.item);
+        if (e.model === model) return row;
+        const context = row.context as Record<string, unknown>;
+        return { ...row, context: { ...context, tenant_id: model.tenantUuid, external_id: `${e.item.id}@${model.tenantUuid}` } };
+      },
+    };
+  });
 }
 
 function breakSchema(body: { items: Record<string, unknown>[] }): unknown {
@@ -130,6 +169,8 @@ export const acronisSimulator: VendorSimulator = {
       ctx.record(`${req.method} /${ID}${TOKEN_PATH}`, r.status);
       return r;
     }
+    if (isTenantLookupRoute(route)) return handleTenantLookup(route, req, ctx, acronisAccount(ctx.tenants).partnerTenantId);
+    if (isAccountManagementRoute(route)) return handleAccountManagement(route, req, ctx, acronisAccount(ctx.tenants));
     if (route.toLowerCase() !== STATUSES_PATH.toLowerCase()) {
       const r = apiError(404, 'General', 'NotFound', `No route for ${req.method} ${route}`);
       ctx.record(`${req.method} /${ID}/{unknown}`, 404);
@@ -200,7 +241,7 @@ export const acronisSimulator: VendorSimulator = {
 
     const limit = limitText === null ? DEFAULT_LIMIT : Math.max(1, Number(limitText));
     const groups = itemsOf(scope);
-    const total = groups.reduce((n, g) => n + g.model.items.length, 0);
+    const total = groups.reduce((n, g) => n + g.count, 0);
     let start = cursorOffset ?? 0;
     if (backwards) start = Math.max(0, start - limit);
     start = Math.min(start, total);
@@ -208,8 +249,8 @@ export const acronisSimulator: VendorSimulator = {
     const items: Record<string, unknown>[] = [];
     let base = 0;
     for (const g of groups) {
-      const n = g.model.items.length;
-      for (let i = Math.max(start, base); i < Math.min(end, base + n); i++) items.push(renderItem(g.model, g.view.estate, g.model.items[i - base]!));
+      const n = g.count;
+      for (let i = Math.max(start, base); i < Math.min(end, base + n); i++) items.push(g.render(i - base));
       base += n;
     }
     const cursors: Record<string, unknown> = { total };

@@ -16,6 +16,10 @@
  * cap 250); `pageDetails{count,totalCount,prevPageUrl,nextPageUrl}` with ABSOLUTE URLs under the simulator's
  * baseUrl, `nextPageUrl: null` on the last page. Timestamps are epoch milliseconds.
  *
+ * Portfolio changes (Simulator.portfolio): a renamed site shows its new name; a deleted one answers
+ * `site/{uid}/…` with 404 (`Site with uid … not found`, as for any unknown UID) and leaves `account/sites` and the
+ * account-wide listings; a moved device keeps its UID and is listed, with its open alerts, under its new site.
+ *
  * Rate limit (per simulator instance = per account, wall clock): 600 API reads per rolling 60 s; above 90 % each
  * answer is delayed one second, above 600 → 429 with `Retry-After`. `GET system/request_rate` reports the window.
  * `SimulatorOptions.accountRateLimits['datto-rmm']` replaces 600 per 60 s (tests that need the limit to bind in
@@ -37,7 +41,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { unionFaults, type FaultConfig } from '../../../src/simulator/faults.js';
 import { hash32 } from '../../../src/simulator/prng.js';
-import { DattoAccount, alertRows, patchStatusOf, renderDevice, renderSite, siteUidOf, type DattoSite, type Row } from './render.js';
+import { DattoAccount, alertRows, patchStatusOf, renderDevice, renderHeldDevice, renderSite, siteUidOf, type DattoSite, type Row } from './render.js';
 import type { VendorContext, VendorRequest, VendorResponse, VendorSimulator, VendorTenantView } from '../../../src/simulator/vendor.js';
 
 const ID = 'datto-rmm';
@@ -274,7 +278,7 @@ function render(req: VendorRequest, ctx: VendorContext, r: Route, account: Datto
   if (typeof p === 'string') return springError(400, 'Bad Request', p, path);
   switch (r.name) {
     case 'sites': {
-      const sites = account.sites;
+      const sites = account.sites.filter((s) => !s.removed);
       return { status: 200, body: paged(ctx, path, q, p, sites.length, 'sites', slice(sites.length, p, (i) => renderSite(sites[i]!, account.uid))) };
     }
     case 'site':
@@ -282,6 +286,10 @@ function render(req: VendorRequest, ctx: VendorContext, r: Route, account: Datto
     case 'site-devices':
       if (!site) return notFound();
       if (q.get('filterId')) return springError(404, 'Not Found', `Filter ${q.get('filterId')} not found`, path);
+      if (account.changed) {
+        const held = account.nodesOf(site);
+        return { status: 200, body: paged(ctx, path, q, p, held.length, 'devices', slice(held.length, p, (i) => renderHeldDevice(held[i]!, site))) };
+      }
       return { status: 200, body: paged(ctx, path, q, p, site.nodes, 'devices', slice(site.nodes, p, (j) => renderDevice(site, j))) };
     case 'account-devices': {
       if (q.get('filterId')) return springError(404, 'Not Found', `Filter ${q.get('filterId')} not found`, path);
@@ -290,6 +298,9 @@ function render(req: VendorRequest, ctx: VendorContext, r: Route, account: Datto
         return !want || String(value ?? '').toLowerCase().includes(want.toLowerCase());
       };
       const filtered = ['hostname', 'siteName', 'deviceType', 'operatingSystem'].some((f) => q.get(f));
+      // With portfolio changes, every site's devices as held now (moved devices under their new site).
+      const held = account.changed ? account.sites.flatMap((s) => account.nodesOf(s).map((n) => renderHeldDevice(n, s))) : null;
+      if (held && !filtered) return { status: 200, body: paged(ctx, path, q, p, held.length, 'devices', slice(held.length, p, (i) => held[i]!)) };
       if (!filtered) {
         return { status: 200, body: paged(ctx, path, q, p, account.totalNodes, 'devices', slice(account.totalNodes, p, (i) => {
           const n = account.accountNode(i)!;
@@ -297,11 +308,9 @@ function render(req: VendorRequest, ctx: VendorContext, r: Route, account: Datto
         })) };
       }
       const rows: Row[] = [];
-      for (const s of account.sites) {
-        for (let j = 0; j < s.nodes; j++) {
-          const d = renderDevice(s, j);
-          if (like('hostname', d.hostname) && like('siteName', d.siteName) && like('operatingSystem', d.operatingSystem) && like('deviceType', (d.deviceType as Row | null)?.category)) rows.push(d);
-        }
+      const all = held ?? account.sites.flatMap((s) => Array.from({ length: s.nodes }, (_, j) => renderDevice(s, j)));
+      for (const d of all) {
+        if (like('hostname', d.hostname) && like('siteName', d.siteName) && like('operatingSystem', d.operatingSystem) && like('deviceType', (d.deviceType as Row | null)?.category)) rows.push(d);
       }
       return { status: 200, body: paged(ctx, path, q, p, rows.length, 'devices', slice(rows.length, p, (i) => rows[i]!)) };
     }
@@ -310,7 +319,7 @@ function render(req: VendorRequest, ctx: VendorContext, r: Route, account: Datto
       if (r.name === 'site-alerts' && !site) return notFound();
       const muted = q.get('muted');
       if (muted !== null && muted !== 'true' && muted !== 'false') return springError(400, 'Bad Request', `Invalid muted: ${muted}`, path);
-      const all = (site ? [site] : account.sites).flatMap((s) => alertRows(s)).filter((a) => muted === null || a.muted === (muted === 'true'));
+      const all = (site ? [site] : account.sites).flatMap((s) => alertRows(s, account)).filter((a) => muted === null || a.muted === (muted === 'true'));
       return { status: 200, body: paged(ctx, path, q, p, all.length, 'alerts', slice(all.length, p, (i) => all[i]!)) };
     }
     default:

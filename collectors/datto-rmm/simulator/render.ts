@@ -9,6 +9,10 @@
  * Site node j < endpoints is estate device j; the rest are nodes a correct collector leaves out (a printer, an SNMP
  * switch/firewall, an ESXi host, a suspended agent).
  *
+ * Portfolio changes (VendorTenantView.portfolio): a deleted site keeps its position but `siteByUid` no longer finds
+ * it (404, as for any unknown UID) and its devices vanish; a moved device keeps its UID and id and is listed, with
+ * its open alerts, under the site holding it now (`siteUid`/`siteName` of that site).
+ *
  * ## patchStatus (the only patch data Datto has: no dates, no severities)
  * Datto's per-device summary cannot say "approved patch pending longer than 30 days"; what it says is whether a
  * patch policy covers the device (`NoPolicy` otherwise) and whether its last run failed (`InstallError`). Rendered:
@@ -42,6 +46,14 @@ export interface DattoSite {
   estate: Estate;
   /** Estate devices + extra nodes. */
   nodes: number;
+  /** Deleted from the account (portfolio change): unknown by UID, its devices gone. */
+  removed: boolean;
+}
+
+/** A node of the account: its site and position there (where it was created). */
+export interface DattoNode {
+  site: DattoSite;
+  j: number;
 }
 
 export function extraNodes(endpoints: number): number {
@@ -56,6 +68,10 @@ export class DattoAccount {
   readonly sites: DattoSite[];
   readonly uid: string;
   readonly totalNodes: number;
+  /** Some portfolio change is in force: listings resolve each node's site instead of taking the fast paths. */
+  readonly changed: boolean;
+  /** `<site position>:<node>` of a moved device → the site holding it now. */
+  private readonly moved = new Map<string, DattoSite>();
 
   constructor(views: readonly VendorTenantView[]) {
     this.sites = views.map((view, k) => ({
@@ -66,20 +82,48 @@ export class DattoAccount {
       view,
       estate: view.estate,
       nodes: view.estate.knobs.endpoints + extraNodes(view.estate.knobs.endpoints),
+      removed: view.portfolio?.removed ?? false,
     }));
     this.uid = `acc-${(hash32('datto-account', ...views.map((v) => v.seed)) % 1_000_000).toString(36)}`;
-    this.totalNodes = this.sites.reduce((n, s) => n + s.nodes, 0);
+    this.changed = views.some((v) => v.portfolio !== undefined);
+    for (const owner of this.sites) {
+      for (const m of owner.view.portfolio?.movedIn ?? []) {
+        const from = this.siteOfTenant(m.from.id);
+        if (from) this.moved.set(`${from.k}:${m.device}`, owner);
+      }
+    }
+    this.totalNodes = this.changed ? this.sites.reduce((n, s) => n + this.nodesOf(s).length, 0) : this.sites.reduce((n, s) => n + s.nodes, 0);
   }
 
+  /** The site with this UID, unless it does not exist (or no longer does). */
   siteByUid(uid: string): DattoSite | undefined {
-    return this.sites.find((s) => s.uid === uid.toLowerCase());
+    return this.sites.find((s) => s.uid === uid.toLowerCase() && !s.removed);
+  }
+
+  /** The site node j of `site` is listed under now; undefined once that site was deleted. */
+  ownerOf(site: DattoSite, j: number): DattoSite | undefined {
+    const owner = this.moved.get(`${site.k}:${j}`) ?? site;
+    return owner.removed ? undefined : owner;
+  }
+
+  /** The nodes listed under a site now: its own (not moved away), then those moved in. */
+  nodesOf(site: DattoSite): DattoNode[] {
+    if (site.removed) return [];
+    const out: DattoNode[] = [];
+    for (let j = 0; j < site.nodes; j++) if (!this.changed || this.ownerOf(site, j) === site) out.push({ site, j });
+    for (const [key, owner] of this.moved) {
+      if (owner !== site) continue;
+      const [k, j] = key.split(':').map(Number) as [number, number];
+      out.push({ site: this.sites[k]!, j });
+    }
+    return out;
   }
 
   siteOfTenant(tenantId: string): DattoSite | undefined {
     return this.sites.find((s) => s.view.id === tenantId);
   }
 
-  /** Node at position p of the account-wide listing (sites one after the other). */
+  /** Node at position p of the account-wide listing (sites one after the other; without portfolio changes). */
   accountNode(p: number): { site: DattoSite; j: number } | null {
     let rest = p;
     for (const site of this.sites) {
@@ -185,7 +229,14 @@ function deviceId(site: DattoSite, j: number): number {
   return site.id * 100_000 + j + 1;
 }
 
-/** One node as the device listings render it. */
+/** One node as the device listings render it; `owner`: the site it is listed under now, when it was moved there. */
+export function renderHeldDevice(node: DattoNode, owner: DattoSite): Row {
+  const row = renderDevice(node.site, node.j);
+  if (owner === node.site) return row;
+  return { ...row, siteId: owner.id, siteUid: owner.uid, siteName: owner.name, udf: { ...(row.udf as Row), udf2: owner.name } };
+}
+
+/** One node as the device listings render it (in the site it was created in). */
 export function renderDevice(site: DattoSite, j: number): Row {
   const seed = site.view.seed;
   const now = site.estate.now.getTime();
@@ -298,15 +349,30 @@ function alertContext(a: EstateAlert, d: EstateDevice): Row {
   }
 }
 
-/** Open alerts of one site, newest first (Datto's listing order). */
-export function alertRows(site: DattoSite): Row[] {
+/**
+ * Open alerts of one site, newest first (Datto's listing order). With portfolio changes (`account`), an alert goes
+ * with its device: the alerts of the devices the site holds now, wherever they came from.
+ */
+export function alertRows(site: DattoSite, account?: DattoAccount): Row[] {
+  if (account?.changed) {
+    if (site.removed) return [];
+    return account.sites.flatMap((origin) =>
+      rawAlertRows(origin)
+        .filter((r) => account.ownerOf(origin, r.deviceIndex) === site)
+        .map((r) => (origin === site ? r.row : { ...r.row, alertSourceInfo: { ...(r.row.alertSourceInfo as Row), siteUid: site.uid, siteName: site.name } })),
+    );
+  }
+  return rawAlertRows(site).map((r) => r.row);
+}
+
+function rawAlertRows(site: DattoSite): Array<{ deviceIndex: number; row: Row }> {
   const seed = site.view.seed;
   return site.estate
     .alerts()
     .map((a) => {
       const h = hash32(seed, 'datto-alert', a.id);
       const d = site.estate.device(a.deviceIndex);
-      return {
+      const row: Row = {
         alertUid: guid(seed, 'datto-alert', a.id),
         priority: a.critical ? (h % 2 === 0 ? 'Critical' : 'High') : (['Moderate', 'Low', 'Information'] as const)[h % 3],
         diagnostics: a.message === 'Agent offline' ? null : a.message,
@@ -322,6 +388,7 @@ export function alertRows(site: DattoSite): Row[] {
         responseActions: [],
         autoresolveMins: a.message === 'Agent offline' ? 0 : null,
       };
+      return { deviceIndex: a.deviceIndex, row };
     })
     .reverse();
 }

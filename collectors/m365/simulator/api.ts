@@ -17,10 +17,12 @@ import { hash32 } from '../../../src/simulator/prng.js';
 import type { TenantSpec } from '../../../src/simulator/tenant-spec.js';
 import { createClientCertificate } from '../../../src/simulator/tls.js';
 import type { DirectorySimulator, DirectoryTenantView, VendorConfigSection, VendorContext, VendorRequest, VendorResponse } from '../../../src/simulator/vendor.js';
+import { partnerFederatedCredentials, routeFederation } from './federation.js';
 import { executeBatch, executeGraph, faultResult, fromThrown, graphError, type DispatchEnv, type GraphCall } from './graph-dispatch.js';
 import { routeTemplate, type GraphResult } from './graph-routes.js';
 import { publicKeyOfCertificate, routeIdentity, type IdentityEnv, type IdentityResult, type IdentityTenant } from './identity-routes.js';
 import { SkipTokens } from './odata.js';
+import { createPartner, gdapDirectory, partnerWorldTenant, type ConsentKnob, type PartnerTenant } from './partner.js';
 import { expectedLevelFor, type KnobOverrides, type ProfileName, type TenantKnobs } from './profiles.js';
 import { TenantModel } from './tenant-model.js';
 import { TokenIssuer } from './tokens.js';
@@ -39,6 +41,13 @@ export interface M365TenantSpec extends TenantSpec {
   clientSecret?: string;
   /** Also register a client certificate (written to the cert directory) for certificatePath configs. */
   certificate?: boolean;
+  /**
+   * Whether the MSP's multi-tenant app (partner.ts) is consented here; default true. `false`, `'consent-missing'`,
+   * `'no-service-principal'`: its token requests fail with AADSTS700016, 65001, 7000229 (live: Simulator.setConsent).
+   */
+  consent?: ConsentKnob;
+  /** Whether the partner tenant lists this tenant as a GDAP customer; default true (false: an in-house customer). */
+  gdap?: boolean;
 }
 
 /** What the Microsoft 365 simulator adds to a tenant's SimulatedTenantInfo. */
@@ -51,6 +60,9 @@ export interface M365TenantFields {
   certificatePem?: string;
   certificatePath?: string;
   knobs: TenantKnobs;
+  /** The partner app's consent here, and whether the partner lists the tenant as a GDAP customer. */
+  consent: ConsentKnob;
+  gdap: boolean;
 }
 
 /** One tenant's directory: its generated data, the knob overrides in force, its app registration. */
@@ -61,6 +73,24 @@ export interface M365Tenant {
   seed: number | string;
   certificatePem?: string;
   certificatePath?: string;
+  /** The partner app's consent in this tenant (mutable: Simulator.setConsent). */
+  consent: ConsentKnob;
+  gdap: boolean;
+  /** The simulator's one partner tenant, shared by every tenant's state. */
+  partner: PartnerTenant;
+}
+
+/**
+ * The directory's config section of a tenant, plus what portfolio config (DESIGN §12) needs: the partner's app for
+ * `defaults.m365`, and the tenant's section when it draws on it.
+ */
+export interface M365ConfigSection extends VendorConfigSection {
+  /** `defaults.m365`: the partner app (clientId, clientSecret or certificatePath, partnerTenantId, cloud). */
+  partner: VendorConfigSection;
+  /** The tenant's m365 section when its app and credential come from `defaults.m365`. */
+  sharedSection: { tenantId: string };
+  /** Whether the partner app gets a token here (a scan through `defaults.m365` can run). */
+  partnerConsented: boolean;
 }
 
 /** A change of the tenant's data: a profile, knob overrides, or both (Simulator.setProfile). */
@@ -102,6 +132,12 @@ interface Keys {
   skipTokens: SkipTokens;
 }
 
+/** This vendor's state on one simulator (the host's `local` store): its keys, and the partner tenant once created. */
+interface DirectoryLocal {
+  keys?: Keys;
+  partner?: Promise<PartnerTenant>;
+}
+
 /** The headers Graph (and the identity platform) put on every answer. */
 function withGraphHeaders(result: GraphResult | IdentityResult, headers: Record<string, string | undefined>): VendorResponse {
   const requestId = result.headers['request-id'] ?? randomUUID();
@@ -120,7 +156,32 @@ function withGraphHeaders(result: GraphResult | IdentityResult, headers: Record<
   };
 }
 
-async function handleGraph(req: VendorRequest, ctx: VendorContext<View>, keys: Keys): Promise<VendorResponse> {
+/** Whose data a Graph token reads: a simulated tenant, or the partner tenant (with its GDAP relationships). */
+interface GraphTarget {
+  tenantId: string;
+  model: TenantModel;
+  faults: FaultConfig;
+  roles: readonly string[];
+  gdap?: DispatchEnv['gdap'];
+}
+
+function graphTarget(claims: { tid: string; appid: string; roles: string[] }, ctx: VendorContext<View>, partner: PartnerTenant | undefined): GraphTarget | null {
+  const appid = claims.appid.toLowerCase();
+  if (partner && claims.tid === partner.tenantId) {
+    if (appid !== partner.app.clientId) return null;
+    const customers = ctx.tenants.filter((v) => v.state.gdap).map((v) => ({ tenantId: v.state.identity.tenantId, name: v.name }));
+    // The partner tenant is not one of the host's tenants: the simulator-wide faults apply to it.
+    return { tenantId: partner.tenantId, model: partner.model, faults: ctx.faults, roles: claims.roles, gdap: gdapDirectory(partner, customers, ctx.now) };
+  }
+  const view = indexOf(ctx.tenants).byTenantId.get(claims.tid);
+  if (!view) return null;
+  const ownApp = appid === view.state.identity.clientId;
+  const partnerApp = partner !== undefined && appid === partner.app.clientId && view.state.consent === true;
+  if (!ownApp && !partnerApp) return null;
+  return { tenantId: view.state.identity.tenantId, model: view.state.model, faults: view.faults, roles: claims.roles };
+}
+
+async function handleGraph(req: VendorRequest, ctx: VendorContext<View>, keys: Keys, partner: PartnerTenant | undefined): Promise<VendorResponse> {
   const { headers } = req;
   const path = decodeURIComponent(req.path.replace(/^\/v1\.0/i, '')) || '/';
   const label = `${req.method} /v1.0${routeTemplate(path)}`;
@@ -133,19 +194,20 @@ async function handleGraph(req: VendorRequest, ctx: VendorContext<View>, keys: K
   if (!auth) return fail401('Access token is empty.');
   const check = keys.tokens.verify(auth[1]!);
   if (!check.ok) return fail401(check.message);
-  const view = indexOf(ctx.tenants).byTenantId.get(check.claims.tid);
-  if (!view || check.claims.appid !== view.state.identity.clientId) return fail401('Access token validation failure. Invalid audience.');
+  const target = graphTarget(check.claims, ctx, partner);
+  if (!target) return fail401('Access token validation failure. Invalid audience.');
   if (![ctx.baseUrl, GRAPH_RESOURCE].includes(check.claims.aud)) return fail401('Access token validation failure. Invalid audience.');
 
-  const tenantId = view.state.identity.tenantId;
-  const faults = view.faults;
+  const { tenantId, faults } = target;
   const env: DispatchEnv = {
-    tenant: view.state.model,
+    tenant: target.model,
     faults,
     injector: { decide: ctx.decide },
     skipTokens: keys.skipTokens,
     baseUrl: ctx.baseUrl,
     record: (route, status) => ctx.record(route, status, tenantId),
+    roles: target.roles,
+    gdap: target.gdap,
   };
   const requestKey = `${tenantId} ${req.method} ${req.path}${req.search}`;
   await ctx.sleep(ctx.latency(faults, requestKey));
@@ -191,7 +253,7 @@ async function handleGraph(req: VendorRequest, ctx: VendorContext<View>, keys: K
   return withGraphHeaders(result as GraphResult, headers);
 }
 
-async function handleIdentity(req: VendorRequest, ctx: VendorContext<View>, keys: Keys): Promise<VendorResponse> {
+async function handleIdentity(req: VendorRequest, ctx: VendorContext<View>, keys: Keys, partner: PartnerTenant | undefined): Promise<VendorResponse> {
   const index = indexOf(ctx.tenants);
   const key = req.path.split('/').filter(Boolean)[0] ?? '';
   const view = index.byKey.get(key.toLowerCase());
@@ -201,9 +263,14 @@ async function handleIdentity(req: VendorRequest, ctx: VendorContext<View>, keys
     tokens: keys.tokens,
     lookupTenant: (k) => {
       const v = index.byKey.get(k.toLowerCase());
-      return v && { ...v.state.identity, tokenRefuse: v.faults.tokenRefuse ?? false };
+      if (v) return { ...v.state.identity, tokenRefuse: v.faults.tokenRefuse ?? false, ...(partner ? { partnerApp: { app: partner.app, consent: v.state.consent } } : {}) };
+      // The partner tenant and its GDAP-only customers are directories too, under the simulator-wide faults.
+      const other = partner && partnerWorldTenant(partner, k);
+      return other && { ...other, tokenRefuse: ctx.faults.tokenRefuse ?? false };
     },
     resources: [ctx.baseUrl, GRAPH_RESOURCE],
+    // The partner's app trusts the simulated host's managed identities and Kubernetes service account (federation.ts).
+    federatedCredentials: (clientId) => (partner && clientId.toLowerCase() === partner.app.clientId ? partnerFederatedCredentials(ctx.baseUrl, partner.tenantId) : []),
   };
   const result = routeIdentity(env, { method: req.method, path: req.path, params: req.query, headers: req.headers, rawBody: req.rawBody });
   const label = `${req.method} ${req.path.replace(/^\/[^/]+/, '/{tenant}')}`;
@@ -225,25 +292,36 @@ export const m365Simulator: DirectorySimulator<M365Tenant> = {
   kind: 'directory',
 
   async handle(req, ctx) {
-    const keys = ctx.local<Keys>(() => ({ tokens: new TokenIssuer(), skipTokens: new SkipTokens(randomBytes(32)) }));
+    const local = ctx.local<DirectoryLocal>(() => ({}));
+    const keys = (local.keys ??= { tokens: new TokenIssuer(), skipTokens: new SkipTokens(randomBytes(32)) });
     try {
-      if (/^\/v1\.0(\/|$)/i.test(req.path)) return await handleGraph(req, ctx, keys);
+      // Created with the first tenant (createTenant); a simulator without tenants has no partner either.
+      const partner = await local.partner;
+      if (/^\/v1\.0(\/|$)/i.test(req.path)) return await handleGraph(req, ctx, keys, partner);
+      // The host's managed identity endpoint and Kubernetes OIDC issuer (federation.ts); their identities live in the partner tenant.
+      const federation = routeFederation(req, ctx.baseUrl, partner?.tenantId);
+      if (federation) {
+        ctx.record(`${req.method} ${req.path}`, federation.status);
+        return withGraphHeaders(federation, req.headers);
+      }
       // Everything else is the identity platform's, which answers unknown paths with its own 404.
-      return await handleIdentity(req, ctx, keys);
+      return await handleIdentity(req, ctx, keys, partner);
     } catch (err) {
       // Never let a simulator bug take the server down: answer 500 like a broken upstream would.
       return withGraphHeaders(fromThrown(err, req.headers), req.headers);
     }
   },
 
-  async createTenant({ id, spec: base, seed, profile, now, certDir }) {
+  async createTenant({ id, spec: base, seed, profile, now, certDir, local }) {
     const spec = base as M365TenantSpec;
+    const shared = local<DirectoryLocal>(() => ({}));
+    const partner = await (shared.partner ??= createPartner(certDir, now));
     const tenantId = (spec.tenantId ?? guid(hash32(String(seed)), 'tenant-id')).toLowerCase();
     const model = newModel(tenantId, spec.name, seed, profile, spec.knobs, spec.domain, now);
     const clientId = (spec.clientId ?? guid(hash32(String(seed)), 'client-id')).toLowerCase();
     const clientSecret = spec.clientSecret ?? `sim~${randomBytes(24).toString('base64url')}`;
     const identity: IdentityTenant = { tenantId, domain: model.domain, name: spec.name, clientId, clientSecret };
-    const tenant: M365Tenant = { model, overrides: { ...(spec.knobs ?? {}) }, identity, seed };
+    const tenant: M365Tenant = { model, overrides: { ...(spec.knobs ?? {}) }, identity, seed, consent: spec.consent ?? true, gdap: spec.gdap ?? true, partner };
     if (spec.certificate) {
       const cert = await createClientCertificate(`ratchet-${id}`);
       identity.certificateKey = publicKeyOfCertificate(cert.certPem);
@@ -282,6 +360,8 @@ export const m365Simulator: DirectorySimulator<M365Tenant> = {
       clientSecret: identity.clientSecret,
       ...(state.certificatePem ? { certificatePem: state.certificatePem, certificatePath: state.certificatePath } : {}),
       knobs: model.knobs,
+      consent: state.consent,
+      gdap: state.gdap,
     };
   },
 
@@ -289,17 +369,32 @@ export const m365Simulator: DirectorySimulator<M365Tenant> = {
 
   truth: (state) => state.model.truth(),
 
-  configSection(view, baseUrl, opts): VendorConfigSection {
-    const { identity, certificatePath } = view.state;
+  configSection(view, baseUrl, opts): M365ConfigSection {
+    const { identity, certificatePath, partner: msp } = view.state;
     const cloud = { graphEndpoint: baseUrl, authorityHost: baseUrl };
+    const portfolio: Omit<M365ConfigSection, keyof VendorConfigSection> = {
+      partner: opts.preferCertificate
+        ? { section: { clientId: msp.app.clientId, certificatePath: msp.app.certificatePath, partnerTenantId: msp.tenantId, cloud }, secrets: {} }
+        : {
+            section: { clientId: msp.app.clientId, clientSecret: msp.app.clientSecret, partnerTenantId: msp.tenantId, cloud },
+            secrets: { clientSecret: msp.app.clientSecret },
+            // One secret for the whole portfolio, e.g. RATCHET_SIM_PARTNER_SECRET (configFor names it).
+            secretNames: { clientSecret: 'PARTNER_SECRET' },
+          },
+      sharedSection: { tenantId: identity.tenantId },
+      partnerConsented: view.state.consent === true,
+    };
+    const shared = { defaults: portfolio.partner, section: portfolio.partnerConsented ? portfolio.sharedSection : undefined };
     if (opts.preferCertificate && certificatePath) {
-      return { section: { tenantId: identity.tenantId, clientId: identity.clientId, certificatePath, cloud }, secrets: {} };
+      return { section: { tenantId: identity.tenantId, clientId: identity.clientId, certificatePath, cloud }, secrets: {}, ...portfolio, shared };
     }
     return {
       section: { tenantId: identity.tenantId, clientId: identity.clientId, clientSecret: identity.clientSecret, cloud },
       secrets: { clientSecret: identity.clientSecret },
       // RATCHET_SIM_<TENANT>_SECRET: the directory's secret is the tenant's first one.
       secretNames: { clientSecret: 'SECRET' },
+      ...portfolio,
+      shared,
     };
   },
 };

@@ -5,7 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { matchesAny, type FaultConfig, type FaultDecision, type FaultInjector } from '../../../src/simulator/faults.js';
-import { JSON_CONTENT_TYPE, routeGraph, routeTemplate, type GraphResult } from './graph-routes.js';
+import { JSON_CONTENT_TYPE, routeGraph, routeTemplate, type GraphResult, type GraphRouteRequest } from './graph-routes.js';
 import { GraphHttpError, type SkipTokens } from './odata.js';
 import type { TenantModel } from './tenant-model.js';
 
@@ -29,6 +29,9 @@ export interface DispatchEnv {
   baseUrl: string;
   /** Record one answered (sub-)request for stats(). */
   record: (route: string, status: number) => void;
+  /** Application permissions of the caller's token, and the partner's GDAP data when the caller is the MSP's app at home. */
+  roles?: readonly string[];
+  gdap?: GraphRouteRequest['gdap'];
 }
 
 function innerError(headers: Record<string, string | undefined>, requestId: string) {
@@ -140,7 +143,7 @@ export function executeGraph(env: DispatchEnv, call: GraphCall, requestKey: stri
     result = faultResult(decision, call.headers);
   } else {
     try {
-      result = applyBodyFaults(call, routeGraph({ ...call, tenant: env.tenant, baseUrl: env.baseUrl, skipTokens: env.skipTokens }), env.faults);
+      result = applyBodyFaults(call, routeGraph({ ...call, tenant: env.tenant, baseUrl: env.baseUrl, skipTokens: env.skipTokens, roles: env.roles, gdap: env.gdap }), env.faults);
     } catch (err) {
       result = fromThrown(err, call.headers);
     }

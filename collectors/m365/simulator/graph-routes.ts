@@ -3,6 +3,7 @@
  * response envelopes and error bodies. Routes are pure functions of (tenant model, request): faults, auth and
  * transport live in graph-dispatch.ts and server.ts.
  */
+import { delegatedAdminCustomers, delegatedAdminRelationships, GDAP_READ_ROLE, type GdapDirectory } from './partner.js';
 import type { DeviceCore, TenantModel, UserCore } from './tenant-model.js';
 import { applySelect, GraphHttpError, nextLink, parseQuery, queryScope, type FilterClause, type FilterValue, type ODataQuery, type SkipTokens } from './odata.js';
 
@@ -17,6 +18,10 @@ export interface GraphRouteRequest {
   /** `https://127.0.0.1:PORT` — nextLinks and @odata.context are absolute, like Graph's. */
   baseUrl: string;
   skipTokens: SkipTokens;
+  /** Application permissions of the caller's token (checked only by routes that model a permission of their own). */
+  roles?: readonly string[];
+  /** The partner tenant's GDAP relationships, when the caller is the MSP's app in its home tenant (partner.ts). */
+  gdap?: GdapDirectory;
 }
 
 export interface GraphResult {
@@ -370,6 +375,72 @@ function routeGroups(req: GraphRouteRequest, segs: readonly string[]): GraphResu
   throw segmentError(segs[2] ?? '');
 }
 
+/** Permissions that read GDAP data (learn.microsoft.com/graph/api/tenantrelationship-list-delegatedadmincustomers). */
+const GDAP_ROLES = [GDAP_READ_ROLE, 'DelegatedAdminRelationship.ReadWrite.All'];
+const GDAP_CUSTOMER_PROPERTIES = ['id', 'tenantId', 'displayName'];
+const GDAP_RELATIONSHIP_PROPERTIES = [
+  'id',
+  'displayName',
+  'duration',
+  'status',
+  'autoExtendDuration',
+  'createdDateTime',
+  'lastModifiedDateTime',
+  'activatedDateTime',
+  'endDateTime',
+  'customer',
+  'accessDetails',
+];
+
+/**
+ * The partner's GDAP relationships and customers. Both need DelegatedAdminRelationship.Read.All (application) in the
+ * token: without it Graph answers 403 Authorization_RequestDenied. A tenant that is no partner has none to list.
+ * `$top` goes up to 300 (documented); the default page size is not documented: 100 here, like most of Graph.
+ */
+function routeTenantRelationships(req: GraphRouteRequest, segs: readonly string[]): GraphResult {
+  const is = (i: number, name: string) => segs[i]?.toLowerCase() === name.toLowerCase();
+  if (!GDAP_ROLES.some((r) => req.roles?.includes(r))) {
+    throw new GraphHttpError(403, 'Authorization_RequestDenied', 'Insufficient privileges to complete the operation.');
+  }
+  if (is(1, 'delegatedAdminCustomers')) {
+    const rows: Record<string, unknown>[] = req.gdap ? delegatedAdminCustomers(req.gdap) : [];
+    if (segs.length === 2) {
+      return listCollection(
+        arraySource(rows, {
+          context: 'tenantRelationships/delegatedAdminCustomers',
+          resource: 'delegatedAdminCustomer',
+          filterable: { id: 'string', tenantId: 'string', displayName: 'string' },
+          properties: GDAP_CUSTOMER_PROPERTIES,
+          defaultTop: 100,
+          maxTop: 300,
+          cacheKey: 'gdap-customers',
+        }),
+        req,
+      );
+    }
+    if (segs.length === 3) {
+      const row = rows.find((r) => r.id === segs[2]!.toLowerCase());
+      if (!row) throw new GraphHttpError(404, 'ResourceNotFound', `The delegatedAdminCustomer '${segs[2]}' was not found.`);
+      return entity(req, 'tenantRelationships/delegatedAdminCustomers', row, GDAP_CUSTOMER_PROPERTIES, 'delegatedAdminCustomer');
+    }
+  }
+  if (is(1, 'delegatedAdminRelationships') && segs.length === 2) {
+    return listCollection(
+      arraySource(req.gdap ? delegatedAdminRelationships(req.gdap) : [], {
+        context: 'tenantRelationships/delegatedAdminRelationships',
+        resource: 'delegatedAdminRelationship',
+        filterable: { id: 'string', displayName: 'string', status: 'string' },
+        properties: GDAP_RELATIONSHIP_PROPERTIES,
+        defaultTop: 100,
+        maxTop: 300,
+        cacheKey: 'gdap-relationships',
+      }),
+      req,
+    );
+  }
+  throw segmentError(segs[1] ?? '');
+}
+
 export function routeGraph(req: GraphRouteRequest): GraphResult {
   const t = req.tenant;
   const segs = req.path.split('/').filter(Boolean);
@@ -427,6 +498,9 @@ export function routeGraph(req: GraphRouteRequest): GraphResult {
 
   // /groups, /groups/{id}, /groups/{id}/transitiveMembers/microsoft.graph.user/$count
   if (is(0, 'groups')) return routeGroups(req, segs);
+
+  // /tenantRelationships/delegatedAdminCustomers[/{id}], /tenantRelationships/delegatedAdminRelationships
+  if (is(0, 'tenantRelationships')) return routeTenantRelationships(req, segs);
 
   // /identity/conditionalAccess/policies[/{id}]
   if (is(0, 'identity') && is(1, 'conditionalAccess') && is(2, 'policies')) {

@@ -16,6 +16,8 @@
  */
 import { createPublicKey, randomUUID, verify as verifySignature, constants, type KeyObject } from 'node:crypto';
 import { GRANTED_ROLES, TOKEN_LIFETIME_SECONDS, type TokenIssuer } from './tokens.js';
+import { PARTNER_APP_NAME, type PartnerAppInTenant, type Refusal } from './partner-app.js';
+import { checkFederatedAssertion, type FederatedCredential } from './federation.js';
 
 export interface IdentityTenant {
   tenantId: string;
@@ -27,6 +29,12 @@ export interface IdentityTenant {
   certificateKey?: KeyObject;
   /** Fault knob: refuse (400) or fail (500) every token request. */
   tokenRefuse?: false | 400 | 500;
+  /** Application permissions a token of this app carries (default GRANTED_ROLES, the collector's set). */
+  roles?: readonly string[];
+  /** The app's display name in tokens (default: the tenant's own app). */
+  appName?: string;
+  /** The MSP's multi-tenant app as this tenant sees it: its credentials and whether it is consented here (partner.ts). */
+  partnerApp?: PartnerAppInTenant;
 }
 
 export interface IdentityEnv {
@@ -35,6 +43,8 @@ export interface IdentityEnv {
   lookupTenant(key: string): IdentityTenant | undefined;
   /** Resources a token may be requested for (the simulator's URL, and Graph's real one for convenience). */
   resources: readonly string[];
+  /** The federated identity credentials of an app registration, by client id (federation.ts); none when absent. */
+  federatedCredentials?(clientId: string): readonly FederatedCredential[];
 }
 
 export interface IdentityRequest {
@@ -122,15 +132,21 @@ function decodeJwtPart(part: string | undefined): Record<string, unknown> | null
   }
 }
 
-/** Validate a certificate client assertion (RFC 7523) against the app's registered certificate. */
-function checkAssertion(assertion: string, tenant: IdentityTenant, clientId: string, audiences: readonly string[]): { code: number; message: string } | null {
-  if (!tenant.certificateKey) {
-    return { code: 700027, message: 'Client assertion failed signature validation. The application has no certificate credential registered.' };
-  }
+/**
+ * Validate a client assertion (RFC 7523): the app's own, signed with its registered certificate (`iss` = `sub` = the
+ * client id), or a federated token from an issuer the app trusts (any other `iss`: federation.ts).
+ */
+function checkAssertion(env: IdentityEnv, assertion: string, tenant: IdentityTenant, clientId: string, audiences: readonly string[]): { code: number; message: string } | null {
   const [h, p, s] = assertion.split('.');
   const header = decodeJwtPart(h);
   const claims = decodeJwtPart(p);
   if (!header || !claims || !s) return { code: 50027, message: 'JWT token is invalid or malformed.' };
+  if (typeof claims.iss === 'string' && claims.iss.toLowerCase() !== clientId.toLowerCase()) {
+    return checkFederatedAssertion({ header, claims, signed: `${h}.${p}`, signature: s }, env.federatedCredentials?.(tenant.clientId) ?? [], env.baseUrl);
+  }
+  if (!tenant.certificateKey) {
+    return { code: 700027, message: 'Client assertion failed signature validation. The application has no certificate credential registered.' };
+  }
   const data = Buffer.from(`${h}.${p}`);
   const signature = Buffer.from(s, 'base64url');
   let valid = false;
@@ -150,14 +166,14 @@ function checkAssertion(assertion: string, tenant: IdentityTenant, clientId: str
     return { code: 700024, message: 'Client assertion is not within its valid time range.' };
   }
   if (typeof claims.aud !== 'string' || !audiences.includes(claims.aud)) {
-    return { code: 700016, message: `Client assertion audience claim does not match Realm issuer. Review the documentation at https://learn.microsoft.com/entra/identity-platform/certificate-credentials .` };
+    return { code: 700023, message: `Client assertion audience claim does not match Realm issuer. Review the documentation at https://learn.microsoft.com/entra/identity-platform/certificate-credentials .` };
   }
   return null;
 }
 
 function handleToken(env: IdentityEnv, req: IdentityRequest, key: string): IdentityResult {
   const form = new URLSearchParams(req.rawBody);
-  const tenant = env.lookupTenant(key);
+  let tenant = env.lookupTenant(key);
   if (!tenant) return tenantNotFound(env, req, key, 'invalid_request');
   if (tenant.tokenRefuse === 500) {
     return aadError(env, req, 500, 'temporarily_unavailable', 90033, 'A transient error has occurred. Please try again.');
@@ -175,6 +191,10 @@ function handleToken(env: IdentityEnv, req: IdentityRequest, key: string): Ident
     clientSecret ??= decodeURIComponent(secret ?? '');
   }
   if (!clientId) return aadError(env, req, 400, 'invalid_request', 900144, "The request body must contain the following parameter: 'client_id'.");
+  // The MSP's multi-tenant app: refused as its consent in this tenant says, else checked with its own credentials.
+  const partner = partnerAppIn(tenant, clientId);
+  if (partner && 'refusal' in partner) return aadError(env, req, partner.refusal.status, partner.refusal.error, partner.refusal.code, partner.refusal.message);
+  if (partner) tenant = partner.tenant;
   if (clientId.toLowerCase() !== tenant.clientId.toLowerCase()) {
     return aadError(
       env,
@@ -191,7 +211,7 @@ function handleToken(env: IdentityEnv, req: IdentityRequest, key: string): Ident
       return aadError(env, req, 400, 'invalid_request', 50027, "client_assertion_type must be 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer'.");
     }
     const audiences = [`${env.baseUrl}/${tenant.tenantId}/oauth2/v2.0/token`, `${env.baseUrl}/${key}/oauth2/v2.0/token`, `${env.baseUrl}/${tenant.tenantId}/v2.0`];
-    const problem = checkAssertion(assertion, tenant, clientId, audiences);
+    const problem = checkAssertion(env, assertion, tenant, clientId, audiences);
     if (problem) return aadError(env, req, 401, 'invalid_client', problem.code, problem.message);
   } else if (!clientSecret) {
     return aadError(env, req, 401, 'invalid_client', 7000218, "The request body must contain the following parameter: 'client_assertion' or 'client_secret'.");
@@ -231,8 +251,8 @@ function handleToken(env: IdentityEnv, req: IdentityRequest, key: string): Ident
     appid: tenant.clientId,
     oid: tenant.clientId,
     sub: tenant.clientId,
-    roles: [...GRANTED_ROLES],
-    app_displayname: 'Ratchet (simulated consent)',
+    roles: [...(tenant.roles ?? GRANTED_ROLES)],
+    app_displayname: tenant.appName ?? 'Ratchet (simulated consent)',
   });
   return json(200, { token_type: 'Bearer', expires_in: TOKEN_LIFETIME_SECONDS, ext_expires_in: TOKEN_LIFETIME_SECONDS, access_token: accessToken });
 }
@@ -270,4 +290,47 @@ export function routeIdentity(env: IdentityEnv, req: IdentityRequest): IdentityR
 /** Public key of a PEM certificate, for {@link IdentityTenant.certificateKey}. */
 export function publicKeyOfCertificate(certPem: string): KeyObject {
   return createPublicKey(certPem);
+}
+
+/**
+ * The registration a token request for `tenant` with `clientId` authenticates against when `clientId` is the partner
+ * app's: the tenant's identity with the partner app's credentials and the collector's roles, or the refusal its
+ * consent knob calls for. Undefined for any other client id (the tenant's own app rules apply). `consent: false`
+ * also gives undefined: the app is simply unknown there, so the ordinary "not found in the directory" (700016) applies.
+ */
+export function partnerAppIn(tenant: IdentityTenant, clientId: string): { tenant: IdentityTenant } | { refusal: Refusal } | undefined {
+  const partner = tenant.partnerApp;
+  if (!partner || partner.app.clientId.toLowerCase() !== clientId.toLowerCase() || partner.consent === false) return undefined;
+  if (partner.consent === 'no-service-principal') {
+    return {
+      refusal: {
+        status: 401,
+        error: 'invalid_client',
+        code: 7000229,
+        message: `The client application ${partner.app.clientId} is missing service principal in the tenant ${tenant.tenantId}. See instructions here: https://go.microsoft.com/fwlink/?linkid=2225119`,
+      },
+    };
+  }
+  if (partner.consent === 'consent-missing') {
+    return {
+      refusal: {
+        status: 400,
+        error: 'invalid_grant',
+        code: 65001,
+        message: `The user or administrator has not consented to use the application with ID '${partner.app.clientId}' named '${PARTNER_APP_NAME}'. Send an interactive authorization request for this user and resource.`,
+      },
+    };
+  }
+  const { app } = partner;
+  return {
+    tenant: {
+      ...tenant,
+      clientId: app.clientId,
+      clientSecret: app.clientSecret,
+      certificateKey: app.certificateKey,
+      roles: GRANTED_ROLES,
+      appName: PARTNER_APP_NAME,
+      partnerApp: undefined,
+    },
+  };
 }

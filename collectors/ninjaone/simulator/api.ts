@@ -19,6 +19,11 @@
  * default 200, `df`; answer `{lastActivityId, activities}`), `/v2/policies`, `/v2/organizations` (keyset) and
  * `/v2/organization/{id}`. Device filter `df`: `org = N`, `org=N`, `org eq N`, `org in (N, M)`; other filters → 400.
  *
+ * Portfolio changes (Simulator.portfolio): a renamed organisation shows its new name; a deleted one answers
+ * `/v2/organization/{id}` with 404 NOT_FOUND, leaves `/v2/organizations`, and a `df` naming it matches nothing (empty
+ * listings, as for any unknown organisation id); a moved device keeps its id and is listed — with its patches,
+ * antivirus rows, alerts and activities — under the organisation holding it now (render.ts).
+ *
  * Faults (paths with the `/ninjaone` prefix): a request scoped to one organisation (by `df`, a cursor or the path)
  * uses that tenant's faults; an unscoped one (`/v2/policies`, no `df`) uses those of the tenant whose scoped request
  * the same token made first, else the union of all tenants' faults (the instance is shared). Throttle: 429 with
@@ -322,7 +327,7 @@ function render(req: VendorRequest, ctx: VendorContext, r: Route, inst: NinjaIns
       const rows: Row[] = [];
       for (const n of inst.nodesAfter(after ?? 0, orgs)) {
         if (rows.length >= limit) break;
-        rows.push(renderDevice(inst, n.org, n.j, r.name === 'devices-detailed'));
+        rows.push(renderDevice(inst, n.org, n.j, r.name === 'devices-detailed', n.owner));
       }
       return { status: 200, body: rows };
     }
@@ -333,8 +338,12 @@ function render(req: VendorRequest, ctx: VendorContext, r: Route, inst: NinjaIns
       const sourceType = q.get('sourceType');
       const rows: Row[] = [];
       for (const org of inst.orgs) {
-        if (orgs && !orgs.has(org.k)) continue;
-        for (const a of alertRows(inst, org)) if (!sourceType || a.sourceType === sourceType) rows.push(a);
+        // A moved device's alerts are listed under the organisation holding it now, wherever it came from.
+        if (orgs && !inst.changed && !orgs.has(org.k)) continue;
+        for (const a of alertRows(inst, org)) {
+          if (orgs && !orgs.has(inst.orgById((a.device as Row).organizationId as number)?.k ?? -1)) continue;
+          if (!sourceType || a.sourceType === sourceType) rows.push(a);
+        }
       }
       return { status: 200, body: rows };
     }
@@ -346,7 +355,7 @@ function render(req: VendorRequest, ctx: VendorContext, r: Route, inst: NinjaIns
       const pageSize = intParam(q, 'pageSize');
       const after = intParam(q, 'after');
       if (pageSize === 'bad' || after === 'bad') return error(400, 'INVALID_PARAMETER', 'pageSize and after must be integers');
-      const list = inst.orgs.filter((o) => o.id > (after ?? 0)).slice(0, pageSize ?? undefined);
+      const list = inst.orgs.filter((o) => !o.removed && o.id > (after ?? 0)).slice(0, pageSize ?? undefined);
       return { status: 200, body: list.map((o) => renderOrganization(o, false)) };
     }
     case 'organization': {
@@ -431,7 +440,11 @@ function activitiesPage(q: URLSearchParams, inst: NinjaInstance, orgs: Set<numbe
       if (newerThan !== undefined && a.id <= newerThan) break;
       if (after !== undefined && a.activityTime < after) break; // ascending in time: nothing older qualifies
       if (before !== undefined && a.activityTime >= before) continue;
-      if (orgs && !orgs.has(a.orgK!)) continue;
+      if (inst.changed) {
+        // An activity goes with its device (moved: to the organisation holding it now; deleted with its organisation).
+        const owner = inst.ownerPositionOf(a.deviceId as number);
+        if (owner < 0 || (orgs && !orgs.has(owner))) continue;
+      } else if (orgs && !orgs.has(a.orgK!)) continue;
       if (type && a.activityType !== type) continue;
       if (statuses && !statuses.has(a.statusCode)) continue;
       if (series && a.seriesUid !== series) continue;

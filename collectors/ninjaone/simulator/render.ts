@@ -12,6 +12,11 @@
  * agentless VM view, a workstation awaiting approval).
  *
  * Timestamps are epoch seconds with a fractional part (`1717199940.480213`), at or just before the estate instant.
+ *
+ * Portfolio changes (VendorTenantView.portfolio): a deleted organisation keeps its position (ids never shift) but
+ * `orgById` no longer finds it, so it answers as an unknown id does (404 by path, nothing through `df`) and its nodes
+ * vanish; a moved device keeps its node id and is listed under the organisation that holds it now (`owner`), with
+ * its patches, antivirus rows, alerts and activities.
  */
 import type { Estate, EstateAlert, EstateAlertEpisode, EstateDevice } from '../../../src/simulator/estate.js';
 import { guid } from '../../../src/simulator/ids.js';
@@ -29,13 +34,17 @@ export interface NinjaOrg {
   estate: Estate;
   /** Estate devices + extra agentless/pending nodes. */
   nodes: number;
+  /** Deleted from the instance (portfolio change): unknown by id, its nodes gone. */
+  removed: boolean;
 }
 
-/** A node of the instance: organisation and position in it. */
+/** A node of the instance: organisation and position in it (where it was created), and who holds it now. */
 export interface NinjaNode {
   id: number;
   org: NinjaOrg;
   j: number;
+  /** The organisation the node is listed under now (`org` unless it was moved). */
+  owner: NinjaOrg;
 }
 
 export type Row = Record<string, unknown>;
@@ -50,16 +59,48 @@ export const ORG_ID_BASE = 2;
 export class NinjaInstance {
   readonly orgs: NinjaOrg[];
   readonly stride: number;
+  /** Some portfolio change is in force: listings resolve each node's owner instead of taking the fast paths. */
+  readonly changed: boolean;
   private readonly maxNodes: number;
+  /** Node id of a moved device → the organisation holding it now. */
+  private readonly moved = new Map<number, NinjaOrg>();
 
   constructor(views: readonly VendorTenantView[]) {
-    this.orgs = views.map((view, k) => ({ k, id: ORG_ID_BASE + k, view, estate: view.estate, nodes: view.estate.knobs.endpoints + extraNodes(view.estate.knobs.endpoints) }));
+    this.orgs = views.map((view, k) => ({
+      k,
+      id: ORG_ID_BASE + k,
+      view,
+      estate: view.estate,
+      nodes: view.estate.knobs.endpoints + extraNodes(view.estate.knobs.endpoints),
+      removed: view.portfolio?.removed ?? false,
+    }));
     this.stride = Math.max(1, this.orgs.length);
     this.maxNodes = Math.max(0, ...this.orgs.map((o) => o.nodes));
+    this.changed = views.some((v) => v.portfolio !== undefined);
+    for (const owner of this.orgs) {
+      for (const m of owner.view.portfolio?.movedIn ?? []) {
+        const from = this.orgOfTenant(m.from.id);
+        if (from) this.moved.set(this.nodeId(from, m.device), owner);
+      }
+    }
   }
 
+  /** The organisation with this id, unless it does not exist (or no longer does). */
   orgById(id: number): NinjaOrg | undefined {
-    return this.orgs[id - ORG_ID_BASE];
+    const org = this.orgs[id - ORG_ID_BASE];
+    return org && !org.removed ? org : undefined;
+  }
+
+  /** The organisation node j of `org` is listed under now; undefined once that organisation was deleted. */
+  ownerOf(org: NinjaOrg, j: number): NinjaOrg | undefined {
+    const owner = this.moved.get(this.nodeId(org, j)) ?? org;
+    return owner.removed ? undefined : owner;
+  }
+
+  /** Position of the organisation holding node `id` now (-1: no such node, or its organisation was deleted). */
+  ownerPositionOf(id: number): number {
+    const n = this.node(id);
+    return n ? (this.ownerOf(n.org, n.j)?.k ?? -1) : -1;
   }
 
   orgOfTenant(tenantId: string): NinjaOrg | undefined {
@@ -75,24 +116,27 @@ export class NinjaInstance {
     if (!Number.isInteger(id) || id < 1) return null;
     const org = this.orgs[(id - 1) % this.stride];
     const j = Math.floor((id - 1) / this.stride);
-    return org && j < org.nodes ? { id, org, j } : null;
+    return org && j < org.nodes ? { id, org, j, owner: org } : null;
   }
 
   /** Nodes with id > after, ascending, limited to the organisations in `scope` (positions; null = all). */
   *nodesAfter(after: number, scope: ReadonlySet<number> | null): Generator<NinjaNode> {
-    if (scope && scope.size === 1) {
+    if (scope && scope.size === 1 && !this.changed) {
       const org = this.orgs[[...scope][0]!];
       if (!org) return;
       const j0 = after < org.k + 1 ? 0 : Math.floor((after - 1 - org.k) / this.stride) + 1;
-      for (let j = j0; j < org.nodes; j++) yield { id: this.nodeId(org, j), org, j };
+      for (let j = j0; j < org.nodes; j++) yield { id: this.nodeId(org, j), org, j, owner: org };
       return;
     }
     const maxId = this.maxNodes * this.stride;
     for (let id = Math.max(1, Math.floor(after) + 1); id <= maxId; id++) {
       const org = this.orgs[(id - 1) % this.stride]!;
-      if (scope && !scope.has(org.k)) continue;
       const j = Math.floor((id - 1) / this.stride);
-      if (j < org.nodes) yield { id, org, j };
+      if (j >= org.nodes) continue;
+      // Without changes every node is its organisation's; with them, a node is where it is held now (or gone).
+      const owner = this.changed ? this.ownerOf(org, j) : org;
+      if (!owner || (scope && !scope.has(owner.k))) continue;
+      yield { id, org, j, owner };
     }
   }
 }
@@ -174,12 +218,15 @@ function locationOf(org: NinjaOrg, j: number): { id: number; name: string } {
   return hash32(org.view.seed, 'ninja-location', j) % 4 === 0 ? { id: org.id * 100 + 2, name: 'Branch Office' } : { id: org.id * 100 + 1, name: 'Head Office' };
 }
 
-/** One node as `GET /v2/devices-detailed` renders it (`detailed: false` for `GET /v2/devices`). */
-export function renderDevice(inst: NinjaInstance, org: NinjaOrg, j: number, detailed = true): Row {
+/**
+ * One node as `GET /v2/devices-detailed` renders it (`detailed: false` for `GET /v2/devices`). `owner`: the
+ * organisation it is listed under now, when it was moved there.
+ */
+export function renderDevice(inst: NinjaInstance, org: NinjaOrg, j: number, detailed = true, owner: NinjaOrg = org): Row {
   const seed = org.view.seed;
   const now = org.estate.now;
   const id = inst.nodeId(org, j);
-  const location = locationOf(org, j);
+  const location = locationOf(owner, j);
   const created = new Date(now.getTime() - (200 + (hash32(seed, 'ninja-created', j) % 900)) * DAY_MS);
   if (j >= org.estate.knobs.endpoints) {
     const e = j - org.estate.knobs.endpoints;
@@ -189,7 +236,7 @@ export function renderDevice(inst: NinjaInstance, org: NinjaOrg, j: number, deta
     const row: Row = {
       id,
       uid: guid(seed, 'ninja-node', j),
-      organizationId: org.id,
+      organizationId: owner.id,
       locationId: location.id,
       nodeClass: kind.nodeClass,
       nodeRoleId: 500 + (e % EXTRA_KINDS.length),
@@ -204,7 +251,7 @@ export function renderDevice(inst: NinjaInstance, org: NinjaOrg, j: number, deta
       lastUpdate: epochSeconds(seen, seed, 'update', j),
       ipAddresses: [ipOf(seed, j)],
     };
-    if (detailed) row.references = { organization: { id: org.id, name: org.view.name }, location: { id: location.id, name: location.name } };
+    if (detailed) row.references = { organization: { id: owner.id, name: owner.view.name }, location: { id: location.id, name: location.name } };
     return row;
   }
   const d = org.estate.device(j);
@@ -213,7 +260,7 @@ export function renderDevice(inst: NinjaInstance, org: NinjaOrg, j: number, deta
   const row: Row = {
     id,
     uid: guid(seed, 'ninja-node', j),
-    organizationId: org.id,
+    organizationId: owner.id,
     locationId: location.id,
     nodeClass: d.isServer ? 'WINDOWS_SERVER' : 'WINDOWS_WORKSTATION',
     nodeRoleId: d.isServer ? 2 : 1,
@@ -252,7 +299,7 @@ export function renderDevice(inst: NinjaInstance, org: NinjaOrg, j: number, deta
       totalPhysicalMemory: (d.isServer ? 64 : 16) * 1024 ** 3,
     };
     row.references = {
-      organization: { id: org.id, name: org.view.name },
+      organization: { id: owner.id, name: owner.view.name },
       location: { id: location.id, name: location.name },
       rolePolicy: { id: policies.rolePolicyId, name: policyName(policies.rolePolicyId) },
       ...(policies.policyId !== null ? { policy: { id: policies.policyId, name: policyName(policies.policyId) } } : {}),
@@ -365,13 +412,17 @@ const ALERT_SOURCES: Record<string, { sourceType: string; subject: string; sourc
 };
 
 /**
- * `GET /v2/alerts` rows of one organisation. NinjaOne's Alert carries no severity (spec 2.0.9-draft: it lives on
- * the policy condition and the activity log), so none is served here: a correct collector joins it from the alert's
- * TRIGGERED activity (`activityRows`, seriesUid = uid). Nor is there an acknowledgement time.
+ * `GET /v2/alerts` rows of the devices of one organisation's estate. NinjaOne's Alert carries no severity (spec
+ * 2.0.9-draft: it lives on the policy condition and the activity log), so none is served here: a correct collector
+ * joins it from the alert's TRIGGERED activity (`activityRows`, seriesUid = uid). Nor is there an acknowledgement
+ * time. An alert goes with its device: `device.organizationId` is the organisation holding the device now, and the
+ * alerts of a deleted organisation's devices are gone.
  */
 export function alertRows(inst: NinjaInstance, org: NinjaOrg): Row[] {
   const seed = org.view.seed;
-  return org.estate.alerts().map((a: EstateAlert) => {
+  return org.estate.alerts().flatMap((a: EstateAlert) => {
+    const owner = inst.ownerOf(org, a.deviceIndex);
+    if (!owner) return [];
     const src = ALERT_SOURCES[a.message] ?? { sourceType: 'CONDITION_CUSTOM_FIELD', subject: a.message, sourceName: a.message, code: 'CONDITION' };
     const deviceId = inst.nodeId(org, a.deviceIndex);
     const updated = new Date(Math.min(org.estate.now.getTime(), a.created.getTime() + (hash32(seed, 'ninja-alert-upd', a.id) % 120) * 60_000));
@@ -390,7 +441,7 @@ export function alertRows(inst: NinjaInstance, org: NinjaOrg): Row[] {
       psaTicketId: null,
       ticketTemplateId: null,
       data: { message: { code: src.code, params: {} } },
-      device: { id: deviceId, organizationId: org.id, locationId: locationOf(org, a.deviceIndex).id, nodeClass: d.isServer ? 'WINDOWS_SERVER' : 'WINDOWS_WORKSTATION', displayName: d.name, systemName: d.name },
+      device: { id: deviceId, organizationId: owner.id, locationId: locationOf(owner, a.deviceIndex).id, nodeClass: d.isServer ? 'WINDOWS_SERVER' : 'WINDOWS_WORKSTATION', displayName: d.name, systemName: d.name },
     };
   });
 }

@@ -30,7 +30,8 @@ async function portfolio(specs: TenantSpec[], schedule: Record<string, unknown> 
   const sim = await startSimulator({ tenants: specs, faults: LATENCY, certDir: caDir });
   open.push(sim);
   const dir = tempDir('ratchet-scan-concurrency-');
-  const { config, env } = configFor(sim, { storageUrl: `sqlite:${join(dir, 'ratchet.db')}` });
+  // Each tenant with credentials of its own (the in-house shape), so one tenant's secret can be broken alone.
+  const { config, env } = configFor(sim, { storageUrl: `sqlite:${join(dir, 'ratchet.db')}`, tenantFields: undefined });
   const withSchedule = (concurrency: number) => writeConfig(dir, { ...config, schedule: { ...schedule, concurrency } });
   return {
     sim,

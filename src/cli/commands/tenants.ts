@@ -5,9 +5,11 @@
  */
 import type { Command } from 'commander';
 import type { CommandDeps } from '../command.js';
+import { registerTenantsDiscover } from './tenants-discover.js';
+import { registerTenantsMap } from './tenants-map.js';
 
 export function registerTenants(program: Command, deps: CommandDeps): void {
   const tenants = program.command('tenants').description('onboard a portfolio: discover customers, map vendor accounts to tenants');
-  void tenants;
-  void deps;
+  registerTenantsDiscover(tenants, deps);
+  registerTenantsMap(tenants, deps);
 }
