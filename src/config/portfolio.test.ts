@@ -99,6 +99,11 @@ describe('portfolio config: defaults and shared accounts', () => {
   it('refuses a tenant that overrides a shared account setting (the account would not be one account)', () => {
     const problems = problemsOf(withTenant({ id: 'c', name: 'C', rmm: { account: 'ninja-msp', organizationId: 1, clientSecret: 'other' } }));
     expect(problems).toEqual([expect.stringMatching(/^tenants\[0\]\.rmm\.clientSecret: already set by account "ninja-msp"/)]);
+    // One account, one budget: a tenant may not give it another, even where the account keeps the default.
+    const budget = problemsOf(withTenant({ id: 'c', name: 'C', rmm: { account: 'ninja-msp', organizationId: 1, rateLimit: { requests: 5, perSeconds: 1 } } }));
+    expect(budget).toEqual([
+      'tenants[0].rmm.rateLimit: a setting of account "ninja-msp" (every tenant on a shared account uses its settings): set it on the account, or give this tenant its own rmm credentials instead of account:',
+    ]);
   });
 
   it('reports an invalid account once at its own path, not once per tenant that uses it', () => {

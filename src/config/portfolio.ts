@@ -196,9 +196,12 @@ export function expandPortfolio(raw: Obj, plugins: readonly CollectorPlugin[]): 
         broken.add(index);
         continue;
       }
-      const clash = Object.keys(fields).filter((k) => k in account.raw);
+      // Settings of the account itself stay on the account even where it leaves them to defaults: two tenants giving
+      // one account two budgets or two URLs would make it two accounts in all but name.
+      const accountLevel = new Set(['baseUrl', 'rateLimit', ...credentialKeys(plugin)]);
+      const clash = Object.keys(fields).filter((k) => k in account.raw || accountLevel.has(k));
       if (clash.length > 0) {
-        fail(clash[0]!, `already set by account "${accountId}" (every tenant on a shared account uses its settings); drop it here, or give this tenant its own ${section} credentials instead of account:`);
+        fail(clash[0]!, `${clash[0]! in account.raw ? 'already set by' : 'a setting of'} account "${accountId}" (every tenant on a shared account uses its settings): set it on the account, or give this tenant its own ${section} credentials instead of account:`);
         continue;
       }
       const tenantFields = plugin.portfolio!.tenantFields;
