@@ -211,7 +211,8 @@ sim_out=$(cat "$LOGS/simulate.out")
 ca=$(sed -n 's/^export NODE_EXTRA_CA_CERTS=//p' <<<"$sim_out")
 sim_config=$(sed -n '/^# Ratchet config/,$p' <<<"$sim_out")
 [[ -n $ca && -f $ca && $sim_config == *'tenants:'* ]] || fail "cannot read the CA and config from the simulator's output"
-mapfile -t tenants < <(sed -n 's/^  - id: *//p' <<<"$sim_config")
+# Only the ids under tenants: (accounts: has ids too, of the shared vendor accounts).
+mapfile -t tenants < <(sed -n '/^tenants:/,/^[a-z]/s/^  - id: *//p' <<<"$sim_config")
 pass "simulator up: $(sed -n 's/^Graph: *//p' <<<"$sim_out"), ${#tenants[@]} tenants (${tenants[*]})"
 
 # The CA as a read-only mount (/etc/ratchet/ca.pem). The simulator's secrets (every `export NAME=value` but the CA):
