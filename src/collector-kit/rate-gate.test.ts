@@ -19,6 +19,18 @@ function prng(seed: number): () => number {
 }
 
 describe('the schedule (GCRA reservations)', () => {
+  it('never makes a take on an idle account wait, whatever the clock reads (no rounding residue)', () => {
+    const random = prng(7);
+    for (const b of [budget(1, 400), budget(12, 1500), budget(600, 60_000)]) {
+      const schedule = scheduleOf(b);
+      for (let i = 0; i < 50_000; i++) {
+        const now = 1 + random() * 1e8; // performance.now() after minutes to days of uptime
+        expect(reserve(undefined, now, schedule, 1).waitMs).toBe(0);
+        expect(reserve(now - 1, now, schedule, 1).waitMs).toBe(0);
+      }
+    }
+  });
+
   const budgets: RateBudget[] = [
     budget(1, 1000),
     budget(5, 1000),

@@ -79,8 +79,11 @@ export function grantableCost(schedule: RateSchedule, cost: number | undefined):
  * on one clock (milliseconds). The PostgreSQL gate runs the same arithmetic in SQL.
  */
 export function reserve(tat: number | undefined, now: number, schedule: RateSchedule, cost: number): { tat: number; waitMs: number } {
-  const next = Math.max(tat ?? now, now) + cost * schedule.emissionMs;
-  return { tat: next, waitMs: Math.max(0, next - now - schedule.burst * schedule.emissionMs) };
+  // The wait is computed from the backlog, not as `next - now - …`: on performance.now()'s large values that
+  // subtraction leaves a rounding residue (1e-12 ms), a "wait" on an idle account that the metrics would count.
+  const backlog = Math.max(tat ?? now, now) - now;
+  const waitMs = backlog + (cost - schedule.burst) * schedule.emissionMs;
+  return { tat: now + backlog + cost * schedule.emissionMs, waitMs: waitMs > 1e-6 ? waitMs : 0 };
 }
 
 /**
