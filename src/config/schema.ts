@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import { CORE_CAPABILITIES } from '../domain/assessment.js';
 import type { CollectorPlugin } from '../collector-kit/plugin.js';
+import { ReportsSchema, reportConfigIssues } from './reports.js';
 
 const httpsUrl = z.url({ protocol: /^https$/, error: 'must be an https:// URL' });
 
@@ -147,6 +148,8 @@ export function buildConfigSchema(plugins: readonly CollectorPlugin[]) {
         .strict()
         .default({ confirmScans: 2, scoreDrop: 10 }),
       alerts: z.array(AlertSchema).default([]),
+      /** Client reports e-mailed on a schedule (DESIGN §13, src/config/reports.ts). */
+      reports: ReportsSchema,
       rules: z
         .object({ path: z.string().optional(), overrides: z.record(z.string(), z.unknown()).optional() })
         .strict()
@@ -168,6 +171,7 @@ export function buildConfigSchema(plugins: readonly CollectorPlugin[]) {
     })
     .strict()
     .superRefine((config, ctx) => {
+      for (const issue of reportConfigIssues(config)) ctx.addIssue({ code: 'custom', ...issue });
       // The lease must outlast the longest scan, or every slow scan would be aborted (see src/queue/scan-worker.ts).
       // Collectors run side by side under collectorTimeoutSeconds; rules and the one transaction take seconds.
       const longest = config.scan.collectorTimeoutSeconds + 10;

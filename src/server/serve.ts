@@ -22,6 +22,7 @@ import { ScanWorker } from '../queue/scan-worker.js';
 import { registerQueueMetrics } from '../queue/metrics.js';
 import { createChannels } from '../alerts/channels.js';
 import { AlertDispatcher } from '../alerts/outbox.js';
+import { startReportDelivery, type ReportDeliveryService } from '../report-delivery/serve.js';
 import { registerWeb } from '../web/index.js';
 import { uiPlugin } from '../web/ui/index.js';
 
@@ -186,6 +187,7 @@ export async function runServe(ctx: Context, io: CliIO, opts: ServeOptions = {})
   const sendsAlerts = role === 'all' || role === 'worker';
   const alerts = new AlertDispatcher({ store, channels, logger, now });
   let alertsStarted = false;
+  let reports: ReportDeliveryService | null = null;
   try {
     try {
       await m.loadFromHistory(store, config.tenants.map((t) => t.id));
@@ -196,6 +198,8 @@ export async function runServe(ctx: Context, io: CliIO, opts: ServeOptions = {})
       alerts.start(ALERT_INTERVAL_MS);
       alertsStarted = true;
     }
+    // Scheduled client reports (config reports[]): queued by schedulers, sent by processes that send alerts.
+    reports = startReportDelivery({ config, store, logger, now, plans: role === 'all' || role === 'scheduler', sends: sendsAlerts });
     // Web UI and REST API: everything but /healthz and /metrics needs a token or a signed-in session. A scheduler or
     // worker process serves only those two (for probes and scrapes).
     if (engine.scanNow) {
@@ -225,6 +229,11 @@ export async function runServe(ctx: Context, io: CliIO, opts: ServeOptions = {})
       if (alertsStarted) await alerts.stop();
     } catch (e) {
       logger.warn({ err: e }, 'alert dispatcher did not stop cleanly');
+    }
+    try {
+      await reports?.stop();
+    } catch (e) {
+      logger.warn({ err: e }, 'client report delivery did not stop cleanly');
     }
     await app.close();
     m.observeScheduler(null);

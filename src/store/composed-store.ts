@@ -8,6 +8,7 @@ import type { Attestation } from '../domain/attestation.js';
 import type { AuditEntry } from '../domain/audit.js';
 import type { Delivery, Episode } from '../domain/episode.js';
 import type { ScanSummary } from '../domain/scan-summary.js';
+import type { ReportDelivery } from '../domain/report-delivery.js';
 import type {
   ApiTokenRecord,
   AttestationStore,
@@ -18,6 +19,7 @@ import type {
   EpisodeStore,
   ListOptions,
   OutboxStore,
+  ReportOutboxStore,
   ScanEffects,
   ScanStore,
   SessionRecord,
@@ -30,6 +32,7 @@ export interface Aggregates {
   scans: ScanStore;
   episodes: EpisodeStore;
   outbox: OutboxStore;
+  reportOutbox: ReportOutboxStore;
   auth: AuthStore;
   attestations: AttestationStore;
   audit: AuditStore;
@@ -39,6 +42,7 @@ export abstract class ComposedStore implements Store {
   private readonly scans: ScanStore;
   private readonly episodeStore: EpisodeStore;
   private readonly outbox: OutboxStore;
+  private readonly reportOutbox: ReportOutboxStore;
   private readonly auth: AuthStore;
   private readonly attestationStore: AttestationStore;
   private readonly audit: AuditStore;
@@ -47,6 +51,7 @@ export abstract class ComposedStore implements Store {
     this.scans = aggregates.scans;
     this.episodeStore = aggregates.episodes;
     this.outbox = aggregates.outbox;
+    this.reportOutbox = aggregates.reportOutbox;
     this.auth = aggregates.auth;
     this.attestationStore = aggregates.attestations;
     this.audit = aggregates.audit;
@@ -96,6 +101,20 @@ export abstract class ComposedStore implements Store {
   }
   updateDelivery(id: string, update: DeliveryUpdate): Promise<void> {
     return this.outbox.updateDelivery(id, update);
+  }
+
+  // ── ReportOutboxStore
+  queueReportDeliveries(rows: readonly ReportDelivery[]): Promise<ReportDelivery[]> {
+    return this.reportOutbox.queueReportDeliveries(rows);
+  }
+  claimDueReportDeliveries(now: string, limit: number, leaseUntil: string): Promise<ReportDelivery[]> {
+    return this.reportOutbox.claimDueReportDeliveries(now, limit, leaseUntil);
+  }
+  reportDeliveries(opts?: { tenantId?: string; limit?: number }): Promise<ReportDelivery[]> {
+    return this.reportOutbox.reportDeliveries(opts);
+  }
+  updateReportDelivery(id: string, update: DeliveryUpdate): Promise<void> {
+    return this.reportOutbox.updateReportDelivery(id, update);
   }
 
   // ── AuthStore

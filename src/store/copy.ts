@@ -4,7 +4,8 @@
  *
  * What it copies, as stored (nothing is re-scored): every scan with its report and evidence bundle (and so its
  * evidence, findings and capability-score rows), oldest first; every episode and alert delivery in the state it is
- * in (acknowledged, confirmed, closed; delivered, failed, pending with its attempts); every API token (hash only,
+ * in (acknowledged, confirmed, closed; delivered, failed, pending with its attempts); every scheduled client report
+ * delivery in its state (so a report already sent is not sent again from the new store); every API token (hash only,
  * revoked ones included); every attestation; every audit entry. Browser sessions are NOT copied: they are
  * short-lived sign-ins bound to the source's cookies, and users simply sign in again.
  *
@@ -23,6 +24,7 @@ export const COPY_KINDS = [
   'capability scores',
   'episodes',
   'deliveries',
+  'report deliveries',
   'tokens',
   'attestations',
   'audit entries',
@@ -166,6 +168,15 @@ export async function copyStore(from: Store, to: Store, opts: CopyOptions = {}):
     else tally.deliveries.source += 1;
   }
 
+  // Scheduled client reports: the key decides, as in the outbox; a row is copied in its state (delivered stays so).
+  const targetReports = await to.reportDeliveries();
+  const haveReportKeys = new Set(targetReports.map((d) => d.idempotencyKey));
+  for (const d of await from.reportDeliveries()) {
+    const copy = !haveReportKeys.has(d.idempotencyKey);
+    if (copy) await to.queueReportDeliveries([d]);
+    count('report deliveries', copy);
+  }
+
   // Audit entries last, oldest first, so the target's newest-first log reads like the source's.
   const haveAudit = new Set((await to.auditLog()).map((e) => e.id));
   for (const entry of (await from.auditLog()).reverse()) {
@@ -208,6 +219,8 @@ async function verify(from: Store, to: Store, tally: Tally, tenants: readonly st
   const deliveryIds = new Set(targetDeliveries.map((d) => d.id));
   const deliveryKeys = new Set(targetDeliveries.map((d) => d.idempotencyKey));
   inTarget.deliveries = (await from.deliveries()).filter((d) => deliveryIds.has(d.id) || deliveryKeys.has(d.idempotencyKey)).length;
+  const reportKeys = new Set((await to.reportDeliveries()).map((d) => d.idempotencyKey));
+  inTarget['report deliveries'] = (await from.reportDeliveries()).filter((d) => reportKeys.has(d.idempotencyKey)).length;
   const tokenIds = new Set((await to.listTokens()).map((t) => t.id));
   inTarget.tokens = (await from.listTokens()).filter((t) => tokenIds.has(t.id)).length;
   const attestationIds = new Set((await to.allAttestations()).map((a) => a.id));

@@ -17,6 +17,7 @@ import type { ScanSummary } from '../domain/scan-summary.js';
 import type { Attestation } from '../domain/attestation.js';
 import type { AuditEntry } from '../domain/audit.js';
 import type { Role } from '../domain/principal.js';
+import type { ReportDelivery } from '../domain/report-delivery.js';
 
 export interface StoredScan {
   id: string;
@@ -132,6 +133,21 @@ export interface OutboxStore {
   updateDelivery(id: string, update: DeliveryUpdate): Promise<void>;
 }
 
+/**
+ * The outbox of scheduled client reports (schema v6): same claim/lease semantics as `OutboxStore`, its own table
+ * because a report belongs to no episode. Rows are queued by the report planner, not by a scan.
+ */
+export interface ReportOutboxStore {
+  /** Queues rows; a row whose idempotency key is already queued is left alone. Returns the rows newly queued. */
+  queueReportDeliveries(rows: readonly ReportDelivery[]): Promise<ReportDelivery[]>;
+  /** As `claimDueDeliveries`: atomically claims due rows (attempts + 1, next attempt = lease), skipping held rows. */
+  claimDueReportDeliveries(now: string, limit: number, leaseUntil: string): Promise<ReportDelivery[]>;
+  /** Every report delivery (or one tenant's), oldest first by creation time, then queue order. */
+  reportDeliveries(opts?: { tenantId?: string; limit?: number }): Promise<ReportDelivery[]>;
+  /** Updates a row's state; an unknown id changes nothing. */
+  updateReportDelivery(id: string, update: DeliveryUpdate): Promise<void>;
+}
+
 /** API tokens and the browser sessions signed in with them (schema v3). */
 export interface AuthStore {
   /** Inserts a token; a duplicate id is an error. */
@@ -174,7 +190,7 @@ export interface AuditStore {
 }
 
 /** Every aggregate, plus the unit of work that spans them and the store's lifecycle. */
-export interface Store extends ScanStore, EpisodeStore, OutboxStore, AuthStore, AttestationStore, AuditStore {
+export interface Store extends ScanStore, EpisodeStore, OutboxStore, ReportOutboxStore, AuthStore, AttestationStore, AuditStore {
   /** Applies pending versioned migrations; idempotent. */
   migrate(): Promise<void>;
   /** Writes a finished scan with its episodes and queued deliveries in one transaction (see the file comment). */

@@ -28,7 +28,7 @@ const FLOORS: ReadonlyArray<readonly string[]> = [
   ['src/store', 'src/regression', 'src/portfolio'],
   ['src/alerts', 'src/report'],
   ['src/scan', 'src/scheduler'],
-  ['src/web', 'src/queue', 'collectors/index.ts'],
+  ['src/web', 'src/queue', 'src/report-delivery', 'collectors/index.ts'],
   ['src/app'],
   ['src/server'],
   ['src/cli'],

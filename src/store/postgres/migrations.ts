@@ -202,6 +202,27 @@ CREATE TABLE vendor_rate_limits (
 );
 `,
   },
+  {
+    version: 6,
+    name: 'the outbox of scheduled client reports',
+    // See the SQLite migration: the unique idempotency key keeps a report from being queued twice.
+    sql: `
+CREATE TABLE report_deliveries (
+  seq               bigint  GENERATED ALWAYS AS IDENTITY,
+  id                text    NOT NULL PRIMARY KEY,
+  idempotency_key   text    NOT NULL UNIQUE,
+  tenant_id         text    NOT NULL,
+  payload_json      jsonb   NOT NULL,
+  status            text    NOT NULL CHECK (status IN ('pending', 'delivered', 'failed')),
+  attempts          integer NOT NULL,
+  next_attempt_at   text    COLLATE "C" NOT NULL,
+  last_error        text,
+  created_at        text    COLLATE "C" NOT NULL,
+  delivered_at      text
+);
+CREATE INDEX report_deliveries_due ON report_deliveries (status, next_attempt_at, seq);
+`,
+  },
 ];
 
 /** The schema version this code writes and understands (equal to SQLite's: the versions mirror each other). */

@@ -16,6 +16,7 @@ import { PostgresAuthStore } from './auth.js';
 import { PostgresConnection, type PostgresStoreOptions } from './connection.js';
 import { PostgresEpisodeStore, stageEpisodeUpserts } from './episodes.js';
 import { PostgresOutboxStore, stageDeliveryInserts } from './outbox.js';
+import { PostgresReportOutboxStore } from './report-outbox.js';
 import { PostgresRateGate, type PostgresRateGateOptions } from './rate-gate.js';
 import { PostgresScanStore, stageScanInsert } from './scans.js';
 
@@ -37,6 +38,7 @@ export class PostgresStore extends ComposedStore {
       scans: new PostgresScanStore(connection),
       episodes: new PostgresEpisodeStore(connection),
       outbox: new PostgresOutboxStore(connection),
+      reportOutbox: new PostgresReportOutboxStore(connection),
       auth: new PostgresAuthStore(connection),
       attestations: new PostgresAttestationStore(connection),
       audit: new PostgresAuditStore(connection),

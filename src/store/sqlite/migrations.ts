@@ -192,6 +192,27 @@ ALTER TABLE capability_scores ADD COLUMN snapshot_score REAL;
     // and the two schemas keep the same version numbers.
     sql: `SELECT 1;`,
   },
+  {
+    version: 6,
+    name: 'the outbox of scheduled client reports',
+    // One row per (report schedule, tenant, period): the unique idempotency key is what keeps a restart or a second
+    // scheduler from queueing a report twice. The row says what to render, never the rendered document.
+    sql: `
+CREATE TABLE report_deliveries (
+  id                TEXT    NOT NULL PRIMARY KEY,
+  idempotency_key   TEXT    NOT NULL UNIQUE,
+  tenant_id         TEXT    NOT NULL,
+  payload_json      TEXT    NOT NULL,
+  status            TEXT    NOT NULL CHECK (status IN ('pending', 'delivered', 'failed')),
+  attempts          INTEGER NOT NULL,
+  next_attempt_at   TEXT    NOT NULL,
+  last_error        TEXT,
+  created_at        TEXT    NOT NULL,
+  delivered_at      TEXT
+) STRICT;
+CREATE INDEX report_deliveries_due ON report_deliveries (status, next_attempt_at);
+`,
+  },
 ];
 
 /** The schema version this code writes and understands. */

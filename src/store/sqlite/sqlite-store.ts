@@ -15,6 +15,7 @@ import { SqliteAuthStore } from './auth.js';
 import { SqliteConnection, type SqliteStoreOptions } from './connection.js';
 import { SqliteEpisodeStore, stageEpisodeUpserts } from './episodes.js';
 import { SqliteOutboxStore, stageDeliveryInserts } from './outbox.js';
+import { SqliteReportOutboxStore } from './report-outbox.js';
 import { SqliteScanStore, stageScanInsert } from './scans.js';
 
 export { SchemaTooNewError, type SqliteStoreOptions } from './connection.js';
@@ -31,6 +32,7 @@ export class SqliteStore extends ComposedStore {
       scans: new SqliteScanStore(connection),
       episodes: new SqliteEpisodeStore(connection),
       outbox: new SqliteOutboxStore(connection),
+      reportOutbox: new SqliteReportOutboxStore(connection),
       auth: new SqliteAuthStore(connection),
       attestations: new SqliteAttestationStore(connection),
       audit: new SqliteAuditStore(connection),

@@ -31,6 +31,8 @@ import { safeNext } from '../safe-next.js';
 import { PUBLIC, type PageContext, type Ui, type UiTokenAdmin, principalOf } from './context.js';
 import { f } from './format.js';
 import { registerPages } from './pages.js';
+import { registerReportDownload } from './report-download.js';
+import type { Store } from '../../store/store.js';
 
 export interface UiOptions {
   service: WebService;
@@ -46,6 +48,8 @@ export interface UiOptions {
   cacheTemplates?: boolean;
   /** Clock for relative times and form defaults (tests). */
   now?: () => Date;
+  /** The history store (registerWeb passes it): enables *Download report* (report-download.ts). */
+  store?: Store;
 }
 
 /** Where templates/ and assets/ live: next to this module when running from src/, else the package's src/web/ui. */
@@ -200,6 +204,7 @@ export async function uiPlugin(app: FastifyInstance, opts: UiOptions): Promise<v
   });
 
   registerPages(app, ui);
+  if (opts.store) registerReportDownload(app, ui, { store: opts.store });
 }
 
 export default uiPlugin;

@@ -17,6 +17,7 @@ import { episodeStoreContract } from './episodes.contract.js';
 import type { StoreContractOptions } from './fixtures.js';
 import { lifecycleContract } from './lifecycle.contract.js';
 import { outboxStoreContract } from './outbox.contract.js';
+import { reportOutboxStoreContract } from './report-outbox.contract.js';
 import { scanEffectsContract } from './scan-effects.contract.js';
 import { scanStoreContract } from './scans.contract.js';
 
@@ -27,6 +28,7 @@ export function runStoreContract(name: string, factory: () => Promise<Store>, op
     scanStoreContract(factory, options);
     episodeStoreContract(factory);
     outboxStoreContract(factory, options);
+    reportOutboxStoreContract(factory);
     scanEffectsContract(factory, options);
     authStoreContract(factory);
     attestationStoreContract(factory);
