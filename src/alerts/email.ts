@@ -139,10 +139,14 @@ function classify(channel: string, where: string, err: unknown): AlertDeliveryEr
   }
 }
 
-export function createEmailChannel(opts: EmailChannelOptions): AlertChannel {
+/**
+ * The SMTP transport of an e-mail relay config, shared by alerts and scheduled reports: STARTTLS required whenever
+ * credentials travel to a relay that is not on loopback, and no transport logging (the conversation holds AUTH).
+ */
+export function createSmtpTransport(opts: { host: string; port: number; secure: boolean; username?: string; password?: string; timeoutMs?: number }) {
   const timeout = opts.timeoutMs ?? DEFAULT_SMTP_TIMEOUT_MS;
   const auth = opts.username ? { user: opts.username, pass: opts.password ?? '' } : undefined;
-  const transport = nodemailer.createTransport({
+  return nodemailer.createTransport({
     host: opts.host,
     port: opts.port,
     secure: opts.secure,
@@ -151,10 +155,13 @@ export function createEmailChannel(opts: EmailChannelOptions): AlertChannel {
     connectionTimeout: timeout,
     greetingTimeout: timeout,
     socketTimeout: timeout,
-    // No transport logging: the SMTP conversation includes the AUTH exchange.
     logger: false,
     debug: false,
   });
+}
+
+export function createEmailChannel(opts: EmailChannelOptions): AlertChannel {
+  const transport = createSmtpTransport(opts);
   const where = `${opts.host}:${opts.port}`;
   return {
     id: opts.id,

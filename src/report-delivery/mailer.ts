@@ -6,8 +6,7 @@
  * Transport security as in alerts/email.ts: implicit TLS or STARTTLS when offered, certificates always verified,
  * STARTTLS required when a password would otherwise cross a non-loopback wire.
  */
-import nodemailer from 'nodemailer';
-import { messageIdFor } from '../alerts/email.js';
+import { createSmtpTransport, messageIdFor } from '../alerts/email.js';
 import { AlertDeliveryError } from '../alerts/errors.js';
 import type { RatchetConfig } from '../config/schema.js';
 import { registerSecret } from '../log/secrets.js';
@@ -32,10 +31,6 @@ export interface ReportMailer {
 
 const CHANNEL = 'reports:email';
 
-function isLoopback(host: string): boolean {
-  return host === 'localhost' || host === '::1' || host === '[::1]' || /^127\.\d+\.\d+\.\d+$/.test(host);
-}
-
 /** SMTP 4xx and connection trouble are worth a retry; a 5xx reply, bad auth or TLS refusal are not. */
 function classify(where: string, err: unknown): AlertDeliveryError {
   const e = (err ?? {}) as { code?: unknown; responseCode?: unknown; message?: unknown };
@@ -56,20 +51,7 @@ export function reportEmailChannel(alerts: RatchetConfig['alerts']): EmailAlertC
 
 export function createReportMailer(cfg: EmailAlertConfig, opts: { timeoutMs?: number } = {}): ReportMailer {
   registerSecret(cfg.password);
-  const timeout = opts.timeoutMs ?? 30_000;
-  const auth = cfg.username ? { user: cfg.username, pass: cfg.password ?? '' } : undefined;
-  const transport = nodemailer.createTransport({
-    host: cfg.host,
-    port: cfg.port,
-    secure: cfg.secure,
-    requireTLS: Boolean(auth) && !cfg.secure && !isLoopback(cfg.host),
-    auth,
-    connectionTimeout: timeout,
-    greetingTimeout: timeout,
-    socketTimeout: timeout,
-    logger: false,
-    debug: false,
-  });
+  const transport = createSmtpTransport({ ...cfg, timeoutMs: opts.timeoutMs ?? 30_000 });
   const where = `${cfg.host}:${cfg.port}`;
   return {
     target: where,
