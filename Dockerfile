@@ -18,6 +18,7 @@ RUN npm ci --ignore-scripts --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
 COPY collectors ./collectors
+COPY psa ./psa
 COPY scripts ./scripts
 RUN npm run build
 

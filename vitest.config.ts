@@ -2,7 +2,7 @@ import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
-    include: ['src/**/*.test.ts', 'collectors/**/*.test.ts', 'test/**/*.test.ts'],
+    include: ['src/**/*.test.ts', 'collectors/**/*.test.ts', 'psa/**/*.test.ts', 'test/**/*.test.ts'],
     globalSetup: ['test/global-setup.ts'],
     setupFiles: ['test/setup-each.ts'],
     testTimeout: 30_000,

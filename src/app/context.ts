@@ -16,6 +16,7 @@ import { defaultRulesPath } from '../paths.js';
 import { openStore, PostgresStore } from '../store/index.js';
 import type { Store } from '../store/store.js';
 import type { CliIO } from './io.js';
+import { connectPsa, PSA_PROVIDERS, type PsaConnection } from './psa.js';
 
 export interface Context {
   config: RatchetConfig;
@@ -28,6 +29,8 @@ export interface Context {
   store: Store;
   /** Paces vendor requests per account: across every process on a PostgreSQL store, in this process with SQLite. */
   rateGate: RateGate;
+  /** The MSP's PSA (config `psa:`), or null: tickets for confirmed regressions (DESIGN §13). */
+  psa: PsaConnection | null;
   close(): Promise<void>;
 }
 
@@ -44,10 +47,12 @@ function rateGateFor(store: Store, logger: Logger): RateGate {
 export async function openContext(opts: { config?: string; logLevel?: string; requireSecrets?: boolean }, io: CliIO): Promise<Context> {
   const logger = createLogger({ destination: io.logDestination, level: opts.logLevel ?? io.env.RATCHET_LOG_LEVEL });
   const configFile = opts.config ?? defaultConfigPath(io.env);
-  const { config, warnings, origins } = loadConfig(configFile, PLUGINS, io.env, { requireSecrets: opts.requireSecrets ?? true });
+  const { config, warnings, origins } = loadConfig(configFile, PLUGINS, io.env, { requireSecrets: opts.requireSecrets ?? true, psa: PSA_PROVIDERS });
   for (const w of warnings) logger.warn(w);
   const ruleSet = loadRuleSet(rulesPathOf(config), config.rules.overrides);
   const store = openStore(config.storage.url, { password: config.storage.password });
   await store.migrate();
-  return { config, configFile, origins, plugins: PLUGINS, logger, ruleSet, store, rateGate: rateGateFor(store, logger), close: () => store.close() };
+  const rateGate = rateGateFor(store, logger);
+  const psa = connectPsa(config.psa, { logger, rateGate });
+  return { config, configFile, origins, plugins: PLUGINS, logger, ruleSet, store, rateGate, psa, close: () => store.close() };
 }

@@ -5,6 +5,7 @@
  * starts it through this module.
  */
 import { PLUGINS, SIMULATORS } from '../../collectors/index.js';
+import { PSA_SIMULATORS } from '../../psa/index.js';
 import type { M365TenantSpec as TenantSpec } from '../../collectors/m365/simulator/api.js';
 import { asM365, type M365Simulator as Simulator, type M365SimulatorOptions as SimulatorOptions } from '../../collectors/m365/simulator/simulator.js';
 import { configFor as hostConfigFor, configYaml as hostConfigYaml, startSimulator as startSimulatorHost, type SimulatorConfigOptions } from '../simulator/index.js';
@@ -46,7 +47,7 @@ export function simulatedProviders(kind: 'rmm' | 'backup'): string[] {
  * the registry's list (a test of one vendor may pass just that one).
  */
 export async function startSimulator(options: SimulatorOptions = {}): Promise<Simulator> {
-  return asM365(await startSimulatorHost({ tenants: SAMPLE_TENANTS, vendors: SIMULATORS, ...options }));
+  return asM365(await startSimulatorHost({ tenants: SAMPLE_TENANTS, vendors: SIMULATORS, psa: PSA_SIMULATORS, ...options }));
 }
 
 /**

@@ -18,6 +18,7 @@ import { registerDemo } from './commands/demo.js';
 import { registerDoctor } from './commands/doctor.js';
 import { registerHistory } from './commands/history.js';
 import { registerMigrate } from './commands/migrate.js';
+import { registerPsa } from './commands/psa.js';
 import { registerReport } from './commands/report.js';
 import { registerRescore } from './commands/rescore.js';
 import { registerRules } from './commands/rules.js';
@@ -53,7 +54,7 @@ export async function main(argv: string[], io: CliIO = processIO): Promise<numbe
       code = c;
     },
   };
-  for (const register of [registerDemo, registerSimulateHistory, registerSimulate, registerScan, registerServe, registerRescore, registerHistory, registerReport, registerMigrate, registerToken, registerTenants, registerRules, registerDoctor]) {
+  for (const register of [registerDemo, registerSimulateHistory, registerSimulate, registerScan, registerServe, registerRescore, registerHistory, registerReport, registerPsa, registerMigrate, registerToken, registerTenants, registerRules, registerDoctor]) {
     register(program, deps);
   }
 

@@ -5,6 +5,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { parse as parseYaml, YAMLParseError } from 'yaml';
 import type { CollectorPlugin } from '../collector-kit/plugin.js';
+import type { PsaProvider } from '../collector-kit/psa-provider.js';
+import { psaConfigIssues } from './psa.js';
 import { ConfigError } from './errors.js';
 import { checkBlockFiles } from './files.js';
 import { expandIncludes, locateProblem, type TenantLocation } from './includes.js';
@@ -37,6 +39,8 @@ export interface ParseOptions {
    * error only for commands that contact vendors (scan, doctor, serve).
    */
   requireSecrets?: boolean;
+  /** The PSA registry (psa/index.ts): with it, the `psa:` block is checked by its provider's schema. */
+  psa?: readonly PsaProvider[];
 }
 
 export function parseConfig(
@@ -52,7 +56,7 @@ export function parseConfig(
   if (included.problems.length > 0) throw new ConfigError(included.problems, file);
   const resolved = resolveReferences(included.raw, env, opts.requireSecrets === false);
   const portfolio = expandPortfolio(resolved.value as Record<string, unknown>, plugins);
-  const schema = buildConfigSchema(plugins);
+  const schema = buildConfigSchema(plugins, opts.psa);
   const parsed = schema.safeParse(portfolio.value);
   // A missing env var already produced a clearer message for that path than zod's "Required"; a tenant whose
   // shared block is invalid lost that section on purpose (the block's own error says why).
@@ -81,6 +85,14 @@ export function parseConfig(
       if (values[field] !== undefined && !resolved.referenced.has(at)) {
         warnings.push(`${at}: holds a literal secret; prefer \${env:NAME} or \${file:PATH} so it stays out of the file`);
       }
+    }
+  }
+  warnings.push(...psaConfigIssues(parsed.data).warnings);
+  const psaPlugin = parsed.data.psa && opts.psa?.find((p) => p.id === parsed.data.psa!.provider);
+  for (const field of psaPlugin?.secretFields ?? []) {
+    const at = formatPath(['psa', field]);
+    if (parsed.data.psa!.settings[field] !== undefined && !resolved.referenced.has(at)) {
+      warnings.push(`${at}: holds a literal secret; prefer \${env:NAME} or \${file:PATH} so it stays out of the file`);
     }
   }
   const config = { ...parsed.data, accounts: portfolio.accounts };

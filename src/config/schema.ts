@@ -6,6 +6,8 @@ import { z } from 'zod';
 import { CORE_CAPABILITIES } from '../domain/assessment.js';
 import type { CollectorPlugin } from '../collector-kit/plugin.js';
 import { ReportsSchema, reportConfigIssues } from './reports.js';
+import type { PsaProvider } from '../collector-kit/psa-provider.js';
+import { psaConfigIssues, psaSchema, TenantPsaSchema } from './psa.js';
 
 const httpsUrl = z.url({ protocol: /^https$/, error: 'must be an https:// URL' });
 
@@ -55,7 +57,8 @@ function sectionSchema(plugins: readonly CollectorPlugin[], section: 'rmm' | 'ba
   });
 }
 
-export function buildConfigSchema(plugins: readonly CollectorPlugin[]) {
+/** `psaProviders`: the PSA registry (psa/index.ts); undefined checks only the frame of `psa:` (see ./psa.ts). */
+export function buildConfigSchema(plugins: readonly CollectorPlugin[], psaProviders?: readonly PsaProvider[]) {
   const m365 = plugins.find((p) => p.section === 'm365');
   const TenantSchema = z
     .object({
@@ -77,6 +80,8 @@ export function buildConfigSchema(plugins: readonly CollectorPlugin[]) {
       m365: (m365?.configSchema ?? z.never()).optional(),
       rmm: sectionSchema(plugins, 'rmm').optional(),
       backup: sectionSchema(plugins, 'backup').optional(),
+      /** The tenant's company in the MSP's PSA (DESIGN §13). */
+      psa: TenantPsaSchema.optional(),
     })
     .strict();
 
@@ -150,6 +155,8 @@ export function buildConfigSchema(plugins: readonly CollectorPlugin[]) {
       alerts: z.array(AlertSchema).default([]),
       /** Client reports e-mailed on a schedule (DESIGN §13, src/config/reports.ts). */
       reports: ReportsSchema,
+      /** The MSP's PSA: one ticket per confirmed regression episode (DESIGN §13, src/config/psa.ts). */
+      psa: psaSchema(psaProviders).optional(),
       rules: z
         .object({ path: z.string().optional(), overrides: z.record(z.string(), z.unknown()).optional() })
         .strict()
@@ -172,6 +179,7 @@ export function buildConfigSchema(plugins: readonly CollectorPlugin[]) {
     .strict()
     .superRefine((config, ctx) => {
       for (const issue of reportConfigIssues(config)) ctx.addIssue({ code: 'custom', ...issue });
+      for (const issue of psaConfigIssues(config).problems) ctx.addIssue({ code: 'custom', ...issue });
       // The lease must outlast the longest scan, or every slow scan would be aborted (see src/queue/scan-worker.ts).
       // Collectors run side by side under collectorTimeoutSeconds; rules and the one transaction take seconds.
       const longest = config.scan.collectorTimeoutSeconds + 10;

@@ -51,8 +51,23 @@ export interface RequestOptions {
   headers?: Record<string, string>;
 }
 
+export interface WriteOptions extends RequestOptions {
+  /** JSON body. */
+  body?: unknown;
+  /** Form body (application/x-www-form-urlencoded) instead of JSON. */
+  form?: Record<string, string>;
+}
+
+export type WriteMethod = 'POST' | 'PATCH' | 'PUT' | 'DELETE';
+
 export interface VendorHttp {
   get<S extends z.ZodType>(path: string, schema: S, opts?: RequestOptions): Promise<z.output<S>>;
+  /**
+   * A write (a PSA ticket, a note). Retried only where the server cannot have acted on it — 429 and a refused
+   * connection — never after a timeout or a 5xx, which may have created the thing already: the caller owns
+   * idempotency there (look the ticket up before creating it again).
+   */
+  write<S extends z.ZodType>(method: WriteMethod, path: string, schema: S, opts?: WriteOptions): Promise<z.output<S>>;
   /** HTTP requests that reached the wire, retries and token requests included. */
   readonly requests: number;
   readonly tokenSource: TokenSource | null;
@@ -66,9 +81,13 @@ function agentFor(baseURL: string, caFile?: string): { httpsAgent?: HttpsAgent; 
 }
 
 function errorBodyMessage(body: unknown): string {
+  if (typeof body === 'string' && body.trim() && !body.trimStart().startsWith('<')) return `: ${body.trim().slice(0, 200)}`;
   if (!body || typeof body !== 'object') return '';
   const b = body as Record<string, unknown>;
-  const candidates = [b.errorMessage, b.message, b.error_description, b.error, b.resultCode, (b.errors as Array<Record<string, unknown>> | undefined)?.[0]?.message];
+  const firstError = Array.isArray(b.errors) ? (b.errors[0] as unknown) : undefined;
+  // Vendors differ: `errors: ["text"]` (Autotask), `{ Message }` (HaloPSA, .NET), `errors: [{ message }]`.
+  const fromErrors = typeof firstError === 'string' ? firstError : (firstError as Record<string, unknown> | undefined)?.message;
+  const candidates = [b.errorMessage, b.message, b.Message, b.error_description, b.error, b.resultCode, fromErrors];
   const first = candidates.find((c) => typeof c === 'string' && c.length > 0) as string | undefined;
   return first ? `: ${first.slice(0, 200)}` : '';
 }
@@ -137,6 +156,12 @@ export function createVendorHttp(opts: VendorHttpOptions): VendorHttp {
     shouldResetTimeout: true,
     retryCondition: (error) => {
       const status = error.response?.status;
+      const method = (error.config?.method ?? 'get').toUpperCase();
+      if (method !== 'GET' && method !== 'HEAD') {
+        // A write that timed out or got a 5xx may have been carried out: sending it again could duplicate it.
+        if (status === undefined) return error.code === 'ECONNREFUSED';
+        return status === 429 && serverWaitMs(error) <= maxWaitMs;
+      }
       if (status === undefined) return error.code !== 'ERR_CANCELED';
       if (status === 403 || status === 401) return false;
       if (status === 429 || status >= 500) return serverWaitMs(error) <= maxWaitMs;
@@ -171,32 +196,45 @@ export function createVendorHttp(opts: VendorHttpOptions): VendorHttp {
       if (status === 403 && opts.isIpBlock?.(status, body, (e.response?.headers ?? {}) as Record<string, unknown>)) kind = 'ip_blocked';
       const tlsHint = untrustedCertificateHint(e.code);
       const what = status === null ? `${e.code ?? 'network error'}${tlsHint}` : `HTTP ${status}`;
-      throw new VendorHttpError(opts.vendor, kind, `${opts.vendor} GET ${pathOf(path)} failed: ${what}${errorBodyMessage(body)}`, status, pathOf(path), status === null ? (e.code ?? null) : null);
+      const method = (config.method ?? 'GET').toUpperCase();
+      throw new VendorHttpError(opts.vendor, kind, `${opts.vendor} ${method} ${pathOf(path)} failed: ${what}${errorBodyMessage(body)}`, status, pathOf(path), status === null ? (e.code ?? null) : null);
     }
   }
 
+  const parse = <S extends z.ZodType>(method: string, path: string, schema: S, data: unknown): z.output<S> => {
+    const parsed = schema.safeParse(data);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0]!;
+      throw new VendorHttpError(opts.vendor, 'schema', `${opts.vendor} ${method} ${pathOf(path)}: unexpected response at ${formatPath(issue.path)}: ${issue.message}`, 200, pathOf(path));
+    }
+    return parsed.data as z.output<S>;
+  };
+  const sameOrigin = (path: string) => {
+    if (/^https?:/i.test(path)) {
+      // URLs in responses come from the vendor; never send our token to another origin.
+      const target = new URL(path);
+      if (target.origin !== base.origin) {
+        throw new VendorHttpError(opts.vendor, 'bad_request', `${opts.vendor}: next-page URL points at ${target.origin}, not ${base.origin}; refusing to follow it`, null, pathOf(target.pathname));
+      }
+    }
+  };
+
   return {
     async get(path, schema, ro = {}) {
-      if (/^https?:/i.test(path)) {
-        // Next-page URLs come from the vendor; never send our token to another origin.
-        const target = new URL(path);
-        if (target.origin !== base.origin) {
-          throw new VendorHttpError(opts.vendor, 'bad_request', `${opts.vendor}: next-page URL points at ${target.origin}, not ${base.origin}; refusing to follow it`, null, pathOf(target.pathname));
-        }
-      }
+      sameOrigin(path);
       const data = await send(path, { method: 'GET', params: ro.params, headers: ro.headers });
-      const parsed = schema.safeParse(data);
-      if (!parsed.success) {
-        const issue = parsed.error.issues[0]!;
-        throw new VendorHttpError(
-          opts.vendor,
-          'schema',
-          `${opts.vendor} GET ${pathOf(path)}: unexpected response at ${formatPath(issue.path)}: ${issue.message}`,
-          200,
-          pathOf(path),
-        );
-      }
-      return parsed.data as z.output<typeof schema>;
+      return parse('GET', path, schema, data);
+    },
+    async write(method, path, schema, wo = {}) {
+      sameOrigin(path);
+      const headers: Record<string, string> = { ...wo.headers };
+      let data: unknown = wo.body;
+      if (wo.form) {
+        headers['Content-Type'] = 'application/x-www-form-urlencoded';
+        data = new URLSearchParams(wo.form).toString();
+      } else if (wo.body !== undefined) headers['Content-Type'] = 'application/json';
+      const res = await send(path, { method, params: wo.params, headers, data });
+      return parse(method, path, schema, res);
     },
     get requests() {
       return wire;

@@ -15,6 +15,7 @@ import type { CollectorRun, Report, ScanStatus } from '../domain/report.js';
 import type { Store } from '../store/store.js';
 import { advanceEpisodes, type ScanView } from '../regression/episodes.js';
 import { planDeliveries } from '../alerts/outbox.js';
+import { planTicketOps } from '../psa/plan.js';
 import { attestationEvidence } from './attestation-evidence.js';
 import { historyScansEvidence, historyStability, withoutHistoryScans } from './history-evidence.js';
 import { comparableView } from './rescore.js';
@@ -121,9 +122,23 @@ export async function finishScan(tenant: TenantConfig, deps: ScanDeps, collected
     roadmap: evaluation.roadmap,
   });
   const deliveries = episodes.events.flatMap((ev) => planDeliveries(scrubDeep(ev), deps.channelIds ?? [], finishedAt));
+  const ticketOps = scrubDeep(
+    planTicketOps(
+      {
+        psa: deps.config.psa,
+        tenant,
+        before: open,
+        episodes: episodes.episodes,
+        events: episodes.events,
+        scan: { id, finishedAt: report.scan.finishedAt, level: report.level.value, findings: report.findings, evidence: report.evidence },
+        publicUrl: deps.config.server.publicUrl,
+      },
+      finishedAt,
+    ),
+  );
   await deps.store.saveScan(
     { id, tenantId: tenant.id, startedAt: report.scan.startedAt, finishedAt: report.scan.finishedAt, status, rulesVersion: deps.ruleSet.version, report, bundle: scrubDeep({ ...bundle, evidence: withoutHistoryScans(bundle.evidence) }) },
-    { episodes: episodes.episodes, deliveries },
+    { episodes: episodes.episodes, deliveries, ticketOps },
   );
   logger.info(
     { scanId: id, status, maturityLevel: report.level.value, potential: report.level.potential, regression: report.regression.detected, recheck },
@@ -132,6 +147,7 @@ export async function finishScan(tenant: TenantConfig, deps: ScanDeps, collected
   for (const ev of episodes.events) {
     logger.warn({ scanId: id, episode: ev.episodeId, event: ev.kind, previousLevel: ev.previousLevel, currentLevel: ev.currentLevel }, `alert queued: ${ev.kind}`);
   }
+  for (const op of ticketOps) logger.info({ scanId: id, episode: op.payload.episodeId, action: op.payload.action }, `PSA ticket ${op.payload.action} queued`);
   if (report.regression.lostVisibility.length > 0) {
     logger.warn({ keys: report.regression.lostVisibility }, 'lost visibility: evidence that was available before is not now');
   }

@@ -23,6 +23,7 @@ import { registerQueueMetrics } from '../queue/metrics.js';
 import { createChannels } from '../alerts/channels.js';
 import { AlertDispatcher } from '../alerts/outbox.js';
 import { startReportDelivery, type ReportDeliveryService } from '../report-delivery/serve.js';
+import { ticketDispatcher } from '../app/psa.js';
 import { registerWeb } from '../web/index.js';
 import { uiPlugin } from '../web/ui/index.js';
 
@@ -186,6 +187,8 @@ export async function runServe(ctx: Context, io: CliIO, opts: ServeOptions = {})
   // Alerts go out from processes that scan (the outbox is claimed row by row, so any number of them may send).
   const sendsAlerts = role === 'all' || role === 'worker';
   const alerts = new AlertDispatcher({ store, channels, logger, now });
+  // PSA tickets (config psa:) go out from the same processes, one operation at a time across all of them.
+  const tickets = sendsAlerts ? ticketDispatcher(ctx.psa, { store, logger, now }) : null;
   let alertsStarted = false;
   let reports: ReportDeliveryService | null = null;
   try {
@@ -198,6 +201,7 @@ export async function runServe(ctx: Context, io: CliIO, opts: ServeOptions = {})
       alerts.start(ALERT_INTERVAL_MS);
       alertsStarted = true;
     }
+    tickets?.start(ALERT_INTERVAL_MS);
     // Scheduled client reports (config reports[]): queued by schedulers, sent by processes that send alerts.
     reports = startReportDelivery({ config, store, logger, now, plans: role === 'all' || role === 'scheduler', sends: sendsAlerts });
     // Web UI and REST API: everything but /healthz and /metrics needs a token or a signed-in session. A scheduler or
@@ -229,6 +233,11 @@ export async function runServe(ctx: Context, io: CliIO, opts: ServeOptions = {})
       if (alertsStarted) await alerts.stop();
     } catch (e) {
       logger.warn({ err: e }, 'alert dispatcher did not stop cleanly');
+    }
+    try {
+      await tickets?.stop();
+    } catch (e) {
+      logger.warn({ err: e }, 'PSA ticket dispatcher did not stop cleanly');
     }
     try {
       await reports?.stop();

@@ -6,6 +6,7 @@
  */
 import { stringify } from 'yaml';
 import type { Simulator } from './server.js';
+import { psaCompanyId } from './psa.js';
 
 export interface SimulatorConfigOptions {
   /** Only these tenants (config ids); default all. */
@@ -22,6 +23,11 @@ export interface SimulatorConfigOptions {
    * carries full credentials (the per-tenant shape).
    */
   tenantFields?: (provider: string) => readonly string[] | undefined;
+  /**
+   * Add the MSP's `psa:` block for a PSA fake the simulator serves, and each tenant's `psa.company` (DESIGN §13).
+   * `wrongSecret`: credentials the fake rejects.
+   */
+  psa?: { provider: string; ticketOn?: readonly string[]; wrongSecret?: boolean };
 }
 
 export interface SimulatorConfig {
@@ -30,6 +36,7 @@ export interface SimulatorConfig {
     storage?: { url: string };
     defaults?: Record<string, Record<string, unknown>>;
     accounts?: Array<Record<string, unknown> & { id: string }>;
+    psa?: Record<string, unknown>;
     tenants: Array<{
       id: string;
       name: string;
@@ -51,7 +58,7 @@ export function secretEnvName(tenantId: string, prefix = 'RATCHET_SIM'): string 
   return `${prefix}_${tenantId.toUpperCase().replace(/[^A-Z0-9]+/g, '_')}_SECRET`;
 }
 
-type ConfigSource = Pick<Simulator, 'url' | 'caPath' | 'tenants' | 'vendorSections'>;
+type ConfigSource = Pick<Simulator, 'url' | 'caPath' | 'tenants' | 'vendorSections'> & Partial<Pick<Simulator, 'psaBlock'>>;
 
 export function configFor(sim: ConfigSource, opts: SimulatorConfigOptions = {}): SimulatorConfig {
   const env: Record<string, string> = { NODE_EXTRA_CA_CERTS: sim.caPath };
@@ -99,13 +106,24 @@ export function configFor(sim: ConfigSource, opts: SimulatorConfigOptions = {}):
       ...(vendors.backup ? {} : { recovery: 'simulated tenant without a backup product' }),
     };
     const scope = Object.keys(outOfScope).length > 0 ? { outOfScope } : {};
-    return { id: t.id, name: t.name, ...scope, ...directory, ...vendors };
+    const psa = opts.psa ? { psa: { company: psaCompanyId(t.id) } } : {};
+    return { id: t.id, name: t.name, ...scope, ...directory, ...vendors, ...psa };
   });
+  let psa: Record<string, unknown> | undefined;
+  if (opts.psa) {
+    if (!sim.psaBlock) throw new Error('this simulator serves no PSA');
+    const block = sim.psaBlock(opts.psa.provider, { wrongSecret: opts.psa.wrongSecret });
+    psa = { provider: opts.psa.provider, ...(opts.psa.ticketOn ? { ticketOn: [...opts.psa.ticketOn] } : {}), ...block.section };
+    for (const [field, value] of Object.entries(block.secrets)) {
+      psa[field] = envRef(`${prefix}_PSA_${block.secretNames?.[field] ?? field.replace(/[A-Z]/g, (c) => `_${c}`).toUpperCase()}`, value);
+    }
+  }
   return {
     config: {
       ...(opts.storageUrl ? { storage: { url: opts.storageUrl } } : {}),
       ...(Object.keys(defaults).length > 0 ? { defaults } : {}),
       ...(accounts.list.length > 0 ? { accounts: accounts.list } : {}),
+      ...(psa ? { psa } : {}),
       tenants,
     },
     env,

@@ -20,6 +20,7 @@ import { Estate } from './estate.js';
 import { ESTATE_PROFILES } from './estate-profiles.js';
 import { PortfolioChanges, portfolioRoute, type SimulatorPortfolio } from './portfolio.js';
 import { BearerTokens } from './tokens.js';
+import { PsaLedger, psaCompanyId, type PsaCompany, type PsaSimulator } from './psa.js';
 import type {
   AccountRateLimit,
   DirectorySimulator,
@@ -71,6 +72,8 @@ export interface SimulatorOptions {
    * { requests: 30, perSeconds: 10 } }`), so a test sees a limit bind within seconds. See each vendor's README.
    */
   accountRateLimits?: Readonly<Record<string, AccountRateLimit>>;
+  /** PSA fakes to serve (./psa.ts), each under `/<id>`; their companies are the simulated tenants. */
+  psa?: readonly PsaSimulator[];
 }
 
 export interface SimulatorStats {
@@ -118,6 +121,10 @@ export interface Simulator {
    * clients) and the ground truth of which devices belong to which tenant now (./portfolio.ts).
    */
   portfolio: SimulatorPortfolio;
+  /** A served PSA fake's tickets and faults (./psa.ts). */
+  psa(id: string): PsaLedger;
+  /** The `psa:` block pointing at a served PSA fake, secrets split out (`wrongSecret`: credentials it rejects). */
+  psaBlock(id: string, opts?: { wrongSecret?: boolean }): VendorConfigSection;
   close(): Promise<void>;
 }
 
@@ -203,6 +210,13 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
       directory = v;
     } else prefixed.set(v.id, v);
   }
+
+  const psaFakes = new Map<string, PsaSimulator>();
+  for (const p of options.psa ?? []) {
+    if (prefixed.has(p.id) || psaFakes.has(p.id) || directory?.id === p.id) throw new Error(`two simulators with id ${p.id}`);
+    psaFakes.set(p.id, p);
+  }
+  const psaLedgers = new Map<string, PsaLedger>();
 
   const tenants = new Map<string, TenantState>();
   const byKey = new Map<string, TenantState>();
@@ -378,6 +392,24 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
         sendJson(res, admin.status, admin.body);
         return;
       }
+      const psaFake = psaFakes.get(url.pathname.split('/')[1] ?? '');
+      if (psaFake) {
+        const request: VendorRequest = { method, path: url.pathname.slice(psaFake.id.length + 1) || '/', query: url.searchParams, search: url.search, headers, rawBody };
+        const ledger = ledgerOf(psaFake.id);
+        const result = await psaFake.handle(request, {
+          baseUrl: `${baseUrl}/${psaFake.id}`,
+          now: new Date(),
+          ledger,
+          sleep: async (ms) => {
+            await sleep(ms, res);
+            return !res.destroyed;
+          },
+        });
+        record(`${method} /${psaFake.id}${request.path.replace(/\/\d+(?=\/|$)/g, '/:id')}`, result.status === 0 ? 499 : result.status);
+        ledger.count(result.status === 0 ? 499 : result.status);
+        reply(res, result);
+        return;
+      }
       const vendor = prefixed.get(url.pathname.split('/')[1] ?? '');
       if (vendor) {
         // Latency applies before the vendor even looks at the request, as network latency would.
@@ -416,6 +448,17 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
   });
   const port = (server.address() as AddressInfo).port;
   baseUrl = `https://${host === '::1' ? '[::1]' : host}:${port}`;
+
+  function ledgerOf(id: string): PsaLedger {
+    let ledger = psaLedgers.get(id);
+    if (!ledger) {
+      if (!psaFakes.has(id)) throw new Error(`this simulator serves no PSA ${JSON.stringify(id)} (served: ${[...psaFakes.keys()].join(', ') || 'none'})`);
+      const companies = new Map<number, PsaCompany>();
+      for (const t of tenants.values()) companies.set(psaCompanyId(t.info.id), { id: psaCompanyId(t.info.id), name: t.info.name, tenantId: t.info.id });
+      psaLedgers.set(id, (ledger = new PsaLedger(companies)));
+    }
+    return ledger;
+  }
 
   const mustDirectory = (): DirectorySimulator => {
     if (!directory) throw new Error('this simulator serves no directory vendor');
@@ -479,6 +522,11 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
       return out;
     },
     portfolio,
+    psa: (id) => ledgerOf(id),
+    psaBlock: (id, opts) => {
+      ledgerOf(id);
+      return psaFakes.get(id)!.configBlock(`${baseUrl}/${id}`, opts);
+    },
     close: async () => {
       shutdown.abort();
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));

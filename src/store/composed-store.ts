@@ -1,6 +1,6 @@
 /**
  * The part of a `Store` that is the same for every adapter: handing each aggregate's methods to that aggregate's
- * implementation. An adapter extends `ComposedStore` with its six aggregate modules and writes only what it owns:
+ * implementation. An adapter extends `ComposedStore` with its aggregate modules and writes only what it owns:
  * the lifecycle (`migrate`, `ping`, `close`) and the cross-aggregate unit of work `saveScan`, whose transaction is
  * driver-specific (see store.ts).
  */
@@ -9,6 +9,7 @@ import type { AuditEntry } from '../domain/audit.js';
 import type { Delivery, Episode } from '../domain/episode.js';
 import type { ScanSummary } from '../domain/scan-summary.js';
 import type { ReportDelivery } from '../domain/report-delivery.js';
+import type { TicketOp, TicketRecord } from '../domain/ticket.js';
 import type {
   ApiTokenRecord,
   AttestationStore,
@@ -25,6 +26,7 @@ import type {
   SessionRecord,
   Store,
   StoredScan,
+  TicketStore,
 } from './store.js';
 
 /** One implementation of each aggregate interface, all on one connection of one adapter. */
@@ -33,6 +35,7 @@ export interface Aggregates {
   episodes: EpisodeStore;
   outbox: OutboxStore;
   reportOutbox: ReportOutboxStore;
+  tickets: TicketStore;
   auth: AuthStore;
   attestations: AttestationStore;
   audit: AuditStore;
@@ -43,6 +46,7 @@ export abstract class ComposedStore implements Store {
   private readonly episodeStore: EpisodeStore;
   private readonly outbox: OutboxStore;
   private readonly reportOutbox: ReportOutboxStore;
+  private readonly ticketStore: TicketStore;
   private readonly auth: AuthStore;
   private readonly attestationStore: AttestationStore;
   private readonly audit: AuditStore;
@@ -52,6 +56,7 @@ export abstract class ComposedStore implements Store {
     this.episodeStore = aggregates.episodes;
     this.outbox = aggregates.outbox;
     this.reportOutbox = aggregates.reportOutbox;
+    this.ticketStore = aggregates.tickets;
     this.auth = aggregates.auth;
     this.attestationStore = aggregates.attestations;
     this.audit = aggregates.audit;
@@ -115,6 +120,23 @@ export abstract class ComposedStore implements Store {
   }
   updateReportDelivery(id: string, update: DeliveryUpdate): Promise<void> {
     return this.reportOutbox.updateReportDelivery(id, update);
+  }
+
+  // ── TicketStore
+  claimNextTicketOp(now: string, leaseUntil: string): Promise<TicketOp | null> {
+    return this.ticketStore.claimNextTicketOp(now, leaseUntil);
+  }
+  completeTicketOp(id: string, update: DeliveryUpdate, ticket?: TicketRecord): Promise<void> {
+    return this.ticketStore.completeTicketOp(id, update, ticket);
+  }
+  ticketOps(opts?: { tenantId?: string; episodeId?: string; limit?: number }): Promise<TicketOp[]> {
+    return this.ticketStore.ticketOps(opts);
+  }
+  ticketFor(episodeId: string): Promise<TicketRecord | null> {
+    return this.ticketStore.ticketFor(episodeId);
+  }
+  tickets(opts?: { tenantId?: string }): Promise<TicketRecord[]> {
+    return this.ticketStore.tickets(opts);
   }
 
   // ── AuthStore

@@ -4,17 +4,20 @@
  *
  * What it copies, as stored (nothing is re-scored): every scan with its report and evidence bundle (and so its
  * evidence, findings and capability-score rows), oldest first; every episode and alert delivery in the state it is
- * in (acknowledged, confirmed, closed; delivered, failed, pending with its attempts); every scheduled client report
- * delivery in its state (so a report already sent is not sent again from the new store); every API token (hash only,
+ * in (acknowledged, confirmed, closed; delivered, failed, pending with its attempts); every PSA ticket operation in
+ * its state and in queue order, and every ticket an episode has at the PSA in its state (so a ticket already made is
+ * never made again from the new store); every scheduled client report delivery in its state (so a report already
+ * sent is not sent again from the new store); every API token (hash only,
  * revoked ones included); every attestation; every audit entry. Browser sessions are NOT copied: they are
  * short-lived sign-ins bound to the source's cookies, and users simply sign in again.
  *
  * Idempotent: a record whose id is already in the target is left alone, so a rerun copies nothing. A scan, the
- * episodes it opened and their deliveries are written by one `saveScan`, i.e. in one transaction: an interrupted
- * copy leaves whole scans, and the rerun carries on from where it stopped.
+ * episodes it opened, their deliveries and their ticket operations are written by one `saveScan`, i.e. in one
+ * transaction: an interrupted copy leaves whole scans, and the rerun carries on from where it stopped.
  */
 import type { Delivery, Episode } from '../domain/episode.js';
 import type { ScanSummary } from '../domain/scan-summary.js';
+import type { TicketOp } from '../domain/ticket.js';
 import type { Store, StoredScan } from './store.js';
 
 export const COPY_KINDS = [
@@ -24,6 +27,8 @@ export const COPY_KINDS = [
   'capability scores',
   'episodes',
   'deliveries',
+  'ticket ops',
+  'tickets',
   'report deliveries',
   'tokens',
   'attestations',
@@ -134,6 +139,14 @@ export async function copyStore(from: Store, to: Store, opts: CopyOptions = {}):
     (e) => e.openedScanId,
   );
   const written = new Set<string>();
+  const ticketOps = await from.ticketOps();
+  const targetOps = await to.ticketOps();
+  const haveOps = new Set(targetOps.map((o) => o.id));
+  const haveOpKeys = new Set(targetOps.map((o) => o.idempotencyKey));
+  const opIsThere = (o: TicketOp) => haveOps.has(o.id) || haveOpKeys.has(o.idempotencyKey);
+  const opsWith = ticketOpsByScan(summaries, ticketOps, opIsThere, (scanId) =>
+    haveScans.has(scanId) ? [] : (openedBy.get(scanId) ?? []).filter((e) => !haveEpisodes.has(e.id)).map((e) => e.id),
+  );
 
   for (const [index, summary] of summaries.entries()) {
     const scan = await from.getScan(summary.id);
@@ -142,9 +155,11 @@ export async function copyStore(from: Store, to: Store, opts: CopyOptions = {}):
     if (copy) {
       const newEpisodes = (openedBy.get(scan.id) ?? []).filter((e) => !haveEpisodes.has(e.id));
       const newDeliveries = newEpisodes.flatMap((e) => deliveriesOf.get(e.id) ?? []).filter((d) => !deliveryIsThere(d));
-      await to.saveScan(scan, { episodes: newEpisodes, deliveries: newDeliveries });
+      const newOps = opsWith.get(scan.id) ?? [];
+      await to.saveScan(scan, { episodes: newEpisodes, deliveries: newDeliveries, ticketOps: newOps });
       for (const e of newEpisodes) written.add(e.id);
       for (const d of newDeliveries) written.add(d.id);
+      for (const o of newOps) written.add(o.id);
     }
     count('scans', copy);
     for (const [kind, n] of Object.entries(rowsOf(scan)) as Array<[CopyKind, number]>) count(kind, copy, n);
@@ -168,6 +183,28 @@ export async function copyStore(from: Store, to: Store, opts: CopyOptions = {}):
     else tally.deliveries.source += 1;
   }
 
+  // Ticket operations, like deliveries, can only be queued with a scan: one not written above is named below.
+  for (const o of ticketOps) {
+    if (written.has(o.id)) count('ticket ops', true);
+    else if (opIsThere(o)) count('ticket ops', false);
+    else tally['ticket ops'].source += 1;
+  }
+  // A ticket is recorded only with an operation of its episode (completeTicketOp): the target's own copy of one,
+  // "completed" again with the state it already has, so only the ticket changes. Without one the ticket is named below.
+  for (const ticket of await from.tickets()) {
+    if (await to.ticketFor(ticket.episodeId)) {
+      count('tickets', false);
+      continue;
+    }
+    const ops = await to.ticketOps({ episodeId: ticket.episodeId });
+    const op = ops.find((o) => o.status === 'delivered') ?? ops[0];
+    if (op) {
+      const { status, attempts, nextAttemptAt, lastError, deliveredAt } = op;
+      await to.completeTicketOp(op.id, { status, attempts, nextAttemptAt, lastError, deliveredAt }, ticket);
+      count('tickets', true);
+    } else tally.tickets.source += 1;
+  }
+
   // Scheduled client reports: the key decides, as in the outbox; a row is copied in its state (delivered stays so).
   const targetReports = await to.reportDeliveries();
   const haveReportKeys = new Set(targetReports.map((d) => d.idempotencyKey));
@@ -186,6 +223,37 @@ export async function copyStore(from: Store, to: Store, opts: CopyOptions = {}):
   }
 
   return verify(from, to, tally, tenants);
+}
+
+/**
+ * Which scan's `saveScan` writes which ticket operation (by scan id). The queue is worked strictly in order, so the
+ * copy keeps the source's queue order: each operation goes with the scan that writes its episode — or with a later
+ * scan, when an operation ahead of it in the queue has to wait for that later scan's episode. Operations already in
+ * the target, or whose episode no copied scan writes, are left out.
+ * @param episodesWrittenBy the episodes a scan's saveScan writes (empty for a scan not copied).
+ */
+function ticketOpsByScan(
+  summaries: readonly ScanSummary[],
+  ops: readonly TicketOp[],
+  isThere: (op: TicketOp) => boolean,
+  episodesWrittenBy: (scanId: string) => readonly string[],
+): Map<string, TicketOp[]> {
+  const position = new Map<string, number>();
+  summaries.forEach((s, i) => {
+    for (const episodeId of episodesWrittenBy(s.id)) if (!position.has(episodeId)) position.set(episodeId, i);
+  });
+  const byScan = new Map<string, TicketOp[]>();
+  let floor = 0;
+  for (const op of ops) {
+    const at = position.get(op.payload.episodeId);
+    if (at === undefined || isThere(op)) continue;
+    floor = Math.max(floor, at);
+    const scanId = summaries[floor]!.id;
+    const list = byScan.get(scanId);
+    if (list) list.push(op);
+    else byScan.set(scanId, [op]);
+  }
+  return byScan;
 }
 
 /** Counts, per kind, how many of the source's rows the target holds now. */
@@ -219,6 +287,19 @@ async function verify(from: Store, to: Store, tally: Tally, tenants: readonly st
   const deliveryIds = new Set(targetDeliveries.map((d) => d.id));
   const deliveryKeys = new Set(targetDeliveries.map((d) => d.idempotencyKey));
   inTarget.deliveries = (await from.deliveries()).filter((d) => deliveryIds.has(d.id) || deliveryKeys.has(d.idempotencyKey)).length;
+  const targetOps = await to.ticketOps();
+  const opIds = new Set(targetOps.map((o) => o.id));
+  const opKeys = new Set(targetOps.map((o) => o.idempotencyKey));
+  inTarget['ticket ops'] = (await from.ticketOps()).filter((o) => opIds.has(o.id) || opKeys.has(o.idempotencyKey)).length;
+  const targetTickets = new Map((await to.tickets()).map((t) => [t.episodeId, t]));
+  for (const t of await from.tickets()) {
+    const there = targetTickets.get(t.episodeId);
+    if (!there) continue;
+    inTarget.tickets += 1;
+    if (there.ticketId !== t.ticketId || there.state !== t.state) {
+      differences.push(`ticket of episode ${t.episodeId}: ${t.ticketId} ${t.state} in the source, ${there.ticketId} ${there.state} in the target`);
+    }
+  }
   const reportKeys = new Set((await to.reportDeliveries()).map((d) => d.idempotencyKey));
   inTarget['report deliveries'] = (await from.reportDeliveries()).filter((d) => reportKeys.has(d.idempotencyKey)).length;
   const tokenIds = new Set((await to.listTokens()).map((t) => t.id));

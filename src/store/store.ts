@@ -18,6 +18,7 @@ import type { Attestation } from '../domain/attestation.js';
 import type { AuditEntry } from '../domain/audit.js';
 import type { Role } from '../domain/principal.js';
 import type { ReportDelivery } from '../domain/report-delivery.js';
+import type { TicketOp, TicketRecord } from '../domain/ticket.js';
 
 export interface StoredScan {
   id: string;
@@ -49,6 +50,8 @@ export interface ListOptions {
 export interface ScanEffects {
   episodes?: Episode[];
   deliveries?: Delivery[];
+  /** PSA ticket operations (an existing idempotency key is left alone, as for deliveries). */
+  ticketOps?: TicketOp[];
 }
 
 /**
@@ -148,6 +151,33 @@ export interface ReportOutboxStore {
   updateReportDelivery(id: string, update: DeliveryUpdate): Promise<void>;
 }
 
+/**
+ * The ticket outbox and the tickets episodes have at the PSA (schema v7). Operations arrive through `Store.saveScan`
+ * with the episodes that cause them, and are carried out strictly in queue order, one at a time across every
+ * process on the database: a note must never reach a ticket before the ticket exists, and when the PSA comes back
+ * after hours, tickets are made in the order their regressions were confirmed.
+ */
+export interface TicketStore {
+  /**
+   * Claims the head of the queue — the oldest `pending` operation — if it is due at `now` (ISO): attempts + 1 and
+   * next attempt = `leaseUntil`, atomically, so no other claimer (process, replica) gets it or anything behind it
+   * until the lease ends or the row is completed. Returns null when the queue is empty or its head is not due (held by
+   * another claimer, or backing off): nothing behind the head is ever handed out first.
+   */
+  claimNextTicketOp(now: string, leaseUntil: string): Promise<TicketOp | null>;
+  /**
+   * Records an operation's outcome and, when given, the ticket it made or found (upsert by episode), in ONE
+   * transaction: a ticket id is never stored without its operation done, nor an operation done without its id.
+   */
+  completeTicketOp(id: string, update: DeliveryUpdate, ticket?: TicketRecord): Promise<void>;
+  /** Operations (one tenant's or one episode's), oldest first in queue order. */
+  ticketOps(opts?: { tenantId?: string; episodeId?: string; limit?: number }): Promise<TicketOp[]>;
+  /** The ticket of an episode, if one was recorded. */
+  ticketFor(episodeId: string): Promise<TicketRecord | null>;
+  /** Recorded tickets (one tenant's), oldest first. */
+  tickets(opts?: { tenantId?: string }): Promise<TicketRecord[]>;
+}
+
 /** API tokens and the browser sessions signed in with them (schema v3). */
 export interface AuthStore {
   /** Inserts a token; a duplicate id is an error. */
@@ -190,7 +220,7 @@ export interface AuditStore {
 }
 
 /** Every aggregate, plus the unit of work that spans them and the store's lifecycle. */
-export interface Store extends ScanStore, EpisodeStore, OutboxStore, ReportOutboxStore, AuthStore, AttestationStore, AuditStore {
+export interface Store extends ScanStore, EpisodeStore, OutboxStore, ReportOutboxStore, TicketStore, AuthStore, AttestationStore, AuditStore {
   /** Applies pending versioned migrations; idempotent. */
   migrate(): Promise<void>;
   /** Writes a finished scan with its episodes and queued deliveries in one transaction (see the file comment). */

@@ -24,11 +24,12 @@ const FLOORS: ReadonlyArray<readonly string[]> = [
   ['src/engine', 'src/http'],
   ['src/collector-kit'],
   ['src/config', 'src/simulator'],
-  ['collectors/*'],
+  ['collectors/*', 'psa/*'],
   ['src/store', 'src/regression', 'src/portfolio'],
   ['src/alerts', 'src/report'],
+  ['src/psa'],
   ['src/scan', 'src/scheduler'],
-  ['src/web', 'src/queue', 'src/report-delivery', 'collectors/index.ts'],
+  ['src/web', 'src/queue', 'src/report-delivery', 'collectors/index.ts', 'psa/index.ts'],
   ['src/app'],
   ['src/server'],
   ['src/cli'],
@@ -39,13 +40,14 @@ function roomOf(file: string): string | null {
   const parts = file.split('/');
   if (parts[0] === 'src') return parts.length === 2 ? file : `src/${parts[1]}`;
   if (parts[0] === 'collectors') return parts.length === 2 ? file : 'collectors/*';
+  if (parts[0] === 'psa') return parts.length === 2 ? file : 'psa/*';
   return null;
 }
 
 /** For collector folders the floor is shared, but each folder is its own room (they must not import each other). */
 function roomId(file: string): string | null {
   const parts = file.split('/');
-  if (parts[0] === 'collectors' && parts.length > 2) return `collectors/${parts[1]}`;
+  if ((parts[0] === 'collectors' || parts[0] === 'psa') && parts.length > 2) return `${parts[0]}/${parts[1]}`;
   return roomOf(file);
 }
 
@@ -72,8 +74,8 @@ function importsOf(file: string): string[] {
 }
 
 const isTest = (f: string) => /\.test\.ts$/.test(f) || /(^|\/)test-support\.ts$/.test(f) || f.includes('/testing/');
-const production = [...walk('src'), ...walk('collectors')].filter((f) => !isTest(f));
-const graph = new Map(production.map((f) => [f, importsOf(f).filter((t) => t.startsWith('src/') || t.startsWith('collectors/'))]));
+const production = [...walk('src'), ...walk('collectors'), ...walk('psa')].filter((f) => !isTest(f));
+const graph = new Map(production.map((f) => [f, importsOf(f).filter((t) => t.startsWith('src/') || t.startsWith('collectors/') || t.startsWith('psa/'))]));
 
 /** Strongly connected components with more than one file (Tarjan). */
 function cycles(g: Map<string, string[]>): string[][] {
@@ -150,7 +152,7 @@ describe('architecture', () => {
 
   it('the core knows no vendor: only the composition root (src/app) imports collectors/', () => {
     const reaching = [...graph].flatMap(([f, targets]) =>
-      f.startsWith('src/') && !f.startsWith('src/app/') ? targets.filter((t) => t.startsWith('collectors/')).map((t) => `${f} -> ${t}`) : [],
+      f.startsWith('src/') && !f.startsWith('src/app/') ? targets.filter((t) => t.startsWith('collectors/') || t.startsWith('psa/')).map((t) => `${f} -> ${t}`) : [],
     );
     expect(reaching).toEqual([]);
   });

@@ -6,6 +6,7 @@
 import { join } from 'node:path';
 import { afterAll } from 'vitest';
 import { configFor, startSimulator, type Simulator, type SimulatorOptions } from '../../src/app/simulator.js';
+import type { SimulatorConfigOptions } from '../../src/simulator/index.js';
 import type { Report } from '../../src/domain/report.js';
 import { runCli, tempDir, writeConfig, type CliRun } from '../../bench/lib/cli.js';
 import { secretValues, splitSecretRefs } from '../../bench/lib/serve-process.js';
@@ -31,13 +32,13 @@ afterAll(async () => {
   await Promise.all(open.splice(0).map((s) => s.close()));
 });
 
-export async function e2e(opts: SimulatorOptions, extraConfig: Record<string, unknown> = {}): Promise<E2E> {
+export async function e2e(opts: SimulatorOptions, extraConfig: Record<string, unknown> = {}, configOpts: SimulatorConfigOptions = {}): Promise<E2E> {
   const caDir = process.env.RATCHET_TEST_CA_DIR;
   if (!caDir) throw new Error('RATCHET_TEST_CA_DIR missing: run through vitest (test/global-setup.ts)');
   const sim = await startSimulator({ ...opts, certDir: caDir });
   open.push(sim);
   const dir = tempDir('ratchet-e2e-');
-  const { config, env } = configFor(sim, { storageUrl: `sqlite:${join(dir, 'ratchet.db')}` });
+  const { config, env } = configFor(sim, { ...configOpts, storageUrl: `sqlite:${join(dir, 'ratchet.db')}` });
   const withFiles = splitSecretRefs(config, env, dir) as Record<string, unknown>;
   const configPath = writeConfig(dir, { ...withFiles, ...extraConfig });
   return {

@@ -25,6 +25,9 @@ import { finishScan } from '../../scan/run-scan.js';
 import { openStore } from '../../store/index.js';
 import type { Store } from '../../store/store.js';
 import { main } from '../main.js';
+import type { TicketOp, TicketRecord } from '../../domain/ticket.js';
+import { episode } from '../../../test/contract/store/fixtures.js';
+import { sampleScan } from '../../../test/helpers/sample-scan.js';
 
 const BASE_URL = process.env.RATCHET_TEST_PG_URL || 'postgres://postgres@127.0.0.1:5432/test';
 const admin = new pg.Pool({ connectionString: BASE_URL, max: 2, connectionTimeoutMillis: 5_000 });
@@ -140,6 +143,8 @@ async function snapshot(store: Store) {
     scans,
     episodes,
     deliveries: await store.deliveries(),
+    ticketOps: await store.ticketOps(),
+    tickets: await store.tickets(),
     tokens: await store.listTokens(),
     attestations: await store.allAttestations(),
     audit: await store.auditLog(),
@@ -219,6 +224,61 @@ describe('ratchet migrate', () => {
     expect(run.code).toBe(0);
     expect(columns(run.out, 'scans')).toEqual([18, 17, 1, 18]);
   });
+
+  it('copies PSA ticket operations in their state and queue order, and the tickets made, so none is made again', async () => {
+    const sourceUrl = `sqlite:${join(dir, 'tickets.db')}`;
+    const source = storeAt(sourceUrl);
+    const t = (h: number) => new Date(Date.UTC(2025, 0, 1, h)).toISOString();
+    const op = (episodeId: string, action: TicketOp['payload']['action'], h: number): TicketOp => {
+      const marker = `[ratchet:${episodeId}]`;
+      const payload = {
+        action, tenantId: 'contoso', tenantName: 'Contoso', episodeId, episodeKind: 'regression' as const, company: 250, scanId: `tk-${h}`,
+        occurredAt: t(h), marker, summary: `Contoso regressed ${marker}`, body: { text: 'b', html: '<p>b</p>' }, note: action === 'open' ? null : { text: 'n', html: '<p>n</p>' },
+      };
+      return { id: `op-${episodeId}-${action}`, idempotencyKey: `ticket:${episodeId}:${action}`, payload, status: 'pending', attempts: 0, nextAttemptAt: t(h), lastError: null, createdAt: t(h), deliveredAt: null };
+    };
+    const epA = episode({ id: 'ep-a', openedScanId: 'tk-1' });
+    const epB = episode({ id: 'ep-b', openedScanId: 'tk-2' });
+    // Queue order differs from the order the episodes were opened in: ep-b's ticket was queued before ep-a's.
+    const [openB, openA, noteB, closeA] = [op('ep-b', 'open', 2), op('ep-a', 'open', 3), op('ep-b', 'note', 4), op('ep-a', 'close', 4)];
+    await source.saveScan(sampleScan({ id: 'tk-1', startedAt: t(1) }), { episodes: [{ ...epA, state: 'pending' }] });
+    await source.saveScan(sampleScan({ id: 'tk-2', startedAt: t(2) }), { episodes: [epB], ticketOps: [openB] });
+    await source.saveScan(sampleScan({ id: 'tk-3', startedAt: t(3) }), { episodes: [epA], ticketOps: [openA] });
+    await source.saveScan(sampleScan({ id: 'tk-4', startedAt: t(4) }), { episodes: [{ ...epA, state: 'closed', closedAt: t(4), closedScanId: 'tk-4' }], ticketOps: [noteB, closeA] });
+    const made = (episodeId: string, ticketId: string, state: TicketRecord['state'], h: number): TicketRecord =>
+      ({ episodeId, tenantId: 'contoso', provider: 'connectwise', ticketId, company: 250, state, createdAt: t(2), updatedAt: t(h) });
+    const done = (o: TicketOp, h: number) => ({ status: 'delivered' as const, attempts: 1, nextAttemptAt: t(h), lastError: null, deliveredAt: t(h) });
+    await source.completeTicketOp(openB.id, done(openB, 5), made('ep-b', '101', 'open', 5));
+    await source.completeTicketOp(openA.id, done(openA, 6), made('ep-a', '102', 'open', 6));
+    // ep-b's note failed once and waits for a retry; ep-a's close went through and closed its ticket.
+    await source.completeTicketOp(noteB.id, { status: 'pending', attempts: 1, nextAttemptAt: t(9), lastError: 'HTTP 503', deliveredAt: null });
+    await source.completeTicketOp(closeA.id, done(closeA, 7), made('ep-a', '102', 'closed', 7));
+    const ops = await source.ticketOps();
+    const tickets = await source.tickets();
+    expect(ops.map((o) => o.id)).toEqual([openB.id, openA.id, noteB.id, closeA.id]);
+    expect(tickets.map((k) => [k.ticketId, k.state])).toEqual([['101', 'open'], ['102', 'closed']]);
+
+    const pgUrl = await freshSchemaUrl();
+    const backUrl = `sqlite:${join(dir, 'tickets-back.db')}`;
+    for (const [from, to] of [[sourceUrl, pgUrl], [pgUrl, backUrl]] as const) {
+      const run = await migrate(from, to);
+      expect(run.err).not.toMatch(/failed/);
+      expect(run.code).toBe(0);
+      expect(columns(run.out, 'ticket ops')).toEqual([4, 4, 0, 4]);
+      expect(columns(run.out, 'tickets')).toEqual([2, 2, 0, 2]);
+      const target = storeAt(to);
+      // Same rows, same states, same queue order; the tickets as they are at the PSA.
+      expect(await target.ticketOps()).toEqual(ops);
+      expect(await target.tickets()).toEqual(tickets);
+      await target.close();
+      open.pop();
+      const again = await migrate(from, to);
+      expect(columns(again.out, 'ticket ops')).toEqual([4, 0, 4, 4]);
+      expect(columns(again.out, 'tickets')).toEqual([2, 0, 2, 2]);
+    }
+    // A dispatcher on a new store retries only what was left, ep-b's note: no ticket is opened again.
+    for (const url of [pgUrl, backUrl]) expect((await storeAt(url).claimNextTicketOp(t(10), t(11)))?.id).toBe(noteB.id);
+  }, 60_000);
 
   it('exits 2 naming a bad --from or --to, and never prints a password', async () => {
     const missing = await migrate(`sqlite:${join(dir, 'nope.db')}`, join(dir, 'x.db'));

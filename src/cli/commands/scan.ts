@@ -13,6 +13,7 @@ import { writeFileSync } from 'node:fs';
 import { Option, type Command } from 'commander';
 import { EXIT } from '../../app/io.js';
 import { createChannels } from '../../alerts/channels.js';
+import { ticketDispatcher } from '../../app/psa.js';
 import { AlertDispatcher } from '../../alerts/outbox.js';
 import type { Report } from '../../domain/report.js';
 import { render, type ReportFormat } from '../../report/render.js';
@@ -60,6 +61,14 @@ export function registerScan(program: Command, { io, withContext, exit }: Comman
               await new AlertDispatcher({ store: ctx.store, channels, logger: ctx.logger, now: io.now }).drain(60_000);
             } catch (e) {
               ctx.logger.error({ err: e }, 'alert delivery failed; alerts stay queued for the next run');
+            }
+          }
+          const tickets = ticketDispatcher(ctx.psa, { store: ctx.store, logger: ctx.logger, now: io.now });
+          if (tickets) {
+            try {
+              await tickets.drain(60_000);
+            } catch (e) {
+              ctx.logger.error({ err: e }, 'PSA ticket run failed; ticket operations stay queued for the next run');
             }
           }
           const text = render(reports, o.format);

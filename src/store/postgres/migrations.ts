@@ -223,6 +223,43 @@ CREATE TABLE report_deliveries (
 CREATE INDEX report_deliveries_due ON report_deliveries (status, next_attempt_at, seq);
 `,
   },
+  {
+    version: 7,
+    name: 'PSA tickets and the ticket outbox',
+    // See the SQLite migration. `seq` is the queue order the head claim follows (`FOR UPDATE` on the head, see
+    // tickets.ts); an upsert of a ticket keeps its seq, as SQLite keeps its rowid.
+    sql: `
+CREATE TABLE ticket_ops (
+  seq               bigint  GENERATED ALWAYS AS IDENTITY,
+  id                text    NOT NULL PRIMARY KEY,
+  idempotency_key   text    NOT NULL UNIQUE,
+  tenant_id         text    COLLATE "C" NOT NULL,
+  episode_id        text    NOT NULL REFERENCES episodes (id) ON DELETE CASCADE,
+  payload_json      jsonb   NOT NULL,
+  status            text    NOT NULL CHECK (status IN ('pending', 'delivered', 'failed')),
+  attempts          integer NOT NULL,
+  next_attempt_at   text    COLLATE "C" NOT NULL,
+  last_error        text,
+  created_at        text    COLLATE "C" NOT NULL,
+  delivered_at      text
+);
+CREATE INDEX ticket_ops_queue ON ticket_ops (status, seq);
+CREATE INDEX ticket_ops_by_episode ON ticket_ops (episode_id, seq);
+
+CREATE TABLE psa_tickets (
+  seq               bigint  GENERATED ALWAYS AS IDENTITY,
+  episode_id        text    NOT NULL PRIMARY KEY,
+  tenant_id         text    COLLATE "C" NOT NULL,
+  provider          text    NOT NULL,
+  ticket_id         text    NOT NULL,
+  company           bigint  NOT NULL,
+  state             text    NOT NULL CHECK (state IN ('open', 'closed')),
+  created_at        text    COLLATE "C" NOT NULL,
+  updated_at        text    NOT NULL
+);
+CREATE INDEX psa_tickets_by_tenant ON psa_tickets (tenant_id);
+`,
+  },
 ];
 
 /** The schema version this code writes and understands (equal to SQLite's: the versions mirror each other). */

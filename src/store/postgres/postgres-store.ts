@@ -5,8 +5,9 @@
  *
  * `saveScan` is the unit of work that spans aggregates: each aggregate validates and serialises its part up front
  * and hands back a staged write, and all of them run in ONE transaction on one pooled client (BEGIN … COMMIT,
- * ROLLBACK on any error) — the scan row and its child rows, the episodes it opens or closes, and the alerts it
- * queues commit together or not at all, so history never shows half a scan and a restart never re-sends an alert.
+ * ROLLBACK on any error) — the scan row and its child rows, the episodes it opens or closes, and the alerts and
+ * ticket operations it queues commit together or not at all, so history never shows half a scan and a restart never
+ * re-sends an alert or re-queues a ticket operation.
  */
 import { ComposedStore } from '../composed-store.js';
 import type { ScanEffects, StoredScan } from '../store.js';
@@ -19,6 +20,7 @@ import { PostgresOutboxStore, stageDeliveryInserts } from './outbox.js';
 import { PostgresReportOutboxStore } from './report-outbox.js';
 import { PostgresRateGate, type PostgresRateGateOptions } from './rate-gate.js';
 import { PostgresScanStore, stageScanInsert } from './scans.js';
+import { PostgresTicketStore, stageTicketOpInserts } from './tickets.js';
 
 export { SchemaTooNewError, describePostgresUrl, type PostgresStoreOptions } from './connection.js';
 
@@ -39,6 +41,7 @@ export class PostgresStore extends ComposedStore {
       episodes: new PostgresEpisodeStore(connection),
       outbox: new PostgresOutboxStore(connection),
       reportOutbox: new PostgresReportOutboxStore(connection),
+      tickets: new PostgresTicketStore(connection),
       auth: new PostgresAuthStore(connection),
       attestations: new PostgresAttestationStore(connection),
       audit: new PostgresAuditStore(connection),
@@ -59,6 +62,7 @@ export class PostgresStore extends ComposedStore {
       stageScanInsert(scan),
       stageEpisodeUpserts(effects.episodes ?? []),
       stageDeliveryInserts(effects.deliveries ?? []),
+      stageTicketOpInserts(effects.ticketOps ?? []),
     ];
     await this.connection.transaction(async (client) => {
       for (const step of steps) await step(client);

@@ -213,6 +213,43 @@ CREATE TABLE report_deliveries (
 CREATE INDEX report_deliveries_due ON report_deliveries (status, next_attempt_at);
 `,
   },
+  {
+    version: 7,
+    name: 'PSA tickets and the ticket outbox',
+    // Ticket operations are queued with the scan and episodes that cause them (the unique idempotency key keeps a
+    // replayed scan from queueing one twice) and carried out strictly in queue order, one at a time: rowid is that
+    // order, and the index on status alone keeps pending rows in rowid order, so the head is one index lookup.
+    // `psa_tickets` holds the one ticket an episode has at the PSA, written with the operation that made or found it.
+    sql: `
+CREATE TABLE ticket_ops (
+  id                TEXT    NOT NULL PRIMARY KEY,
+  idempotency_key   TEXT    NOT NULL UNIQUE,
+  tenant_id         TEXT    NOT NULL,
+  episode_id        TEXT    NOT NULL REFERENCES episodes (id) ON DELETE CASCADE,
+  payload_json      TEXT    NOT NULL,
+  status            TEXT    NOT NULL CHECK (status IN ('pending', 'delivered', 'failed')),
+  attempts          INTEGER NOT NULL,
+  next_attempt_at   TEXT    NOT NULL,
+  last_error        TEXT,
+  created_at        TEXT    NOT NULL,
+  delivered_at      TEXT
+) STRICT;
+CREATE INDEX ticket_ops_queue ON ticket_ops (status);
+CREATE INDEX ticket_ops_by_episode ON ticket_ops (episode_id);
+
+CREATE TABLE psa_tickets (
+  episode_id        TEXT    NOT NULL PRIMARY KEY,
+  tenant_id         TEXT    NOT NULL,
+  provider          TEXT    NOT NULL,
+  ticket_id         TEXT    NOT NULL,
+  company           INTEGER NOT NULL,
+  state             TEXT    NOT NULL CHECK (state IN ('open', 'closed')),
+  created_at        TEXT    NOT NULL,
+  updated_at        TEXT    NOT NULL
+) STRICT;
+CREATE INDEX psa_tickets_by_tenant ON psa_tickets (tenant_id);
+`,
+  },
 ];
 
 /** The schema version this code writes and understands. */

@@ -4,8 +4,8 @@
  *
  * `saveScan` is the unit of work that spans aggregates: each aggregate validates and serialises its part up front
  * and hands back a staged write, and all of them run in ONE transaction — the scan row and its child rows, the
- * episodes it opens or closes, and the alerts it queues commit together or not at all, so history never shows half
- * a scan and a restart never re-sends an alert.
+ * episodes it opens or closes, and the alerts and ticket operations it queues commit together or not at all, so
+ * history never shows half a scan and a restart never re-sends an alert or re-queues a ticket operation.
  */
 import { ComposedStore } from '../composed-store.js';
 import type { ScanEffects, StoredScan } from '../store.js';
@@ -17,6 +17,7 @@ import { SqliteEpisodeStore, stageEpisodeUpserts } from './episodes.js';
 import { SqliteOutboxStore, stageDeliveryInserts } from './outbox.js';
 import { SqliteReportOutboxStore } from './report-outbox.js';
 import { SqliteScanStore, stageScanInsert } from './scans.js';
+import { SqliteTicketStore, stageTicketOpInserts } from './tickets.js';
 
 export { SchemaTooNewError, type SqliteStoreOptions } from './connection.js';
 
@@ -33,6 +34,7 @@ export class SqliteStore extends ComposedStore {
       episodes: new SqliteEpisodeStore(connection),
       outbox: new SqliteOutboxStore(connection),
       reportOutbox: new SqliteReportOutboxStore(connection),
+      tickets: new SqliteTicketStore(connection),
       auth: new SqliteAuthStore(connection),
       attestations: new SqliteAttestationStore(connection),
       audit: new SqliteAuditStore(connection),
@@ -53,6 +55,7 @@ export class SqliteStore extends ComposedStore {
       stageScanInsert(this.connection, scan),
       stageEpisodeUpserts(this.connection, effects.episodes ?? []),
       stageDeliveryInserts(this.connection, effects.deliveries ?? []),
+      stageTicketOpInserts(this.connection, effects.ticketOps ?? []),
     ];
     this.connection.write(() => {
       for (const step of steps) step();

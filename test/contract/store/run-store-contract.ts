@@ -20,6 +20,7 @@ import { outboxStoreContract } from './outbox.contract.js';
 import { reportOutboxStoreContract } from './report-outbox.contract.js';
 import { scanEffectsContract } from './scan-effects.contract.js';
 import { scanStoreContract } from './scans.contract.js';
+import { ticketStoreContract } from './tickets.contract.js';
 
 export type { StoreContractOptions } from './fixtures.js';
 
@@ -29,6 +30,7 @@ export function runStoreContract(name: string, factory: () => Promise<Store>, op
     episodeStoreContract(factory);
     outboxStoreContract(factory, options);
     reportOutboxStoreContract(factory);
+    ticketStoreContract(factory, options);
     scanEffectsContract(factory, options);
     authStoreContract(factory);
     attestationStoreContract(factory);
