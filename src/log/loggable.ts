@@ -33,7 +33,7 @@ export const DEFAULT_LOG_BOUNDS: Readonly<LogBounds> = { depth: 8, keys: 100, it
 export const REDACTED = '[REDACTED]';
 
 /** Field names whose values are credentials wherever they appear (case-insensitive, `-`/`_` ignored). */
-const SECRET_KEY = /^(clientsecret|password|passwd|secret|apisecret|apikey|xapikey|token|accesstoken|refreshtoken|idtoken|privatekey|authorization|proxyauthorization|cookie|setcookie|csrf|xcsrftoken|sessionid|metricstoken)$/;
+const SECRET_KEY = /^(clientsecret|password|passwd|secret|apisecret|apikey|xapikey|token|accesstoken|refreshtoken|idtoken|privatekey|integrationcode|apiintegrationcode|authorization|proxyauthorization|cookie|setcookie|csrf|xcsrftoken|sessionid|metricstoken)$/;
 
 export function isSecretKey(key: string): boolean {
   return SECRET_KEY.test(key.replace(/[-_]/g, '').toLowerCase());

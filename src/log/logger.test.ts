@@ -153,6 +153,14 @@ describe('logger', () => {
     for (const v of ['abcdefgh', 'zzzzzzzz', 'kkkkkkkk', 'a=1']) expect(text).not.toContain(v);
   });
 
+  it('masks the PSA credentials (ConnectWise privateKey, Autotask Secret and ApiIntegrationCode) by name', () => {
+    const { logger, lines } = capture();
+    logger.info({ psa: { provider: 'connectwise', privateKey: 'pk-1234567', publicKey: 'pub' }, headers: { ApiIntegrationCode: 'ic-7654321', Secret: 'sc-1111111' }, integrationCode: 'ic-2222222' }, 'psa');
+    const text = lines.join('');
+    for (const v of ['pk-1234567', 'ic-7654321', 'sc-1111111', 'ic-2222222']) expect(text).not.toContain(v);
+    expect(text).toContain('pub');
+  });
+
   it('scrubs a secret that JSON escaping changes (quotes, backslashes) from the finished line', () => {
     const odd = 'p"a\\ss\u0001word-123';
     registerSecret(odd);

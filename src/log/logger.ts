@@ -18,6 +18,13 @@ export const REDACT_PATHS = [
   'clientSecret',
   'password',
   'secret',
+  // PSA credentials (DESIGN §13): ConnectWise's private key, Autotask's integration code.
+  'privateKey',
+  'integrationCode',
+  '*.privateKey',
+  '*.integrationCode',
+  '*.*.privateKey',
+  '*.*.integrationCode',
   'token',
   'accessToken',
   'access_token',

@@ -54,6 +54,16 @@ export interface ScanDiff {
   evidence: Array<{ key: string; from: string; to: string }>;
 }
 
+/** Where an episode's PSA ticket stands: made (open/closed at the PSA), waiting for the PSA, or refused by it. */
+export interface EpisodeTicket {
+  episodeId: string;
+  state: 'open' | 'closed' | 'waiting' | 'failed';
+  provider: string | null;
+  ticketId: string | null;
+  /** Why it waits or failed (the PSA's answer), else null. */
+  detail: string | null;
+}
+
 /** Every read and action of the web layer. Each method enforces the principal's tenant scope (null = not found). */
 export interface WebService {
   tenants(p: Principal): Promise<TenantSummary[]>;
@@ -63,6 +73,8 @@ export interface WebService {
   evidence(p: Principal, tenantId: string, scanId: string, key: string, page?: number, pageSize?: number): Promise<{ evidence: Evidence; offenders: OffenderPage[] } | null>;
   diff(p: Principal, tenantId: string, fromScanId: string, toScanId: string): Promise<ScanDiff | null>;
   episodes(p: Principal, tenantId: string): Promise<Episode[] | null>;
+  /** The PSA ticket of each episode that has one or is waiting for one (DESIGN §13); absent = no PSA support. */
+  episodeTickets?(p: Principal, tenantId: string): Promise<EpisodeTicket[] | null>;
   /** technician+ */
   acknowledge(p: Principal, tenantId: string, episodeId: string, comment: string): Promise<Episode | null>;
   /** technician+: queue a scan through the scheduler. */

@@ -18,7 +18,7 @@ import { auditEntry } from './audit.js';
 import { ATTESTATION_KINDS, type Attestation, type AttestationKind, type AttestationStatus } from '../domain/attestation.js';
 import { canSeeTenant, hasRole, type Principal, type Role } from '../domain/principal.js';
 import { type AuditEntry } from '../domain/audit.js';
-import { type OffenderPage, type ScanDiff, type TenantSummary, type WebService } from './contracts.js';
+import { type EpisodeTicket, type OffenderPage, type ScanDiff, type TenantSummary, type WebService } from './contracts.js';
 import { ForbiddenError, WebError } from './errors.js';
 import { actorDetail } from './tokens.js';
 import { randomUUID } from 'node:crypto';
@@ -250,6 +250,24 @@ export function createWebService(deps: WebServiceDeps): WebService {
       const t = tenantOf(p, tenantId);
       if (!t) return null;
       return store.episodes(t.id, { limit: 200 });
+    },
+
+    async episodeTickets(p, tenantId) {
+      const t = tenantOf(p, tenantId);
+      if (!t) return null;
+      const [tickets, ops] = await Promise.all([store.tickets({ tenantId: t.id }), store.ticketOps({ tenantId: t.id, limit: 1000 })]);
+      const out = new Map<string, EpisodeTicket>();
+      // The latest operation that is not done says what is happening now; a recorded ticket overrides "waiting" for
+      // an older note but not a newer failure.
+      for (const op of ops) {
+        if (op.status === 'delivered') continue;
+        out.set(op.payload.episodeId, { episodeId: op.payload.episodeId, state: op.status === 'failed' ? 'failed' : 'waiting', provider: null, ticketId: null, detail: op.lastError });
+      }
+      for (const r of tickets) {
+        const waiting = out.get(r.episodeId);
+        out.set(r.episodeId, { episodeId: r.episodeId, state: waiting && waiting.state === 'waiting' && r.state === 'open' ? 'waiting' : r.state, provider: r.provider, ticketId: r.ticketId, detail: waiting?.detail ?? null });
+      }
+      return [...out.values()];
     },
 
     async acknowledge(p, tenantId, episodeId, comment) {

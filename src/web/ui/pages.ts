@@ -384,6 +384,7 @@ export function registerPages(app: FastifyInstance, ui: Ui): void {
     const scans = data ? await svc.scans(p, id, 200) : null;
     if (!data || !scans) return ui.notFound(req, reply, 'There is no such tenant, or it is outside your scope.');
     const episodes = (await svc.episodes(p, id)) ?? [];
+    const tickets = Object.fromEntries(((await svc.episodeTickets?.(p, id)) ?? []).map((t) => [t.episodeId, t]));
     const caps = data.summary.capabilities.length > 0 ? data.summary.capabilities.map((c) => ({ id: c.id, name: c.name })) : [...CAPABILITIES];
     const chart = historyChart(scans.slice(0, 120), episodes, caps, ui.now());
     const from = first(q, 'from');
@@ -405,6 +406,7 @@ export function registerPages(app: FastifyInstance, ui: Ui): void {
       summary: data.summary,
       scans,
       episodes,
+      tickets,
       chart,
       diff,
       diffError,
