@@ -29,6 +29,7 @@ import type { AlertEvent, Delivery } from '../domain/episode.js';
 import type { DeliveryUpdate, Store } from '../store/store.js';
 import type { AlertChannel } from './channel.js';
 import { AlertDeliveryError, isAlertDeliveryError } from './errors.js';
+import { SerialLoop } from '../runtime/serial-loop.js';
 
 export interface AlertDispatcherOptions {
   store: Store;
@@ -131,13 +132,11 @@ export class AlertDispatcher {
   private readonly concurrency: number;
   private readonly batchSize: number;
 
-  /** Runs are chained, never overlapping: the loop, a drain and a manual runOnce queue behind each other. */
-  private chain: Promise<unknown> = Promise.resolve();
-  private timer: NodeJS.Timeout | null = null;
-  private loop: Promise<void> | null = null;
-  private stopped = true;
-  /** Set while stop() waits: queued sends of the current run are left for next time instead of started. */
-  private halting = false;
+  /**
+   * Runs are chained, never overlapping: the loop, a drain and a manual runOnce queue behind each other. While stop()
+   * waits, queued sends of the current run are left for next time instead of started.
+   */
+  private readonly loop = new SerialLoop();
 
   constructor(opts: AlertDispatcherOptions) {
     this.store = opts.store;
@@ -215,23 +214,7 @@ export class AlertDispatcher {
    * run delays the next instead of overlapping it). A failing run is logged and the loop goes on.
    */
   start(intervalMs = 30_000): void {
-    if (!this.stopped) return;
-    this.stopped = false;
-    const tick = async (): Promise<void> => {
-      this.timer = null;
-      try {
-        await this.runOnce();
-      } catch (err) {
-        this.logger.error({ error: errorMessage(err) }, 'alert dispatch run failed; retrying on the next tick');
-      }
-      if (this.stopped) return;
-      this.timer = setTimeout(() => {
-        this.loop = tick();
-      }, intervalMs);
-      // The server's listeners keep the process alive; the dispatcher alone must not.
-      this.timer.unref();
-    };
-    this.loop = tick();
+    this.loop.start(intervalMs, () => this.runOnce(), (err) => this.logger.error({ error: errorMessage(err) }, 'alert dispatch run failed; retrying on the next tick'));
   }
 
   /**
@@ -239,23 +222,12 @@ export class AlertDispatcher {
    * timeout — aborting them could leave the receiver with the alert and us without a record), sends not yet
    * started are left pending for the next start.
    */
-  async stop(): Promise<void> {
-    this.stopped = true;
-    this.halting = true;
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = null;
-    try {
-      await this.loop;
-      await this.chain;
-    } finally {
-      this.halting = false;
-    }
+  stop(): Promise<void> {
+    return this.loop.stop();
   }
 
   private serial<T>(fn: () => Promise<T>): Promise<T> {
-    const p = this.chain.then(fn);
-    this.chain = p.catch(() => undefined);
-    return p;
+    return this.loop.serial(fn);
   }
 
   /**
@@ -271,7 +243,7 @@ export class AlertDispatcher {
     let drained = false;
     const worker = async (): Promise<void> => {
       while (!drained && stats.failure === null && claims < this.batchSize) {
-        if (this.halting) {
+        if (this.loop.halting) {
           stats.cutShort = true;
           return;
         }

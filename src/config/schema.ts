@@ -8,6 +8,7 @@ import type { CollectorPlugin } from '../collector-kit/plugin.js';
 import { ReportsSchema, reportConfigIssues } from './reports.js';
 import type { PsaProvider } from '../collector-kit/psa-provider.js';
 import { psaConfigIssues, psaSchema, TenantPsaSchema } from './psa.js';
+import { AuthSchema, authConfigIssues } from './auth.js';
 
 const httpsUrl = z.url({ protocol: /^https$/, error: 'must be an https:// URL' });
 
@@ -129,9 +130,11 @@ export function buildConfigSchema(plugins: readonly CollectorPlugin[], psaProvid
           trustProxy: z.union([z.boolean(), z.string().min(1), z.array(z.string().min(1)).min(1)]).default(false),
           /** When set, GET /metrics needs `Authorization: Bearer <metricsToken>` (use ${env:…}). */
           metricsToken: z.string().min(16, 'use a token of at least 16 characters').optional(),
+          /** Sign-in for people (OpenID Connect) and how their groups map to roles (DESIGN §15, ./auth.ts). */
+          auth: AuthSchema,
         })
         .strict()
-        .default({ host: '127.0.0.1', port: 8080, trustProxy: false }),
+        .default({ host: '127.0.0.1', port: 8080, trustProxy: false, auth: { roleMap: [], sessionHours: 12 } }),
       schedule: z
         .object({
           cron: z.string().default('0 2 * * *'),
@@ -180,6 +183,7 @@ export function buildConfigSchema(plugins: readonly CollectorPlugin[], psaProvid
     .superRefine((config, ctx) => {
       for (const issue of reportConfigIssues(config)) ctx.addIssue({ code: 'custom', ...issue });
       for (const issue of psaConfigIssues(config).problems) ctx.addIssue({ code: 'custom', ...issue });
+      for (const issue of authConfigIssues(config)) ctx.addIssue({ code: 'custom', ...issue });
       // The lease must outlast the longest scan, or every slow scan would be aborted (see src/queue/scan-worker.ts).
       // Collectors run side by side under collectorTimeoutSeconds; rules and the one transaction take seconds.
       const longest = config.scan.collectorTimeoutSeconds + 10;

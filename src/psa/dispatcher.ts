@@ -25,6 +25,7 @@ import { isVendorHttpError } from '../http/errors.js';
 import { scrub } from '../log/secrets.js';
 import type { TicketOp, TicketRecord } from '../domain/ticket.js';
 import type { DeliveryUpdate, TicketStore } from '../store/store.js';
+import { SerialLoop } from '../runtime/serial-loop.js';
 
 export interface TicketDispatcherOptions {
   store: TicketStore;
@@ -61,12 +62,7 @@ function message(err: unknown): string {
 export class TicketDispatcher {
   private readonly opts: Required<Omit<TicketDispatcherOptions, 'now'>> & { now: () => Date };
   private readonly logger: Logger;
-  private timer: NodeJS.Timeout | null = null;
-  private loop: Promise<void> | null = null;
-  private chain: Promise<unknown> = Promise.resolve();
-  private stopped = true;
-  /** Set while stop() waits: operations not yet started are left for next time. */
-  private halting = false;
+  private readonly loop = new SerialLoop();
 
   constructor(opts: TicketDispatcherOptions) {
     this.opts = {
@@ -87,9 +83,7 @@ export class TicketDispatcher {
 
   /** Carries out due operations in order until the queue is empty, its head is not due, or the head is held. */
   runOnce(): Promise<TicketRunResult> {
-    const p = this.chain.then(() => this.run());
-    this.chain = p.catch(() => undefined);
-    return p;
+    return this.loop.serial(() => this.run());
   }
 
   /** For the one-shot CLI: runs until nothing is due or `timeoutMs` is up; what is left waits for the next run. */
@@ -109,36 +103,12 @@ export class TicketDispatcher {
   }
 
   start(intervalMs = 15_000): void {
-    if (!this.stopped) return;
-    this.stopped = false;
-    const tick = async (): Promise<void> => {
-      this.timer = null;
-      try {
-        await this.runOnce();
-      } catch (err) {
-        this.logger.error({ error: message(err) }, 'PSA ticket run failed; retrying on the next tick');
-      }
-      if (this.stopped) return;
-      this.timer = setTimeout(() => {
-        this.loop = tick();
-      }, intervalMs);
-      this.timer.unref();
-    };
-    this.loop = tick();
+    this.loop.start(intervalMs, () => this.runOnce(), (err) => this.logger.error({ error: message(err) }, 'PSA ticket run failed; retrying on the next tick'));
   }
 
   /** Stops the loop and waits for the operation in flight (aborting it could leave a ticket without its record). */
-  async stop(): Promise<void> {
-    this.stopped = true;
-    this.halting = true;
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = null;
-    try {
-      await this.loop;
-      await this.chain;
-    } finally {
-      this.halting = false;
-    }
+  stop(): Promise<void> {
+    return this.loop.stop();
   }
 
   private at(delayMs: number): string {
@@ -147,7 +117,7 @@ export class TicketDispatcher {
 
   private async run(): Promise<TicketRunResult> {
     const result: TicketRunResult = { done: 0, failed: 0, blocked: false };
-    for (let i = 0; i < this.opts.batchSize && !this.halting; i += 1) {
+    for (let i = 0; i < this.opts.batchSize && !this.loop.halting; i += 1) {
       const op = await this.opts.store.claimNextTicketOp(this.at(0), this.at(this.opts.leaseMs));
       if (!op) break;
       const outcome = await this.perform(op);

@@ -12,6 +12,7 @@ import type { ReportDelivery, ReportJob } from '../domain/report-delivery.js';
 import { scrub } from '../log/secrets.js';
 import type { DeliveryUpdate, ReportOutboxStore } from '../store/store.js';
 import type { RenderedReport, ReportMailer } from './mailer.js';
+import { SerialLoop } from '../runtime/serial-loop.js';
 
 export type ReportRenderer = (job: ReportJob) => Promise<RenderedReport>;
 
@@ -40,11 +41,8 @@ const message = (err: unknown) => scrub(err instanceof Error ? err.message : Str
 
 export class ReportDispatcher {
   private readonly opts: Required<Omit<ReportDispatcherOptions, 'logger'>> & { logger: Logger };
-  private chain: Promise<unknown> = Promise.resolve();
-  private timer: NodeJS.Timeout | null = null;
-  private stopped = true;
-  /** Set by stop(): rows not yet claimed in the current run are left for the next start. */
-  private halting = false;
+  /** Serial runs; while stop() waits, rows not yet claimed in the current run are left for the next start. */
+  private readonly loop = new SerialLoop();
 
   constructor(opts: ReportDispatcherOptions) {
     this.opts = {
@@ -65,40 +63,17 @@ export class ReportDispatcher {
 
   /** Sends what is due now, one row at a time; runs never overlap. */
   runOnce(): Promise<ReportDispatchResult> {
-    const p = this.chain.then(() => this.run());
-    this.chain = p.catch(() => undefined);
-    return p;
+    return this.loop.serial(() => this.run());
   }
 
   /** For serve: a run now, then one every `intervalMs` after the previous one finished. */
   start(intervalMs = 30_000): void {
-    if (!this.stopped) return;
-    this.stopped = false;
-    this.halting = false;
-    const tick = async (): Promise<void> => {
-      try {
-        await this.runOnce();
-      } catch (err) {
-        this.opts.logger.error({ error: message(err) }, 'report dispatch run failed; retrying on the next tick');
-      }
-      if (this.stopped) return;
-      this.timer = setTimeout(() => void tick(), intervalMs);
-      this.timer.unref();
-    };
-    void tick();
+    this.loop.start(intervalMs, () => this.runOnce(), (err) => this.opts.logger.error({ error: message(err) }, 'report dispatch run failed; retrying on the next tick'));
   }
 
   /** Stops the loop and waits for the run in progress (a send in flight finishes and is recorded). */
-  async stop(): Promise<void> {
-    this.stopped = true;
-    this.halting = true;
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = null;
-    try {
-      await this.chain;
-    } finally {
-      this.halting = false;
-    }
+  stop(): Promise<void> {
+    return this.loop.stop();
   }
 
   private at(delayMs: number): string {
@@ -108,7 +83,7 @@ export class ReportDispatcher {
   private async run(): Promise<ReportDispatchResult> {
     const result: ReportDispatchResult = { delivered: 0, retried: 0, failed: 0 };
     const dueBy = this.opts.now().toISOString();
-    for (let i = 0; i < this.opts.batchSize && !this.halting; i++) {
+    for (let i = 0; i < this.opts.batchSize && !this.loop.halting; i++) {
       const [row] = await this.opts.store.claimDueReportDeliveries(dueBy, 1, this.at(this.opts.sendTimeoutMs + 5_000));
       if (!row) break;
       result[await this.attempt(row)] += 1;

@@ -72,10 +72,14 @@ function bearerOnly(token: string): preHandlerAsyncHookHandler {
   };
 }
 
-/** Who made the request, for the request log: the web layer's principal (token id), when there is one. */
+/**
+ * Who made the request, for the request log: the web layer's principal — its token id, or `person:<subject>` for a
+ * person signed in through OpenID Connect (the provider's object id, never a name or e-mail) — when there is one.
+ */
 function principalId(req: FastifyRequest): string | null {
-  const p = (req as FastifyRequest & { principal?: { tokenId?: unknown } | null }).principal;
-  return p && typeof p.tokenId === 'string' ? p.tokenId : null;
+  const p = (req as FastifyRequest & { principal?: { tokenId?: unknown; person?: { subject?: unknown } | null } | null }).principal;
+  if (p && typeof p.tokenId === 'string') return p.tokenId;
+  return p && typeof p.person?.subject === 'string' ? `person:${p.person.subject}` : null;
 }
 
 /**

@@ -19,6 +19,7 @@ import type {
   DeliveryUpdate,
   EpisodeStore,
   ListOptions,
+  OidcLoginRecord,
   OutboxStore,
   ReportOutboxStore,
   ScanEffects,
@@ -27,6 +28,7 @@ import type {
   Store,
   StoredScan,
   TicketStore,
+  UserSessionRecord,
 } from './store.js';
 
 /** One implementation of each aggregate interface, all on one connection of one adapter. */
@@ -166,6 +168,21 @@ export abstract class ComposedStore implements Store {
   }
   deleteExpiredSessions(now: string): Promise<number> {
     return this.auth.deleteExpiredSessions(now);
+  }
+  createUserSession(session: UserSessionRecord, audit?: AuditEntry): Promise<void> {
+    return this.auth.createUserSession(session, audit);
+  }
+  getUserSession(idHash: string): Promise<UserSessionRecord | null> {
+    return this.auth.getUserSession(idHash);
+  }
+  deleteUserSession(idHash: string, audit?: AuditEntry): Promise<void> {
+    return this.auth.deleteUserSession(idHash, audit);
+  }
+  saveOidcLogin(login: OidcLoginRecord): Promise<void> {
+    return this.auth.saveOidcLogin(login);
+  }
+  takeOidcLogin(idHash: string, now: string): Promise<OidcLoginRecord | null> {
+    return this.auth.takeOidcLogin(idHash, now);
   }
 
   // ── AttestationStore

@@ -8,8 +8,9 @@
  * its state and in queue order, and every ticket an episode has at the PSA in its state (so a ticket already made is
  * never made again from the new store); every scheduled client report delivery in its state (so a report already
  * sent is not sent again from the new store); every API token (hash only,
- * revoked ones included); every attestation; every audit entry. Browser sessions are NOT copied: they are
- * short-lived sign-ins bound to the source's cookies, and users simply sign in again.
+ * revoked ones included); every attestation; every audit entry. Browser sessions are NOT copied — token sessions,
+ * the sessions of people signed in through OpenID Connect, and sign-ins in progress (schema v8) alike: they are
+ * short-lived and bound to the source's cookies, and users simply sign in again.
  *
  * Idempotent: a record whose id is already in the target is left alone, so a rerun copies nothing. A scan, the
  * episodes it opened, their deliveries and their ticket operations are written by one `saveScan`, i.e. in one

@@ -16,7 +16,7 @@ import type { Report, ScanStatus } from '../domain/report.js';
 import type { ScanSummary } from '../domain/scan-summary.js';
 import type { Attestation } from '../domain/attestation.js';
 import type { AuditEntry } from '../domain/audit.js';
-import type { Role } from '../domain/principal.js';
+import type { Person, Role } from '../domain/principal.js';
 import type { ReportDelivery } from '../domain/report-delivery.js';
 import type { TicketOp, TicketRecord } from '../domain/ticket.js';
 
@@ -70,6 +70,38 @@ export interface ApiTokenRecord {
   lastUsedAt: string | null;
   revokedAt: string | null;
   revokedBy: string | null;
+}
+
+/**
+ * A browser session of a person signed in through OpenID Connect (schema v8). Role and tenant scope were mapped from
+ * the person's groups or app roles at sign-in: a change of membership applies at the next sign-in. `idHash` is the
+ * hex SHA-256 of the cookie value, as for token sessions.
+ */
+export interface UserSessionRecord {
+  idHash: string;
+  person: Person;
+  role: Role;
+  /** null = all tenants. */
+  tenants: string[] | null;
+  csrfSecret: string;
+  createdAt: string;
+  expiresAt: string;
+}
+
+/**
+ * A sign-in in progress (schema v8): what the callback must find to accept the provider's answer — the state it
+ * sent, the nonce the ID token must carry and the PKCE verifier — keyed by the hex SHA-256 of a random value held in
+ * the browser's short-lived cookie, so only the browser that started the sign-in can finish it, once.
+ */
+export interface OidcLoginRecord {
+  idHash: string;
+  state: string;
+  nonce: string;
+  codeVerifier: string;
+  /** Where to go after signing in (already checked by safeNext). */
+  next: string;
+  createdAt: string;
+  expiresAt: string;
 }
 
 /** A browser session: `idHash` is the hex SHA-256 of the cookie value, so the table grants nothing if copied. */
@@ -195,8 +227,20 @@ export interface AuthStore {
   createSession(session: SessionRecord, audit?: AuditEntry): Promise<void>;
   getSession(idHash: string): Promise<SessionRecord | null>;
   deleteSession(idHash: string, audit?: AuditEntry): Promise<void>;
-  /** Deletes sessions whose expiry is at or before `now`; returns how many. */
+  /** Deletes sessions (token and user sessions) and sign-ins in progress whose expiry is at or before `now`; returns how many. */
   deleteExpiredSessions(now: string): Promise<number>;
+  /** Inserts a person's session (schema v8); a duplicate id is an error. The audit entry is written in the same transaction. */
+  createUserSession(session: UserSessionRecord, audit?: AuditEntry): Promise<void>;
+  getUserSession(idHash: string): Promise<UserSessionRecord | null>;
+  /** Deletes a person's session; an unknown id changes nothing (the audit entry is still written when given). */
+  deleteUserSession(idHash: string, audit?: AuditEntry): Promise<void>;
+  /** Stores a sign-in in progress (schema v8). */
+  saveOidcLogin(login: OidcLoginRecord): Promise<void>;
+  /**
+   * Removes and returns the sign-in in progress with this id if it has not expired at `now`, atomically: a callback
+   * can be completed once, and a replayed or raced one finds nothing.
+   */
+  takeOidcLogin(idHash: string, now: string): Promise<OidcLoginRecord | null>;
 }
 
 /** What a technician attests that no API can show (restore tests, a DR plan, a strategy review) (schema v3). */

@@ -169,7 +169,7 @@ export async function apiPlugin(app: FastifyInstance, opts: ApiOptions): Promise
   // a fallback).
   const tokenLimiter = app.rateLimit({
     ...(opts.tokenRateLimit ?? { max: 10, timeWindow: '1 minute' }),
-    keyGenerator: (req) => (req.principal ? `token:${req.principal.tokenId}` : clientAddressKey(req)),
+    keyGenerator: (req) => (req.principal ? (req.principal.person ? `person:${req.principal.person.subject}` : `token:${req.principal.tokenId}`) : clientAddressKey(req)),
   });
   const read = errors(400, 401, 404);
   const act = errors(400, 401, 403, 404, 409);
@@ -185,7 +185,7 @@ export async function apiPlugin(app: FastifyInstance, opts: ApiOptions): Promise
     async (req, reply) => {
       const p = principal(req);
       return {
-        principal: { via: p.via, tokenId: p.tokenId, name: p.name, role: p.role, tenants: p.tenants === null ? null : [...p.tenants] },
+        principal: { via: p.via, tokenId: p.tokenId, person: p.person, name: p.name, role: p.role, tenants: p.tenants === null ? null : [...p.tenants] },
         csrfToken: p.via === 'session' ? reply.generateCsrf() : null,
       };
     },

@@ -30,7 +30,7 @@ describe('POST /login', () => {
   });
 
   it('marks the cookie Secure when server.publicUrl is https', async () => {
-    const f = await fixture({ config: { server: { host: '127.0.0.1', port: 0, trustProxy: false, publicUrl: 'https://ratchet.msp.example' } } });
+    const f = await fixture({ config: { server: { host: '127.0.0.1', port: 0, trustProxy: false, auth: { roleMap: [], sessionHours: 12 }, publicUrl: 'https://ratchet.msp.example' } } });
     const { setCookie } = await signIn(f, 'viewer');
     expect(setCookie).toMatch(/; Secure/);
     const res = await f.as('viewer', { method: 'GET', url: '/api/v1/me' });
@@ -61,7 +61,7 @@ describe('POST /login', () => {
   });
 
   it('refuses a cross-origin sign-in (login CSRF) but accepts same-origin and publicUrl origins', async () => {
-    const f = await fixture({ config: { server: { host: '127.0.0.1', port: 0, trustProxy: false, publicUrl: 'https://ratchet.msp.example' } } });
+    const f = await fixture({ config: { server: { host: '127.0.0.1', port: 0, trustProxy: false, auth: { roleMap: [], sessionHours: 12 }, publicUrl: 'https://ratchet.msp.example' } } });
     const attempt = (origin: string) =>
       f.app.inject({ method: 'POST', url: '/login', headers: { ...FORM, origin, host: 'localhost:8080' }, payload: form({ token: f.tokens.viewer }) });
     expect((await attempt('https://evil.example')).statusCode).toBe(403);

@@ -1,9 +1,12 @@
 /**
  * Authentication for everything `ratchet serve` serves (issue: "nothing is served without authentication").
  *
- * - API clients send `Authorization: Bearer rtk_…`; browsers sign in at `POST /login` with a token and get a session
- *   cookie `ratchet_session` (HttpOnly, SameSite=Strict, Path=/, Secure when server.publicUrl is https, 12 h). The
- *   cookie value is random; only its SHA-256 is stored, with the CSRF secret of the session.
+ * - API clients send `Authorization: Bearer rtk_…`; people sign in through OpenID Connect (oidc.ts, when
+ *   `server.auth.oidc` is set) or, where `server.auth.tokenLogin` allows it, at `POST /login` with a token. Either
+ *   way the browser gets a session cookie `ratchet_session` (HttpOnly, SameSite=Strict, Path=/, Secure when
+ *   server.publicUrl is https, server.auth.sessionHours). The cookie value is random; only its SHA-256 is stored, with
+ *   the CSRF secret of the session: a token session names its token, a person's session carries the person and the
+ *   role and tenants mapped from their groups at sign-in.
  * - Every request gets `request.principal` (null when anonymous). A route is public only when its config says
  *   `public: true` or its URL is in `publicRoutes` (probes: /healthz, /metrics). Anything else without a principal is
  *   refused: `/api/…` and non-HTML requests with 401 JSON and `WWW-Authenticate: Bearer`, browser page requests with a
@@ -23,10 +26,11 @@ import type {} from '@fastify/cookie';
 import { normalizeIP } from '@fastify/rate-limit';
 import type { FastifyInstance, FastifyReply, FastifyRequest, preHandlerAsyncHookHandler, preValidationHookHandler } from 'fastify';
 import type { Store } from '../store/store.js';
+import { tokenLoginAllowed, type AuthConfig } from '../config/auth.js';
 import { auditEntry } from './audit.js';
 import { hasRole, type Principal, type Role } from '../domain/principal.js';
 import { ForbiddenError, WebError } from './errors.js';
-import { checkToken, parseToken, principalOf } from './tokens.js';
+import { actorDetail, checkToken, parseToken, principalOf } from './tokens.js';
 import { unencapsulated } from './plugin.js';
 import { safeNext } from './safe-next.js';
 
@@ -46,10 +50,22 @@ declare module 'fastify' {
     /** Session data for @fastify/csrf-protection (`_csrf` = the session's CSRF secret). Not a session store. */
     session: { _csrf?: string } | null;
   }
+  interface FastifyInstance {
+    /** Which ways to sign in the sign-in page offers (set by the auth plugin from server.auth). */
+    signInMethods: SignInMethods;
+  }
   interface FastifyContextConfig {
     /** Serve this route without authentication (the login page and its assets). Default: authenticated. */
     public?: boolean;
   }
+}
+
+/** What the sign-in page offers. */
+export interface SignInMethods {
+  /** "Sign in with your organisation account" (OpenID Connect is configured). */
+  oidc: boolean;
+  /** The API token form (server.auth.tokenLogin, default off once OIDC is configured). */
+  token: boolean;
 }
 
 export interface RateLimitSetting {
@@ -67,6 +83,13 @@ export interface AuthOptions {
   publicRoutes?: readonly string[];
   /** Rate limit of POST /login per token id, and per address for attempts naming no token (default 10 a minute). */
   loginRateLimit?: RateLimitSetting;
+  /** server.auth: whether OIDC is configured and token sign-in allowed (default: no OIDC, token sign-in on). */
+  auth?: AuthConfig;
+}
+
+/** The session cookie's attributes, the same for token and OIDC sign-in (the OIDC callback sets it too). */
+export function sessionCookieOptions(publicUrl: string | undefined) {
+  return { httpOnly: true, sameSite: 'strict' as const, secure: publicUrl?.startsWith('https://') ?? false, path: '/' };
 }
 
 export const sha256 = (s: string) => createHash('sha256').update(s, 'utf8').digest('hex');
@@ -157,7 +180,7 @@ export const requireAuth: preHandlerAsyncHookHandler = async (req) => {
 export function requireRole(role: Role): preHandlerAsyncHookHandler {
   return async (req) => {
     if (!req.principal) throw new WebError('unauthorized', 'authentication required');
-    if (!hasRole(req.principal, role)) throw new ForbiddenError(`this needs the ${role} role (this token is ${req.principal.role})`);
+    if (!hasRole(req.principal, role)) throw new ForbiddenError(`this needs the ${role} role (${req.principal.person ? 'you are' : 'this token is'} ${req.principal.role})`);
   };
 }
 
@@ -187,11 +210,12 @@ async function authPluginImpl(app: FastifyInstance, opts: AuthOptions): Promise<
   const now = opts.now ?? (() => new Date());
   const ttlMs = opts.sessionTtlMs ?? DEFAULT_SESSION_TTL_MS;
   const publicRoutes = new Set(opts.publicRoutes ?? DEFAULT_PUBLIC_ROUTES);
-  const secure = opts.publicUrl?.startsWith('https://') ?? false;
-  const cookieOptions = { httpOnly: true, sameSite: 'strict' as const, secure, path: '/' };
+  const cookieOptions = sessionCookieOptions(opts.publicUrl);
+  const methods: SignInMethods = opts.auth ? { oidc: opts.auth.oidc !== undefined, token: tokenLoginAllowed(opts.auth) } : { oidc: false, token: true };
 
   app.decorateRequest('principal', null);
   app.decorateRequest('session', null);
+  app.decorate('signInMethods', methods);
 
   await app.register(fastifyCsrfProtection, {
     // The secret lives in the server-side session row (request.session._csrf, set below), so a token only works for
@@ -229,14 +253,24 @@ async function authPluginImpl(app: FastifyInstance, opts: AuthOptions): Promise<
     } else {
       const cookie = req.cookies?.[SESSION_COOKIE];
       if (cookie) {
-        const session = await store.getSession(sha256(cookie));
-        const token = session && Date.parse(session.expiresAt) > now().getTime() ? await store.getToken(session.tokenId) : null;
+        const idHash = sha256(cookie);
+        const live = (s: { expiresAt: string }) => Date.parse(s.expiresAt) > now().getTime();
+        // A token session first (signed in with an API token), else a person's session (signed in through OIDC).
+        const session = await store.getSession(idHash);
+        const userSession = session ? null : await store.getUserSession(idHash);
+        const token = session && live(session) ? await store.getToken(session.tokenId) : null;
         if (session && token && token.revokedAt === null) {
           req.principal = principalOf(token, 'session');
           req.session = { _csrf: session.csrfSecret };
           touch(token);
+        } else if (userSession && live(userSession)) {
+          // Role and tenants were mapped from the person's groups at sign-in; a change applies at the next sign-in.
+          const { person, role, tenants } = userSession;
+          req.principal = { via: 'session', tokenId: null, person, name: person.name, role, tenants: tenants === null ? null : [...tenants] };
+          req.session = { _csrf: userSession.csrfSecret };
         } else {
           if (session) await store.deleteSession(session.idHash);
+          if (userSession) await store.deleteUserSession(userSession.idHash);
           reply.clearCookie(SESSION_COOKIE, cookieOptions);
           failed = true;
         }
@@ -284,6 +318,12 @@ async function authPluginImpl(app: FastifyInstance, opts: AuthOptions): Promise<
       if (!sameOrigin(req, opts.publicUrl)) {
         return reply.code(403).send({ error: { code: 'forbidden', message: 'cross-origin sign-in refused' } });
       }
+      if (!methods.token) {
+        // Tokens are for machines here (server.auth.tokenLogin): they keep working as Bearer tokens on the API.
+        req.log.warn({ ip: req.ip }, 'token sign-in refused: server.auth.tokenLogin is off');
+        if (html) return reply.header('cache-control', 'no-store').redirect(`/login?error=tokenlogin&next=${encodeURIComponent(next)}`, 303);
+        return reply.code(403).header('cache-control', 'no-store').send({ error: { code: 'forbidden', message: 'token sign-in is turned off: sign in with your organisation account' } });
+      }
       const check = typeof body.token === 'string' ? await checkToken(store, body.token) : null;
       if (!check?.ok) {
         if (check?.token) {
@@ -301,7 +341,7 @@ async function authPluginImpl(app: FastifyInstance, opts: AuthOptions): Promise<
       await store.deleteExpiredSessions(at.toISOString());
       // A new sign-in replaces the session the browser had (no session fixation, no orphaned sessions).
       const previous = req.cookies?.[SESSION_COOKIE];
-      if (previous) await store.deleteSession(sha256(previous));
+      if (previous) await endSessions(store, sha256(previous));
       await store.createSession(session, auditEntry(at, check.token.name, 'login', null, check.token.id, { tokenId: check.token.id, via: 'session', ip: req.ip, expiresAt: session.expiresAt }));
       touch(check.token);
       reply.setCookie(SESSION_COOKIE, value, { ...cookieOptions, maxAge: Math.floor(ttlMs / 1000), expires: expiresAt });
@@ -319,11 +359,18 @@ async function authPluginImpl(app: FastifyInstance, opts: AuthOptions): Promise<
     const p = req.principal;
     const cookie = req.cookies?.[SESSION_COOKIE];
     if (p?.via === 'session' && cookie) {
-      await store.deleteSession(sha256(cookie), auditEntry(now(), p.name, 'logout', null, p.tokenId, { tokenId: p.tokenId, via: p.via }));
+      if (p.person) await store.deleteUserSession(sha256(cookie), auditEntry(now(), p.name, 'logout', null, p.person.subject, actorDetail(p)));
+      else await store.deleteSession(sha256(cookie), auditEntry(now(), p.name, 'logout', null, p.tokenId, { tokenId: p.tokenId, via: p.via }));
     }
     reply.clearCookie(SESSION_COOKIE, cookieOptions);
     return reply.header('cache-control', 'no-store').redirect('/login?signedout=1', 303);
   });
+}
+
+/** Deletes the session (of either kind) with this id: a new sign-in replaces the one the browser had. */
+export async function endSessions(store: Pick<Store, 'deleteSession' | 'deleteUserSession'>, idHash: string): Promise<void> {
+  await store.deleteSession(idHash);
+  await store.deleteUserSession(idHash);
 }
 
 /** The auth plugin (fastify-plugin: its hooks apply to every route of the instance it is registered on). */
@@ -339,24 +386,45 @@ export function registerLoginFallback(app: FastifyInstance): void {
   app.get('/login', { config: { public: true } }, async (req, reply) => {
     const q = req.query as Record<string, unknown>;
     const next = safeNext(q.next);
-    const error =
-      q.error === 'invalid'
-        ? '<p role="alert">That token is invalid or has been revoked.</p>'
-        : q.error === 'expired'
-          ? '<p role="alert">Your session has ended. Sign in again.</p>'
-          : '';
-    reply.header('content-type', 'text/html; charset=utf-8').header('cache-control', 'no-store');
-    return `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>Sign in · Ratchet</title></head>
-<body><main><h1>Sign in to Ratchet</h1>${error}
-<form method="post" action="/login">
+    const methods = app.signInMethods;
+    const message = loginErrorMessage(q.error);
+    const error = message ? `<p role="alert">${escapeHtml(message)}</p>` : '';
+    const oidc = methods.oidc ? `<p><a href="${escapeHtml(oidcLoginHref(next))}">Sign in with your organisation account</a></p>\n` : '';
+    const token = methods.token
+      ? `<form method="post" action="/login">
 <label for="token">API token</label>
 <input id="token" name="token" type="password" autocomplete="off" required>
 <input type="hidden" name="next" value="${escapeHtml(next)}">
 <button type="submit">Sign in</button>
 </form>
 <p>Create a token with <code>ratchet token create --role viewer --name you@example</code>.</p>
-</main></body></html>
+`
+      : '';
+    reply.header('content-type', 'text/html; charset=utf-8').header('cache-control', 'no-store');
+    return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>Sign in · Ratchet</title></head>
+<body><main><h1>Sign in to Ratchet</h1>${error}
+${oidc}${token}</main></body></html>
 `;
   });
+}
+
+/** Where the "Sign in with your organisation account" link goes (a plain link: no script). */
+export function oidcLoginHref(next: string): string {
+  return next === '/' ? '/auth/login' : `/auth/login?next=${encodeURIComponent(next)}`;
+}
+
+/** The sign-in page's message for `?error=` (the UI page and the fallback say the same). */
+export function loginErrorMessage(code: unknown): string | null {
+  switch (code) {
+    case undefined:
+    case '':
+      return null;
+    case 'expired':
+      return 'Your session has ended. Sign in again.';
+    case 'tokenlogin':
+      return 'Token sign-in is turned off: sign in with your organisation account.';
+    default:
+      return 'That token is invalid or has been revoked. Check it and try again.';
+  }
 }

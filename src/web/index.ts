@@ -1,9 +1,10 @@
 /**
  * The web layer of `ratchet serve`: `registerWeb(app, deps)` adds, to the fastify instance of src/server/app.ts,
  * security headers (@fastify/helmet, strict CSP), cookies, form bodies, rate limits, authentication (auth.ts), the
- * REST API under /api/v1 (api.ts) and the HTML pages (the UI plugin, src/web/ui). Nothing is served without
- * authentication except the routes in `publicRoutes` (default /healthz and /metrics, for probes and scrapers) and
- * routes that declare `config: { public: true }` (the sign-in page and its assets).
+ * REST API under /api/v1 (api.ts), OpenID Connect sign-in when `server.auth.oidc` is set (oidc.ts: /auth/login and
+ * the redirect path) and the HTML pages (the UI plugin, src/web/ui). Nothing is served without authentication except
+ * the routes in `publicRoutes` (default /healthz and /metrics, for probes and scrapers) and routes that declare
+ * `config: { public: true }` (the sign-in pages, the OIDC start and callback, and the assets).
  *
  * Content-Security-Policy: `default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:;
  * object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'` — pages serve their JS and CSS as
@@ -18,8 +19,9 @@ import type { RatchetConfig } from '../config/schema.js';
 import type { RuleSet } from '../config/load-rules.js';
 import type { Store } from '../store/store.js';
 import { API_PREFIX, apiPlugin, webErrorHandler } from './api.js';
-import { authPlugin, DEFAULT_PUBLIC_ROUTES, registerLoginFallback, type RateLimitSetting } from './auth.js';
+import { authPlugin, DEFAULT_PUBLIC_ROUTES, DEFAULT_SESSION_TTL_MS, registerLoginFallback, type RateLimitSetting } from './auth.js';
 import type { WebService } from './contracts.js';
+import { registerOidc } from './oidc.js';
 import { createWebService, type ScanTrigger } from './service.js';
 import { createTokenAdmin, type TokenAdmin } from './tokens.js';
 
@@ -51,6 +53,7 @@ export interface WebDeps {
   now?: () => Date;
   /** Route URLs served without authentication (default: /healthz, /metrics). */
   publicRoutes?: readonly string[];
+  /** How long a browser session lasts (default: server.auth.sessionHours). */
   sessionTtlMs?: number;
   loginRateLimit?: RateLimitSetting;
   tokenRateLimit?: RateLimitSetting;
@@ -69,6 +72,8 @@ export async function registerWeb(app: FastifyInstance, deps: WebDeps): Promise<
   const now = deps.now ?? (() => new Date());
   const publicUrl = deps.config.server.publicUrl;
   const https = publicUrl?.startsWith('https://') ?? false;
+  const auth = deps.config.server.auth;
+  const sessionTtlMs = deps.sessionTtlMs ?? (auth?.sessionHours !== undefined ? auth.sessionHours * 3_600_000 : undefined);
   const service = createWebService({ store: deps.store, config: deps.config, ruleSet: deps.ruleSet, scheduler: deps.scheduler, now });
   const tokens = createTokenAdmin({ store: deps.store, tenantIds: () => deps.config.tenants.map((t) => t.id), now });
 
@@ -88,10 +93,25 @@ export async function registerWeb(app: FastifyInstance, deps: WebDeps): Promise<
     store: deps.store,
     publicUrl,
     now,
-    sessionTtlMs: deps.sessionTtlMs,
+    sessionTtlMs,
     publicRoutes: deps.publicRoutes ?? DEFAULT_PUBLIC_ROUTES,
     loginRateLimit: deps.loginRateLimit,
+    auth,
   });
+  if (auth?.oidc) {
+    // Config validation requires publicUrl with oidc (the redirect URI is built from it, never from Host).
+    if (!publicUrl) throw new Error('server.auth.oidc needs server.publicUrl');
+    registerOidc(app, {
+      store: deps.store,
+      oidc: auth.oidc,
+      roleMap: auth.roleMap,
+      publicUrl,
+      sessionTtlMs: sessionTtlMs ?? DEFAULT_SESSION_TTL_MS,
+      now,
+      // Starting a sign-in is a sign-in attempt: the same setting as POST /login (per address here).
+      ...(deps.loginRateLimit ? { startRateLimit: deps.loginRateLimit } : {}),
+    });
+  }
   app.decorate('webService', service);
 
   await app.register(

@@ -290,7 +290,11 @@ export const TokenSchema = z
 export const PrincipalSchema = z
   .object({
     via: z.enum(['token', 'session']),
-    tokenId: z.string(),
+    tokenId: z.string().nullable().describe('the API token, of a Bearer request or a token sign-in; null for a person signed in with OpenID Connect'),
+    person: z
+      .object({ subject: z.string(), name: z.string(), upn: z.string().nullable(), issuer: z.string() })
+      .nullable()
+      .describe('the person signed in with OpenID Connect (subject = Entra object id); null for API tokens'),
     name: z.string(),
     role: roleEnum,
     tenants: z.array(z.string()).nullable().describe('tenant ids in scope; null = all'),

@@ -15,7 +15,7 @@ afterAll(async () => {
   await f.close();
 });
 
-const p = (role: Principal['role'], tenants: string[] | null = null): Principal => ({ via: 'session', tokenId: 'aaaaaaaaaaaa', name: `${role}@svc`, role, tenants });
+const p = (role: Principal['role'], tenants: string[] | null = null): Principal => ({ via: 'session', tokenId: 'aaaaaaaaaaaa', person: null, name: `${role}@svc`, role, tenants });
 
 describe('scope: out-of-scope or unknown is null, never an error', () => {
   it.each([

@@ -62,7 +62,7 @@ export const OUT_OF_SCOPE_REASON = "backup run by the client's own provider";
 export function testConfig(overrides: Partial<RatchetConfig> = {}): RatchetConfig {
   return {
     storage: { url: 'sqlite::memory:' },
-    server: { host: '127.0.0.1', port: 0, trustProxy: false },
+    server: { host: '127.0.0.1', port: 0, trustProxy: false, auth: { roleMap: [], sessionHours: 12 } },
     schedule: { cron: '0 2 * * *', timezone: 'UTC', concurrency: 1, jitterSeconds: 0 },
     scan: { collectorTimeoutSeconds: 60 },
     regression: { confirmScans: 2, scoreDrop: 10 },

@@ -70,7 +70,7 @@ export async function checkToken(store: Store, presented: string): Promise<Token
 }
 
 export function principalOf(t: ApiTokenRecord, via: Principal['via']): Principal {
-  return { via, tokenId: t.id, name: t.name, role: t.role, tenants: t.tenants === null ? null : [...t.tenants] };
+  return { via, tokenId: t.id, person: null, name: t.name, role: t.role, tenants: t.tenants === null ? null : [...t.tenants] };
 }
 
 export interface CreateTokenInput {
@@ -147,7 +147,9 @@ function withinScope(p: Principal, tenants: readonly string[] | null): boolean {
   return tenants !== null && tenants.every((t) => canSeeTenant(p, t));
 }
 
+/** Who acted, for an audit entry's detail: the person (name, object id, upn) or the API token. */
 export function actorDetail(p: Principal): Record<string, unknown> {
+  if (p.person) return { via: p.via, person: { name: p.person.name, oid: p.person.subject, upn: p.person.upn, issuer: p.person.issuer } };
   return { tokenId: p.tokenId, via: p.via };
 }
 

@@ -19,7 +19,7 @@ const ROOT = resolve(import.meta.dirname, '../..');
  */
 const FLOORS: ReadonlyArray<readonly string[]> = [
   ['src/domain'],
-  ['src/paths.ts', 'src/log', 'src/metrics.ts', 'src/validation'],
+  ['src/paths.ts', 'src/log', 'src/metrics.ts', 'src/validation', 'src/runtime'],
   ['src/evidence'],
   ['src/engine', 'src/http'],
   ['src/collector-kit'],

@@ -25,7 +25,7 @@ import { testConfig } from '../../src/web/test-support.js';
 
 const DAY = 86_400_000;
 const T0 = Date.parse('2025-06-01T02:00:00.000Z');
-const tech: Principal = { via: 'token', tokenId: 'abcdefabcdef', name: 'tina@msp', role: 'technician', tenants: null };
+const tech: Principal = { via: 'token', tokenId: 'abcdefabcdef', person: null, name: 'tina@msp', role: 'technician', tenants: null };
 
 /** A stub m365 collector whose MFA enforcement can be switched off between scans. */
 function stubM365(state: { adminsEnforced: boolean }): CollectorPlugin {

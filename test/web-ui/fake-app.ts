@@ -15,9 +15,9 @@ export const CSP =
   "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'";
 
 export const TOKENS: Record<string, Principal> = {
-  'tok-viewer': { via: 'session', tokenId: 't1', name: 'vera@msp (viewer)', role: 'viewer', tenants: null },
-  'tok-tech': { via: 'session', tokenId: 't2', name: 'alice@msp', role: 'technician', tenants: null },
-  'tok-scoped': { via: 'session', tokenId: 't3', name: 'sam@msp', role: 'technician', tenants: ['fabrikam'] },
+  'tok-viewer': { via: 'session', tokenId: 't1', person: null, name: 'vera@msp (viewer)', role: 'viewer', tenants: null },
+  'tok-tech': { via: 'session', tokenId: 't2', person: null, name: 'alice@msp', role: 'technician', tenants: null },
+  'tok-scoped': { via: 'session', tokenId: 't3', person: null, name: 'sam@msp', role: 'technician', tenants: ['fabrikam'] },
 };
 
 export async function fakeApp(service: WebService, opts: { csrf?: boolean } = {}): Promise<FastifyInstance> {

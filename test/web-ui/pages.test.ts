@@ -397,7 +397,7 @@ describe('admin token page', () => {
     app.addHook('onRequest', async (req) => {
       const role = req.headers['x-role'];
       (req as unknown as { principal: Principal | null }).principal =
-        role === 'admin' || role === 'technician' ? { via: 'token', tokenId: 'zzzzzzzzzzzz', name: `${role}@msp`, role, tenants: null } : null;
+        role === 'admin' || role === 'technician' ? { via: 'token', tokenId: 'zzzzzzzzzzzz', person: null, name: `${role}@msp`, role, tenants: null } : null;
     });
     const { uiPlugin } = await import('../../src/web/ui/index.js');
     await app.register(uiPlugin, { service: new FakeWebService(), csrf: false, tokens: admin });
@@ -427,7 +427,7 @@ describe('admin token page', () => {
 describe('portfolio sorting and chart geometry', () => {
   it('sorts unscanned tenants last and keeps regressions first by default', async () => {
     const service = new FakeWebService();
-    const all = await service.tenants({ via: 'token', tokenId: 'x', name: 'x', role: 'viewer', tenants: null });
+    const all = await service.tenants({ via: 'token', tokenId: 'x', person: null, name: 'x', role: 'viewer', tenants: null });
     const byLevel = applyPortfolio(all, parsePortfolioQuery({ sort: 'level', dir: 'desc' }, ['identity']));
     expect(byLevel.map((t) => t.id)).toEqual(['tailspin', 'contoso', 'fabrikam', 'evil', 'newco']);
     const byScore = applyPortfolio(all, parsePortfolioQuery({ sort: 'cap:identity' }, ['identity']));

@@ -1,10 +1,22 @@
 /**
  * API tokens and browser sessions in PostgreSQL. Both live in one module because revoking a token deletes its
- * sessions in the same transaction: a revoked token must not live on in a signed-in browser.
+ * sessions in the same transaction: a revoked token must not live on in a signed-in browser. The sessions of people
+ * signed in through OpenID Connect and their sign-ins in progress (schema v8) live here too: one sweep expires every
+ * kind.
  */
 import type { AuditEntry } from '../../domain/audit.js';
 import { sessionFromRow, sessionRow, tokenFromRow, tokenRow, valuesOf, type SessionRow, type TokenRow } from '../rows.js';
-import type { ApiTokenRecord, AuthStore, SessionRecord } from '../store.js';
+import type { ApiTokenRecord, AuthStore, OidcLoginRecord, SessionRecord, UserSessionRecord } from '../store.js';
+import {
+  OIDC_LOGIN_COLUMN_NAMES,
+  USER_SESSION_COLUMN_NAMES,
+  oidcLoginFromRow,
+  oidcLoginRow,
+  userSessionFromRow,
+  userSessionRow,
+  type OidcLoginRow,
+  type UserSessionRow,
+} from '../user-session-rows.js';
 import { stageAuditEntry } from './audit.js';
 import { POSTGRES_ROWS, type PostgresConnection, type Queryable } from './connection.js';
 
@@ -14,6 +26,8 @@ const TOKEN_COLUMN_NAMES = [
 const SESSION_COLUMN_NAMES = ['id', 'token_id', 'csrf_secret', 'created_at', 'expires_at'] as const satisfies readonly (keyof SessionRow)[];
 const TOKEN_COLUMNS = TOKEN_COLUMN_NAMES.join(', ');
 const SESSION_COLUMNS = SESSION_COLUMN_NAMES.join(', ');
+const USER_SESSION_COLUMNS = USER_SESSION_COLUMN_NAMES.join(', ');
+const OIDC_LOGIN_COLUMNS = OIDC_LOGIN_COLUMN_NAMES.join(', ');
 
 const fromTokenRow = (r: TokenRow<unknown>): ApiTokenRecord => tokenFromRow(r, POSTGRES_ROWS);
 
@@ -92,7 +106,60 @@ export class PostgresAuthStore implements AuthStore {
   }
 
   async deleteExpiredSessions(now: string): Promise<number> {
-    const deleted = await this.connection.query('DELETE FROM sessions WHERE expires_at <= $1', [now]);
-    return deleted.rowCount ?? 0;
+    return this.connection.transaction(async (client) => {
+      let deleted = 0;
+      for (const table of ['sessions', 'user_sessions', 'oidc_logins']) {
+        deleted += (await client.query(`DELETE FROM ${table} WHERE expires_at <= $1`, [now])).rowCount ?? 0;
+      }
+      return deleted;
+    });
+  }
+
+  async createUserSession(session: UserSessionRecord, audit?: AuditEntry): Promise<void> {
+    const audited = stageAuditEntry(audit);
+    const params = valuesOf(userSessionRow(session), USER_SESSION_COLUMN_NAMES);
+    await this.connection.transaction(async (client) => {
+      await client.query(
+        `INSERT INTO user_sessions (${USER_SESSION_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb, $8, $9, $10)`,
+        params,
+      );
+      await audited(client);
+    });
+  }
+
+  async getUserSession(idHash: string): Promise<UserSessionRecord | null> {
+    const { rows } = await this.connection.query<UserSessionRow<unknown>>(
+      `SELECT ${USER_SESSION_COLUMNS} FROM user_sessions WHERE id_hash = $1`,
+      [idHash],
+    );
+    return rows[0] ? userSessionFromRow(rows[0], POSTGRES_ROWS) : null;
+  }
+
+  async deleteUserSession(idHash: string, audit?: AuditEntry): Promise<void> {
+    const audited = stageAuditEntry(audit);
+    // Unlike deleteSession, the entry is written even when the session was gone already (AuthStore says so).
+    await this.connection.transaction(async (client) => {
+      await client.query('DELETE FROM user_sessions WHERE id_hash = $1', [idHash]);
+      await audited(client);
+    });
+  }
+
+  async saveOidcLogin(login: OidcLoginRecord): Promise<void> {
+    await this.connection.query(
+      `INSERT INTO oidc_logins (${OIDC_LOGIN_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+      valuesOf(oidcLoginRow(login), OIDC_LOGIN_COLUMN_NAMES),
+    );
+  }
+
+  async takeOidcLogin(idHash: string, now: string): Promise<OidcLoginRecord | null> {
+    // One statement removes the row and says whether it was still valid. A concurrent take of the same row waits for
+    // this one's commit and then deletes nothing, so only one caller ever gets it.
+    const { rows } = await this.connection.query<OidcLoginRow & { live: boolean }>(
+      `DELETE FROM oidc_logins WHERE id_hash = $1 RETURNING ${OIDC_LOGIN_COLUMNS}, expires_at > $2 AS live`,
+      [idHash, now],
+    );
+    const taken = rows[0];
+    // An expired sign-in is deleted all the same: it can never be completed.
+    return taken?.live ? oidcLoginFromRow(taken) : null;
   }
 }

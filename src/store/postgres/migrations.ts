@@ -260,6 +260,38 @@ CREATE TABLE psa_tickets (
 CREATE INDEX psa_tickets_by_tenant ON psa_tickets (tenant_id);
 `,
   },
+  {
+    version: 8,
+    name: 'OpenID Connect: sessions of people and sign-ins in progress',
+    // See the SQLite migration. Expiry is `COLLATE "C"` as in `sessions`: the sweep and the take compare it as text.
+    sql: `
+CREATE TABLE user_sessions (
+  id_hash       text    NOT NULL PRIMARY KEY,
+  issuer        text    NOT NULL,
+  subject       text    NOT NULL,
+  name          text    NOT NULL,
+  upn           text,
+  role          text    NOT NULL CHECK (role IN ('viewer', 'technician', 'admin')),
+  tenants_json  jsonb,
+  csrf_secret   text    NOT NULL,
+  created_at    text    NOT NULL,
+  expires_at    text    COLLATE "C" NOT NULL
+);
+CREATE INDEX user_sessions_by_expiry ON user_sessions (expires_at);
+CREATE INDEX user_sessions_by_person ON user_sessions (issuer, subject);
+
+CREATE TABLE oidc_logins (
+  id_hash         text    NOT NULL PRIMARY KEY,
+  state           text    NOT NULL,
+  nonce           text    NOT NULL,
+  code_verifier   text    NOT NULL,
+  next            text    NOT NULL,
+  created_at      text    NOT NULL,
+  expires_at      text    COLLATE "C" NOT NULL
+);
+CREATE INDEX oidc_logins_by_expiry ON oidc_logins (expires_at);
+`,
+  },
 ];
 
 /** The schema version this code writes and understands (equal to SQLite's: the versions mirror each other). */

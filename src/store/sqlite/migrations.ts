@@ -250,6 +250,42 @@ CREATE TABLE psa_tickets (
 CREATE INDEX psa_tickets_by_tenant ON psa_tickets (tenant_id);
 `,
   },
+  {
+    version: 8,
+    name: 'OpenID Connect: sessions of people and sign-ins in progress',
+    // As in version 3, no secret is stored in a form that grants access: both ids are the hex SHA-256 of a cookie
+    // value. A person's role and tenant scope are copied in at sign-in (mapped from groups or app roles), so a
+    // session needs no token row; `tenants_json` NULL means "all tenants". `oidc_logins` holds what the callback
+    // must match (state, nonce, PKCE verifier) for a few minutes; the store deletes a row as it hands it out, so a
+    // callback completes once. Both tables are swept by expiry with the token sessions.
+    sql: `
+CREATE TABLE user_sessions (
+  id_hash       TEXT    NOT NULL PRIMARY KEY,
+  issuer        TEXT    NOT NULL,
+  subject       TEXT    NOT NULL,
+  name          TEXT    NOT NULL,
+  upn           TEXT,
+  role          TEXT    NOT NULL CHECK (role IN ('viewer', 'technician', 'admin')),
+  tenants_json  TEXT,
+  csrf_secret   TEXT    NOT NULL,
+  created_at    TEXT    NOT NULL,
+  expires_at    TEXT    NOT NULL
+) STRICT;
+CREATE INDEX user_sessions_by_expiry ON user_sessions (expires_at);
+CREATE INDEX user_sessions_by_person ON user_sessions (issuer, subject);
+
+CREATE TABLE oidc_logins (
+  id_hash         TEXT    NOT NULL PRIMARY KEY,
+  state           TEXT    NOT NULL,
+  nonce           TEXT    NOT NULL,
+  code_verifier   TEXT    NOT NULL,
+  next            TEXT    NOT NULL,
+  created_at      TEXT    NOT NULL,
+  expires_at      TEXT    NOT NULL
+) STRICT;
+CREATE INDEX oidc_logins_by_expiry ON oidc_logins (expires_at);
+`,
+  },
 ];
 
 /** The schema version this code writes and understands. */

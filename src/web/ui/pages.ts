@@ -14,6 +14,7 @@ import { hasRole, type Principal, type Role } from '../../domain/principal.js';
 import { historyChart, sparkline } from './chart.js';
 import { ATTESTATION_LABELS } from './format.js';
 import { safeNext } from '../safe-next.js';
+import { loginErrorMessage, oidcLoginHref } from '../auth.js';
 import { PUBLIC, type Ui, principalOf } from './context.js';
 import { applyPortfolio, first, parsePortfolioQuery, portfolioHref, sortHref, type RawQuery } from './portfolio.js';
 
@@ -271,13 +272,16 @@ export function registerPages(app: FastifyInstance, ui: Ui): void {
     const q = req.query as RawQuery;
     const next = safeNext(first(q, 'next'));
     if (principalOf(req)) return reply.redirect(next, 303);
-    const error = first(q, 'error');
+    // What the auth plugin says is on offer (server.auth): OpenID Connect and/or the token form.
+    const methods = (req.server as FastifyInstance & { signInMethods?: { oidc: boolean; token: boolean } }).signInMethods ?? { oidc: false, token: true };
     return ui.page(req, reply, 'login', {
       title: 'Sign in',
       section: 'login',
       next,
-      error: error ? (error === 'expired' ? 'Your session has ended. Sign in again.' : 'That token is invalid or has been revoked. Check it and try again.') : null,
+      error: loginErrorMessage(first(q, 'error')),
       signedOut: first(q, 'signedout') !== undefined,
+      oidcHref: methods.oidc ? oidcLoginHref(next) : null,
+      tokenForm: methods.token,
     });
   });
 

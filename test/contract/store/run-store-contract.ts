@@ -32,7 +32,7 @@ export function runStoreContract(name: string, factory: () => Promise<Store>, op
     reportOutboxStoreContract(factory);
     ticketStoreContract(factory, options);
     scanEffectsContract(factory, options);
-    authStoreContract(factory);
+    authStoreContract(factory, options);
     attestationStoreContract(factory);
     auditStoreContract(factory);
     lifecycleContract(factory);
