@@ -51,7 +51,7 @@ const FUTURE_SKEW_MS = DAY;
 const CAPABILITY_NAMES = new Map(CAPABILITIES.map((c) => [c.id, c.name]));
 
 function requireRole(p: Principal, role: Role, what: string): void {
-  if (!hasRole(p, role)) throw new ForbiddenError(`${what} needs the ${role} role (this token is ${p.role})`);
+  if (!hasRole(p, role)) throw new ForbiddenError(`${what} needs the ${role} role (${p.person ? 'you are' : 'this token is'} ${p.role})`);
 }
 
 /** `YYYY-MM-DD` (midnight UTC) or an ISO date-time; returns the canonical `toISOString()` form. */

@@ -7,6 +7,9 @@
  */
 import { spawn, type ChildProcessByStdio } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { rootCertificates } from 'node:tls';
+import { Agent } from 'undici';
 import { connect } from 'node:net';
 import type { Readable } from 'node:stream';
 import { chromium } from 'playwright-core';
@@ -178,6 +181,55 @@ describe('ratchet demo --serve', { timeout: 240_000 }, () => {
       ['tailspin', 4],
       ['woodgrove', 1],
     ]);
+  });
+
+  it('offers its own OpenID provider: the printed people sign in with their roles and scope (the real code flow)', async () => {
+    const out = demo.stdout();
+    for (const who of ['ada@msp.example', 'tom@msp.example', 'vera@msp.example']) expect(out).toContain(who);
+    expect(out).toMatch(/tom@msp\.example +Tom Technician — technician of contoso and fabrikam/);
+    // The provider's certificate is from the demo's CA (under the data dir), which serve trusts; so does this client.
+    const dispatcher = new Agent({ connect: { ca: [...rootCertificates, readFileSync(join(dataDir, 'demo', 'ca', 'ca.pem'), 'utf8')] } });
+    const jar = new Map<string, string>();
+    const keep = (res: Response) => {
+      for (const c of res.headers.getSetCookie()) {
+        const [pair] = c.split(';');
+        const eq = pair!.indexOf('=');
+        jar.set(pair!.slice(0, eq), pair!.slice(eq + 1));
+      }
+    };
+    const cookies = () => [...jar].map(([k, v]) => `${k}=${v}`).join('; ');
+    const start = await api('/auth/login?next=/', { redirect: 'manual' });
+    expect(start.status).toBe(302);
+    keep(start);
+    let url = start.headers.get('location')!;
+    for (let hop = 0; hop < 12 && !url.startsWith(p.url); hop++) {
+      const res = (await fetch(url, { redirect: 'manual', headers: { cookie: cookies() }, dispatcher } as RequestInit)) as Response;
+      keep(res);
+      if (res.status >= 300 && res.status < 400) {
+        url = new URL(res.headers.get('location')!, url).href;
+        continue;
+      }
+      const action = /<form method="post" action="([^"]+)"/.exec(await res.text())?.[1];
+      expect(action, `a sign-in form at ${url}`).toBeTruthy();
+      const post = (await fetch(new URL(action!.replace(/&amp;/g, '&'), url), {
+        method: 'POST',
+        redirect: 'manual',
+        headers: { cookie: cookies(), 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({ login: 'tom@msp.example', password: 'demo' }).toString(),
+        dispatcher,
+      } as RequestInit)) as Response;
+      keep(post);
+      url = new URL(post.headers.get('location')!, url).href;
+    }
+    expect(url.startsWith(`${p.url}/auth/callback?`)).toBe(true);
+    const back = await fetch(url, { redirect: 'manual', headers: { cookie: cookies() } });
+    expect(back.status).toBe(200);
+    keep(back);
+    const me = (await (await api('/api/v1/me', { headers: { cookie: cookies() } })).json()) as { principal: { role: string; tenants: string[] | null; person: { name: string; upn: string } | null } };
+    expect(me.principal).toMatchObject({ role: 'technician', tenants: ['contoso', 'fabrikam'], person: { name: 'Tom Technician', upn: 'tom@msp.example' } });
+    expect((await api('/api/v1/tenants/northwind', { headers: { cookie: cookies() } })).status).toBe(404);
+    expect((await api('/api/v1/tenants/contoso', { headers: { cookie: cookies() } })).status).toBe(200);
+    await dispatcher.close();
   });
 
   it('refuses anonymous and wrong-token requests', async () => {

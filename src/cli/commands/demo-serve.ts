@@ -12,8 +12,11 @@
  * keeps the simulator up until serve has finished, then closes it.
  */
 import { spawn, type ChildProcessByStdio } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import type { Readable } from 'node:stream';
+import { parse as parseYaml, stringify } from 'yaml';
 import { EXIT, type CliIO } from '../../app/io.js';
 import { selfCommand } from '../self.js';
 
@@ -33,6 +36,67 @@ export interface DemoServeOptions {
   until?: Promise<string>;
   /** How long serve may take to answer /healthz (default 60 s). */
   startTimeoutMs?: number;
+  /**
+   * The simulator's certificate folder: the demo's OpenID provider takes its certificate from the same CA, which the
+   * serve child already trusts (NODE_EXTRA_CA_CERTS). Undefined: no demo provider, token sign-in only.
+   */
+  certDir?: string;
+}
+
+/** The demo's sign-in people, for the printed block. */
+interface DemoSignIn {
+  users: Array<{ name: string; email: string; role: string }>;
+  password: string;
+  close(): Promise<void>;
+}
+
+const DEMO_OIDC_SECRET_ENV = 'RATCHET_DEMO_OIDC_SECRET';
+
+/**
+ * Starts the built-in demo OpenID provider (src/simulator/idp.ts, a real provider: code flow with PKCE, signed ID
+ * tokens) with three sample people, and writes a serve config beside the demo's that signs them in with it
+ * (`server.auth`, DESIGN §15). Token sign-in stays on in the demo, so the printed token works in the browser too.
+ * Imported lazily: the provider library is only for the demo and the tests.
+ */
+async function startDemoSignIn(opts: DemoServeOptions, url: string, certDir: string): Promise<{ configPath: string; env: NodeJS.ProcessEnv; signIn: DemoSignIn }> {
+  const { startDemoIdp, DEMO_USERS, DEMO_GROUPS, DEMO_PASSWORD } = await import('../../simulator/idp.js');
+  const clientSecret = randomBytes(24).toString('base64url');
+  const roles: Record<string, string> = { [DEMO_GROUPS.admins]: 'admin', [DEMO_GROUPS['technicians-contoso-fabrikam']]: 'technician of contoso and fabrikam', [DEMO_GROUPS.viewers]: 'viewer' };
+  const idp = await startDemoIdp({
+    certDir,
+    users: DEMO_USERS,
+    clients: [{ clientId: 'ratchet-demo', clientSecret, redirectUris: [`${url}/auth/callback`] }],
+    signInHint: `Demo accounts: ${DEMO_USERS.map((u) => u.email).join(', ')}; password "${DEMO_PASSWORD}".`,
+  });
+  const base = parseYaml(readFileSync(opts.configPath, 'utf8')) as Record<string, unknown>;
+  const server = (base.server as Record<string, unknown> | undefined) ?? {};
+  const config = {
+    ...base,
+    server: {
+      ...server,
+      publicUrl: url,
+      auth: {
+        oidc: { issuer: idp.issuer, clientId: 'ratchet-demo', clientSecret: `\${env:${DEMO_OIDC_SECRET_ENV}}` },
+        roleMap: [
+          { group: DEMO_GROUPS.admins, role: 'admin' },
+          { group: DEMO_GROUPS['technicians-contoso-fabrikam'], role: 'technician', tenants: ['contoso', 'fabrikam'] },
+          { group: DEMO_GROUPS.viewers, role: 'viewer' },
+        ],
+        tokenLogin: true,
+      },
+    },
+  };
+  const configPath = opts.configPath.replace(/\.yaml$/, '') + '.serve.yaml';
+  writeFileSync(configPath, `# Written by \`ratchet demo --serve\`: the demo config plus sign-in through the demo OpenID provider.\n${stringify(config)}`);
+  return {
+    configPath,
+    env: { ...opts.env, [DEMO_OIDC_SECRET_ENV]: clientSecret },
+    signIn: {
+      users: DEMO_USERS.map((u) => ({ name: u.name, email: u.email, role: roles[u.groups[0] ?? ''] ?? 'none' })),
+      password: DEMO_PASSWORD,
+      close: () => idp.close(),
+    },
+  };
 }
 
 const HOST = '127.0.0.1';
@@ -138,9 +202,15 @@ function describeExit(e: Exit): string {
   return e.signal ? `was killed by ${e.signal}` : `exited with code ${e.code}`;
 }
 
-function signInBlock(url: string, token: string, opts: DemoServeOptions): string {
+function signInBlock(url: string, token: string, opts: DemoServeOptions, people: DemoSignIn | null): string {
+  const sso = people
+    ? `Sign in with your organisation account (the demo's own OpenID provider) as one of three people, password "${people.password}":\n` +
+      people.users.map((u) => `  ${u.email.padEnd(18)} ${u.name} — ${u.role}\n`).join('') +
+      `or use the token below.\n`
+    : '';
   return (
     `\nThe demo portfolio is served at ${url}/ (the simulator keeps answering at ${opts.simulatorUrl}).\n` +
+    sso +
     `Sign in with this technician token (created just now, shown once; only its hash is stored):\n\n` +
     `  URL:    ${url}/\n` +
     `  Token:  ${token}\n\n` +
@@ -161,12 +231,19 @@ export async function serveDemo(opts: DemoServeOptions, io: CliIO): Promise<numb
   if (typeof token === 'number') return token;
 
   let child: Child | undefined;
+  let people: DemoSignIn | null = null;
   const sig = stopSignals(() => child?.kill('SIGTERM'));
   const stop = opts.until ?? sig.first;
   try {
+    let configPath = opts.configPath;
+    let env = opts.env;
+    if (opts.certDir) {
+      const sso = await startDemoSignIn(opts, url, opts.certDir);
+      ({ configPath, env, signIn: people } = sso);
+    }
     const self = selfCommand();
-    const args = ['--config', opts.configPath, ...(opts.logLevel ? ['--log-level', opts.logLevel] : []), 'serve', '--host', HOST, '--port', String(port)];
-    const serve: Child = spawn(self.command, [...self.args, ...args], { env: opts.env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    const args = ['--config', configPath, ...(opts.logLevel ? ['--log-level', opts.logLevel] : []), 'serve', '--host', HOST, '--port', String(port)];
+    const serve: Child = spawn(self.command, [...self.args, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
     child = serve;
     const last = tail(TAIL_LINES);
     // stdout stays the demo's (the sign-in block); whatever serve writes goes to stderr, with its logs.
@@ -195,7 +272,7 @@ export async function serveDemo(opts: DemoServeOptions, io: CliIO): Promise<numb
 
     const up = await healthy(url, Date.now() + (opts.startTimeoutMs ?? 60_000), () => exited !== undefined || stopping !== undefined);
     if (!up && exited) return died(exited, 'before it answered /healthz');
-    if (up) io.out(signInBlock(url, token, opts));
+    if (up) io.out(signInBlock(url, token, opts, people));
     else if (!stopping) {
       serve.kill('SIGTERM');
       return died(await exit, `without answering ${url}/healthz within ${Math.round((opts.startTimeoutMs ?? 60_000) / 1000)} s`);
@@ -218,5 +295,6 @@ export async function serveDemo(opts: DemoServeOptions, io: CliIO): Promise<numb
   } finally {
     sig.dispose();
     if (child && child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    await people?.close();
   }
 }

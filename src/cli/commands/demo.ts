@@ -111,7 +111,7 @@ export async function runDemo(opts: DemoOptions, io: CliIO): Promise<number> {
     );
     if (opts.serve) {
       return await serveDemo(
-        { configPath, env: serveEnv, port: opts.serve.port, logLevel: opts.serve.logLevel, exampleTenant: reports[0]!.tenant.id, simulatorUrl: sim.url },
+        { configPath, env: serveEnv, port: opts.serve.port, logLevel: opts.serve.logLevel, exampleTenant: reports[0]!.tenant.id, simulatorUrl: sim.url, certDir: join(demoDir, 'ca') },
         io,
       );
     }
