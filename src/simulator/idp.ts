@@ -52,6 +52,11 @@ export interface IdpClient {
   clientId: string;
   clientSecret: string;
   redirectUris: string[];
+  /**
+   * The client's public keys: it then authenticates with a signed assertion (private_key_jwt, what a certificate
+   * credential on an Entra app registration amounts to) instead of its secret.
+   */
+  jwks?: { keys: JsonWebKey[] };
 }
 export type IdpTamper = null | 'signature' | 'nonce' | 'issuer' | 'audience' | 'expired';
 export interface DemoIdp {
@@ -227,11 +232,12 @@ export async function startDemoIdp(opts: DemoIdpOptions): Promise<DemoIdp> {
   const provider = new Provider(issuer, {
     clients: clients.map((c) => ({
       client_id: c.clientId,
-      client_secret: c.clientSecret,
       redirect_uris: c.redirectUris,
       grant_types: ['authorization_code', 'client_credentials'],
       response_types: ['code'],
-      token_endpoint_auth_method: 'client_secret_basic',
+      ...(c.jwks
+        ? { jwks: c.jwks, token_endpoint_auth_method: 'private_key_jwt', token_endpoint_auth_signing_alg: 'RS256' }
+        : { client_secret: c.clientSecret, token_endpoint_auth_method: 'client_secret_basic' }),
     })),
     jwks: { keys: [privateJwk] },
     // Its own in-memory store (the default one is shared by every provider in the process, and warns).

@@ -4,7 +4,11 @@
  * loopback, trusted through `server.auth.oidc.caFile`. The browser is played by hand: /auth/login → the provider's
  * authorize endpoint → its sign-in form → consent → back to the callback with the `ratchet_oidc` cookie.
  */
-import { createHash } from 'node:crypto';
+import { createHash, createPublicKey } from 'node:crypto';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createClientCertificate } from '../simulator/tls.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AuthSchema } from '../config/auth.js';
 import { startDemoIdp, type DemoIdp, type IdpUser } from '../simulator/idp.js';
@@ -23,9 +27,18 @@ const USERS: IdpUser[] = [
   { id: 'oid-rae', name: 'Rae Roles', email: 'rae@msp.example', password: 'rae-pw', groups: [], roles: ['Ratchet.Viewer'] },
 ];
 
+/** A second app that authenticates with a certificate (private_key_jwt), as `certificatePath` configures it. */
+const CERT_CLIENT_ID = 'ratchet-web-cert';
+let certificatePath = '';
+
 let idp: DemoIdp;
 beforeAll(async () => {
-  idp = await startDemoIdp({ certDir: process.env.RATCHET_TEST_CA_DIR, users: USERS.map((u) => ({ ...u, groups: [...u.groups] })), clients: [CLIENT] });
+  const cert = await createClientCertificate('ratchet-signin');
+  certificatePath = join(mkdtempSync(join(tmpdir(), 'ratchet-oidc-cert-')), 'signin.pem');
+  writeFileSync(certificatePath, cert.combinedPem, { mode: 0o600 });
+  const jwk = { ...createPublicKey(cert.certPem).export({ format: 'jwk' }), alg: 'RS256', use: 'sig' };
+  const certClient = { clientId: CERT_CLIENT_ID, clientSecret: 'not-used-by-a-certificate-client', redirectUris: CLIENT.redirectUris, jwks: { keys: [jwk] } };
+  idp = await startDemoIdp({ certDir: process.env.RATCHET_TEST_CA_DIR, users: USERS.map((u) => ({ ...u, groups: [...u.groups] })), clients: [CLIENT, certClient] });
 });
 afterAll(async () => {
   await idp?.close();
@@ -33,9 +46,10 @@ afterAll(async () => {
 
 const fixture = fixturesClosedAfterEach();
 
-async function oidcFixture(over: { groupsOverage?: 'graph' | 'deny'; tokenLogin?: boolean } = {}): Promise<WebFixture> {
+async function oidcFixture(over: { groupsOverage?: 'graph' | 'deny'; tokenLogin?: boolean; certificate?: boolean } = {}): Promise<WebFixture> {
+  const credential = over.certificate ? { clientId: CERT_CLIENT_ID, certificatePath } : { clientId: CLIENT.clientId, clientSecret: CLIENT.clientSecret };
   const auth = AuthSchema.parse({
-    oidc: { issuer: idp.issuer, clientId: CLIENT.clientId, clientSecret: CLIENT.clientSecret, caFile: idp.caPath, graphUrl: idp.graphUrl, groupsOverage: over.groupsOverage ?? 'graph' },
+    oidc: { issuer: idp.issuer, ...credential, caFile: idp.caPath, graphUrl: idp.graphUrl, groupsOverage: over.groupsOverage ?? 'graph' },
     roleMap: [
       { group: G.admins, role: 'admin' },
       { group: G.techContoso, role: 'technician', tenants: ['contoso'] },
@@ -173,6 +187,15 @@ describe('OIDC sign-in against a real provider', () => {
     // The callback's log lines carry no code, token or client secret.
     expect(f.log.text()).not.toContain(CLIENT.clientSecret);
     expect(f.log.text()).not.toMatch(/eyJ[A-Za-z0-9_-]{10,}\./);
+  });
+
+  it('an app with a certificate credential (certificatePath: private_key_jwt) signs people in, overage look-up included', async () => {
+    const f = await oidcFixture({ certificate: true });
+    const tom = await signInOidc(f, user('oid-tom'));
+    expect(tom.principal).toMatchObject({ role: 'technician', tenants: ['contoso'], person: { subject: 'oid-tom' } });
+    // The overage look-up's client-credentials token is requested with the same assertion.
+    const oli = await signInOidc(f, user('oid-oli'));
+    expect(oli.principal).toMatchObject({ role: 'admin', person: { subject: 'oid-oli' } });
   });
 
   it('app roles map like groups (a viewer of fabrikam only)', async () => {
