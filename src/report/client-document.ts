@@ -39,7 +39,8 @@ export async function renderReportDocument(
 ): Promise<ReportDocument> {
   const now = deps.now?.() ?? new Date();
   const brand = loaded ?? loadBrand(brandPath ?? undefined);
-  const report = await buildClientReport(deps.store, tenant, period, { now });
+  // Benchmarked among every configured tenant (their latest complete scan in the period), never named.
+  const report = await buildClientReport(deps.store, tenant, period, { now, peers: deps.tenants });
   const base = `maturity-report-${slug(tenant.id)}-${slug(period.label)}`;
   if (format === 'html') {
     return { filename: `${base}.html`, contentType: 'text/html; charset=utf-8', content: Buffer.from(renderClientReportHtml(report, brand), 'utf8') };

@@ -12,6 +12,7 @@ import type { Attestation, AttestationKind, AttestationStatus } from '../domain/
 import type { AuditEntry } from '../domain/audit.js';
 import type { Principal } from '../domain/principal.js';
 import type { ScanSummary } from '../domain/scan-summary.js';
+import type { Benchmark, BenchmarkScore } from '../report/benchmark.js';
 
 export interface TenantSummary {
   id: string;
@@ -33,6 +34,11 @@ export interface TenantSummary {
   openRegressions: number;
   /** Confirmed level of the last 30 scans, oldest first (for a sparkline). */
   sparkline: Array<{ at: string; level: number; status: ScanStatus }>;
+  /**
+   * The level's percentile among the MSP's tenants (latest complete scan of each; issue 16): filled by the portfolio
+   * list (`tenants`), absent elsewhere; null when the tenant has no complete scan.
+   */
+  levelBenchmark?: BenchmarkScore | null;
 }
 
 export interface OffenderPage {
@@ -67,7 +73,8 @@ export interface EpisodeTicket {
 /** Every read and action of the web layer. Each method enforces the principal's tenant scope (null = not found). */
 export interface WebService {
   tenants(p: Principal): Promise<TenantSummary[]>;
-  tenant(p: Principal, tenantId: string): Promise<{ summary: TenantSummary; report: Report | null } | null>;
+  /** `benchmark`: the tenant's standing among the MSP's tenants (null without a complete scan; absent = not supported). */
+  tenant(p: Principal, tenantId: string): Promise<{ summary: TenantSummary; report: Report | null; benchmark?: Benchmark | null } | null>;
   scans(p: Principal, tenantId: string, limit?: number): Promise<ScanSummary[] | null>;
   scan(p: Principal, tenantId: string, scanId: string): Promise<Report | null>;
   evidence(p: Principal, tenantId: string, scanId: string, key: string, page?: number, pageSize?: number): Promise<{ evidence: Evidence; offenders: OffenderPage[] } | null>;

@@ -18,6 +18,7 @@ import { type AuditEntry } from '../domain/audit.js';
 import { type OffenderPage, type ScanDiff, type TenantSummary } from './contracts.js';
 import { MAX_COMMENT, MAX_FILE_REF, MAX_NOTE, MAX_PAGE_SIZE } from './service.js';
 import type { PublicToken } from './tokens.js';
+import type { Benchmark, BenchmarkScore } from '../report/benchmark.js';
 
 const timestamp = z.string().describe('ISO 8601 timestamp (UTC)');
 const level = z.number().int().min(1).max(5);
@@ -180,6 +181,26 @@ export const ScanSummarySchema = z
   })
   .meta({ id: 'ScanSummary' });
 
+const StandingFields = {
+  percentile: z.number().int().min(0).max(100).nullable().describe('mid-rank percentile (below + ½ equal) / n × 100, rounded; null with reason when fewer than 5 tenants compare'),
+  peers: z.number().int().describe('tenants compared, this one included'),
+  reason: z.string().nullable().describe('why there is no percentile (e.g. "too few tenants to compare (3)")'),
+};
+export const BenchmarkScoreSchema = z
+  .object({
+    ...StandingFields,
+    band: z.object({ ...StandingFields, id: z.string(), label: z.string() }).nullable().describe('the same within the size band by user count; null when the user count is unknown'),
+  })
+  .meta({ id: 'BenchmarkScore' });
+export const BenchmarkSchema = z
+  .object({
+    peers: z.number().int().describe("tenants of this MSP with a complete scan (each one's latest complete scan is compared)"),
+    sizeBand: z.object({ id: z.string(), label: z.string() }).nullable(),
+    level: BenchmarkScoreSchema,
+    capabilities: z.record(z.string(), BenchmarkScoreSchema).describe('per capability scored for this tenant (unscored and out-of-scope ones are left out)'),
+  })
+  .meta({ id: 'Benchmark', description: "The tenant's standing among this MSP's own tenants only (issue 16)" });
+
 export const TenantSummarySchema = z
   .object({
     id: z.string(),
@@ -194,6 +215,7 @@ export const TenantSummarySchema = z
     lastScan: z.object({ id: z.string(), finishedAt: timestamp, status: scanStatus }).nullable(),
     openRegressions: z.number().int(),
     sparkline: z.array(z.object({ at: timestamp, level, status: scanStatus })).describe('confirmed level of the last 30 scans, oldest first'),
+    levelBenchmark: BenchmarkScoreSchema.nullable().optional().describe("the level's percentile among this MSP's tenants (tenant list only); null without a complete scan"),
   })
   .meta({ id: 'TenantSummary' });
 
@@ -342,7 +364,7 @@ export const TokenBody = z.object({
 });
 
 // ── responses ───────────────────────────────────────────────────────────────────────────────────────────────────
-export const TenantDetailSchema = z.object({ summary: TenantSummarySchema, report: ReportSchema.nullable() });
+export const TenantDetailSchema = z.object({ summary: TenantSummarySchema, report: ReportSchema.nullable(), benchmark: BenchmarkSchema.nullable().optional() });
 export const EvidenceDetailSchema = z.object({ evidence: EvidenceSchema, offenders: z.array(OffenderPageSchema) });
 export const ScanNowSchema = z.object({ queued: z.boolean(), reason: z.string().optional() });
 export const CreatedTokenSchema = z.object({
@@ -377,6 +399,9 @@ export type SchemaKeyChecks = [
   Check<SameKeys<Report['roadmap'][number], Out<typeof RoadmapItemSchema>>>,
   Check<SameKeys<ScanSummary, Out<typeof ScanSummarySchema>>>,
   Check<SameKeys<TenantSummary, Out<typeof TenantSummarySchema>>>,
+  Check<SameKeys<Benchmark, Out<typeof BenchmarkSchema>>>,
+  Check<SameKeys<BenchmarkScore, Out<typeof BenchmarkScoreSchema>>>,
+  Check<SameKeys<NonNullable<BenchmarkScore['band']>, NonNullable<Out<typeof BenchmarkScoreSchema>['band']>>>,
   Check<SameKeys<Episode, Out<typeof EpisodeSchema>>>,
   Check<SameKeys<Attestation, Out<typeof AttestationSchema>>>,
   Check<SameKeys<AuditEntry, Out<typeof AuditEntrySchema>>>,
@@ -390,6 +415,7 @@ export type SchemaChecks = [
   Check<Assignable<Evidence, z.input<typeof EvidenceSchema>>>,
   Check<Assignable<ScanSummary, z.input<typeof ScanSummarySchema>>>,
   Check<Assignable<TenantSummary, z.input<typeof TenantSummarySchema>>>,
+  Check<Assignable<Benchmark, z.input<typeof BenchmarkSchema>>>,
   Check<Assignable<Episode, z.input<typeof EpisodeSchema>>>,
   Check<Assignable<Attestation, z.input<typeof AttestationSchema>>>,
   Check<Assignable<AuditEntry, z.input<typeof AuditEntrySchema>>>,

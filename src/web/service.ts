@@ -15,6 +15,7 @@ import type { Report } from '../domain/report.js';
 import type { ScanSummary } from '../domain/scan-summary.js';
 import type { Store } from '../store/store.js';
 import { auditEntry } from './audit.js';
+import { benchmark, peerFromSummary, reportFacts, type Benchmark, type PeerScan, type ReportFacts } from '../report/benchmark.js';
 import { ATTESTATION_KINDS, type Attestation, type AttestationKind, type AttestationStatus } from '../domain/attestation.js';
 import { canSeeTenant, hasRole, type Principal, type Role } from '../domain/principal.js';
 import { type AuditEntry } from '../domain/audit.js';
@@ -142,35 +143,48 @@ export function createWebService(deps: WebServiceDeps): WebService {
    * its level and capability rows (which a rescore rewrites together with the report). In the steady state a summary
    * costs no extra read; a new scan or a rescore costs one report read at the next summary.
    */
-  const levelContext = new Map<string, { key: string; value: Promise<Pick<TenantSummary, 'scope' | 'restsOn'>> }>();
+  type ReportRead = Pick<TenantSummary, 'scope' | 'restsOn'> & { facts: ReportFacts };
   const NO_CONTEXT: Pick<TenantSummary, 'scope' | 'restsOn'> = { scope: null, restsOn: null };
   const contextKey = (s: ScanSummary) =>
     JSON.stringify([s.id, s.level, s.potential, s.confirmed, s.capabilities.map((c) => [c.id, c.level, c.score, c.coverage])]);
-  const fromReport = (r: Report | null | undefined): Pick<TenantSummary, 'scope' | 'restsOn'> =>
-    r ? { scope: r.level.scope ?? null, restsOn: r.level.restsOn ?? null } : NO_CONTEXT;
-  const contextOf = (tenantId: string, latest: ScanSummary | undefined, report?: Report | null): Promise<Pick<TenantSummary, 'scope' | 'restsOn'>> => {
-    if (!latest) {
-      levelContext.delete(tenantId);
-      return Promise.resolve(NO_CONTEXT);
-    }
+  const fromReport = (r: Report | null | undefined): ReportRead =>
+    r ? { scope: r.level.scope ?? null, restsOn: r.level.restsOn ?? null, facts: reportFacts(r) } : { ...NO_CONTEXT, facts: reportFacts(null) };
+  /**
+   * Reads kept per tenant: the newest scan's, and the latest complete scan's when that is an older one (the benchmark
+   * reads it, below). In the common case both are the same scan and share one read.
+   */
+  const reads = new Map<string, Array<{ key: string; value: Promise<ReportRead> }>>();
+  const READS_KEPT = 2;
+  const readOf = (tenantId: string, latest: ScanSummary, report?: Report | null): Promise<ReportRead> => {
     const key = contextKey(latest);
-    const known = levelContext.get(tenantId);
-    if (known && known.key === key) return known.value;
+    const kept = reads.get(tenantId) ?? [];
+    const known = kept.find((e) => e.key === key);
+    if (known) return known.value;
     const value =
       report && report.scan.id === latest.id
         ? Promise.resolve(fromReport(report))
         : store.getScan(latest.id).then((s) => fromReport(s && s.tenantId === tenantId ? s.report : null));
     const entry = { key, value };
-    levelContext.set(tenantId, entry);
+    reads.set(tenantId, [entry, ...kept].slice(0, READS_KEPT));
     // A failed read is not remembered: the next summary tries again.
     value.catch(() => {
-      if (levelContext.get(tenantId) === entry) levelContext.delete(tenantId);
+      const still = reads.get(tenantId);
+      if (still) reads.set(tenantId, still.filter((e) => e !== entry));
     });
     return value;
   };
+  const contextOf = async (tenantId: string, latest: ScanSummary | undefined, report?: Report | null): Promise<Pick<TenantSummary, 'scope' | 'restsOn'>> => {
+    if (!latest) {
+      reads.delete(tenantId);
+      return NO_CONTEXT;
+    }
+    const { scope, restsOn } = await readOf(tenantId, latest, report);
+    return { scope, restsOn };
+  };
 
-  const summarise = async (t: { id: string; name: string }, report?: Report | null): Promise<TenantSummary> => {
+  const summarise = async (t: { id: string; name: string }, report?: Report | null, onScans?: (scans: ScanSummary[]) => void): Promise<TenantSummary> => {
     const scans: ScanSummary[] = await store.listScans(t.id, { limit: SPARKLINE_SCANS, capabilities: 'newest' });
+    onScans?.(scans);
     const open = await store.episodes(t.id, { open: true });
     const latest = scans[0];
     const { scope, restsOn } = await contextOf(t.id, latest, report);
@@ -195,6 +209,37 @@ export function createWebService(deps: WebServiceDeps): WebService {
     };
   };
 
+  /**
+   * Benchmark peers (issue 16): each configured tenant's latest complete scan — its summary row plus two facts from its
+   * report (user count, out-of-scope capabilities). Peers are all the MSP's tenants, not only those the principal sees:
+   * a percentile among one's own tenant would mean nothing; only the count and the subject's rank leave, never another
+   * tenant's name or score. The report facts come from the same kept read as the scope (`readOf`: none in the steady
+   * state); the summary row costs one light `listScans(limit 1)` per tenant unless the caller already holds the newest
+   * scans and the newest is complete (the portfolio does).
+   */
+  const factsOf = async (latest: ScanSummary, report?: Report | null): Promise<ReportFacts> => (await readOf(latest.tenantId, latest, report)).facts;
+  const peerOf = async (tenantId: string, newest?: ScanSummary[], report?: Report | null): Promise<PeerScan | null> => {
+    const head = newest?.[0];
+    const latest = head && head.status === 'complete' ? head : (await store.listScans(tenantId, { limit: 1, statuses: ['complete'], capabilities: 'newest' }))[0];
+    if (!latest) return null;
+    return peerFromSummary(latest, await factsOf(latest, report));
+  };
+  /** Every configured tenant's peer entry; `known` are ones the caller already has (tenant id → peer). */
+  const allPeers = async (known: Map<string, Promise<PeerScan | null>> = new Map()): Promise<PeerScan[]> => {
+    const peers = await Promise.all(deps.config.tenants.map((t) => known.get(t.id) ?? peerOf(t.id)));
+    return peers.filter((x): x is PeerScan => x !== null);
+  };
+  /** Starts reading a peer now; a failure surfaces where `allPeers` awaits it, not as an unhandled rejection. */
+  const startPeer = (known: Map<string, Promise<PeerScan | null>>, tenantId: string, scans: ScanSummary[], report?: Report | null) => {
+    const pending = peerOf(tenantId, scans, report);
+    pending.catch(() => undefined);
+    known.set(tenantId, pending);
+  };
+  const benchmarkAmong = (tenantId: string, peers: PeerScan[]): Benchmark | null => {
+    const subject = peers.find((x) => x.tenantId === tenantId);
+    return subject ? benchmark(subject, peers) : null;
+  };
+
   const scanOf = async (tenantId: string, scanId: string) => {
     const s = await store.getScan(scanId);
     return s && s.tenantId === tenantId ? s : null;
@@ -203,7 +248,12 @@ export function createWebService(deps: WebServiceDeps): WebService {
   const service: WebService = {
     async tenants(p) {
       const visible = deps.config.tenants.filter((t) => canSeeTenant(p, t.id));
-      return Promise.all(visible.map((t) => summarise(t)));
+      const known = new Map<string, Promise<PeerScan | null>>();
+      const summaries = await Promise.all(
+        visible.map((t) => summarise(t, undefined, (scans) => startPeer(known, t.id, scans))),
+      );
+      const peers = await allPeers(known);
+      return summaries.map((s) => ({ ...s, levelBenchmark: benchmarkAmong(s.id, peers)?.level ?? null }));
     },
 
     async tenant(p, tenantId) {
@@ -212,7 +262,9 @@ export function createWebService(deps: WebServiceDeps): WebService {
       const [latest] = await store.recentScans(t.id, { limit: 1 });
       const report = latest?.report ?? null;
       // The report just read gives the summary its scope: no second read.
-      return { summary: await summarise(t, report), report };
+      const known = new Map<string, Promise<PeerScan | null>>();
+      const summary = await summarise(t, report, (scans) => startPeer(known, t.id, scans, report));
+      return { summary, report, benchmark: benchmarkAmong(t.id, await allPeers(known)) };
     },
 
     async scans(p, tenantId, limit = 100) {

@@ -70,6 +70,7 @@ export function registerReport(program: Command, { io, withContext, exit }: Comm
             report = await buildClientReport(ctx.store, { id: tenant!.id, name: tenant!.name }, period, {
               now,
               ruleTitles,
+              peers: ctx.config.tenants,
               attestationLabel: (kind) => ATTESTATION_LABELS[kind as AttestationKind]?.label ?? kind,
             });
           } catch (e) {

@@ -9,6 +9,8 @@ import type { AttestationStatus } from '../../domain/attestation.js';
 import type { ScanSummary } from '../../domain/scan-summary.js';
 import type { Store } from '../../store/store.js';
 import { capabilityName, scopeLabel, scopeOf, unscoredText } from '../level-text.js';
+import { benchmark, ordinal, reportFacts, type BenchmarkScore, type PeerScan } from '../benchmark.js';
+import type { Report } from '../../domain/report.js';
 
 export interface Period {
   from: Date;
@@ -70,6 +72,16 @@ export interface RoadmapStep {
   weight: number;
 }
 
+/** Where the client stands among the MSP's other clients (issue 16): one plain sentence per capability. */
+export interface ClientBenchmark {
+  /** Clients compared (this one included). */
+  peers: number;
+  /** "Identity & access: 78th percentile of your peers at this MSP (42nd among organisations with 50–249 users)." */
+  lines: string[];
+  /** Why some or all lines are missing ("too few organisations to compare (3)"); null when every line is there. */
+  note: string | null;
+}
+
 export interface ClientReport {
   generatedAt: string;
   tenant: { id: string; name: string };
@@ -92,6 +104,8 @@ export interface ClientReport {
   episodes: EpisodeLine[];
   roadmap: { toLevel: number | null; steps: RoadmapStep[]; effort: string };
   attestations: Array<{ label: string; note: string; attestedAt: string; expiresAt: string; status: AttestationStatus }>;
+  /** Null when no peers were given or this client has no complete scan in the period. */
+  benchmark: ClientBenchmark | null;
 }
 
 const DAY = 86_400_000;
@@ -251,6 +265,63 @@ export interface BuildOptions {
   attestationLabel?: (kind: string) => string;
   /** Most scans read for the trend (the store lists newest first). */
   maxScans?: number;
+  /**
+   * The MSP's configured tenants to benchmark against (this one may be among them). Without it the report has no
+   * benchmark: the model knows no tenant list of its own, and history of a tenant removed from the config must not count.
+   */
+  peers?: readonly { id: string }[];
+}
+
+/** A peer from a full report (the client report reads whole reports anyway, for the user count). */
+function peerFromReport(tenantId: string, r: Report): PeerScan {
+  const facts = reportFacts(r);
+  return {
+    tenantId,
+    status: r.scan.status,
+    level: r.level.value,
+    capabilities: r.capabilities.map((c) => ({ id: c.id, score: scopeOf(c) === 'assessed' ? c.score : null, coverage: c.coverage })),
+    outOfScope: facts.outOfScope,
+    users: facts.users,
+  };
+}
+
+/** What the percentile means, said once above the sentences (PDF and HTML alike). */
+export const BENCHMARK_MEANING = (peers: number): string =>
+  `Compared with the ${peers} organisations whose IT this provider looks after (their latest complete scan in the period; no one else's data). The 78th percentile means you score above about 78 % of them; ties count half.`;
+
+/** "… percentile of your peers at this MSP" in the client's words, or null when there is no percentile. */
+function clientStanding(name: string, s: BenchmarkScore): string | null {
+  if (s.percentile === null) return null;
+  const band = s.band && s.band.percentile !== null ? ` (${ordinal(s.band.percentile)} among organisations with ${s.band.label})` : '';
+  return `${name}: ${ordinal(s.percentile)} percentile of your peers at this MSP${band}.`;
+}
+
+/**
+ * The benchmark as of the period's end: each peer's latest complete scan finished before it (the subject's is the
+ * report's own last scan). One light scan list and one report read per peer: a report is made a few times a quarter.
+ */
+async function clientBenchmark(store: Store, tenantId: string, subject: Report, period: Period, opts: BuildOptions): Promise<ClientBenchmark | null> {
+  if (!opts.peers || subject.scan.status !== 'complete') return null;
+  const others = await Promise.all(
+    opts.peers
+      .filter((p) => p.id !== tenantId)
+      .map(async (p): Promise<PeerScan | null> => {
+        const list = await store.listScans(p.id, { limit: opts.maxScans ?? 20_000, statuses: ['complete'], capabilities: 'newest' });
+        const latest = list.find((s) => Date.parse(s.finishedAt) < period.to.getTime());
+        const scan = latest ? await store.getScan(latest.id) : null;
+        return scan && scan.tenantId === p.id ? peerFromReport(p.id, scan.report) : null;
+      }),
+  );
+  const b = benchmark(peerFromReport(tenantId, subject), others.filter((x): x is PeerScan => x !== null));
+  if (!b) return null;
+  const names = new Map(subject.capabilities.map((c) => [c.id, c.name]));
+  const lines = [
+    clientStanding('Overall maturity level', b.level),
+    ...Object.entries(b.capabilities).map(([id, s]) => clientStanding(names.get(id) ?? capabilityName(id), s)),
+  ].filter((x): x is string => x !== null);
+  const missing = [b.level, ...Object.values(b.capabilities)].find((s) => s.percentile === null);
+  const note = missing ? (missing.reason ?? 'not compared').replace('tenants', 'organisations') : null;
+  return { peers: b.peers, lines, note };
 }
 
 /** Builds the report from the tenant's stored scans, episodes and attestations in `period`. */
@@ -346,5 +417,6 @@ export async function buildClientReport(store: Store, tenant: { id: string; name
     episodes,
     roadmap: { toLevel: report.roadmap[0]?.toLevel ?? null, steps, effort: effortText(steps) },
     attestations,
+    benchmark: await clientBenchmark(store, tenant.id, report, period, opts),
   };
 }

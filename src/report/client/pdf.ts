@@ -6,7 +6,7 @@
 import PDFDocument from 'pdfkit';
 import type { Brand } from './brand.js';
 import { dayText, deltaText, levelSentence, periodEndText, plot, scoreText, steps, timeAxis, type Box, type XY } from './geometry.js';
-import type { ClientReport } from './model.js';
+import { BENCHMARK_MEANING, type ClientReport } from './model.js';
 
 const A4 = { width: 595.28, height: 841.89 };
 const MARGIN = 50;
@@ -171,6 +171,17 @@ function capabilitiesSection(doc: Doc, r: ClientReport, brand: Brand): void {
   }
 }
 
+/** How the client compares with the MSP's other clients (issue 16): one sentence per capability, nothing when not compared. */
+function benchmarkSection(doc: Doc, r: ClientReport, brand: Brand): void {
+  const b = r.benchmark;
+  if (!b) return;
+  heading(doc, brand, 'How you compare');
+  para(doc, BENCHMARK_MEANING(b.peers), { color: MUTED, size: 9 });
+  doc.moveDown(0.3);
+  for (const line of b.lines) bullet(doc, line, brand.colors.primary);
+  if (b.note) para(doc, `Not compared: ${b.note}.`, { color: MUTED });
+}
+
 function changesSection(doc: Doc, r: ClientReport, brand: Brand): void {
   heading(doc, brand, 'What improved');
   if (r.improved.length === 0) para(doc, 'No check moved up between the first and the last scan of the period.', { color: MUTED });
@@ -245,6 +256,7 @@ export function renderClientReportPdf(report: ClientReport, brand: Brand): Promi
   cover(doc, report, brand);
   doc.addPage();
   capabilitiesSection(doc, report, brand);
+  benchmarkSection(doc, report, brand);
   changesSection(doc, report, brand);
   roadmapSection(doc, report, brand);
   attestationsSection(doc, report, brand);

@@ -12,6 +12,7 @@ import type { Report } from '../../domain/report.js';
 import { ATTESTATION_KINDS, type AttestationKind } from '../../domain/attestation.js';
 import { hasRole, type Principal, type Role } from '../../domain/principal.js';
 import { historyChart, sparkline } from './chart.js';
+import { ordinal, standingText, type Benchmark, type BenchmarkScore } from '../../report/benchmark.js';
 import { ATTESTATION_LABELS } from './format.js';
 import { safeNext } from '../safe-next.js';
 import { loginErrorMessage, oidcLoginHref } from '../auth.js';
@@ -116,6 +117,7 @@ async function tenantPage(ui: Ui, req: FastifyRequest<{ Params: Params }>, reply
       why: report ? explainLevel(report) : null,
       rests: report ? restsOnView(report) : null,
       caps: report ? capabilityCards(report) : [],
+      benchmark: benchmarkView(data.benchmark),
       scoreHelp: SCORE_MEANING,
       groups: report ? groupFindings(report, problemsOnly) : [],
       problemsOnly,
@@ -131,6 +133,26 @@ async function tenantPage(ui: Ui, req: FastifyRequest<{ Params: Params }>, reply
  * What the level rests on, shown beside it: `level.restsOn` and the scope lines (out of scope with the reason,
  * unassessed with the source to connect, "scope complete"). A report stored before scope existed has neither.
  */
+/**
+ * The tenant page's benchmark block (issue 16): the level, then one line per capability, in the words of
+ * `standingText` ("78th percentile of 12 tenants at this MSP (42nd among 50–249 users)"). Null = nothing to compare.
+ */
+export function benchmarkView(b: Benchmark | null | undefined): { peers: number; band: string | null; lines: Array<{ id: string; name: string; text: string }> } | null {
+  if (!b) return null;
+  const names = new Map(CAPABILITIES.map((c) => [c.id, c.name]));
+  const lines = [
+    { id: 'level', name: 'Level', text: standingText(b.level) },
+    ...CAPABILITIES.filter((c) => b.capabilities[c.id]).map((c) => ({ id: c.id, name: names.get(c.id) ?? c.id, text: standingText(b.capabilities[c.id]!) })),
+  ];
+  return { peers: b.peers, band: b.sizeBand?.label ?? null, lines };
+}
+
+/** The portfolio's percentile cell: "78th" with the full sentence as its title, or a dash with the reason. */
+export function percentileCell(s: BenchmarkScore | null | undefined): { text: string; title: string } {
+  if (!s) return { text: '—', title: 'no complete scan to compare' };
+  return { text: s.percentile === null ? '—' : ordinal(s.percentile), title: `Level: ${standingText(s)}` };
+}
+
 function restsOnView(report: Report): { restsOn: string | null; lines: ReturnType<typeof scopeLines>; known: boolean } {
   return { restsOn: report.level.restsOn ?? null, lines: scopeLines(report.level), known: report.level.scope !== undefined };
 }
@@ -291,7 +313,7 @@ export function registerPages(app: FastifyInstance, ui: Ui): void {
     const tenants = await svc.tenants(p);
     const capIds = CAPABILITIES.map((c) => c.id);
     const query = parsePortfolioQuery(req.query as RawQuery, capIds);
-    const rows = applyPortfolio(tenants, query).map((t) => ({ t, spark: sparkline(t.sparkline) }));
+    const rows = applyPortfolio(tenants, query).map((t) => ({ t, spark: sparkline(t.sparkline), pct: percentileCell(t.levelBenchmark) }));
     const byLevel = [1, 2, 3, 4, 5].map((l) => ({ level: l, count: tenants.filter((t) => t.level === l).length }));
     const sorts = Object.fromEntries(
       ['attention', 'name', 'level', 'lastScan', 'regressions', ...capIds.map((c) => `cap:${c}`)].map((s) => [s, sortHref(query, s as never)]),
