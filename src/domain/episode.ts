@@ -58,8 +58,23 @@ export interface AlertEvent {
 
 export type DeliveryStatus = 'pending' | 'delivered' | 'failed';
 
+/**
+ * Where an outbox row stands (alerts, client reports, PSA tickets): every outbox worker claims, retries and records
+ * rows through these fields, whatever the row carries.
+ */
+export interface OutboxState {
+  status: DeliveryStatus;
+  /** Attempts so far, the one in progress included (a claim counts it). */
+  attempts: number;
+  /** Due time, or the end of the lease while a worker holds the row. */
+  nextAttemptAt: string;
+  lastError: string | null;
+  createdAt: string;
+  deliveredAt: string | null;
+}
+
 /** One alert event to one channel: the outbox row. */
-export interface Delivery {
+export interface Delivery extends OutboxState {
   id: string;
   episodeId: string;
   event: AlertEventKind;
@@ -68,10 +83,4 @@ export interface Delivery {
   /** Stable across retries and restarts; sent to receivers (webhook `Idempotency-Key`). */
   idempotencyKey: string;
   payload: AlertEvent;
-  status: DeliveryStatus;
-  attempts: number;
-  nextAttemptAt: string;
-  lastError: string | null;
-  createdAt: string;
-  deliveredAt: string | null;
 }

@@ -3,7 +3,7 @@
  * period). The row says what to render — never the rendered document: the dispatcher renders at send time from the
  * stored history, so a retry a day later sends the same facts and the database holds no PDFs.
  */
-import type { DeliveryStatus } from './episode.js';
+import type { OutboxState } from './episode.js';
 
 export interface ReportPeriodSpec {
   /** `2026-Q3`, `2026-07`: part of the idempotency key and the subject line. */
@@ -24,15 +24,9 @@ export interface ReportJob {
   to: string[];
 }
 
-export interface ReportDelivery {
+export interface ReportDelivery extends OutboxState {
   id: string;
   /** `report:<scheduleId>:<tenantId>:<periodLabel>`: unique, so a restart or a second scheduler never queues twice. */
   idempotencyKey: string;
   payload: ReportJob;
-  status: DeliveryStatus;
-  attempts: number;
-  nextAttemptAt: string;
-  lastError: string | null;
-  createdAt: string;
-  deliveredAt: string | null;
 }

@@ -4,7 +4,7 @@
  * against the MSP's PSA in queue order and records the ticket it made or found with the operation, in one
  * transaction. What the PSA is and how to reach it is config; the store keeps only ids and text.
  */
-import type { DeliveryStatus, EpisodeKind } from './episode.js';
+import type { EpisodeKind, OutboxState } from './episode.js';
 
 /** `open` a ticket for a confirmed episode, add a `note` when its evidence changed materially, `close` on recovery. */
 export type TicketAction = 'open' | 'note' | 'close';
@@ -36,17 +36,11 @@ export interface TicketJob {
 }
 
 /** One ticket operation: a row of the ticket outbox. */
-export interface TicketOp {
+export interface TicketOp extends OutboxState {
   id: string;
   /** `ticket:<episode>:open`, `ticket:<episode>:note:<scan>`, `ticket:<episode>:close`: a replayed scan queues nothing new. */
   idempotencyKey: string;
   payload: TicketJob;
-  status: DeliveryStatus;
-  attempts: number;
-  nextAttemptAt: string;
-  lastError: string | null;
-  createdAt: string;
-  deliveredAt: string | null;
 }
 
 /** The ticket an episode has at the PSA. */

@@ -20,7 +20,7 @@
 import { randomBytes, createHash, createPrivateKey, webcrypto, X509Certificate } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { rootCertificates } from 'node:tls';
-import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import * as oidc from 'openid-client';
 import { Agent, fetch as undiciFetch } from 'undici';
 import type { OidcConfig, RoleMapEntry } from '../config/auth.js';
@@ -181,17 +181,23 @@ export function registerOidc(app: FastifyInstance, opts: OidcOptions, client: Oi
   const loginCookie = { httpOnly: true, sameSite: 'lax' as const, secure, path: opts.oidc.redirectPath.startsWith('/auth/') ? '/auth' : opts.oidc.redirectPath };
   const sessionCookie = sessionCookieOptions(opts.publicUrl);
 
+  /** The provider's configuration, or null after answering with a page saying sign-in is unavailable. */
+  const discover = async (req: FastifyRequest, reply: FastifyReply, next: string): Promise<oidc.Configuration | null> => {
+    try {
+      return await client.configuration();
+    } catch (e) {
+      req.log.warn({ reason: reason(e), issuer: opts.oidc.issuer }, 'OpenID provider discovery failed');
+      void page(reply, 502, 'Sign-in unavailable', `<p>The sign-in service cannot be reached right now. Try again in a moment.</p>${startAgain(next)}`);
+      return null;
+    }
+  };
+
   const rateLimit = { ...(opts.startRateLimit ?? { max: 30, timeWindow: '1 minute' }), keyGenerator: clientAddressKey };
   app.get(OIDC_LOGIN_PATH, { config: { public: true, rateLimit } }, async (req, reply) => {
     const q = req.query as Record<string, unknown>;
     const next = safeNext(q.next);
-    let config: oidc.Configuration;
-    try {
-      config = await client.configuration();
-    } catch (e) {
-      req.log.warn({ reason: reason(e), issuer: opts.oidc.issuer }, 'OpenID provider discovery failed');
-      return page(reply, 502, 'Sign-in unavailable', `<p>The sign-in service cannot be reached right now. Try again in a moment.</p>${startAgain(next)}`);
-    }
+    const config = await discover(req, reply, next);
+    if (!config) return reply;
     const codeVerifier = oidc.randomPKCECodeVerifier();
     const state = oidc.randomState();
     const nonce = oidc.randomNonce();
@@ -236,13 +242,8 @@ export function registerOidc(app: FastifyInstance, opts: OidcOptions, client: Oi
     // The URL the provider sent the browser to, built from the configured public URL (never the Host header).
     const queryAt = req.url.indexOf('?');
     const currentUrl = new URL(redirectUri + (queryAt >= 0 ? req.url.slice(queryAt) : ''));
-    let config: oidc.Configuration;
-    try {
-      config = await client.configuration();
-    } catch (e) {
-      req.log.warn({ reason: reason(e), issuer: opts.oidc.issuer }, 'OpenID provider discovery failed');
-      return page(reply, 502, 'Sign-in unavailable', `<p>The sign-in service cannot be reached right now. Try again in a moment.</p>${startAgain(next)}`);
-    }
+    const config = await discover(req, reply, next);
+    if (!config) return reply;
     let claims: Record<string, unknown> | undefined;
     try {
       const tokens = await oidc.authorizationCodeGrant(config, currentUrl, {
