@@ -9,7 +9,7 @@
  */
 import type { Attestation, AttestationKind } from '../domain/attestation.js';
 import type { AuditEntry } from '../domain/audit.js';
-import type { Delivery, Episode } from '../domain/episode.js';
+import type { Delivery, Episode, OutboxState } from '../domain/episode.js';
 import type { EvidenceBundle } from '../domain/evidence.js';
 import type { Report, ScanStatus } from '../domain/report.js';
 import type { ScanSummary } from '../domain/scan-summary.js';
@@ -316,19 +316,31 @@ export function episodeRow(raw: Episode): EpisodeRow<string> {
   };
 }
 
-export interface DeliveryRow<Json> {
+/** The columns of an outbox row's state (OutboxState), the same in the alert, report and ticket outboxes. */
+export interface OutboxStateRow {
+  status: OutboxState['status'];
+  attempts: number;
+  next_attempt_at: string;
+  last_error: string | null;
+  created_at: string;
+  delivered_at: string | null;
+}
+
+export function outboxStateRow(s: OutboxState): OutboxStateRow {
+  return { status: s.status, attempts: s.attempts, next_attempt_at: s.nextAttemptAt, last_error: s.lastError, created_at: s.createdAt, delivered_at: s.deliveredAt };
+}
+
+export function outboxStateFromRow(r: OutboxStateRow): OutboxState {
+  return { status: r.status, attempts: r.attempts, nextAttemptAt: r.next_attempt_at, lastError: r.last_error, createdAt: r.created_at, deliveredAt: r.delivered_at };
+}
+
+export interface DeliveryRow<Json> extends OutboxStateRow {
   id: string;
   episode_id: string;
   event: Delivery['event'];
   channel: string;
   idempotency_key: string;
   payload_json: Json;
-  status: Delivery['status'];
-  attempts: number;
-  next_attempt_at: string;
-  last_error: string | null;
-  created_at: string;
-  delivered_at: string | null;
 }
 
 export function deliveryRow(raw: Delivery): DeliveryRow<string> {
@@ -340,12 +352,7 @@ export function deliveryRow(raw: Delivery): DeliveryRow<string> {
     channel: d.channel,
     idempotency_key: d.idempotencyKey,
     payload_json: JSON.stringify(d.payload),
-    status: d.status,
-    attempts: d.attempts,
-    next_attempt_at: d.nextAttemptAt,
-    last_error: d.lastError,
-    created_at: d.createdAt,
-    delivered_at: d.deliveredAt,
+    ...outboxStateRow(d),
   };
 }
 
@@ -356,12 +363,7 @@ export const deliveryFromRow = <Json>(r: DeliveryRow<Json>, codec: RowCodec<Json
   channel: r.channel,
   idempotencyKey: r.idempotency_key,
   payload: codec.readJson<Delivery['payload']>(r.payload_json),
-  status: r.status,
-  attempts: r.attempts,
-  nextAttemptAt: r.next_attempt_at,
-  lastError: r.last_error,
-  createdAt: r.created_at,
-  deliveredAt: r.delivered_at,
+  ...outboxStateFromRow(r),
 });
 
 // ── tokens, sessions, attestations and the audit log

@@ -4,21 +4,15 @@
  * collected evidence (ticket bodies) passes `withoutNul` like every other row.
  */
 import type { TicketJob, TicketOp, TicketRecord } from '../domain/ticket.js';
-import { withoutNul, type RowCodec } from './rows.js';
+import { outboxStateFromRow, outboxStateRow, withoutNul, type OutboxStateRow, type RowCodec } from './rows.js';
 import type { DeliveryUpdate } from './store.js';
 
-export interface TicketOpRow<Json> {
+export interface TicketOpRow<Json> extends OutboxStateRow {
   id: string;
   idempotency_key: string;
   tenant_id: string;
   episode_id: string;
   payload_json: Json;
-  status: TicketOp['status'];
-  attempts: number;
-  next_attempt_at: string;
-  last_error: string | null;
-  created_at: string;
-  delivered_at: string | null;
 }
 
 export const TICKET_OP_COLUMN_NAMES = [
@@ -35,12 +29,7 @@ export function ticketOpRow(raw: TicketOp): TicketOpRow<string> {
     tenant_id: op.payload.tenantId,
     episode_id: op.payload.episodeId,
     payload_json: JSON.stringify(op.payload),
-    status: op.status,
-    attempts: op.attempts,
-    next_attempt_at: op.nextAttemptAt,
-    last_error: op.lastError,
-    created_at: op.createdAt,
-    delivered_at: op.deliveredAt,
+    ...outboxStateRow(op),
   };
 }
 
@@ -48,12 +37,7 @@ export const ticketOpFromRow = <Json>(r: TicketOpRow<Json>, codec: RowCodec<Json
   id: r.id,
   idempotencyKey: r.idempotency_key,
   payload: codec.readJson<TicketJob>(r.payload_json),
-  status: r.status,
-  attempts: r.attempts,
-  nextAttemptAt: r.next_attempt_at,
-  lastError: r.last_error,
-  createdAt: r.created_at,
-  deliveredAt: r.delivered_at,
+  ...outboxStateFromRow(r),
 });
 
 /** The columns `completeTicketOp` sets on an operation, named as both adapters bind them. */
