@@ -1,6 +1,8 @@
 /** The report JSON contract, schemaVersion 1 (DESIGN §5). */
 import type { Evidence } from './evidence.js';
 import type { CapabilityScore, Finding, LevelSummary, RoadmapItem } from './assessment.js';
+import type { ForecastEntry } from './forecast.js';
+import type { FrameworksView } from './frameworks.js';
 
 /** How one collector's run ended; `skipped` = not configured for this tenant. */
 export type CollectorStatus = 'ok' | 'partial' | 'error' | 'skipped';
@@ -50,4 +52,8 @@ export interface Report {
   evidence: Evidence[];
   regression: RegressionSummary;
   roadmap: RoadmapItem[];
+  /** External frameworks judged from the same evidence (DESIGN §14; additive, absent on older reports). */
+  frameworks?: FrameworksView;
+  /** At-risk notices (DESIGN §14; additive, absent on older reports and when foresight had too few scans). */
+  forecast?: ForecastEntry[];
 }
