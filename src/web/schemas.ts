@@ -130,6 +130,49 @@ export const RoadmapItemSchema = z.object({
   weight: z.number().optional(),
 });
 
+export const ForecastEntrySchema = z
+  .object({
+    ruleId: z.string(),
+    capability: z.string(),
+    gateLevel: z.number().int(),
+    evidenceKey: z.string(),
+    measure: z.string(),
+    unit: z.string().optional(),
+    threshold: z.number(),
+    direction: z.enum(['gte', 'lte', 'gt', 'lt']),
+    current: z.number(),
+    slopePerWeek: z.number(),
+    projectedCrossing: z.string().describe('ISO date (YYYY-MM-DD)'),
+    daysToCrossing: z.number(),
+    horizonDays: z.number(),
+    scans: z.number().int(),
+    projection: z.array(z.object({ at: z.string(), value: z.number() })),
+    text: z.string(),
+  })
+  .meta({ id: 'ForecastEntry', description: 'An at-risk notice: a gate holding the level is projected to fail within the horizon (never a regression)' });
+
+const FrameworkRequirementSchema = z.object({
+  id: z.string(),
+  controls: z.array(z.string()),
+  title: z.string(),
+  level: z.number().int(),
+  status: z.enum(['met', 'not_met', 'not_assessable']),
+  evidence: z.string(),
+  evidenceKeys: z.array(z.string()),
+  attestation: z.object({ kind: z.string(), by: z.string(), at: z.string(), expiresAt: z.string().nullable() }).optional(),
+  reason: z.string().optional(),
+});
+
+export const EssentialEightSchema = z
+  .object({
+    model: z.string(),
+    overall: z.number().int(),
+    strategies: z.array(
+      z.object({ id: z.string(), name: z.string(), level: z.number().int(), restsOn: z.string(), requirements: z.array(FrameworkRequirementSchema) }),
+    ),
+  })
+  .meta({ id: 'EssentialEight', description: "ASD Essential Eight maturity (0–3) per strategy from the same evidence; a level holds only when all its requirements are met" });
+
 export const ReportSchema = z
   .object({
     schemaVersion: z.literal(1),
@@ -151,6 +194,8 @@ export const ReportSchema = z
         .describe('the rule set changed since the previous scan, which was re-scored with the current rules before comparing'),
     }),
     roadmap: z.array(RoadmapItemSchema),
+    frameworks: z.object({ essentialEight: EssentialEightSchema.optional() }).optional(),
+    forecast: z.array(ForecastEntrySchema).optional(),
   })
   .meta({ id: 'Report', description: 'The report JSON of DESIGN §5 (schemaVersion 1)' });
 
