@@ -157,6 +157,36 @@ describe('web UI pages (fake service)', () => {
     expect(res.body).toContain('>Rule backup-success</a>');
   });
 
+  it('puts failures first in each capability and folds passing and not-applicable gates into a collapsed list', async () => {
+    const res = await get('/tenants/contoso');
+    const groups = res.body.split('<section class="finding-group"').slice(1).map((g) => g.slice(0, g.indexOf('</section>')));
+    expect(groups.length).toBeGreaterThan(1);
+    let folded = 0;
+    for (const group of groups) {
+      const details = group.indexOf('<details class="settled-findings">');
+      const problems = details === -1 ? group : group.slice(0, details);
+      // Nothing passing or not applicable above the fold.
+      expect(problems).not.toMatch(/finding-row oc-(pass|not-applicable)-row/);
+      // A fail leads: no partial or unknown row comes before the first fail.
+      const rows = [...problems.matchAll(/finding-row ([a-z-]+)-row/g)].map((m) => m[1]);
+      if (rows.includes('oc-fail')) expect(rows[0]).toBe('oc-fail');
+      if (details !== -1) {
+        folded += 1;
+        // Collapsed by default (no `open`), with its count, holding only passing and not-applicable rows.
+        expect(group.slice(details)).toMatch(/^<details class="settled-findings">\s*<summary>(\d+) passing or not applicable<\/summary>/);
+        const inside = [...group.slice(details).matchAll(/finding-row ([a-z-]+)-row/g)].map((m) => m[1]);
+        expect(inside.length).toBe(Number(/<summary>(\d+) passing/.exec(group)![1]));
+        expect(inside.every((o) => o === 'oc-pass' || o === 'oc-not-applicable')).toBe(true);
+      }
+    }
+    expect(folded).toBeGreaterThan(0);
+    const recovery = groups.find((g) => g.includes('>Rule backup-success</a>'))!;
+    expect(recovery.indexOf('>Rule backup-success</a>')).toBeGreaterThan(recovery.indexOf('<details class="settled-findings">'));
+    // ?show=problems leaves the passing list out entirely.
+    const only = await get('/tenants/contoso?show=problems');
+    expect(only.body).not.toContain('settled-findings');
+  });
+
   it('shows beside the level what it rests on and its scope: out of scope with the reason, unassessed with what to connect', async () => {
     const out = await get('/tenants/tailspin');
     const head = out.body.slice(out.body.indexOf('class="tenant-head"'), out.body.indexOf('</section>', out.body.indexOf('class="tenant-head"')));

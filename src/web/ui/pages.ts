@@ -70,9 +70,14 @@ function validDay(s: string): boolean {
 
 /** Orders findings inside a capability: by level, problems before passes. */
 const OUTCOME_ORDER: Record<string, number> = { fail: 0, partial: 1, unknown: 2, pass: 3, not_applicable: 4 };
-function byLevelThenOutcome(a: Finding, b: Finding): number {
-  return a.level - b.level || (OUTCOME_ORDER[a.outcome] ?? 9) - (OUTCOME_ORDER[b.outcome] ?? 9) || a.ruleId.localeCompare(b.ruleId);
+/**
+ * Failures first, then partial, then unknown; within an outcome the lowest level first (what holds the tenant down
+ * most). With three times as many rules a level-first order buried the one failing gate among a page of passes.
+ */
+function byOutcomeThenLevel(a: Finding, b: Finding): number {
+  return (OUTCOME_ORDER[a.outcome] ?? 9) - (OUTCOME_ORDER[b.outcome] ?? 9) || a.level - b.level || a.ruleId.localeCompare(b.ruleId);
 }
+const isProblem = (x: Finding): boolean => x.outcome === 'fail' || x.outcome === 'partial' || x.outcome === 'unknown';
 
 function forbidden(ui: Ui, req: FastifyRequest, reply: FastifyReply): FastifyReply {
   return ui.page(req, reply, 'error', { title: 'Not allowed', status: 403, heading: 'Not allowed', message: 'Your role is read-only: ask a technician to make this change.' }, 403);
@@ -208,8 +213,11 @@ function groupFindings(report: Report, problemsOnly: boolean) {
     .map((g) => {
       const counts = { pass: 0, partial: 0, fail: 0, unknown: 0, not_applicable: 0 } as Record<string, number>;
       for (const x of g.findings) counts[x.outcome] = (counts[x.outcome] ?? 0) + 1;
-      const shown = (problemsOnly ? g.findings.filter((x) => x.outcome === 'fail' || x.outcome === 'partial' || x.outcome === 'unknown') : g.findings).sort(byLevelThenOutcome);
-      return { ...g, counts, shown, total: g.findings.length };
+      // Problems are always shown; passes and not-applicable gates sit in a collapsed list under them (or are left
+      // out with ?show=problems), so a capability with 20 rules and one failure reads as one failure.
+      const shown = g.findings.filter(isProblem).sort(byOutcomeThenLevel);
+      const settled = problemsOnly ? [] : g.findings.filter((x) => !isProblem(x)).sort(byOutcomeThenLevel);
+      return { ...g, counts, shown, settled, total: g.findings.length };
     })
     .filter((g) => g.total > 0);
 }
