@@ -38,6 +38,26 @@ export function strongM365(): Evidence[] {
     ev('m365.secure_score', { current: 70, max: 100, pct: 70, date: NOW.toISOString() }),
     ev('m365.admins', { globalAdmins: 3, globalAdminsWithoutMfa: 0 }),
     ev('m365.devices.compliance', { total: 100, compliant: 97, pct: 97, stale30d: 0 }),
+    // m365-devices: device posture, Defender, update rings, SharePoint sharing, all at a strong level.
+    ev('m365.devices.encryption', { devices: 80, encrypted: 80, pct: 100 }),
+    ev('m365.devices.stale', { devices: 100, stale30d: 0, stalePct: 0 }),
+    ev('m365.devices.os_currency', { devices: 100, supported: 100, unsupported: 0, pct: 100, unsupportedPct: 0, unknownBuild: 0 }),
+    ev('m365.devices.update_rings', { rings: 2, assigned: 2, maxQualityDeferralDays: 3 }),
+    ev('m365.defender.alerts', { open: 2, highOpen: 0, highOver24h: 0, oldestHighHours: 0, highTriaged24hPct: 100, highLast30d: 5, highTriaged24h: 5 }),
+    ev('m365.sharepoint.sharing', { sharingCapability: 'externalUserSharingOnly', anyoneLinks: false, externalSharing: true }),
+    // email-dns: two mail domains with SPF -all, both DKIM selectors and DMARC p=reject.
+    ev('m365.email.spf', { domains: 2, withSpf: 2, strict: 2, unknown: 0, pct: 100, strictPct: 100 }),
+    ev('m365.email.dkim', { domains: 2, signed: 2, unknown: 0, pct: 100 }),
+    ev('m365.email.dmarc', { domains: 2, withDmarc: 2, enforced: 2, unknown: 0, pct: 100, enforcedPct: 100, weakestPolicy: 'reject' }),
+    // m365-identity: identity breadth at a strong level (PIM in use, risk policies on, dormant accounts under 2 %).
+    ev('m365.accounts.inactive', { members: 100, membersInactive90d: 1, membersInactivePct: 1, guests: 10, guestsInactive90d: 0, privileged: 4, privilegedInactive45d: 0 }),
+    ev('m365.guest_access', { allowInvitesFrom: 'adminsAndGuestInviters', invitesRestricted: true, guestAccessRestricted: true }),
+    ev('m365.user_consent', { userConsent: 'none', consentRestricted: true, usersCanRegisterApps: false }),
+    ev('m365.auth_methods.policy', { smsEnabled: false, voiceEnabled: false, weakMethodsEnabled: false, numberMatching: true, tapEnabled: true, fido2Enabled: true }),
+    ev('m365.sspr.registration', { eligible: 100, registered: 98, pct: 98 }),
+    ev('m365.pim.global_admins', { eligible: 2, permanent: 1, inUse: true }),
+    ev('m365.risk_policies', { signInRisk: true, userRisk: true, both: true }),
+    ev('m365.password_expiry', { domains: 2, expiringDomains: 0, neverExpire: true }),
     ev('m365.licenses', { entraP1: true, entraP2: true, intune: true }),
   ];
 }
@@ -106,6 +126,8 @@ export function strongBackup(): Evidence[] {
       objectNames: Array.from({ length: 10 }, (_, i) => `srv${i}`),
     }),
     ev('backup.coverage', { servers: 10, covered: 10, pct: 100, uncovered: [] }),
+    // Veeam-style: the jobs write to a hardened repository (30 d) and VBR's default one.
+    ev('backup.immutability', { repositories: 2, immutable: 1, pct: 50, minImmutableDays: 30 }),
   ];
 }
 

@@ -26,10 +26,12 @@ const PATH = '/api/resource_management/v4/resource_statuses';
 
 offline({ clearSecrets: true });
 
+/** The backup.protection item; backup.immutability (not applicable, no request) rides along unless ctx.only drops it. */
 function only(evidence: Evidence[]): Evidence {
-  expect(evidence).toHaveLength(1);
-  expect(evidence[0]!.key).toBe('backup.protection');
-  return evidence[0]!;
+  const protection = evidence.filter((e) => e.key === 'backup.protection');
+  expect(protection).toHaveLength(1);
+  expect(evidence.filter((e) => e.key !== 'backup.protection' && e.key !== 'backup.immutability')).toEqual([]);
+  return protection[0]!;
 }
 
 const valueOf = (e: Evidence) => e.value as ProtectionValue;
@@ -149,6 +151,43 @@ describe('acronis collector — healthy data centre', () => {
     expect(fake.tokenRequests).toHaveLength(0);
     const targeted = await collectAcronis(testConfig(), testContext({ only: ['backup.protection'] }), FAST);
     expect(only(targeted.evidence).status).toBe('ok');
+    expect(targeted.evidence.map((e) => e.key)).toEqual(['backup.protection']);
+  });
+});
+
+describe('acronis collector — backup.immutability', () => {
+  const FIELDS = ['repositories', 'immutable', 'pct', 'minImmutableDays'];
+
+  it('reports every immutability measure as not applicable, with the reason, beside backup.protection', async () => {
+    new FakeAcronis().install();
+    const result = await collectAcronis(testConfig(), testContext(), FAST);
+    expect(result.status).toBe('ok');
+    const e = result.evidence.find((x) => x.key === 'backup.immutability')!;
+    expect(e.status).toBe('ok');
+    // No endpoint and no request behind it: nothing in the API reads immutable storage.
+    expect(e.source).toEqual({ collector: 'acronis', endpoints: [], requests: 0 });
+    const v = e.value as Record<string, unknown> & { notApplicable: Record<string, string> };
+    for (const f of FIELDS) expect(v[f], f).toBeNull();
+    expect(Object.keys(v.notApplicable).sort()).toEqual([...FIELDS].sort());
+    for (const f of FIELDS) expect(v.notApplicable[f], f).toMatch(/documents no API .*immutable storage/);
+  });
+
+  it('answers a targeted re-check of backup.immutability without signing in', async () => {
+    const fake = new FakeAcronis().install();
+    const result = await collectAcronis(testConfig(), testContext({ only: ['backup.immutability'] }), FAST);
+    expect(result).toMatchObject({ requests: 0, status: 'ok', error: null });
+    expect(result.evidence.map((e) => e.key)).toEqual(['backup.immutability']);
+    expect(fake.tokenRequests).toHaveLength(0);
+    expect(fake.statusRequests).toHaveLength(0);
+  });
+
+  it('fails with backup.protection when the sign-in fails (one collector outcome, as for every key)', async () => {
+    new FakeAcronis('another-secret').install();
+    const result = await collectAcronis(testConfig(), testContext(), FAST);
+    expect(result.evidence.map((e) => [e.key, e.status === 'ok'])).toEqual([
+      ['backup.protection', false],
+      ['backup.immutability', false],
+    ]);
   });
 });
 
@@ -379,7 +418,7 @@ describe('acronis plugin', () => {
     expect(acronisPlugin.id).toBe('acronis');
     expect(acronisPlugin.section).toBe('backup');
     expect(acronisPlugin.provider).toBe('acronis');
-    expect(acronisPlugin.provides).toEqual(['backup.protection']);
+    expect(acronisPlugin.provides).toEqual(['backup.protection', 'backup.immutability']);
     expect(acronisPlugin.secretFields).toEqual(['clientSecret']);
     expect(BASE.startsWith('https://')).toBe(true);
   });

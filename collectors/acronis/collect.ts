@@ -3,7 +3,8 @@
  *   1. token first (a wrong secret fails fast with one line naming the tenant and Acronis' error code),
  *   2. the resource-status paging, one series per configured resource type, run concurrently and folded into one
  *      tally as pages arrive,
- *   3. the evidence item with its provenance.
+ *   3. the evidence item with its provenance; `backup.immutability` is not applicable (no documented API reads
+ *      immutable storage: immutability.ts) and costs no request.
  */
 import type { CollectorContext, CollectorResult } from '../../src/collector-kit/plugin.js';
 import type { Evidence } from '../../src/domain/evidence.js';
@@ -16,6 +17,7 @@ import { classify, describeTokenFailure } from './errors.js';
 import { EVIDENCE_KEYS, PROVIDED_KEYS, Provenance, failedEvidence, okEvidence, type EvidenceKey } from './evidence.js';
 import { createAcronisHttp, type HttpOptions } from './http.js';
 import { ProtectionTally } from './protection.js';
+import { immutabilityValue } from './immutability.js';
 import { forEachResourceStatus, type PagingStats } from './resource-statuses.js';
 import { customerTenantGone, TENANT_PATH } from './tenant-check.js';
 
@@ -38,6 +40,10 @@ export async function collectAcronis(config: AcronisConfig, ctx: CollectorContex
   const collectedAt = ctx.now().toISOString();
   const keys = keysFor(ctx.only);
   if (keys.length === 0) return { evidence: [], requests: 0, status: 'ok', error: null };
+  if (!keys.includes(EVIDENCE_KEYS.protection)) {
+    // Only backup.immutability asked for: it needs no request at all.
+    return { evidence: [okEvidence(EVIDENCE_KEYS.immutability, immutabilityValue(), new Provenance(), collectedAt)], requests: 0, status: 'ok', error: null };
+  }
 
   const http = createAcronisHttp(config, ctx, options);
   const tokens = http.tokenSource!;
@@ -98,6 +104,10 @@ export async function collectAcronis(config: AcronisConfig, ctx: CollectorContex
     }
     evidence = okEvidence(EVIDENCE_KEYS.protection, value, provenance, collectedAt);
   }
-  const out = keys.includes(EVIDENCE_KEYS.protection) ? [evidence] : [];
-  return { evidence: out, requests: http.requests, ...collectorStatus(out, ctx.tenantId) };
+  const out = [evidence];
+  const status = collectorStatus(out, ctx.tenantId);
+  // No request behind it: the API has no immutable-storage read (immutability.ts), so every measure is not applicable.
+  // Not part of the status: a static answer must not turn a collection that read nothing into a "partial" one.
+  if (keys.includes(EVIDENCE_KEYS.immutability)) out.push(okEvidence(EVIDENCE_KEYS.immutability, immutabilityValue(), new Provenance(), collectedAt));
+  return { evidence: out, requests: http.requests, ...status };
 }

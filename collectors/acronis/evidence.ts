@@ -10,6 +10,7 @@ export const COLLECTOR_ID = 'acronis';
 
 export const EVIDENCE_KEYS = {
   protection: 'backup.protection',
+  immutability: 'backup.immutability',
 } as const;
 
 export type EvidenceKey = (typeof EVIDENCE_KEYS)[keyof typeof EVIDENCE_KEYS];

@@ -135,7 +135,22 @@ describe('rmm.patches from patchStatus', () => {
     expect(v.criticalCompliantPct).toBeNull();
     expect(v.oldestPendingDays).toBeNull();
     expect(v.patchWindowDays).toBeNull();
-    expect(Object.keys(v.notApplicable).sort()).toEqual(['criticalCompliantPct', 'criticalOverdueDevices', 'oldestPendingDays', 'pendingCritical']);
+    expect(Object.keys(v.notApplicable).sort()).toEqual([
+      'criticalCompliantPct',
+      'criticalOverdueDevices',
+      'oldestPendingDays',
+      'pendingCritical',
+      'pendingOver14d',
+      'pendingOver30d',
+      'pendingOver48hCritical',
+      'serversPendingOver14d',
+      'workstationsPendingOver30d',
+    ]);
+    // The Essential Eight windows need patch dates too: no device can be placed in one.
+    for (const field of ['pendingOver48hCritical', 'pendingOver14d', 'pendingOver30d', 'serversPendingOver14d', 'workstationsPendingOver30d'] as const) {
+      expect(v[field], field).toBeNull();
+      expect(v.notApplicable[field], field).toMatch(/no patch dates .*Essential Eight patch window/);
+    }
     expect(v.notApplicable.oldestPendingDays).toBe(
       "Datto RMM's API reports no patch dates; patch latency rests on patch compliance (the RMM's own patch-window status) instead",
     );

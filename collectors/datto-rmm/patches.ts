@@ -1,8 +1,10 @@
 /**
  * `rmm.patches` from the per-device `patchManagement` summary — the only patch data Datto's API has. It carries a
  * status and three counters, but no patch dates, severities or classifications, so:
- *   - `pendingCritical`, `criticalOverdueDevices`, `criticalCompliantPct` and `oldestPendingDays` are `null` and
- *     listed in `notApplicable` with the reason (a structural gap of the API, never a guess and never a failure);
+ *   - `pendingCritical`, `criticalOverdueDevices`, `criticalCompliantPct`, `oldestPendingDays` and the Essential
+ *     Eight patch windows (`pendingOver48hCritical`, `pendingOver14d`, `pendingOver30d`, `serversPendingOver14d`,
+ *     `workstationsPendingOver30d`) are `null` and listed in `notApplicable` with the reason (a structural gap of
+ *     the API, never a guess and never a failure);
  *   - compliance is read from `patchStatus`, not from a patch window (`patchWindowDays` is reported as null):
  *
  * | patchStatus      | in `devices` | compliant | `failed` | automated | why |
@@ -30,13 +32,27 @@ const NON_COMPLIANT = new Set(['InstallError', 'NoPolicy']);
 const NO_SEVERITY =
   "Datto RMM's API reports no patch severity or dates (only a per-device patch status and counts); critical-patch latency rests on patch compliance (the RMM's own patch-window status) instead";
 
+const NO_DATES =
+  "Datto RMM's API reports no patch dates; patch latency rests on patch compliance (the RMM's own patch-window status) instead";
+
+/**
+ * The Essential Eight windows (48 h / two weeks / one month) count devices by how long a patch has been pending:
+ * without release or detection dates Datto cannot place a device in any window, so none is reported.
+ */
+const NO_WINDOW =
+  "Datto RMM's API reports no patch dates (only a per-device patch status and counts), so no device can be placed in an Essential Eight patch window (48 h / 14 d / 30 d)";
+
 /** Measures Datto's patch data cannot give, and why (the rules engine turns those gates not_applicable). */
 export const NOT_APPLICABLE: Readonly<Record<string, string>> = {
-  oldestPendingDays:
-    "Datto RMM's API reports no patch dates; patch latency rests on patch compliance (the RMM's own patch-window status) instead",
+  oldestPendingDays: NO_DATES,
   pendingCritical: NO_SEVERITY,
   criticalOverdueDevices: NO_SEVERITY,
   criticalCompliantPct: NO_SEVERITY,
+  pendingOver48hCritical: NO_WINDOW,
+  pendingOver14d: NO_WINDOW,
+  pendingOver30d: NO_WINDOW,
+  serversPendingOver14d: NO_WINDOW,
+  workstationsPendingOver30d: NO_WINDOW,
 };
 
 export interface PatchesValue extends Record<string, unknown> {
@@ -48,6 +64,11 @@ export interface PatchesValue extends Record<string, unknown> {
   criticalCompliantPct: null;
   failed: number;
   oldestPendingDays: null;
+  pendingOver48hCritical: null;
+  pendingOver14d: null;
+  pendingOver30d: null;
+  serversPendingOver14d: null;
+  workstationsPendingOver30d: null;
   notApplicable: Record<string, string>;
   automated: number;
   automatedPct: number | null;
@@ -123,6 +144,11 @@ export class PatchTally {
       criticalCompliantPct: null,
       failed: this.failed,
       oldestPendingDays: null,
+      pendingOver48hCritical: null,
+      pendingOver14d: null,
+      pendingOver30d: null,
+      serversPendingOver14d: null,
+      workstationsPendingOver30d: null,
       notApplicable: { ...NOT_APPLICABLE },
       automated: this.automated,
       automatedPct: pct(this.automated, this.managed),

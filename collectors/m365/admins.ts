@@ -15,6 +15,10 @@ export interface GlobalAdminPrincipal {
   name: string;
   /** false when the expanded principal says the account is disabled; null when unknown. */
   enabled: boolean | null;
+  /** Holds any licence (a daily-use account with a mailbox, not a dedicated admin); null when not returned. */
+  licensed: boolean | null;
+  /** Synced from on-premises AD (a compromise there reaches the cloud); null when not returned. */
+  synced: boolean | null;
 }
 
 function kindOf(odataType: string | undefined): PrincipalKind {
@@ -43,6 +47,9 @@ export function globalAdminPrincipals(assignments: readonly RoleAssignment[]): G
       kind: kindOf(p?.['@odata.type']),
       name: p?.userPrincipalName ?? p?.displayName ?? a.principalId,
       enabled: p?.accountEnabled ?? null,
+      // undefined = Graph did not return the property: unknown, never counted in the tenant's favour or against it.
+      licensed: p?.assignedLicenses === undefined ? null : (p.assignedLicenses ?? []).length > 0,
+      synced: p?.onPremisesSyncEnabled === undefined ? null : p.onPremisesSyncEnabled === true,
     });
   }
   return [...byId.values()];
@@ -60,6 +67,12 @@ export interface AdminsValue extends Record<string, unknown> {
   /** Role-assignable groups and service principals holding the role (members of groups are not expanded). */
   groups: number;
   servicePrincipals: number;
+  /**
+   * Dedicated admin accounts (ISM-0445, CIS M365 1.1.1/1.1.4): GA users holding a licence, and GA users synced from
+   * on-premises. null when the expanded principal did not carry the property for every GA user.
+   */
+  globalAdminsLicensed: number | null;
+  globalAdminsSynced: number | null;
 }
 
 export function deriveAdmins(principals: readonly GlobalAdminPrincipal[], registration: ReadonlyMap<string, boolean> | null): AdminsValue {
@@ -81,5 +94,7 @@ export function deriveAdmins(principals: readonly GlobalAdminPrincipal[], regist
     globalAdminsDisabled: users.filter((u) => u.enabled === false).length,
     groups: principals.filter((p) => p.kind === 'group').length,
     servicePrincipals: principals.filter((p) => p.kind === 'servicePrincipal').length,
+    globalAdminsLicensed: users.some((u) => u.licensed === null) ? null : users.filter((u) => u.licensed).length,
+    globalAdminsSynced: users.some((u) => u.synced === null) ? null : users.filter((u) => u.synced).length,
   };
 }

@@ -3,7 +3,9 @@
  *   1. token (fail fast with one clear line),
  *   2. one $batch for the small single-page GETs (licences, security defaults, Secure Score, CA policies,
  *      Global Administrator assignments, disabled-user ids), with any @odata.nextLink followed outside the batch,
- *   3. registration paging and device paging concurrently,
+ *      plus the first pages of Defender alerts, Windows Update rings and SharePoint settings,
+ *   3. registration paging and device paging concurrently (the device walk also feeds encryption, stale devices and
+ *      OS currency), beside the nextLinks of the Defender alerts and update rings,
  *   4. the sizes of the groups and roles the all-users MFA policies exclude (bounded concurrency), then the pure
  *      evaluation of Conditional Access.
  * Each evidence key succeeds or fails on its own: one failing endpoint never sinks the others.
@@ -18,6 +20,10 @@ import { resolveCloud, type ResolvedCloud } from './clouds.js';
 import type { M365Config } from './config.js';
 import { allUsersMfaPolicies, evaluateLegacyAuth, evaluateMfaEnforcement, type EnforcementValue, type LegacyAuthValue } from './conditional-access.js';
 import { DeviceTally, type DevicesValue } from './devices.js';
+import { DevicePostureTally } from './device-posture.js';
+import { loadOsSupport, type OsSupport } from './os-support.js';
+import { collectDefenderAlerts, collectSharepointSharing, collectUpdateRings, notOfferedIn } from './posture-collect.js';
+import { TRIAGE_WINDOW_DAYS, type DefenderAlertsValue } from './defender-alerts.js';
 import { ENDPOINTS, EVENTUAL_CONSISTENCY, QUERIES } from './endpoints.js';
 import type { Failure } from '../../src/collector-kit/failure.js';
 import { classify, isForbidden, pathOf, toGraphFailure, type ClassifyOptions } from './errors.js';
@@ -35,6 +41,10 @@ import {
 import { RequestCounter, RequestTag, acquireToken, createCredential, createGraphClient, describeTokenError, graphPace } from './graph.js';
 import { deriveLicenses, type LicenseValue } from './licenses.js';
 import { collectRegistration, type RegistrationResult } from './mfa-registration.js';
+import { identityBatchRequests, identityEvidence, identityPlan, type IdentityPlan } from './identity-breadth.js';
+import { DOMAINS_BATCH_ID as SHARED_DOMAINS_BATCH_ID } from './identity-breadth.js';
+import { dnsSource, emailAuthFor, graphDomain } from './email-auth/index.js';
+import { scanInactiveCandidates } from './inactive-accounts.js';
 import { getJson, iteratePages, parseWith, runBatch, type BatchOutcome, type BatchRequest, type GraphContext } from './requests.js';
 import {
   conditionalAccessPolicy,
@@ -59,19 +69,36 @@ export interface Plan {
   globalAdmins: boolean;
   registration: boolean;
   devices: boolean;
+  /** Keys fed by the same managedDevices paging as compliance: encryption, stale, OS currency. */
+  devicePosture: boolean;
+  defenderAlerts: boolean;
+  updateRings: boolean;
+  sharepoint: boolean;
+  /** Identity breadth keys (identity-breadth.ts). */
+  identity: IdentityPlan;
+  /** SPF, DKIM, DMARC: the domain list (shared `/domains` read), then DNS. */
+  email: boolean;
 }
 
 /** `ctx.only` → the keys to emit and the data they depend on (admins need registration). */
 export function planFor(only?: readonly string[]): Plan {
   const keys = new Set(only ? PROVIDED_KEYS.filter((k) => only.includes(k)) : PROVIDED_KEYS);
   const has = (k: EvidenceKey) => keys.has(k);
+  const identity = identityPlan(keys);
   return {
     keys,
-    policies: has(EVIDENCE_KEYS.enforcement) || has(EVIDENCE_KEYS.legacyAuth),
+    identity,
+    // Risk-based CA reads the same policies; SSPR and inactive-account totals come from the registration paging.
+    policies: has(EVIDENCE_KEYS.enforcement) || has(EVIDENCE_KEYS.legacyAuth) || identity.risk,
     secureScore: has(EVIDENCE_KEYS.secureScore),
     globalAdmins: has(EVIDENCE_KEYS.admins) || has(EVIDENCE_KEYS.registration),
-    registration: has(EVIDENCE_KEYS.registration) || has(EVIDENCE_KEYS.admins),
-    devices: has(EVIDENCE_KEYS.devices),
+    registration: has(EVIDENCE_KEYS.registration) || has(EVIDENCE_KEYS.admins) || identity.sspr || identity.inactive,
+    devices: has(EVIDENCE_KEYS.devices) || has(EVIDENCE_KEYS.deviceEncryption) || has(EVIDENCE_KEYS.deviceStale) || has(EVIDENCE_KEYS.osCurrency),
+    devicePosture: has(EVIDENCE_KEYS.deviceEncryption) || has(EVIDENCE_KEYS.deviceStale) || has(EVIDENCE_KEYS.osCurrency),
+    defenderAlerts: has(EVIDENCE_KEYS.defenderAlerts),
+    updateRings: has(EVIDENCE_KEYS.updateRings),
+    sharepoint: has(EVIDENCE_KEYS.sharepointSharing),
+    email: has(EVIDENCE_KEYS.emailSpf) || has(EVIDENCE_KEYS.emailDkim) || has(EVIDENCE_KEYS.emailDmarc),
   };
 }
 
@@ -84,9 +111,18 @@ const BATCH_IDS = {
   conditionalAccess: 'conditionalAccess',
   globalAdmins: 'globalAdmins',
   disabledUsers: 'disabledUsers',
+  defenderAlerts: 'defenderAlerts',
+  updateRings: 'updateRings',
+  sharepointSettings: 'sharepointSettings',
 } as const;
 
-function firstRoundRequests(plan: Plan, cloud: ResolvedCloud): BatchRequest[] {
+/** Open alerts of any age plus every alert created since this instant (the triage window). */
+function defenderAlertsUrl(now: Date): string {
+  const since = new Date(now.getTime() - TRIAGE_WINDOW_DAYS * 24 * 60 * 60 * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z');
+  return QUERIES.defenderAlerts(since);
+}
+
+function firstRoundRequests(plan: Plan, cloud: ResolvedCloud, now: Date): BatchRequest[] {
   const requests: BatchRequest[] = [{ id: BATCH_IDS.subscribedSkus, url: QUERIES.subscribedSkus }];
   if (plan.policies) {
     requests.push({ id: BATCH_IDS.securityDefaults, url: QUERIES.securityDefaults });
@@ -95,6 +131,15 @@ function firstRoundRequests(plan: Plan, cloud: ResolvedCloud): BatchRequest[] {
   if (plan.secureScore && cloud.features.secureScore) requests.push({ id: BATCH_IDS.secureScores, url: QUERIES.secureScores });
   if (plan.globalAdmins) requests.push({ id: BATCH_IDS.globalAdmins, url: QUERIES.globalAdmins });
   if (plan.registration) requests.push({ id: BATCH_IDS.disabledUsers, url: QUERIES.disabledUsers, headers: { ...EVENTUAL_CONSISTENCY } });
+  // m365-devices: three first pages in the same round trip (their nextLinks are followed in round 2).
+  const usOrGlobal = cloud.name !== 'china';
+  if (plan.defenderAlerts && usOrGlobal) requests.push({ id: BATCH_IDS.defenderAlerts, url: defenderAlertsUrl(now) });
+  if (plan.updateRings) requests.push({ id: BATCH_IDS.updateRings, url: QUERIES.updateRings });
+  if (plan.sharepoint && usOrGlobal) requests.push({ id: BATCH_IDS.sharepointSettings, url: QUERIES.sharepointSettings });
+  // email-auth: the verified domains (one read shared with password expiry, which skips it when already requested).
+  if (plan.email) requests.push({ id: SHARED_DOMAINS_BATCH_ID, url: QUERIES.domains });
+  // m365-identity: authorization and authentication methods policies, PIM schedules (and the shared domains read).
+  requests.push(...identityBatchRequests(plan.identity, requests));
   return requests;
 }
 
@@ -158,6 +203,7 @@ async function collectDevices(
   now: Date,
   opts: ClassifyOptions,
   provenance: Provenance,
+  posture: DevicePostureTally | null = null,
 ): Promise<Outcome<DevicesValue>> {
   if (licences && !licences.intune) {
     return fail({
@@ -170,7 +216,16 @@ async function collectDevices(
   provenance.add(ENDPOINTS.managedDevices.path, counter);
   const tally = new DeviceTally(now);
   try {
-    await iteratePages(g, { url: QUERIES.managedDevices, itemSchema: managedDeviceSchema, tag: new RequestTag(counter), onItem: (d) => tally.add(d) });
+    // One walk feeds compliance and the posture keys (encryption, stale, OS currency): no second paging.
+    await iteratePages(g, {
+      url: QUERIES.managedDevices,
+      itemSchema: managedDeviceSchema,
+      tag: new RequestTag(counter),
+      onItem: (d) => {
+        tally.add(d);
+        posture?.add(d);
+      },
+    });
   } catch (err) {
     return fail(classify(err, ENDPOINTS.managedDevices, opts, licences?.intune));
   }
@@ -305,8 +360,14 @@ async function collectWithClient(
 
   // ---- round 1: one $batch -------------------------------------------------------------------------------
   const batchCounter = new RequestCounter();
-  const batch = await firstRound(g, firstRoundRequests(plan, cloud), new RequestTag(batchCounter), logger);
+  const batch = await firstRound(g, firstRoundRequests(plan, cloud, now), new RequestTag(batchCounter), logger);
   logger.debug({ requests: batchCounter.count }, 'm365: first round done');
+
+  // E-mail authentication: its DNS queries run beside round 2 (the domain list came in the first $batch).
+  const domainsCounter = new RequestCounter();
+  const emailAuth = plan.email
+    ? allItems(g, batch.get(SHARED_DOMAINS_BATCH_ID), QUERIES.domains, graphDomain, domainsCounter).then((d) => emailAuthFor(d, config, opts, ctx.signal))
+    : Promise.resolve(null);
 
   const counters = {
     skus: new RequestCounter(),
@@ -377,7 +438,24 @@ async function collectWithClient(
         )
       : Promise.resolve(undefined);
   const devicesProvenance = new Provenance();
-  const [registration, devices] = await Promise.all([
+  // The OS support data file is read once per process; a broken file blurs os_currency only.
+  let osSupport: OsSupport | null = null;
+  let osSupportError: string | null = null;
+  if (plan.keys.has(EVIDENCE_KEYS.osCurrency)) {
+    try {
+      osSupport = loadOsSupport();
+    } catch (err) {
+      osSupportError = scrub(`rules/data/os-support.yaml could not be read: ${(err as Error)?.message ?? String(err)}`);
+    }
+  }
+  const posture = plan.devicePosture ? new DevicePostureTally(now, osSupport) : null;
+  const postureCounters = { defender: new RequestCounter(), rings: new RequestCounter() };
+  // Inactive-account candidates: two filtered /users queries beside the registration paging (inactive-accounts.ts).
+  const inactiveCounter = new RequestCounter();
+  const inactive = plan.identity.inactive
+    ? scanInactiveCandidates({ g, now, classifyOptions: opts, licences, counter: inactiveCounter }).then((outcome) => ({ outcome, counter: inactiveCounter }))
+    : Promise.resolve(null);
+  const [registration, devices, defenderAlerts, updateRings] = await Promise.all([
     plan.registration
       ? collectRegistration({
           g,
@@ -392,7 +470,15 @@ async function collectWithClient(
           disabledUsersProvenance: prov.disabled(),
         })
       : Promise.resolve(null as RegistrationResult | null),
-    plan.devices ? collectDevices(g, licences, now, opts, devicesProvenance) : Promise.resolve(null),
+    plan.devices ? collectDevices(g, licences, now, opts, devicesProvenance, posture) : Promise.resolve(null),
+    plan.defenderAlerts && cloud.name === 'china'
+      ? Promise.resolve(fail<DefenderAlertsValue>(notOfferedIn(cloud.name, ENDPOINTS.defenderAlerts.path)))
+      : plan.defenderAlerts
+      ? collectDefenderAlerts(g, batch.get(BATCH_IDS.defenderAlerts), defenderAlertsUrl(now), now, opts, postureCounters.defender)
+      : Promise.resolve(null),
+    plan.updateRings
+      ? collectUpdateRings(g, batch.get(BATCH_IDS.updateRings), QUERIES.updateRings, licences, opts, postureCounters.rings)
+      : Promise.resolve(null),
   ]);
 
   // ---- evaluation ----------------------------------------------------------------------------------------
@@ -469,6 +555,69 @@ async function collectWithClient(
       return evidenceFrom(EVIDENCE_KEYS.devices, devices, devicesProvenance, collectedAt);
     });
   }
+
+  if (devices && posture) {
+    const postureKey = (key: EvidenceKey, value: () => Record<string, unknown> | null, missing?: string | null) =>
+      emit(key, () => {
+        const p = new Provenance().merge(devicesProvenance);
+        if (!devices.ok) return evidenceFrom(key, devices, p, collectedAt);
+        const v = value();
+        if (!v) return failedEvidence(key, { status: 'error', reasonCode: 'collector_error', reason: missing ?? 'no value' }, p, collectedAt);
+        return evidenceFrom(key, { ok: true, value: v }, p, collectedAt);
+      });
+    postureKey(EVIDENCE_KEYS.deviceEncryption, () => posture.encryption());
+    postureKey(EVIDENCE_KEYS.deviceStale, () => posture.staleness());
+    postureKey(EVIDENCE_KEYS.osCurrency, () => posture.osCurrency(), osSupportError);
+  }
+  if (defenderAlerts) {
+    emit(EVIDENCE_KEYS.defenderAlerts, () =>
+      evidenceFrom(EVIDENCE_KEYS.defenderAlerts, defenderAlerts, new Provenance().add(ENDPOINTS.defenderAlerts.path, batchCounter, postureCounters.defender), collectedAt),
+    );
+  }
+  if (updateRings) {
+    emit(EVIDENCE_KEYS.updateRings, () => {
+      const p = new Provenance().add(ENDPOINTS.updateRings.path, batchCounter, postureCounters.rings);
+      if (!updateRings.ok && updateRings.failure.reasonCode === 'not_licensed') p.merge(prov.skus());
+      return evidenceFrom(EVIDENCE_KEYS.updateRings, updateRings, p, collectedAt);
+    });
+  }
+  if (plan.sharepoint) {
+    emit(EVIDENCE_KEYS.sharepointSharing, () =>
+      evidenceFrom(
+        EVIDENCE_KEYS.sharepointSharing,
+        cloud.name === 'china'
+          ? fail(notOfferedIn(cloud.name, ENDPOINTS.sharepointSettings.path))
+          : collectSharepointSharing(batch.get(BATCH_IDS.sharepointSettings), QUERIES.sharepointSettings, opts),
+        new Provenance().add(ENDPOINTS.sharepointSettings.path, batchCounter),
+        collectedAt,
+      ),
+    );
+  }
+
+  const email = await emailAuth;
+  if (email) {
+    const p = (kind: 'spf' | 'dkim' | 'dmarc') =>
+      new Provenance().add([ENDPOINTS.domains.path, ...(email.queries > 0 ? [dnsSource(kind, email.servers)] : [])], batchCounter, domainsCounter);
+    emit(EVIDENCE_KEYS.emailSpf, () => evidenceFrom(EVIDENCE_KEYS.emailSpf, email.spf, p('spf'), collectedAt));
+    emit(EVIDENCE_KEYS.emailDkim, () => evidenceFrom(EVIDENCE_KEYS.emailDkim, email.dkim, p('dkim'), collectedAt));
+    emit(EVIDENCE_KEYS.emailDmarc, () => evidenceFrom(EVIDENCE_KEYS.emailDmarc, email.dmarc, p('dmarc'), collectedAt));
+  }
+
+  const identity = await identityEvidence({
+    g,
+    plan: plan.identity,
+    batch,
+    batchCounter,
+    opts,
+    collectedAt,
+    licences,
+    skusProvenance: prov.skus,
+    ca: plan.identity.risk ? ca : null,
+    caProvenance: prov.policies,
+    registration,
+    inactive: await inactive,
+  });
+  for (const [key, e] of identity) if (plan.keys.has(key)) out.set(key, e);
 
   return PROVIDED_KEYS.filter((k) => out.has(k)).map((k) => out.get(k)!);
 }

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { resolveCloud } from './clouds.js';
 import { m365ConfigSchema, secretFields } from './config.js';
 import { m365Plugin } from './index.js';
+import { PROVIDED_KEYS } from './evidence.js';
 
 const base = { tenantId: '00000000-0000-0000-0000-000000000000', clientId: '11111111-1111-1111-1111-111111111111' };
 const messages = (input: unknown) => {
@@ -82,7 +83,7 @@ describe('m365 config', () => {
     expect(m365Plugin.id).toBe('m365');
     expect(m365Plugin.section).toBe('m365');
     expect(m365Plugin.secretFields).toEqual(['clientSecret', 'certificatePassword']);
-    expect(m365Plugin.provides).toHaveLength(7);
+    expect(m365Plugin.provides).toEqual(PROVIDED_KEYS);
   });
 });
 

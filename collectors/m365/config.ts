@@ -2,6 +2,7 @@
  * The `m365` section of a tenant's config (DESIGN §4). Strict: an unknown key is a typo, and a typo in a
  * credential block should stop the run with a named path rather than silently fall back to a default.
  */
+import { isIP } from 'node:net';
 import { z } from 'zod';
 import { httpsUrl, withoutTrailingSlashes } from '../../src/collector-kit/https-url.js';
 import { configFiles } from '../../src/collector-kit/plugin.js';
@@ -62,6 +63,26 @@ const workloadIdentitySchema = z
   ])
   .describe('The Kubernetes service-account token file (AKS, Container Apps) the app registration trusts.');
 
+/**
+ * `host` or `host:port`, host an IP address (IPv6 in brackets when a port follows, as `[::1]:53`): what
+ * dns.setServers accepts. Names are refused — the resolver cannot resolve its own address.
+ */
+function isDnsServer(v: string): boolean {
+  const m = /^\[([^\]]+)\](?::(\d{1,5}))?$/.exec(v) ?? /^([^:]+)(?::(\d{1,5}))?$/.exec(v);
+  const [host, port] = m ? [m[1]!, m[2]] : [v, undefined];
+  if (!isIP(host)) return false;
+  return port === undefined || (Number(port) >= 1 && Number(port) <= 65_535);
+}
+
+export const dnsSchema = z.strictObject({
+  servers: z
+    .array(z.string().trim().refine(isDnsServer, 'must be an IP address with an optional port: 1.1.1.1, 10.0.0.53:5353 or [2606:4700:4700::1111]:53'))
+    .min(1, 'must name at least one server (leave dns out to use the system resolver)')
+    .optional(),
+  /** Per attempt (two attempts per query). */
+  timeoutMs: z.number().int().min(50).max(60_000).default(3_000),
+});
+
 export const m365ConfigSchema = z
   .strictObject({
     tenantId: z
@@ -85,6 +106,8 @@ export const m365ConfigSchema = z
      * one. Default 700 per 10 s (endpoints.ts GRAPH_PACING).
      */
     rateLimit: rateLimitSchema.optional(),
+    /** Resolver for the e-mail authentication checks (SPF, DKIM, DMARC); default: the system's servers. */
+    dns: dnsSchema.optional(),
   })
   .superRefine((cfg, ctx) => {
     const set = CREDENTIAL_FIELDS.filter((f) => cfg[f] !== undefined);

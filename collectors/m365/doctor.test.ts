@@ -38,6 +38,14 @@ describe('m365 doctor', () => {
       'GET /roleManagement/directory/roleAssignments',
       'GET /deviceManagement/managedDevices',
       'GET /users',
+      'GET /security/alerts_v2',
+      'GET /deviceManagement/deviceConfigurations',
+      'GET /admin/sharepoint/settings',
+      'GET /policies/authorizationPolicy',
+      'GET /policies/authenticationMethodsPolicy',
+      'GET /roleManagement/directory/roleEligibilitySchedules',
+      'GET /users (signInActivity)',
+      'GET /domains',
       'GET /users/{id}/authentication/methods',
       COUNT_CHECK,
     ]);
@@ -73,6 +81,33 @@ describe('m365 doctor', () => {
     expect(methods.ok).toBe(false);
     expect(methods.detail).toContain('UserAuthenticationMethod.Read.All');
     expect(check(checks, 'GET /security/secureScores').ok).toBe(true);
+  });
+
+  it('checks the identity breadth grants: Policy.Read.All, PIM (or its P2 licence), AuditLog.Read.All with P1, Domain.Read.All', async () => {
+    mockLogin();
+    standardTenant(new FakeGraph())
+      .on(/^\/users\/[^/]+\/authentication\/methods$/, json(fixture('auth-methods-authenticator.json')))
+      .on('/policies/authorizationPolicy', graphError(403, fixture('error-forbidden.json')))
+      .on('/roleManagement/directory/roleEligibilitySchedules', graphError(403, fixture('error-forbidden.json')))
+      .on('/users', (req) => ((req.query.get('$select') ?? '').includes('signInActivity') ? graphError(403, fixture('error-non-premium.json')) : json(fixture('users-page1.json'))))
+      .on('/domains', graphError(403, fixture('error-forbidden.json')))
+      .install();
+
+    const checks = await m365Plugin.doctor(testConfig(), testContext());
+
+    const authz = check(checks, 'GET /policies/authorizationPolicy');
+    expect(authz.ok).toBe(false);
+    expect(authz.detail).toContain('Policy.Read.All');
+    expect(check(checks, 'GET /policies/authenticationMethodsPolicy').ok).toBe(true);
+    const pim = check(checks, 'GET /roleManagement/directory/roleEligibilitySchedules');
+    expect(pim.ok).toBe(false);
+    expect(pim.detail).toContain('RoleManagement.Read.Directory');
+    expect(pim.detail).toContain('Entra ID P2');
+    const signIn = check(checks, 'GET /users (signInActivity)');
+    expect(signIn.ok).toBe(false);
+    expect(signIn.detail).toContain('Entra ID P1 or P2');
+    expect(check(checks, 'GET /users').ok).toBe(true);
+    expect(check(checks, 'GET /domains').detail).toContain('Domain.Read.All');
   });
 
   it('names GroupMember.Read.All when groups cannot be listed or counted', async () => {

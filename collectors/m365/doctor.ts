@@ -10,12 +10,16 @@ import { resolveCloud } from './clouds.js';
 import type { M365Config } from './config.js';
 import { classifyTokenFailure, consentTargetOf } from './consent.js';
 import { ENDPOINTS, EVENTUAL_CONSISTENCY, GLOBAL_ADMIN_ROLE_TEMPLATE, QUERIES, type EndpointSpec } from './endpoints.js';
-import { classify, isNonPremium, type ClassifyOptions } from './errors.js';
+import { GraphFailure, classify, isNonPremium, toGraphFailure, type ClassifyOptions } from './errors.js';
+import { isDefenderNotProvisioned } from './defender-alerts.js';
 import { RequestCounter, RequestTag, acquireToken, createDescribedCredential, createGraphClient, describeTokenError, graphPace } from './graph.js';
+import { IDENTITY_ENDPOINTS, IDENTITY_QUERIES } from './identity-endpoints.js';
 import { getJson, type GraphContext } from './requests.js';
 import { collectionPage, countBody } from './schema.js';
 
 interface Probe {
+  /** Check name when the path alone would repeat another probe's. */
+  label?: string;
   spec: EndpointSpec;
   url: string;
   headers?: Record<string, string>;
@@ -30,7 +34,20 @@ const PROBES: Probe[] = [
   { spec: ENDPOINTS.roleAssignments, url: `${ENDPOINTS.roleAssignments.path}?$filter=roleDefinitionId eq '${GLOBAL_ADMIN_ROLE_TEMPLATE}'&$select=id` },
   { spec: ENDPOINTS.managedDevices, url: `${ENDPOINTS.managedDevices.path}?$select=id&$top=1` },
   { spec: ENDPOINTS.users, url: '/users?$select=id&$top=1' },
+  // m365-devices: Defender alerts, Windows Update rings, SharePoint tenant settings.
+  { spec: ENDPOINTS.defenderAlerts, url: `${ENDPOINTS.defenderAlerts.path}?$top=1` },
+  { spec: ENDPOINTS.updateRings, url: `${QUERIES.updateRings}&$top=1` },
+  { spec: ENDPOINTS.sharepointSettings, url: QUERIES.sharepointSettings },
+  // m365-identity: authorization and authentication methods policies, PIM schedules, signInActivity, domains.
+  { spec: IDENTITY_ENDPOINTS.authorizationPolicy, url: IDENTITY_QUERIES.authorizationPolicy },
+  { spec: IDENTITY_ENDPOINTS.authenticationMethodsPolicy, url: IDENTITY_QUERIES.authenticationMethodsPolicy },
+  { spec: IDENTITY_ENDPOINTS.roleEligibilitySchedules, url: `${IDENTITY_QUERIES.pimEligible}&$top=1` },
+  { spec: IDENTITY_ENDPOINTS.signInActivity, url: '/users?$select=id,signInActivity&$top=1', label: 'GET /users (signInActivity)' },
+  { spec: ENDPOINTS.domains, url: '/domains?$select=id,passwordValidityPeriodInDays' },
 ];
+
+/** Probes of single resources (not collections): only checked for an answer. */
+const SINGLE_PROBES: ReadonlySet<EndpointSpec> = new Set<EndpointSpec>([IDENTITY_ENDPOINTS.authorizationPolicy, IDENTITY_ENDPOINTS.authenticationMethodsPolicy]);
 
 const label = (spec: EndpointSpec) => `GET ${spec.path}`;
 
@@ -38,7 +55,7 @@ export async function doctorM365(config: M365Config, ctx: CollectorContext, opti
   const cloud = resolveCloud(config.cloud);
   const checks: DoctorCheck[] = [];
   const skipRest = (reason: string) => {
-    for (const p of PROBES) checks.push({ check: label(p.spec), ok: false, detail: reason });
+    for (const p of PROBES) checks.push({ check: p.label ?? label(p.spec), ok: false, detail: reason });
     checks.push({ check: label(ENDPOINTS.authenticationMethods), ok: false, detail: reason });
     checks.push({ check: label(ENDPOINTS.groupUserCount), ok: false, detail: reason });
     return checks;
@@ -92,26 +109,36 @@ export async function doctorM365(config: M365Config, ctx: CollectorContext, opti
   const results = await Promise.all(
     PROBES.map(async (probe): Promise<DoctorCheck> => {
       if (probe.spec === ENDPOINTS.secureScores && !cloud.features.secureScore) {
-        return { check: label(probe.spec), ok: true, detail: `not offered in the ${cloud.name} cloud; evidence will be unavailable` };
+        return { check: probe.label ?? label(probe.spec), ok: true, detail: `not offered in the ${cloud.name} cloud; evidence will be unavailable` };
       }
       try {
-        const page = await getJson(g, probe.url, probe.spec === ENDPOINTS.securityDefaults ? z.unknown() : collectionPage, tag, probe.headers);
+        // Single resources (not collections) are only checked for an answer.
+        const single = probe.spec === ENDPOINTS.securityDefaults || probe.spec === ENDPOINTS.sharepointSettings || SINGLE_PROBES.has(probe.spec);
+        const page = await getJson(g, probe.url, single ? z.unknown() : collectionPage, tag, probe.headers);
         if (probe.spec === ENDPOINTS.users) {
           const first = (page as { value?: Array<{ id?: unknown }> }).value?.[0]?.id;
           if (typeof first === 'string') firstUserId = first;
         }
-        return { check: label(probe.spec), ok: true, detail: `readable (${probe.spec.permission} granted)` };
+        return { check: probe.label ?? label(probe.spec), ok: true, detail: `readable (${probe.spec.permission} granted)` };
       } catch (err) {
         if (probe.spec === ENDPOINTS.registrationReport && isNonPremium(err)) {
           return {
-            check: label(probe.spec),
+            check: probe.label ?? label(probe.spec),
             ok: false,
             detail:
               `the tenant has no ${probe.spec.licence}: MFA registration will be measured per user instead ` +
               `(needs ${ENDPOINTS.users.permission} and ${ENDPOINTS.authenticationMethods.permission})`,
           };
         }
-        return { check: label(probe.spec), ok: false, detail: classify(err, probe.spec, opts).reason };
+        const e = toGraphFailure(err, probe.spec.path);
+        if (probe.spec === ENDPOINTS.defenderAlerts && e instanceof GraphFailure && isDefenderNotProvisioned(e.status, e.message)) {
+          return {
+            check: probe.label ?? label(probe.spec),
+            ok: false,
+            detail: `the tenant has no Microsoft Defender product provisioned: m365.defender.alerts will be unavailable (not licensed) until it has ${probe.spec.licence}`,
+          };
+        }
+        return { check: probe.label ?? label(probe.spec), ok: false, detail: classify(err, probe.spec, opts).reason };
       }
     }),
   );

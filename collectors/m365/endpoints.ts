@@ -71,6 +71,29 @@ export const ENDPOINTS = {
     permission: 'UserAuthenticationMethod.Read.All',
     licence: null,
   },
+  // ---- m365-devices: Defender alerts, Windows Update rings, SharePoint sharing
+  defenderAlerts: {
+    path: '/security/alerts_v2',
+    permission: 'SecurityAlert.Read.All',
+    // Graph answers 403 "Account is not provisioned" for a tenant without any Microsoft Defender product onboarded.
+    licence: 'a Microsoft Defender product (Defender for Endpoint/Business, Office 365 P2 or Microsoft 365 E5/Business Premium)',
+  },
+  updateRings: {
+    path: '/deviceManagement/deviceConfigurations',
+    permission: 'DeviceManagementConfiguration.Read.All',
+    licence: 'Microsoft Intune',
+  },
+  sharepointSettings: {
+    path: '/admin/sharepoint/settings',
+    permission: 'SharePointTenantSettings.Read.All',
+    licence: 'SharePoint Online',
+  },
+  domains: {
+    // One read shared by every key about the tenant's domains (e-mail authentication, password expiry).
+    path: '/domains',
+    permission: 'Domain.Read.All',
+    licence: null,
+  },
 } as const satisfies Record<string, EndpointSpec>;
 
 export type EndpointName = keyof typeof ENDPOINTS;
@@ -106,13 +129,25 @@ export const QUERIES = {
   conditionalAccess: '/identity/conditionalAccess/policies?$select=id,displayName,state,conditions,grantControls',
   globalAdmins:
     `/roleManagement/directory/roleAssignments?$filter=roleDefinitionId eq '${GLOBAL_ADMIN_ROLE_TEMPLATE}'` +
+    // The expanded principal carries assignedLicenses and onPremisesSyncEnabled for m365.admins (no extra request).
     '&$select=id,principalId,roleDefinitionId,directoryScopeId&$expand=principal',
   // Needs ConsistencyLevel: eventual (advanced query on accountEnabled with $count).
   disabledUsers: `/users?$filter=accountEnabled eq false&$select=id&$count=true&$top=${PAGE_SIZE}`,
   registrationReport:
-    `/reports/authenticationMethods/userRegistrationDetails?$select=id,userPrincipalName,userType,isAdmin,isMfaRegistered,isMfaCapable&$top=${PAGE_SIZE}`,
+    `/reports/authenticationMethods/userRegistrationDetails?$select=id,userPrincipalName,userType,isAdmin,isMfaRegistered,isMfaCapable,isSsprRegistered,methodsRegistered&$top=${PAGE_SIZE}`,
   usersForFallback: `/users?$select=id,userPrincipalName,userType,accountEnabled&$top=${PAGE_SIZE}`,
-  managedDevices: `/deviceManagement/managedDevices?$select=id,deviceName,complianceState,lastSyncDateTime,operatingSystem&$top=${PAGE_SIZE}`,
+  // osVersion and isEncrypted feed os_currency and encryption from the same paging (no second walk of the devices).
+  managedDevices: `/deviceManagement/managedDevices?$select=id,deviceName,complianceState,lastSyncDateTime,operatingSystem,osVersion,isEncrypted&$top=${PAGE_SIZE}`,
+  // Only the ring type ($filter by type is documented for deviceConfigurations); assignments expanded to tell
+  // an assigned ring from a draft. Rings are few: one page in the first $batch, nextLink followed if any.
+  updateRings: "/deviceManagement/deviceConfigurations?$filter=isof('microsoft.graph.windowsUpdateForBusinessConfiguration')&$expand=assignments",
+  sharepointSettings: '/admin/sharepoint/settings',
+  // Open alerts of any age, plus every alert of the last 30 days (for the triage share); status, severity and
+  // createdDateTime are documented $filter properties. Severity is judged client-side. Built per scan (date).
+  defenderAlerts: (since: string) =>
+    `/security/alerts_v2?$filter=status eq 'new' or status eq 'inProgress' or createdDateTime ge ${since}`,
+  // "List domains" supports $select; a tenant has a handful of domains, so one unpaged answer (first $batch).
+  domains: '/domains?$select=id,isVerified,isInitial,isDefault,supportedServices,passwordValidityPeriodInDays,passwordNotificationWindowInDays',
   authenticationMethods: (userId: string) => `/users/${encodeURIComponent(userId)}/authentication/methods`,
   // Plain-text integer body; needs ConsistencyLevel: eventual (a directory $count is an advanced query).
   groupUserCount: (groupId: string) => `/groups/${encodeURIComponent(groupId)}/transitiveMembers/microsoft.graph.user/$count`,

@@ -18,6 +18,26 @@ export const EVIDENCE_KEYS = {
   secureScore: 'm365.secure_score',
   admins: 'm365.admins',
   devices: 'm365.devices.compliance',
+  // Device posture from the same managedDevices paging, plus Defender, update rings and SharePoint (m365-devices).
+  deviceEncryption: 'm365.devices.encryption',
+  deviceStale: 'm365.devices.stale',
+  osCurrency: 'm365.devices.os_currency',
+  updateRings: 'm365.devices.update_rings',
+  defenderAlerts: 'm365.defender.alerts',
+  sharepointSharing: 'm365.sharepoint.sharing',
+  // Identity breadth (m365-identity): identity-breadth.ts.
+  inactiveAccounts: 'm365.accounts.inactive',
+  guestAccess: 'm365.guest_access',
+  userConsent: 'm365.user_consent',
+  authMethodsPolicy: 'm365.auth_methods.policy',
+  sspr: 'm365.sspr.registration',
+  pim: 'm365.pim.global_admins',
+  riskPolicies: 'm365.risk_policies',
+  passwordExpiry: 'm365.password_expiry',
+  // E-mail authentication of the verified mail domains, read through DNS (email-auth/).
+  emailSpf: 'm365.email.spf',
+  emailDkim: 'm365.email.dkim',
+  emailDmarc: 'm365.email.dmarc',
 } as const;
 
 export type EvidenceKey = (typeof EVIDENCE_KEYS)[keyof typeof EVIDENCE_KEYS];

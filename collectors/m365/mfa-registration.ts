@@ -40,6 +40,53 @@ export interface RegistrationValue extends Record<string, unknown> {
   adminScope: 'any_admin_role' | 'global_admins';
   /** Why the per-user fallback was used; null for the report. */
   fallbackReason: string | null;
+  /** Eligible accounts with a phishing-resistant method (FIDO2/passkey, Windows Hello for Business, certificate). */
+  phishingResistant: number;
+  phishingResistantPct: number | null;
+  adminsPhishingResistant: number;
+  adminsPhishingResistantPct: number | null;
+}
+
+/**
+ * userRegistrationDetails methodsRegistered values that resist phishing: passkeys (device-bound, in Authenticator,
+ * Windows Hello), FIDO2 security keys, Windows Hello for Business, the macOS platform credential and certificates.
+ * Values from the documented enum; `fido2` is accepted too (older rows).
+ */
+const PHISHING_RESISTANT_REPORT_METHODS = new Set(
+  ['fido2', 'fido2SecurityKey', 'passKeyDeviceBound', 'passKeyDeviceBoundAuthenticator', 'passKeyDeviceBoundWindowsHello', 'windowsHelloForBusiness', 'macOsSecureEnclaveKey'].map((m) =>
+    m.toLowerCase(),
+  ),
+);
+
+export function isPhishingResistantReportMethod(method: string): boolean {
+  const m = method.toLowerCase();
+  return PHISHING_RESISTANT_REPORT_METHODS.has(m) || m.startsWith('x509certificate');
+}
+
+/** The same per user (GET /users/{id}/authentication/methods @odata.type). */
+const PHISHING_RESISTANT_METHOD_TYPES = new Set([
+  'fido2AuthenticationMethod',
+  'windowsHelloForBusinessAuthenticationMethod',
+  'x509CertificateAuthenticationMethod',
+  'platformCredentialAuthenticationMethod',
+]);
+
+export function isPhishingResistantMethodType(odataType: string): boolean {
+  return PHISHING_RESISTANT_METHOD_TYPES.has(odataType.replace(/^#?microsoft\.graph\./, ''));
+}
+
+/** `m365.sspr.registration`: report mode only (isSsprRegistered), the same enabled-member scope as MFA. */
+export interface SsprValue extends Record<string, unknown> {
+  eligible: number;
+  registered: number;
+  pct: number | null;
+}
+
+/** Who the report saw, for `m365.accounts.inactive` denominators (report mode only). */
+export interface RegistrationPopulation {
+  members: number;
+  guests: number;
+  privilegedIds: ReadonlySet<string>;
 }
 
 /** Method types that are not a second factor. A Temporary Access Pass is a bootstrap credential, not MFA. */
@@ -61,12 +108,20 @@ export class RegistrationTally {
   capable = 0;
   admins = 0;
   adminsRegistered = 0;
+  phishingResistant = 0;
+  adminsPhishingResistant = 0;
+  ssprRegistered = 0;
+  guests = 0;
+  readonly privilegedIds = new Set<string>();
   readonly unregistered = new CappedCollector();
   /** Global Administrator user id → MFA registered (GA users seen among non-disabled accounts). */
   readonly globalAdmins = new Map<string, boolean>();
 
-  addEligible(user: { upn: string; registered: boolean; capable: boolean; admin: boolean }): void {
+  addEligible(user: { upn: string; registered: boolean; capable: boolean; admin: boolean; phishingResistant?: boolean; sspr?: boolean }): void {
     this.eligible += 1;
+    if (user.phishingResistant) this.phishingResistant += 1;
+    if (user.sspr) this.ssprRegistered += 1;
+    if (user.admin && user.phishingResistant) this.adminsPhishingResistant += 1;
     if (user.registered) this.registered += 1;
     else this.unregistered.add(user.upn);
     if (user.capable) this.capable += 1;
@@ -91,7 +146,19 @@ export class RegistrationTally {
       measuredBy,
       adminScope: perUser ? 'global_admins' : 'any_admin_role',
       fallbackReason,
+      phishingResistant: this.phishingResistant,
+      phishingResistantPct: pct(this.phishingResistant, this.eligible),
+      adminsPhishingResistant: this.adminsPhishingResistant,
+      adminsPhishingResistantPct: pct(this.adminsPhishingResistant, this.admins),
     };
+  }
+
+  sspr(): SsprValue {
+    return { eligible: this.eligible, registered: this.ssprRegistered, pct: pct(this.ssprRegistered, this.eligible) };
+  }
+
+  population(): RegistrationPopulation {
+    return { members: this.eligible, guests: this.guests, privilegedIds: this.privilegedIds };
   }
 }
 
@@ -114,6 +181,10 @@ export interface RegistrationResult {
   provenance: Provenance;
   /** GA user id → registered, or null when registration could not be measured. */
   globalAdminRegistration: ReadonlyMap<string, boolean> | null;
+  /** SSPR registration (report mode only); null when not measured, with `ssprUnmeasured` saying why. */
+  sspr?: SsprValue | null;
+  /** Enabled members, guests and privileged ids the report saw (report mode only). */
+  population?: RegistrationPopulation | null;
 }
 
 /** Users queued per pause of the /users pager: five full batches, then page on. Bounds memory in the fallback. */
@@ -148,8 +219,19 @@ export async function collectRegistration(deps: RegistrationDeps): Promise<Regis
       onItem: (u) => {
         if (disabled.has(u.id)) return;
         if (deps.globalAdminIds.has(u.id)) tally.globalAdmins.set(u.id, u.isMfaRegistered);
-        if (isGuest(u.userType)) return;
-        tally.addEligible({ upn: u.userPrincipalName, registered: u.isMfaRegistered, capable: u.isMfaCapable, admin: u.isAdmin });
+        if (u.isAdmin || deps.globalAdminIds.has(u.id)) tally.privilegedIds.add(u.id);
+        if (isGuest(u.userType)) {
+          tally.guests += 1;
+          return;
+        }
+        tally.addEligible({
+          upn: u.userPrincipalName,
+          registered: u.isMfaRegistered,
+          capable: u.isMfaCapable,
+          admin: u.isAdmin,
+          phishingResistant: u.methodsRegistered.some(isPhishingResistantReportMethod),
+          sspr: u.isSsprRegistered === true,
+        });
       },
     });
   } catch (err) {
@@ -163,7 +245,13 @@ export async function collectRegistration(deps: RegistrationDeps): Promise<Regis
       globalAdminRegistration: null,
     };
   }
-  return { outcome: { ok: true, value: tally.value('registration_report', null) }, provenance, globalAdminRegistration: tally.globalAdmins };
+  return {
+    outcome: { ok: true, value: tally.value('registration_report', null) },
+    provenance,
+    globalAdminRegistration: tally.globalAdmins,
+    sspr: tally.sspr(),
+    population: tally.population(),
+  };
 }
 
 interface QueuedUser {
@@ -223,8 +311,9 @@ async function collectPerUser(deps: RegistrationDeps, provenance: Provenance, re
       }
       const methods = parseWith(authenticationMethodsPage, outcome.body, QUERIES.authenticationMethods(user.id));
       const registered = methods.value.some((m) => isStrongMethod(m['@odata.type']));
+      const phishingResistant = methods.value.some((m) => isPhishingResistantMethodType(m['@odata.type']));
       if (user.admin) tally.globalAdmins.set(user.id, registered);
-      if (user.eligible) tally.addEligible({ upn: user.upn, registered, capable: false, admin: user.admin });
+      if (user.eligible) tally.addEligible({ upn: user.upn, registered, capable: false, admin: user.admin, phishingResistant });
     }
   };
 

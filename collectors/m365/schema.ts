@@ -114,6 +114,10 @@ export const roleAssignment = z.looseObject({
       displayName: z.string().nullish(),
       accountEnabled: z.boolean().nullish(),
       userType: z.string().nullish(),
+      /** m365.admins globalAdminsLicensed: absent (not returned) is unknown, [] is unlicensed. */
+      assignedLicenses: z.array(z.looseObject({ skuId: z.string().nullish() })).nullish(),
+      /** true = synced from on-premises AD; null = cloud-only (never synced); absent = unknown. */
+      onPremisesSyncEnabled: z.boolean().nullish(),
     })
     .nullish(),
 });
@@ -147,6 +151,10 @@ export const userRegistrationDetails = z.looseObject({
   isAdmin: z.boolean(),
   isMfaRegistered: z.boolean(),
   isMfaCapable: z.boolean(),
+  /** m365.sspr.registration; optional so an older $select (or a row without it) still parses. */
+  isSsprRegistered: z.boolean().nullish(),
+  /** Method names (documented enum, e.g. passKeyDeviceBound, windowsHelloForBusiness): phishing-resistant counts. */
+  methodsRegistered: list,
 });
 export type UserRegistrationDetails = z.output<typeof userRegistrationDetails>;
 
@@ -166,6 +174,10 @@ export const managedDevice = z.looseObject({
   complianceState: z.string(),
   lastSyncDateTime: dateTime.nullish(),
   operatingSystem: z.string().nullish(),
+  /** e.g. `10.0.22631.4460` (Windows), `14.4.1` (macOS/iOS), `14` (Android): os_currency. */
+  osVersion: z.string().nullish(),
+  /** BitLocker / FileVault state as Intune reports it: encryption. */
+  isEncrypted: z.boolean().nullish(),
 });
 export type ManagedDevice = z.output<typeof managedDevice>;
 

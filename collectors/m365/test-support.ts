@@ -7,6 +7,7 @@ import nock from 'nock';
 import { collectorContext, fixtures, json, nockReply, Routes, type Reply as KitReply } from '../../src/collector-kit/testing/fake-server.js';
 import type { CollectorContext } from '../../src/collector-kit/plugin.js';
 import { m365ConfigSchema, type M365Config } from './config.js';
+import { contosoDns } from './email-auth/test-dns.js';
 
 export const TENANT = 'contoso.onmicrosoft.com';
 export const CLIENT_ID = '11111111-1111-1111-1111-111111111111';
@@ -15,6 +16,9 @@ export const GRAPH = 'https://graph.test';
 export const LOGIN = 'https://login.test';
 const DEFAULT_LOGIN = LOGIN;
 export const NOW = new Date('2024-06-01T00:00:00Z');
+
+/** The e-mail authentication checks ask a loopback DNS server serving contoso.com, never the internet. */
+export const TEST_DNS = (await contosoDns()).address;
 
 /** Fresh copy of a fixture (tests may mutate it). */
 export const fixture = fixtures(import.meta.url);
@@ -27,6 +31,7 @@ export function testConfig(overrides: Record<string, unknown> = {}): M365Config 
     cloud: { graphEndpoint: GRAPH, authorityHost: LOGIN },
     timeoutMs: 5000,
     maxRetries: 3,
+    dns: { servers: [TEST_DNS], timeoutMs: 500 },
     ...overrides,
   });
 }
@@ -182,6 +187,9 @@ export function standardTenant(graph: FakeGraph): FakeGraph {
     .on('/users', (req) => {
       const filter = req.query.get('$filter') ?? '';
       if (filter === 'accountEnabled eq false') return json(fixture('users-disabled.json'));
+      // m365-identity: inactive-account candidates (signInActivity filters).
+      if (filter.startsWith('signInActivity/lastSuccessfulSignInDateTime le ')) return json(fixture('users-signin-inactive.json'));
+      if (filter === 'signInActivity/lastSuccessfulSignInDateTime eq null') return json(fixture('users-never-signed-in.json'));
       if (filter.startsWith('accountEnabled eq true')) return json({ '@odata.count': 6, value: [{ id: 'x' }] });
       return paged({ '': fixture('users-page1.json'), users2: fixture('users-page2.json') })(req);
     })
@@ -193,5 +201,15 @@ export function standardTenant(graph: FakeGraph): FakeGraph {
         page3: fixture('registration-details-page3.json'),
       }),
     )
-    .on('/deviceManagement/managedDevices', paged({ '': fixture('managed-devices-page1.json'), devices2: fixture('managed-devices-page2.json') }));
+    .on('/deviceManagement/managedDevices', paged({ '': fixture('managed-devices-page1.json'), devices2: fixture('managed-devices-page2.json') }))
+    // m365-devices: Defender alerts, Windows Update rings, SharePoint settings (Microsoft's documented examples).
+    .on('/security/alerts_v2', json(fixture('security-alerts-v2.json')))
+    .on('/deviceManagement/deviceConfigurations', json(fixture('update-rings.json')))
+    .on('/admin/sharepoint/settings', json(fixture('sharepoint-settings.json')))
+    // m365-identity: authorization and authentication methods policies, PIM schedules (Microsoft's documented examples).
+    .on('/policies/authorizationPolicy', json(fixture('authorization-policy-restricted.json')))
+    .on('/policies/authenticationMethodsPolicy', json(fixture('authentication-methods-policy.json')))
+    .on('/roleManagement/directory/roleEligibilitySchedules', json(fixture('role-eligibility-schedules-ga.json')))
+    .on('/roleManagement/directory/roleAssignmentSchedules', json(fixture('role-assignment-schedules-ga.json')))
+    .on('/domains', json(fixture('domains-password-policy.json')));
 }

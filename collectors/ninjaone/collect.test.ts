@@ -118,6 +118,13 @@ describe('ninjaone collector — healthy organisation', () => {
       nonCompliant: ['DC01', 'Design-Mac'],
       nonCompliantTotal: 2,
       windowDays: 30,
+      // Essential Eight windows: web01's critical update (72 h) is past 48 h; only DC01 (a server, 40 days) is past
+      // two weeks and a month; the other pending rows are 1–10 days old, and failed installs are not counted here.
+      pendingOver48hCritical: 1,
+      pendingOver14d: 1,
+      pendingOver30d: 1,
+      serversPendingOver14d: 1,
+      workstationsPendingOver30d: 0,
       pendingPatches: 4,
       failedPatches: 1,
       ignoredRows: 1,

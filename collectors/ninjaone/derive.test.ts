@@ -156,6 +156,59 @@ describe('patches', () => {
     expect(t.value(new Map(), none, NOW)).toMatchObject({ devices: 0, pct: null, criticalCompliantPct: null });
   });
 
+  describe('Essential Eight windows', () => {
+    const mixed = (servers: number[], workstations: number[]) =>
+      new Map<number, { label: string; kind: 'server' | 'workstation'; policyId: number | null }>([
+        ...servers.map((id): [number, { label: string; kind: 'server'; policyId: null }] => [id, { label: `SRV${id}`, kind: 'server', policyId: null }]),
+        ...workstations.map((id): [number, { label: string; kind: 'workstation'; policyId: null }] => [id, { label: `PC${id}`, kind: 'workstation', policyId: null }]),
+      ]);
+
+    it('places each device by its oldest relevant pending patch, at the window edges, split by class', () => {
+      const t = new PatchTally(NOW, 30);
+      t.add(patch(1, { timestamp: S - 14 * DAY })); // server, exactly two weeks: inside
+      t.add(patch(2, { timestamp: S - 14 * DAY - 1 })); // server, just past two weeks
+      t.add(patch(3, { timestamp: S - 31 * DAY })); // server, past a month
+      t.add(patch(11, { timestamp: S - 20 * DAY })); // workstation, past two weeks, within a month
+      t.add(patch(12, { timestamp: S - 30 * DAY - 1 })); // workstation, just past a month
+      t.add(patch(12, { timestamp: S - 2 * DAY })); // a newer row does not hide the old one
+      const v = t.value(mixed([1, 2, 3], [11, 12, 13]), none, NOW);
+      expect(v).toMatchObject({ pendingOver14d: 4, pendingOver30d: 2, serversPendingOver14d: 2, workstationsPendingOver30d: 1 });
+    });
+
+    it('ignores rows that are not relevant, failed installs, and devices outside the scope', () => {
+      const t = new PatchTally(NOW, 30);
+      t.add(patch(1, { status: 'MANUAL', severity: 'OPTIONAL', type: 'FEATURE_PACKS', timestamp: S - 60 * DAY }));
+      t.add(patch(2, { status: 'FAILED', timestamp: S - 60 * DAY }));
+      t.add(patch(3, { status: 'REJECTED', timestamp: S - 60 * DAY }));
+      t.add(patch(99, { timestamp: S - 60 * DAY }));
+      const v = t.value(mixed([1, 2, 3], []), none, NOW);
+      expect(v).toMatchObject({ pendingOver14d: 0, pendingOver30d: 0, serversPendingOver14d: 0, failed: 1 });
+    });
+
+    it('counts critical rows over 48 h per device, and IMPORTANT security updates only in the long windows', () => {
+      const t = new PatchTally(NOW, 30);
+      t.add(patch(1, { severity: 'CRITICAL', status: 'MANUAL', timestamp: S - 49 * 3600 }));
+      t.add(patch(1, { severity: 'CRITICAL', status: 'MANUAL', timestamp: S - 50 * 3600 }));
+      t.add(patch(2, { severity: 'CRITICAL', status: 'MANUAL', timestamp: S - 47 * 3600 }));
+      t.add(patch(3, { severity: 'IMPORTANT', type: 'SECURITY_UPDATES', status: 'MANUAL', timestamp: S - 16 * DAY }));
+      const v = t.value(mixed([], [1, 2, 3]), none, NOW);
+      expect(v).toMatchObject({ pendingOver48hCritical: 1, pendingCritical: 2, pendingOver14d: 1, pendingOver30d: 0 });
+    });
+
+    it('puts a device with an undated relevant row in every window (an unreadable age is not a patched device)', () => {
+      const t = new PatchTally(NOW, 30);
+      t.add(patch(1, { timestamp: null }));
+      t.add(patch(11, { timestamp: undefined }));
+      const v = t.value(mixed([1], [11, 12]), none, NOW);
+      expect(v).toMatchObject({ pendingOver14d: 2, pendingOver30d: 2, serversPendingOver14d: 1, workstationsPendingOver30d: 1, pendingOver48hCritical: 0 });
+    });
+
+    it('reports zero in every window when nothing is pending', () => {
+      const v = new PatchTally(NOW, 30).value(mixed([1], [2]), none, NOW);
+      expect(v).toMatchObject({ pendingOver48hCritical: 0, pendingOver14d: 0, pendingOver30d: 0, serversPendingOver14d: 0, workstationsPendingOver30d: 0 });
+    });
+  });
+
   it('counts devices on an automated policy over all managed devices', () => {
     const t = new PatchTally(NOW, 30);
     const m = new Map([

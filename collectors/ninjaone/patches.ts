@@ -15,6 +15,18 @@
  * A device is **critical-overdue** when a critical pending row is older than 48 h — or has no `timestamp` at all
  * (a critical patch of unknown age is counted as overdue, the worst case, rather than hidden as unknown).
  * State is kept per device, not per row, and joined to the device scope at the end.
+ *
+ * Essential Eight patch windows (ASD, November 2023: ISM-1877/1696 48 h for critical, ISM-1694 two weeks for
+ * internet-facing servers, ISM-1695/1902 one month for workstations and other servers) count **devices** whose
+ * oldest relevant pending row is older than the window:
+ * - `pendingOver48hCritical`: a critical row older than 48 h (or undated) — the same devices as
+ *   `criticalOverdueDevices`, named for the framework;
+ * - `pendingOver14d` / `pendingOver30d`: any relevant row older than 14 / 30 days; `serversPendingOver14d` and
+ *   `workstationsPendingOver30d` split them by device class (no API marks a server internet-facing, so every server
+ *   gets the stricter two-week window).
+ * A relevant row without `timestamp` puts its device in every window (worst case, as for critical rows): an age
+ * we cannot read must not make a device look patched. Failed installs are counted in `failed`, not here: NinjaOne's
+ * row timestamp of a failure says when it failed, not how long the patch has waited.
  */
 import { CappedCollector, pct } from '../../src/domain/evidence.js';
 import type { ManagedDevice } from './devices.js';
@@ -22,6 +34,9 @@ import type { OsPatch } from './schema.js';
 import { DAY_MS, HOUR_MS, epochToMs, isoFromMs, round1 } from './time.js';
 
 export const CRITICAL_AFTER_HOURS = 48;
+/** Essential Eight windows in days: two weeks (servers, ISM-1694) and one month (workstations, ISM-1695/1902). */
+export const E8_SHORT_WINDOW_DAYS = 14;
+export const E8_LONG_WINDOW_DAYS = 30;
 /** Update types that make a pending row count against window compliance even when not yet approved. */
 const SECURITY_TYPES = new Set(['SECURITY_UPDATES', 'CRITICAL_UPDATES']);
 
@@ -80,6 +95,12 @@ export interface PatchesValue extends Record<string, unknown> {
   nonCompliant: string[];
   nonCompliantTotal: number;
   windowDays: number;
+  /** Essential Eight windows: managed devices with a relevant pending row older than the window (see above). */
+  pendingOver48hCritical: number;
+  pendingOver14d: number;
+  pendingOver30d: number;
+  serversPendingOver14d: number;
+  workstationsPendingOver30d: number;
   /** Relevant pending OS patch rows and failed rows on managed devices. */
   pendingPatches: number;
   failedPatches: number;
@@ -141,6 +162,9 @@ export class PatchTally {
     let pendingPatches = 0;
     let failedPatches = 0;
     let automated = 0;
+    const windows = { over14d: 0, over30d: 0, servers14d: 0, workstations30d: 0 };
+    const over14dStart = now.getTime() - E8_SHORT_WINDOW_DAYS * DAY_MS;
+    const over30dStart = now.getTime() - E8_LONG_WINDOW_DAYS * DAY_MS;
     const nonCompliant = new CappedCollector();
     for (const [id, device] of managed) {
       if (automation.policyIds && device.policyId !== null && automation.policyIds.has(device.policyId)) automated += 1;
@@ -159,6 +183,15 @@ export class PatchTally {
       if (overdueCritical > 0) criticalOverdueDevices += 1;
       if (s.undatedRelevant > 0) oldestUnknown = true;
       if (s.oldestRelevantMs !== null && (oldest === null || s.oldestRelevantMs < oldest)) oldest = s.oldestRelevantMs;
+      const olderThan = (start: number) => s.undatedRelevant > 0 || (s.oldestRelevantMs !== null && s.oldestRelevantMs < start);
+      if (olderThan(over14dStart)) {
+        windows.over14d += 1;
+        if (device.kind === 'server') windows.servers14d += 1;
+      }
+      if (olderThan(over30dStart)) {
+        windows.over30d += 1;
+        if (device.kind === 'workstation') windows.workstations30d += 1;
+      }
     }
     let ignoredRows = 0;
     for (const [id, s] of this.byDevice) if (!managed.has(id)) ignoredRows += s.relevantPending + s.failed;
@@ -180,6 +213,11 @@ export class PatchTally {
       nonCompliant: nonCompliant.list(),
       nonCompliantTotal: nonCompliant.total,
       windowDays: this.windowDays,
+      pendingOver48hCritical: criticalOverdueDevices,
+      pendingOver14d: windows.over14d,
+      pendingOver30d: windows.over30d,
+      serversPendingOver14d: windows.servers14d,
+      workstationsPendingOver30d: windows.workstations30d,
       pendingPatches,
       failedPatches,
       ignoredRows,

@@ -11,9 +11,9 @@ offlineWithVbrSecret();
 
 const FAST = { backoffBaseMs: 5 };
 const valueOf = (e: Evidence) => e.value as ProtectionValue;
-/** Both keys, always in this order; returns backup.protection (backup.verification has its own tests). */
+/** Every key, always in this order; returns backup.protection (verification and immutability have their own tests). */
 const only = (evidence: Evidence[]) => {
-  expect(evidence.map((e) => e.key)).toEqual(['backup.protection', 'backup.verification']);
+  expect(evidence.map((e) => e.key)).toEqual(['backup.protection', 'backup.verification', 'backup.immutability']);
   return evidence[0]!;
 };
 
@@ -247,7 +247,7 @@ describe('veeam-vbr collector — throttling, retries and failures', () => {
     // backup.verification was read: the collector is partial, naming the key that failed
     expect(result.evidence[1]!.status).toBe('ok');
     expect(result.status).toBe('partial');
-    expect(result.error).toMatch(/^1 of 2 veeam-vbr evidence keys failed for tenant contoso: backup\.protection: .*HTTP 500/);
+    expect(result.error).toMatch(/^1 of 3 veeam-vbr evidence keys failed for tenant contoso: backup\.protection: .*HTTP 500/);
     // fail fast: the first object's look-up is tried 1 + maxRetries (2) times, and no other object is looked up
     expect(vbr.get('/api/v1/restorePoints')).toHaveLength(3);
   });
@@ -322,7 +322,11 @@ describe('veeam-vbr collector — throttling, retries and failures', () => {
     vbr.install();
     const result = await collectVeeamVbr(testConfig(), testContext());
     const v = valueOf(only(result.evidence));
-    expect(result.status).toBe('ok');
+    // backup.immutability cannot know which repositories hold the backups without the job targets: that key errors.
+    expect(result.status).toBe('partial');
+    expect(result.evidence[2]).toMatchObject({ key: 'backup.immutability', status: 'error', reasonCode: 'schema_violation' });
+    expect(result.evidence[2]!.reason).toMatch(/^job targets unknown: .*data\[0\]\.lastResult/);
+    expect(result.evidence[0]!.status).toBe('ok');
     expect(v.protected).toBe(6);
     expect(v.jobs).toBeNull();
     expect(v.failingJobs).toBeNull();

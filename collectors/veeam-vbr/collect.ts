@@ -4,11 +4,14 @@
  *   2. concurrently: job states (paged), backup job sessions of the last 30 days (paged) and backup objects (paged),
  *      each object followed by a look-up of its newest restore point with at most `concurrency` look-ups in flight;
  *      and SureBackup sessions, newest first, until the newest verified run and the 90-day window are covered,
- *   3. one `backup.protection` item and one `backup.verification` item (or only those `ctx.only` asks for).
+ *   3. one `backup.protection` item and one `backup.verification` item (or only those `ctx.only` asks for);
+ *   4. `backup.immutability` from the repository settings and the job targets (job states are read once for both
+ *      keys), plus the scale-out repositories only when a job targets one (immutability.ts).
  * Job states only add `failingJobs`: when they cannot be read the item stays `ok` with those fields null and a note.
  * Sessions only add `successRate30d`/`runs30d`: when they cannot be read those are null with an `unknownReasons` entry.
  * `backup.verification` stands alone: when SureBackup sessions cannot be read it is `unavailable`/`error` with the
- * reason, and `backup.protection` is untouched.
+ * reason, and `backup.protection` is untouched. `backup.immutability` stands alone too: it needs job states and
+ * repositories, and fails (unavailable with the role to grant, or error) on its own when either cannot be read.
  */
 import type { CollectorContext, CollectorResult } from '../../src/collector-kit/plugin.js';
 import type { VendorHttp } from '../../src/http/client.js';
@@ -17,13 +20,23 @@ import { nameMatcher, resolveConfig, type VeeamVbrConfig, type VeeamVbrConfigInp
 import { PATHS, reportsLastRunFailed, restorePointsPath } from './endpoints.js';
 import { collectorError, type Failure } from '../../src/collector-kit/failure.js';
 import { classify, describeTokenFailure } from './errors.js';
-import { PROTECTION_KEY, PROVIDED_KEYS, Provenance, VERIFICATION_KEY, failedEvidence, okEvidence, type ProvidedKey } from './evidence.js';
+import { IMMUTABILITY_KEY, PROTECTION_KEY, PROVIDED_KEYS, Provenance, VERIFICATION_KEY, failedEvidence, okEvidence, type ProvidedKey } from './evidence.js';
 import { createVbrHttp, forEachPage, mapLimit } from './http.js';
 import { JobTally, type JobsValue } from './jobs.js';
 import { ProtectionTally, objectFilter, objectName, type ObjectResult, type ProtectionValue } from './protection.js';
 import { newestRestorePoint } from './restore-points.js';
 import { readSessions } from './sessions.js';
-import { backupObjectsPage, jobStatesPage, type BackupObject } from './schema.js';
+import { deriveImmutability, needsScaleOut, type ImmutabilityValue } from './immutability.js';
+import {
+  backupObjectsPage,
+  jobStatesPage,
+  repositoriesPage,
+  scaleOutRepositoriesPage,
+  type BackupObject,
+  type JobState,
+  type Repository,
+  type ScaleOutRepository,
+} from './schema.js';
 import { readVerification, type VerificationResult } from './verification.js';
 import type { Evidence } from '../../src/domain/evidence.js';
 
@@ -38,14 +51,28 @@ interface Run {
   ctx: CollectorContext;
   /** Paths actually called, for provenance. */
   endpoints: Set<string>;
+  /** Job states, read once for both keys that need them (a server has tens to hundreds of jobs). */
+  jobStates?: Promise<JobState[]>;
+}
+
+/** Every page of a skip/limit collection (small ones only: jobs, repositories). */
+async function readAll<T>(run: Run, path: string, schema: Parameters<typeof forEachPage<T>>[2]): Promise<T[]> {
+  const rows: T[] = [];
+  await forEachPage(run.http, path, schema, (items) => void rows.push(...items), { signal: run.ctx.signal });
+  return rows;
+}
+
+function jobStates(run: Run): Promise<JobState[]> {
+  run.jobStates ??= readAll(run, PATHS.jobStates, jobStatesPage);
+  return run.jobStates;
 }
 
 async function readJobs(run: Run, notes: string[]): Promise<JobsValue | null> {
-  const { http, config, ctx, endpoints } = run;
+  const { config, ctx, endpoints } = run;
   const tally = new JobTally(nameMatcher(config.excludeJobs));
   endpoints.add(PATHS.jobStates);
   try {
-    await forEachPage(http, PATHS.jobStates, jobStatesPage, (jobs) => jobs.forEach((j) => tally.add(j)), { signal: ctx.signal });
+    (await jobStates(run)).forEach((j) => tally.add(j));
     return tally.value();
   } catch (err) {
     const failure = classify(err, PATHS.jobStates);
@@ -118,6 +145,31 @@ async function protectionResult(run: Run): Promise<{ value: ProtectionValue } | 
   }
 }
 
+/** `backup.immutability`, or why not: each path is classified on its own so the reason names the one that failed. */
+async function immutabilityResult(run: Run, endpoints: Set<string>): Promise<{ value: ImmutabilityValue } | { failure: Failure }> {
+  const excluded = nameMatcher(run.config.excludeJobs);
+  const attempt = <T>(path: string, read: () => Promise<T>): Promise<{ ok: T } | { failure: Failure }> => {
+    endpoints.add(path);
+    return read().then(
+      (ok) => ({ ok }),
+      (err: unknown) => ({ failure: classify(err, path) }),
+    );
+  };
+  const [jobs, repositories] = await Promise.all([
+    attempt(PATHS.jobStates, () => jobStates(run)),
+    attempt(PATHS.repositories, () => readAll<Repository>(run, PATHS.repositories, repositoriesPage)),
+  ]);
+  if ('failure' in jobs) return { failure: { ...jobs.failure, reason: `job targets unknown: ${jobs.failure.reason}` } };
+  if ('failure' in repositories) return repositories;
+  let scaleOut: ScaleOutRepository[] | null = null;
+  if (needsScaleOut(jobs.ok, repositories.ok, excluded)) {
+    const sobr = await attempt(PATHS.scaleOutRepositories, () => readAll<ScaleOutRepository>(run, PATHS.scaleOutRepositories, scaleOutRepositoriesPage));
+    if ('failure' in sobr) return sobr;
+    scaleOut = sobr.ok;
+  }
+  return { value: deriveImmutability({ jobs: jobs.ok, repositories: repositories.ok, scaleOut, excluded }) };
+}
+
 async function verificationResult(run: Run, endpoints: Set<string>): Promise<VerificationResult> {
   try {
     return await readVerification(run.http, run.config, run.ctx, endpoints);
@@ -172,9 +224,11 @@ export async function collectVeeamVbr(
 
   const run: Run = { http, config, ctx, endpoints: new Set() };
   const verificationEndpoints = new Set<string>();
-  const [protection, verification] = await Promise.all([
+  const immutabilityEndpoints = new Set<string>();
+  const [protection, verification, immutability] = await Promise.all([
     keys.includes(PROTECTION_KEY) ? protectionResult(run) : null,
     keys.includes(VERIFICATION_KEY) ? verificationResult(run, verificationEndpoints) : null,
+    keys.includes(IMMUTABILITY_KEY) ? immutabilityResult(run, immutabilityEndpoints) : null,
   ]);
   // Provenance counts every request of the run (token and retries included), as for a single key.
   const requests = http.requests;
@@ -195,6 +249,15 @@ export async function collectVeeamVbr(
       evidence.push(okEvidence(VERIFICATION_KEY, verification.value, source, collectedAt));
     } else {
       evidence.push(failedEvidence(VERIFICATION_KEY, verification.failure, source, collectedAt));
+    }
+  }
+  if (immutability) {
+    const source = new Provenance().add([...immutabilityEndpoints]).charge(requests);
+    if ('value' in immutability) {
+      ctx.logger.debug({ repositories: immutability.value.repositories, immutable: immutability.value.immutable, requests }, 'veeam-vbr: backup.immutability collected');
+      evidence.push(okEvidence(IMMUTABILITY_KEY, immutability.value, source, collectedAt));
+    } else {
+      evidence.push(failedEvidence(IMMUTABILITY_KEY, immutability.failure, source, collectedAt));
     }
   }
   // Honestly unavailable (a role to grant) is not a collector failure; an error of every key means nothing was collected.

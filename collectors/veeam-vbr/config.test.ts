@@ -52,7 +52,7 @@ describe('veeam-vbr config', () => {
 
   it('exposes the plugin shape the core expects', () => {
     expect(secretFields).toEqual(['password']);
-    expect(veeamVbrPlugin).toMatchObject({ id: 'veeam-vbr', section: 'backup', provider: 'veeam-vbr', provides: ['backup.protection', 'backup.verification'], secretFields: ['password'] });
+    expect(veeamVbrPlugin).toMatchObject({ id: 'veeam-vbr', section: 'backup', provider: 'veeam-vbr', provides: ['backup.protection', 'backup.verification', 'backup.immutability'], secretFields: ['password'] });
   });
 });
 

@@ -14,7 +14,9 @@ describe('veeam-vbr doctor', () => {
       ['GET /api/v1/jobs/states', true],
       ['GET /api/v1/backupObjects', true],
       ['GET /api/v1/restorePoints', true],
+      ['GET /api/v1/backupInfrastructure/repositories', true],
     ]);
+    expect(checks[4]!.detail).toBe('readable (5 in total; Veeam Backup Viewer or higher granted)');
     expect(checks[2]!.detail).toBe('readable (7 in total; Veeam Backup Viewer or higher granted)');
     expect(vbr.requests.filter((r) => r.method === 'GET').every((r) => r.query.get('limit') === '1')).toBe(true);
   });
@@ -33,7 +35,17 @@ describe('veeam-vbr doctor', () => {
     const rp = checks.find((c) => c.check === 'GET /api/v1/restorePoints')!;
     expect(rp.ok).toBe(false);
     expect(rp.detail).toMatch(/HTTP 403.*at least the Veeam Backup Viewer role/);
-    expect(checks.filter((c) => c.ok)).toHaveLength(3);
+    expect(checks.filter((c) => c.ok)).toHaveLength(4);
+  });
+
+  it('names the role when the repositories (backup.immutability) answer 403', async () => {
+    const vbr = FakeVbr.standard();
+    vbr.overrides.push((req) => (req.path === '/api/v1/backupInfrastructure/repositories' ? vbrError(403, 'error-forbidden.json') : undefined));
+    vbr.install();
+    const checks = await veeamVbrPlugin.doctor(testConfig(), testContext());
+    const repos = checks.find((c) => c.check === 'GET /api/v1/backupInfrastructure/repositories')!;
+    expect(repos.ok).toBe(false);
+    expect(repos.detail).toMatch(/HTTP 403.*at least the Veeam Backup Viewer role/);
   });
 
   it('stops after a refused sign-in and says what to check', async () => {
@@ -48,6 +60,6 @@ describe('veeam-vbr doctor', () => {
   it('reports an unreadable caFile', async () => {
     const checks = await veeamVbrPlugin.doctor(testConfig({ caFile: '/nonexistent/ca.pem' }), testContext());
     expect(checks[0]).toMatchObject({ check: 'caFile', ok: false });
-    expect(checks).toHaveLength(4);
+    expect(checks).toHaveLength(5);
   });
 });

@@ -8,7 +8,7 @@ import { resolveConfig, type VeeamVbrConfig, type VeeamVbrConfigInput } from './
 import { LEAST_ROLE, PATHS, TOKEN_PATH, restorePointsPath } from './endpoints.js';
 import { classify, describeTokenFailure } from './errors.js';
 import { createVbrHttp } from './http.js';
-import { backupObjectsPage, jobStatesPage, restorePointsPage } from './schema.js';
+import { backupObjectsPage, jobStatesPage, repositoriesPage, restorePointsPage } from './schema.js';
 
 export async function doctorVeeamVbr(
   input: VeeamVbrConfig | VeeamVbrConfigInput,
@@ -20,6 +20,9 @@ export async function doctorVeeamVbr(
     { path: PATHS.jobStates, schema: jobStatesPage },
     { path: PATHS.backupObjects, schema: backupObjectsPage },
     { path: restorePointsPath(config.apiVersion), schema: restorePointsPage },
+    // backup.immutability: repository settings (claim ViewRepositories). Scale-out repositories are read only when a
+    // job targets one, under the same role, so one probe covers both.
+    { path: PATHS.repositories, schema: repositoriesPage },
   ];
   const label = (path: string) => `GET ${path}`;
   const notChecked = (detail: string): DoctorCheck[] => probes.map((p) => ({ check: label(p.path), ok: false, detail: `not checked: ${detail}` }));

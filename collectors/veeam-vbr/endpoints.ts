@@ -33,6 +33,10 @@ export const PATHS = {
   objectRestorePoints: '/api/v1/objectRestorePoints',
   /** Run history (every revision): backup job runs for successRate30d, SureBackup runs for backup.verification. */
   sessions: '/api/v1/sessions',
+  /** Repository settings, immutability included (every revision; claim ViewRepositories, Backup Viewer and up). */
+  repositories: '/api/v1/backupInfrastructure/repositories',
+  /** Scale-out repositories: read only when a job targets one, to find the extents it writes to. */
+  scaleOutRepositories: '/api/v1/backupInfrastructure/scaleOutRepositories',
 } as const;
 
 /** The run-history window of successRate30d. */

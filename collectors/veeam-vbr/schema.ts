@@ -61,9 +61,58 @@ export const jobState = z.looseObject({
   status: z.string(),
   lastResult: z.enum(SESSION_RESULTS),
   lastRun: veeamTime.nullish(),
+  /** The job's target: a backup repository or a scale-out backup repository (`backup.immutability`). */
+  repositoryId: z.string().nullish(),
+  repositoryName: z.string().nullish(),
 });
 export type JobState = z.output<typeof jobState>;
 export const jobStatesPage = pageOf(jobState);
+
+/** `ObjectStorageImmutabilityModel` / `RepositoryImmutabilityModel`: `{ isEnabled, daysCount }` (+ `immutabilityMode` 1.3). */
+const immutabilitySettings = z.looseObject({
+  isEnabled: z.boolean().nullish(),
+  daysCount: z.number().int().nullish(),
+});
+
+/**
+ * The parts of a repository's settings that say whether its restore points are immutable, wherever the spec puts
+ * them: `repository.makeRecentBackupsImmutableDays` (LinuxHardened), `repository.immutability` (DellDataDomain,
+ * HPEStoreOnce, 1.3-rev2), `bucket.immutability` (AmazonS3, S3Compatible, GoogleCloud, IBMCloud, WasabiCloud),
+ * `container.immutability` (AzureBlob 1.3+, VeeamDataCloudVault), and the bare `bucket.immutabilityEnabled` /
+ * `container.immutabilityEnabled` of the archive tiers (AmazonS3Glacier, AzureArchive: no period of their own).
+ */
+const storageSettings = z.looseObject({
+  makeRecentBackupsImmutableDays: z.number().int().nullish(),
+  immutability: immutabilitySettings.nullish(),
+  immutabilityEnabled: z.boolean().nullish(),
+});
+
+/** `RepositoryModel` (`GET /api/v1/backupInfrastructure/repositories`): id, name and type are required by the spec. */
+export const repository = z.looseObject({
+  id: z.string().min(1),
+  name: z.string().nullish(),
+  /** `ERepositoryType` (WinLocal, LinuxHardened, S3Compatible, …): a string, new types every revision. */
+  type: z.string(),
+  repository: storageSettings.nullish(),
+  bucket: storageSettings.nullish(),
+  container: storageSettings.nullish(),
+});
+export type Repository = z.output<typeof repository>;
+export const repositoriesPage = pageOf(repository);
+
+/** `ScaleOutRepositoryModel`: the extents a job aimed at a scale-out repository actually writes to. */
+export const scaleOutRepository = z.looseObject({
+  id: z.string().min(1),
+  name: z.string().nullish(),
+  performanceTier: z.looseObject({ performanceExtents: z.array(z.looseObject({ id: z.string().min(1), name: z.string().nullish() })) }),
+  /** `enabled` in 1.1-rev0, `isEnabled` from 1.2 on. */
+  capacityTier: z
+    .looseObject({ isEnabled: z.boolean().nullish(), enabled: z.boolean().nullish(), extents: z.array(z.looseObject({ id: z.string().min(1) })).nullish() })
+    .nullish(),
+  archiveTier: z.looseObject({ isEnabled: z.boolean().nullish(), extentId: z.string().nullish() }).nullish(),
+});
+export type ScaleOutRepository = z.output<typeof scaleOutRepository>;
+export const scaleOutRepositoriesPage = pageOf(scaleOutRepository);
 
 /**
  * `SessionModel` (`GET /api/v1/sessions`). `sessionType` is `Job` in 1.1-rev0 and `BackupJob` from 1.2 on (more types

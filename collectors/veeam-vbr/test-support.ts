@@ -80,6 +80,9 @@ export class FakeVbr {
   points: Record<string, string[]> = {};
   /** `SessionModel` rows, served by /api/v1/sessions (empty by default: a server with no run history yet). */
   sessions: Row[] = [];
+  /** `RepositoryModel` and `ScaleOutRepositoryModel` rows (backupInfrastructure; empty by default). */
+  repositories: Row[] = [];
+  scaleOut: Row[] = [];
   /** The server's own cap on `limit`. */
   maxPage = 200;
   restorePointDelayMs = 0;
@@ -96,6 +99,9 @@ export class FakeVbr {
     f.objects = fixture<{ data: Row[] }>('backup-objects.json').data;
     f.points = structuredClone(STANDARD_POINTS);
     f.sessions = standardSessions();
+    // The spec's example repositories, a hardened one ("Storage 3", the target of two jobs) and an unused S3 one.
+    f.repositories = fixture<{ data: Row[] }>('repositories.json').data;
+    f.scaleOut = fixture<{ data: Row[] }>('scale-out-repositories.json').data;
     return f;
   }
 
@@ -169,6 +175,10 @@ export class FakeVbr {
         return this.restorePoints(req);
       case '/api/v1/sessions':
         return this.page(req, this.filterSessions(req));
+      case '/api/v1/backupInfrastructure/repositories':
+        return this.page(req, this.repositories);
+      case '/api/v1/backupInfrastructure/scaleOutRepositories':
+        return this.page(req, this.scaleOut);
       default:
         return { status: 404, body: { errorCode: 'NotFound', message: `No resource at ${req.path}`, resourceId: '' } };
     }

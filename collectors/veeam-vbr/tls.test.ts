@@ -60,9 +60,17 @@ describe('veeam-vbr over TLS with a private CA', () => {
     const result = await collectVeeamVbr(testConfig({ baseUrl: url, caFile }), testContext());
     expect(result.status).toBe('ok');
     expect(result.evidence[0]!.value).toMatchObject({ protected: 0, jobs: 0 });
-    // Sessions twice: backup job runs (30 days) and SureBackup runs (backup.verification); order is not fixed.
+    // Sessions twice: backup job runs (30 days) and SureBackup runs (backup.verification); job states once for
+    // backup.protection and backup.immutability; order is not fixed.
     expect([...seen].sort()).toEqual(
-      ['POST /api/oauth2/token 1.2-rev1', 'GET /api/v1/jobs/states 1.2-rev1', 'GET /api/v1/sessions 1.2-rev1', 'GET /api/v1/sessions 1.2-rev1', 'GET /api/v1/backupObjects 1.2-rev1'].sort(),
+      [
+        'POST /api/oauth2/token 1.2-rev1',
+        'GET /api/v1/jobs/states 1.2-rev1',
+        'GET /api/v1/sessions 1.2-rev1',
+        'GET /api/v1/sessions 1.2-rev1',
+        'GET /api/v1/backupObjects 1.2-rev1',
+        'GET /api/v1/backupInfrastructure/repositories 1.2-rev1',
+      ].sort(),
     );
     expect(result.evidence[1]).toMatchObject({ key: 'backup.verification', status: 'ok', value: { lastVerifiedAt: null, verifiedDaysAgo: null } });
   });

@@ -153,7 +153,7 @@ describe('backup.verification when the sessions cannot be read', () => {
     expect(e).toMatchObject({ status: 'error', reasonCode: 'collector_error', reason: 'veeam-vbr GET /api/v1/sessions failed: HTTP 500: Internal server error.' });
     expect(result.evidence[0]!.status).toBe('ok');
     expect(result.status).toBe('partial');
-    expect(result.error).toMatch(/^1 of 2 veeam-vbr evidence keys failed for tenant contoso: backup\.verification: .*HTTP 500/);
+    expect(result.error).toMatch(/^1 of 3 veeam-vbr evidence keys failed for tenant contoso: backup\.verification: .*HTTP 500/);
   });
 
   it('a SureBackup row that breaks the schema → error / schema_violation naming the field', async () => {
@@ -192,6 +192,7 @@ describe('backup.verification when the sessions cannot be read', () => {
     expect(result.evidence.map((x) => [x.key, x.status])).toEqual([
       ['backup.protection', 'unavailable'],
       ['backup.verification', 'unavailable'],
+      ['backup.immutability', 'unavailable'],
     ]);
     expect(verificationOf(result.evidence).reason).toBe(result.error);
   });

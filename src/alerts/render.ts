@@ -129,7 +129,11 @@ const TONE: Record<AlertEventKind, AlertTone> = {
   recovery: 'good',
   lost_visibility: 'warning',
   visibility_restored: 'good',
+  at_risk: 'warning',
+  at_risk_cleared: 'good',
 };
+
+const MAX_FORECAST = 10;
 
 export function renderAlert(event: AlertEvent): AlertView {
   const tenant = { id: oneLine(event.tenant.id, 100), name: oneLine(event.tenant.name, 200) || oneLine(event.tenant.id, 100) };
@@ -161,9 +165,12 @@ export function renderAlert(event: AlertEvent): AlertView {
     event.drops.length > drops.length ? plural(event.drops.length - drops.length, 'more drop') : null,
     totalRules > shownRules ? plural(totalRules - shownRules, 'more changed rule') : null,
     event.lostKeys.length > MAX_LOST_KEYS ? plural(event.lostKeys.length - MAX_LOST_KEYS, 'more evidence key') : null,
+    (event.forecast?.length ?? 0) > MAX_FORECAST ? plural(event.forecast!.length - MAX_FORECAST, 'more gate at risk', 'more gates at risk') : null,
   ].filter((x): x is string => x !== null);
   const omitted = omittedParts.length > 0 ? `Not shown here: ${omittedParts.join(', ')}. See the evidence for all of it.` : null;
   const lostKeys = event.lostKeys.slice(0, MAX_LOST_KEYS).map((k) => oneLine(k, 120));
+  // The plain-words forecast of each gate ("backup success falling ~1.2 points a week; crosses … around 14 Jan").
+  const forecast = (event.forecast ?? []).slice(0, MAX_FORECAST).map((f) => oneLine(f.text, 300));
   const firstDrop = drops[0]?.heading;
   const more = event.drops.length > 1 ? ` and ${plural(event.drops.length - 1, 'more drop')}` : '';
 
@@ -190,6 +197,14 @@ export function renderAlert(event: AlertEvent): AlertView {
       title = `${tenant.name}: visibility restored`;
       summary = 'The evidence that had become unavailable is being collected again.';
       break;
+    case 'at_risk':
+      title = `${tenant.name}: at risk of slipping (${plural(event.forecast?.length ?? 0, 'gate')})`;
+      summary = 'An early warning, not a regression: at the current trend, a gate that holds the level is projected to fail within the horizon.';
+      break;
+    case 'at_risk_cleared':
+      title = `${tenant.name}: no longer at risk`;
+      summary = 'The trend no longer projects a gate to fail within the horizon: the early warning is closed.';
+      break;
   }
 
   const facts: AlertFact[] = [
@@ -197,6 +212,8 @@ export function renderAlert(event: AlertEvent): AlertView {
     { label: 'Level', value: levelChange },
     { label: 'Scan', value: oneLine(event.scanId, 100) },
     { label: 'When', value: oneLine(event.occurredAt, 40) },
+    // Facts reach every medium (Teams, Slack, e-mail, webhook text) without each renderer knowing about foresight.
+    ...(event.kind === 'at_risk' ? forecast.map((text) => ({ label: 'At risk', value: text })) : []),
   ];
   const view: Omit<AlertView, 'text'> = {
     kind: event.kind,

@@ -9,8 +9,9 @@ import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { catalogEntry } from '../evidence/catalog.js';
 import { formatIssues } from '../validation/zod-errors.js';
-import { singleBound } from '../engine/condition.js';
-import { RuleFileSchema, RuleOverrideSchema, type Condition, type Rule, type RuleOverride } from '../engine/rule-schema.js';
+import { checkCondition, singleBound } from '../engine/condition.js';
+import { RuleFileSchema, RuleOverrideSchema, type Rule, type RuleOverride } from '../engine/rule-schema.js';
+import { loadFrameworks, type Frameworks } from '../frameworks/load.js';
 
 export class RuleSetError extends Error {
   constructor(public readonly problems: string[]) {
@@ -23,6 +24,11 @@ export interface RuleSet {
   rules: Rule[];
   /** Content hash of the effective rules: stored with each scan so a rescore can tell whether rules changed. */
   version: string;
+  /**
+   * Framework mappings from the rule folder's `frameworks/` (DESIGN §14); absent = the ones shipped with Ratchet.
+   * Not part of `version`: they never change the level, so a framework edit must not re-score history.
+   */
+  frameworks?: Frameworks;
 }
 
 function ruleFiles(path: string): string[] {
@@ -34,17 +40,6 @@ function ruleFiles(path: string): string[] {
     .map((f) => join(path, f));
 }
 
-function checkCondition(where: string, c: Condition | undefined, type: string, problems: string[]): void {
-  if (!c) return;
-  const numericOps = (['gte', 'gt', 'lte', 'lt'] as const).filter((op) => c[op] !== undefined);
-  if (type !== 'number' && numericOps.length > 0) {
-    problems.push(`${where}: operator ${numericOps.join(', ')} needs a numeric measure, but this measure is ${type}`);
-  }
-  const literals = [...(c.eq !== undefined ? [c.eq] : []), ...(c.in ?? [])];
-  for (const v of literals) {
-    if (typeof v !== type) problems.push(`${where}: value ${JSON.stringify(v)} is not a ${type} like the measure`);
-  }
-}
 
 /** Validates rules against the catalog; returns problems (empty = valid). */
 export function validateRules(rules: Rule[], origin: (i: number) => string): string[] {
@@ -139,6 +134,10 @@ export function loadRuleSet(path: string, overrides?: Record<string, unknown>): 
   problems.push(...validateRules(rules, (i) => origins[i]!));
   const merged = applyOverrides(rules, overrides);
   problems.push(...merged.problems);
+  // A rule folder's frameworks/ is validated with it (a single rule file brings none: the shipped ones apply).
+  const fw = files.length === 1 && files[0] === path ? undefined : loadFrameworks(join(path, 'frameworks'));
+  problems.push(...(fw?.problems ?? []));
   if (problems.length > 0) throw new RuleSetError(problems);
-  return { rules: merged.rules, version: rulesVersion(merged.rules) };
+  const frameworks = fw && Object.keys(fw.frameworks).length > 0 ? { frameworks: fw.frameworks } : {};
+  return { rules: merged.rules, version: rulesVersion(merged.rules), ...frameworks };
 }

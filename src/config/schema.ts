@@ -9,13 +9,21 @@ import { ReportsSchema, reportConfigIssues } from './reports.js';
 import type { PsaProvider } from '../collector-kit/psa-provider.js';
 import { psaConfigIssues, psaSchema, TenantPsaSchema } from './psa.js';
 import { AuthSchema, authConfigIssues } from './auth.js';
+import { DEFAULT_FORESIGHT } from '../domain/forecast.js';
 
 const httpsUrl = z.url({ protocol: /^https$/, error: 'must be an https:// URL' });
 
+/**
+ * `atRisk`: also send foresight's at-risk notices (and their end) to this channel (DESIGN §14). Off by default: an
+ * early warning is not a regression, and a channel that pages someone must opt in to it. Optional rather than
+ * defaulted so configs built in code stay valid; absent reads as false (src/alerts/at-risk-channels.ts).
+ */
+const atRisk = z.boolean().optional();
+
 const AlertSchema = z.discriminatedUnion('type', [
-  z.object({ type: z.literal('teams'), url: httpsUrl }).strict(),
-  z.object({ type: z.literal('slack'), url: httpsUrl }).strict(),
-  z.object({ type: z.literal('webhook'), url: z.url(), secret: z.string().min(16, 'use a secret of at least 16 characters').optional() }).strict(),
+  z.object({ type: z.literal('teams'), url: httpsUrl, atRisk }).strict(),
+  z.object({ type: z.literal('slack'), url: httpsUrl, atRisk }).strict(),
+  z.object({ type: z.literal('webhook'), url: z.url(), secret: z.string().min(16, 'use a secret of at least 16 characters').optional(), atRisk }).strict(),
   z
     .object({
       type: z.literal('email'),
@@ -26,9 +34,22 @@ const AlertSchema = z.discriminatedUnion('type', [
       password: z.string().optional(),
       from: z.string(),
       to: z.array(z.string()).min(1),
+      atRisk,
     })
     .strict(),
 ]);
+
+/** Foresight (DESIGN §14): early warning when a gate's trend is projected to cross its threshold. */
+const ForesightSchema = z
+  .object({
+    enabled: z.boolean().default(true),
+    /** Raise a notice only for a crossing projected at most this many days ahead. */
+    horizonDays: z.number().int().min(1, 'must be at least 1 day').max(365, 'must be at most 365 days').default(DEFAULT_FORESIGHT.horizonDays),
+    /** Complete scans with the measure known before any trend is fitted (fewer is guessing). */
+    minScans: z.number().int().min(3, 'must be at least 3 scans (a trend needs points)').max(100).default(DEFAULT_FORESIGHT.minScans),
+  })
+  .strict()
+  .default({ enabled: true, ...DEFAULT_FORESIGHT });
 
 function sectionSchema(plugins: readonly CollectorPlugin[], section: 'rmm' | 'backup'): z.ZodType {
   const forSection = plugins.filter((p) => p.section === section && p.provider);
@@ -156,6 +177,7 @@ export function buildConfigSchema(plugins: readonly CollectorPlugin[], psaProvid
         .strict()
         .default({ confirmScans: 2, scoreDrop: 10 }),
       alerts: z.array(AlertSchema).default([]),
+      foresight: ForesightSchema,
       /** Client reports e-mailed on a schedule (DESIGN §13, src/config/reports.ts). */
       reports: ReportsSchema,
       /** The MSP's PSA: one ticket per confirmed regression episode (DESIGN §13, src/config/psa.ts). */

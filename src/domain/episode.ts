@@ -4,9 +4,15 @@
  * and closed when the level and scores are back. One alert when confirmed, one recovery message when it closes —
  * persisted with the scan in one transaction so a restart never re-sends.
  */
+import type { ForecastEntry } from './forecast.js';
 import type { RegressionDrop } from './report.js';
 
-export type EpisodeKind = 'regression' | 'visibility';
+/**
+ * `at_risk` (DESIGN §14): one per tenant while foresight projects a gate that holds a level to fail within the
+ * horizon; it lists the gates (`forecast`). Never a regression: it opens no ticket, confirms nothing and is closed
+ * (`closedReason: 'superseded'`) when a real regression of one of its gates takes over.
+ */
+export type EpisodeKind = 'regression' | 'visibility' | 'at_risk';
 export type EpisodeState = 'pending' | 'confirmed' | 'closed';
 
 export interface Episode {
@@ -29,12 +35,21 @@ export interface Episode {
   /** regression: the drops; visibility: the evidence keys that stopped being available. */
   drops: RegressionDrop[];
   lostKeys: string[];
+  /** at_risk: the forecast entries (gates projected to fail) as of the latest complete scan. */
+  forecast?: ForecastEntry[];
+  /** at_risk, once closed: the forecast cleared, or a regression of its gates took over. */
+  closedReason?: 'cleared' | 'superseded';
   acknowledgedAt: string | null;
   acknowledgedBy: string | null;
   acknowledgement: string | null;
 }
 
-export type AlertEventKind = 'regression' | 'recovery' | 'lost_visibility' | 'visibility_restored';
+/**
+ * `at_risk` / `at_risk_cleared` go only to channels that opted in (`alerts[].atRisk: true`): the notice when the
+ * episode opens, and its end when the trend no longer projects a crossing (not when a regression takes over: the
+ * regression alert says that).
+ */
+export type AlertEventKind = 'regression' | 'recovery' | 'lost_visibility' | 'visibility_restored' | 'at_risk' | 'at_risk_cleared';
 
 /** What an alert says (DESIGN §8): tenant, previous → current level, the rules that changed, where to look. */
 export interface AlertEvent {
@@ -50,6 +65,8 @@ export interface AlertEvent {
   currentLevelName: string | null;
   drops: RegressionDrop[];
   lostKeys: string[];
+  /** at_risk / at_risk_cleared: the gates projected to fail (absent on other kinds). */
+  forecast?: ForecastEntry[];
   /** Link to the evidence in the web UI when `server.publicUrl` is set, else null. */
   link: string | null;
   /** The command that shows the evidence. */

@@ -19,6 +19,12 @@ export interface FrameworkRequirementResult {
   /** Set when an attestation satisfies a not-assessable requirement. */
   attestation?: { kind: string; by: string; at: string; expiresAt: string | null };
   reason?: string;
+  /** Every maturity level whose complete set includes it (`level` is the lowest); absent on lists older than this field. */
+  levels?: number[];
+  /** Judgeable, but the evidence was unavailable this scan (permission, licence, source): counts as not met. */
+  unknown?: boolean;
+  /** The attestation kind a technician records to satisfy it when evidence cannot. */
+  attestationKind?: string;
 }
 
 export interface FrameworkStrategyResult {

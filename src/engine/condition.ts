@@ -49,3 +49,16 @@ export function describe(c: Condition, unit?: string): string {
   if (c.in !== undefined) parts.push(`one of ${c.in.map((v) => fmt(v)).join(', ')}`);
   return parts.join(' and ');
 }
+
+/** Type problems of a condition against its measure's catalog type (rule and framework files alike). */
+export function checkCondition(where: string, c: Condition | undefined, type: string, problems: string[]): void {
+  if (!c) return;
+  const numericOps = (['gte', 'gt', 'lte', 'lt'] as const).filter((op) => c[op] !== undefined);
+  if (type !== 'number' && numericOps.length > 0) {
+    problems.push(`${where}: operator ${numericOps.join(', ')} needs a numeric measure, but this measure is ${type}`);
+  }
+  const literals = [...(c.eq !== undefined ? [c.eq] : []), ...(c.in ?? [])];
+  for (const v of literals) {
+    if (typeof v !== type) problems.push(`${where}: value ${JSON.stringify(v)} is not a ${type} like the measure`);
+  }
+}

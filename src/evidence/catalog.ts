@@ -4,6 +4,8 @@
  * Freshness limits follow reference/maturity-gates.md §5 (Entra config 48 h, registration report 7 d, device and
  * patch state 14 d, backup results 48 h, Secure Score 7 d).
  */
+import { E8_ATTESTATION_KINDS } from '../domain/attestation.js';
+
 export type SourceSection = 'm365' | 'rmm' | 'backup' | 'history' | 'attestation';
 
 export interface CatalogEntry {
@@ -24,9 +26,12 @@ const D = 24;
  * recorded is `unavailable` (not_configured), so their findings are unknown, never fail. Like `history`, this source
  * exists for every tenant (never not_applicable). Kept in step with ATTESTATION_KINDS in src/domain/attestation.ts.
  */
-export const ATTESTATION_EVIDENCE_KINDS = ['documented_policies', 'dr_plan', 'restore_test', 'strategy_review', 'incident_response_plan', 'it_owner'] as const;
+const GOVERNANCE_EVIDENCE_KINDS = ['documented_policies', 'dr_plan', 'restore_test', 'strategy_review', 'incident_response_plan', 'it_owner'] as const;
+// Essential Eight attestations (e8_<strategy>_ml<n>) are read by the framework evaluator (src/frameworks), not by rules;
+// the scan emits their evidence only for kinds a technician has recorded (src/scan/attestation-evidence.ts).
+export const ATTESTATION_EVIDENCE_KINDS = [...GOVERNANCE_EVIDENCE_KINDS, ...E8_ATTESTATION_KINDS] as const;
 
-const ATTESTATION_DESCRIPTIONS: Record<(typeof ATTESTATION_EVIDENCE_KINDS)[number], string> = {
+const ATTESTATION_DESCRIPTIONS: Record<(typeof GOVERNANCE_EVIDENCE_KINDS)[number], string> = {
   documented_policies: 'Written IT policies (patching, backup, access) attested by a technician',
   dr_plan: 'A disaster recovery plan with RPO/RTO attested by a technician',
   restore_test: 'A restore test (or DR exercise) performed, attested by a technician with its date',
@@ -39,7 +44,9 @@ function attestationEntries(): CatalogEntry[] {
   return ATTESTATION_EVIDENCE_KINDS.map((kind) => ({
     key: `attestation.${kind}`,
     source: 'attestation' as const,
-    description: ATTESTATION_DESCRIPTIONS[kind],
+    description:
+      (ATTESTATION_DESCRIPTIONS as Record<string, string>)[kind] ??
+      `Essential Eight: ${kind.replace(/^e8_/, '').replace(/_ml(\d)$/, ' at maturity level $1')} verified by a technician where evidence cannot show it`,
     fields: { attested: 'boolean', ageDays: 'number', expiresInDays: 'number' },
     // The attestation's own expiry decides validity; this only covers replaying an old bundle.
     maxAgeHours: 48 * H,
@@ -250,7 +257,8 @@ export const EVIDENCE_CATALOG: readonly CatalogEntry[] = [
     key: 'm365.devices.os_currency',
     source: 'm365',
     description: 'Intune managed devices on an operating-system build still supported by its vendor (osVersion vs rules/data/os-support.yaml)',
-    fields: { devices: 'number', supported: 'number', unsupported: 'number', pct: 'number', unknownBuild: 'number' },
+    // unsupportedPct added by m365-devices: the ISM-1501 gate (≤ 2 %) reads the unsupported share of known builds.
+    fields: { devices: 'number', supported: 'number', unsupported: 'number', pct: 'number', unknownBuild: 'number', unsupportedPct: 'number' },
     maxAgeHours: 14 * D,
   },
   {
@@ -264,21 +272,23 @@ export const EVIDENCE_CATALOG: readonly CatalogEntry[] = [
     key: 'm365.email.spf',
     source: 'm365',
     description: 'SPF records of the verified mail domains, read through DNS (hard fail -all, or soft ~all)',
-    fields: { domains: 'number', withSpf: 'number', strict: 'number', pct: 'number' },
+    // email-dns added strictPct (share ending in -all) and unknown (domains DNS did not answer for).
+    fields: { domains: 'number', withSpf: 'number', strict: 'number', pct: 'number', strictPct: 'number', unknown: 'number' },
     maxAgeHours: 48 * H,
   },
   {
     key: 'm365.email.dkim',
     source: 'm365',
     description: 'DKIM for the verified mail domains: Microsoft 365 selector1/selector2._domainkey records published in DNS',
-    fields: { domains: 'number', signed: 'number', pct: 'number' },
+    fields: { domains: 'number', signed: 'number', pct: 'number', unknown: 'number' },
     maxAgeHours: 48 * H,
   },
   {
     key: 'm365.email.dmarc',
     source: 'm365',
     description: 'DMARC policy of the verified mail domains (_dmarc TXT): none, quarantine or reject',
-    fields: { domains: 'number', withDmarc: 'number', enforced: 'number', pct: 'number', weakestPolicy: 'string' },
+    // email-dns added enforcedPct (share at quarantine/reject with pct=100) and unknown (domains DNS did not answer for).
+    fields: { domains: 'number', withDmarc: 'number', enforced: 'number', pct: 'number', weakestPolicy: 'string', enforcedPct: 'number', unknown: 'number' },
     maxAgeHours: 48 * H,
   },
   {

@@ -116,6 +116,16 @@ describe('planTicketOps', () => {
     expect(job.body.html).toContain('<a href="https://ratchet.msp.example/tenants/contoso/scans/s2">');
   });
 
+  it('never tickets an at-risk notice (a forecast, not something that happened), whatever ticketOn says', () => {
+    const atRisk = episode({ kind: 'at_risk', drops: [], previousLevel: 3, currentLevel: 3 });
+    const before = { ...atRisk, forecast: [] };
+    const all = { psa: { ticketOn: ['regression', 'lost_visibility'] as Array<'regression' | 'lost_visibility'> } };
+    expect(planTicketOps(input({ ...all, episodes: [atRisk], events: [event('at_risk', atRisk)] }), NOW)).toEqual([]);
+    expect(planTicketOps(input({ ...all, episodes: [{ ...atRisk, state: 'closed' }], events: [event('at_risk_cleared', atRisk)] }), NOW)).toEqual([]);
+    // An update of an open notice (its gates changed) is no "material change" note either.
+    expect(planTicketOps(input({ ...all, before: [before], episodes: [{ ...atRisk, currentLevel: 2 }], events: [] }), NOW)).toEqual([]);
+  });
+
   it('plans nothing without a psa block, without the tenant\u2019s company, or for a kind ticketOn leaves out', () => {
     expect(planTicketOps(input({ psa: undefined }), NOW)).toEqual([]);
     expect(planTicketOps(input({ tenant: { id: 'contoso', name: 'Contoso Ltd' } }), NOW)).toEqual([]);

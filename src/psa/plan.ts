@@ -42,9 +42,16 @@ export function materialFingerprint(e: Pick<Episode, 'kind' | 'drops' | 'lostKey
   return JSON.stringify([e.currentLevel, drops]);
 }
 
-function opensOn(kind: Episode['kind']): TicketOn {
+/** The `ticketOn` setting that makes this kind of episode a ticket; null for at-risk notices, which never are (DESIGN §13: tickets are for what happened, a forecast is not). */
+function opensOn(kind: Episode['kind']): TicketOn | null {
+  if (kind === 'at_risk') return null;
   return kind === 'regression' ? 'regression' : 'lost_visibility';
 }
+
+const ticketed = (ticketOn: ReadonlySet<TicketOn>, kind: Episode['kind']): boolean => {
+  const on = opensOn(kind);
+  return on !== null && ticketOn.has(on);
+};
 
 /** The alert-shaped view of an episode at this scan (a material change raises no alert, but its note says the same). */
 function eventOf(e: Episode, input: TicketPlanInput): AlertEvent {
@@ -100,7 +107,7 @@ export function planTicketOps(input: TicketPlanInput, now: Date): TicketOp[] {
   const raised = new Set(input.events.map((ev) => ev.episodeId));
   for (const ev of input.events) {
     const e = input.episodes.find((x) => x.id === ev.episodeId);
-    if (!e || !ticketOn.has(opensOn(e.kind))) continue;
+    if (!e || !ticketed(ticketOn, e.kind)) continue;
     if (ev.kind === 'regression' || ev.kind === 'lost_visibility') queue('open', e, ev, null);
     else {
       const heading = ev.kind === 'recovery' ? 'Recovered: the latest scan no longer shows the drop against the baseline. Closing.' : 'The evidence is available again. Closing.';
@@ -108,7 +115,7 @@ export function planTicketOps(input: TicketPlanInput, now: Date): TicketOp[] {
     }
   }
   for (const e of input.episodes) {
-    if (raised.has(e.id) || e.state !== 'confirmed' || !ticketOn.has(opensOn(e.kind))) continue;
+    if (raised.has(e.id) || e.state !== 'confirmed' || !ticketed(ticketOn, e.kind)) continue;
     const prev = input.before.find((b) => b.id === e.id);
     if (!prev || prev.state !== 'confirmed' || materialFingerprint(prev) === materialFingerprint(e)) continue;
     const ev = eventOf(e, input);

@@ -5,7 +5,9 @@
  *   that baseline — or at once by a targeted re-check when a `critical` rule is involved; it closes when a complete
  *   scan no longer drops against the baseline (a recovery message if it had been confirmed, silence if not);
  * - partial and failed scans never open, confirm or close anything;
- * - evidence that stops being available is a separate *visibility* episode, never a regression.
+ * - evidence that stops being available is a separate *visibility* episode, never a regression;
+ * - foresight's notices (DESIGN §14) are a separate *at_risk* episode, one per tenant listing its gates (see
+ *   advanceAtRisk): never a regression, never counted in `regression`, and it gives way to a regression of its gates.
  * One alert per confirmed episode and one when it ends: the caller persists episodes and alert rows with the scan.
  */
 import { createHash } from 'node:crypto';
@@ -14,6 +16,7 @@ import type { Evidence } from '../domain/evidence.js';
 import type { RegressionDrop, RegressionSummary, ScanStatus } from '../domain/report.js';
 import { compareScans, lostVisibility, type RegressionOptions, type ScanView } from './compare.js';
 import type { AlertEvent, AlertEventKind, Episode } from '../domain/episode.js';
+import type { ForecastEntry } from '../domain/forecast.js';
 
 export type { ScanView };
 
@@ -34,6 +37,11 @@ export interface EpisodeInput {
   /** This scan is the targeted re-check of critical rules. */
   recheck: boolean;
   opts: EpisodeOptions;
+  /**
+   * This scan's at-risk notices (report.forecast). Undefined leaves at-risk episodes alone — what a replay of the
+   * regression machine over stored history (rescore) wants: it judges regressions, it does not re-raise warnings.
+   */
+  forecast?: readonly ForecastEntry[];
 }
 
 export interface EpisodeOutput {
@@ -71,6 +79,7 @@ function event(kind: AlertEventKind, e: Episode, input: EpisodeInput): AlertEven
     currentLevelName: LEVEL_NAMES[input.scan.level.value] ?? null,
     drops: kind === 'regression' || kind === 'recovery' ? e.drops : [],
     lostKeys: kind === 'lost_visibility' || kind === 'visibility_restored' ? e.lostKeys : [],
+    ...(kind === 'at_risk' || kind === 'at_risk_cleared' ? { forecast: e.forecast ?? [] } : {}),
     link,
     command: `ratchet rescore --scan ${input.scan.id} --format markdown`,
   };
@@ -185,6 +194,13 @@ export function advanceEpisodes(input: EpisodeInput): EpisodeOutput {
     }
   }
 
+  // ── at risk ── (after the regression step, from its drops: a regression always wins, never the other way round)
+  if (complete && input.forecast) {
+    const atRisk = advanceAtRisk(input, input.open.find((e) => e.kind === 'at_risk'), input.forecast, baseline ? drops : []);
+    changed.push(...atRisk.episodes);
+    events.push(...atRisk.events);
+  }
+
   const regression: RegressionSummary = {
     detected: drops.length > 0,
     confirmed: regressionState?.state === 'confirmed',
@@ -193,4 +209,57 @@ export function advanceEpisodes(input: EpisodeInput): EpisodeOutput {
     lostVisibility: lostNow,
   };
   return { episodes: changed, events, recheckKeys, regression };
+}
+
+/** Rules and capabilities a regression drop names: gates a real regression has taken over from a forecast. */
+function takenOver(drops: readonly RegressionDrop[]): (f: Pick<ForecastEntry, 'ruleId' | 'capability'>) => boolean {
+  const rules = new Set(drops.flatMap((d) => d.rules.map((r) => r.ruleId)));
+  const capabilities = new Set(drops.filter((d) => d.kind === 'capability').map((d) => d.id));
+  return (f) => rules.has(f.ruleId) || capabilities.has(f.capability);
+}
+
+/**
+ * The tenant's at-risk episode after a complete scan. One episode per tenant, listing its gates (like the visibility
+ * episode lists its keys), so a tenant drifting on three measures raises one notice, not three:
+ * - opens when the forecast names a gate (confirmed at once: the forecast already needed minScans complete scans and
+ *   a significant trend, so waiting for another scan would only spend the lead time it exists to give); one
+ *   `at_risk` event;
+ * - is updated, silently, while gates come and go or their projections move;
+ * - closes when no gate remains: `superseded` (no event) when a regression of its gates took over — the regression
+ *   alert says it — else `cleared`, with one `at_risk_cleared` event so a channel that was warned learns it is over.
+ * Gates a regression drop names are left out of the notice: the tenant is past warning there.
+ */
+function advanceAtRisk(input: EpisodeInput, open: Episode | undefined, forecast: readonly ForecastEntry[], drops: readonly RegressionDrop[]): { episodes: Episode[]; events: AlertEvent[] } {
+  const isTakenOver = takenOver(drops);
+  const gates = forecast.filter((f) => !isTakenOver(f));
+  if (gates.length > 0) {
+    if (open) return { episodes: [{ ...open, forecast: [...gates], confirmations: open.confirmations + 1, currentLevel: input.scan.level.value }], events: [] };
+    const opened: Episode = {
+      id: episodeId(input.tenant.id, 'at_risk', input.scan.id),
+      tenantId: input.tenant.id,
+      kind: 'at_risk',
+      state: 'confirmed',
+      openedAt: input.scan.finishedAt,
+      openedScanId: input.scan.id,
+      baselineScanId: null,
+      confirmedAt: input.scan.finishedAt,
+      confirmedScanId: input.scan.id,
+      closedAt: null,
+      closedScanId: null,
+      confirmations: 1,
+      previousLevel: input.scan.level.value,
+      currentLevel: input.scan.level.value,
+      drops: [],
+      lostKeys: [],
+      forecast: [...gates],
+      acknowledgedAt: null,
+      acknowledgedBy: null,
+      acknowledgement: null,
+    };
+    return { episodes: [opened], events: [event('at_risk', opened, input)] };
+  }
+  if (!open) return { episodes: [], events: [] };
+  const superseded = (open.forecast ?? []).some(isTakenOver);
+  const closed: Episode = { ...close(open, input), closedReason: superseded ? 'superseded' : 'cleared' };
+  return { episodes: [closed], events: superseded ? [] : [event('at_risk_cleared', closed, input)] };
 }

@@ -15,6 +15,8 @@ function regressionOf(s: ScanSummary): string {
 
 function episodeWhat(e: Episode): string {
   if (e.kind === 'visibility') return `lost: ${e.lostKeys.join(', ')}`;
+  // A forecast, never a drop: its gates in plain words, and how it ended.
+  if (e.kind === 'at_risk') return `at risk: ${(e.forecast ?? []).map((f) => f.text).join('; ')}${e.closedReason ? ` (${e.closedReason})` : ''}`;
   return e.drops.map((d) => `${d.kind} ${d.id} ${d.from} → ${d.to} (${d.rules.map((r) => r.ruleId).join(', ')})`).join('; ');
 }
 

@@ -7,7 +7,10 @@
  */
 import { ATTESTATION_EVIDENCE_KINDS } from '../evidence/catalog.js';
 import type { Evidence } from '../domain/evidence.js';
-import type { Attestation } from '../domain/attestation.js';
+import { E8_ATTESTATION_KINDS, type Attestation } from '../domain/attestation.js';
+
+/** Essential Eight kinds only become evidence once recorded: 24 "none recorded" rows in every report would be noise. */
+const RECORDED_ONLY: ReadonlySet<string> = new Set(E8_ATTESTATION_KINDS);
 
 const DAY = 86_400_000;
 
@@ -26,10 +29,12 @@ const dated = (a: Attestation, t: number) => ({
 export function attestationEvidence(attestations: readonly Attestation[], now: Date): Evidence[] {
   const collectedAt = now.toISOString();
   const t = now.getTime();
-  return ATTESTATION_EVIDENCE_KINDS.map((kind): Evidence => {
+  // An attestation dated after the scan did not exist yet (rescoring or backfilled history scores the past).
+  const liveOf = (kind: string) => attestations.filter((a) => a.kind === kind && a.revokedAt === null && Date.parse(a.attestedAt) <= t);
+  const kinds = ATTESTATION_EVIDENCE_KINDS.filter((kind) => !RECORDED_ONLY.has(kind) || liveOf(kind).length > 0);
+  return kinds.map((kind): Evidence => {
     const key = `attestation.${kind}`;
-    // An attestation dated after the scan did not exist yet (rescoring or backfilled history scores the past).
-    const live = attestations.filter((a) => a.kind === kind && a.revokedAt === null && Date.parse(a.attestedAt) <= t);
+    const live = liveOf(kind);
     const source = { collector: 'attestation', endpoints: live.map((a) => `attestation:${a.id}`), requests: 0 };
     const valid = live.filter((a) => Date.parse(a.expiresAt) > t).sort((a, b) => Date.parse(b.attestedAt) - Date.parse(a.attestedAt));
     const best = valid[0];

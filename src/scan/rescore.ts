@@ -11,6 +11,8 @@ import { replayEpisodes } from '../regression/replay.js';
 import type { Report } from '../domain/report.js';
 import type { Store, StoredScan } from '../store/store.js';
 import { historyScansEvidence, withoutHistoryScans } from './history-evidence.js';
+import { FORECAST_REACH_DAYS, forecastFor, withForecast, type ForesightConfig } from './forecast-history.js';
+import { reportFrameworks } from '../frameworks/index.js';
 
 const reportEvidence = (bundle: Evidence[], derived: Evidence[]) => [...withoutHistoryScans(bundle), ...derived];
 
@@ -43,11 +45,18 @@ export async function comparableView(scan: StoredScan, ruleSet: RuleSet, store: 
   return { id: scan.id, level: e.level, findings: e.findings, evidence: reportEvidence(bundle.evidence, e.derived), capabilities: e.capabilities };
 }
 
+/**
+ * A stored scan re-scored with the current rules. Its `forecast` is recomputed too, from the same bounded window of
+ * complete scans before it that the scan read (src/scan/forecast-history.ts): which gates hold the level, and their
+ * thresholds, are the rules' to say, so a forecast kept from the old rules could name a gate that no longer exists.
+ * Episodes, at-risk ones included, are what was raised at the time and are not rewritten.
+ */
 export async function rescoreScan(
   scan: StoredScan,
   ruleSet: RuleSet,
   store: Store,
   regression: { confirmScans: number; scoreDrop: number },
+  foresight?: ForesightConfig,
 ): Promise<Report> {
   // The ten complete scans before this one (summaries first: loading every full scan of a long history is costly).
   const before = (await store.listScans(scan.tenantId, { statuses: ['complete'], limit: 100_000, capabilities: 'newest' })).filter((s) => s.id !== scan.id && isBefore(s, scan));
@@ -67,7 +76,7 @@ export async function rescoreScan(
     regression,
   );
   const reg = replay.outputs.at(-1)!.regression;
-  return {
+  const report: Report = {
     ...scan.report,
     level: evaluation.level,
     capabilities: evaluation.capabilities,
@@ -75,7 +84,11 @@ export async function rescoreScan(
     evidence,
     regression: reg,
     roadmap: evaluation.roadmap,
+    frameworks: reportFrameworks(bundle, ruleSet),
   };
+  const loaded = new Map(earlier.map((s) => [s.id, s]));
+  const forecast = await forecastFor({ report, rules: ruleSet.rules, settings: foresight, summaries: before, load: async (id) => loaded.get(id) ?? store.getScan(id) });
+  return withForecast(report, forecast);
 }
 
 export interface RescoreSummary {
@@ -93,8 +106,12 @@ export interface RescoreSummary {
  * history, so the rule change itself opens nothing. One transaction per scan: an interrupted run leaves every scan
  * either as it was or fully re-scored, and running it again finishes the job.
  */
-export async function rescoreHistory(tenantId: string, ruleSet: RuleSet, store: Store): Promise<RescoreSummary> {
+export async function rescoreHistory(tenantId: string, ruleSet: RuleSet, store: Store, foresight?: ForesightConfig): Promise<RescoreSummary> {
   const scans = (await store.recentScans(tenantId, { limit: 1_000_000 })).reverse();
+  const byId = new Map(scans.map((s) => [s.id, s]));
+  // Complete scans already passed, oldest first, from the oldest a forecast can still reach: a long history stays linear.
+  const completeBefore: StoredScan[] = [];
+  let reachFrom = 0;
   const before = scans.at(-1)?.report.level.value ?? null;
   let previous: Report['findings'] | undefined;
   let after: number | null = null;
@@ -102,16 +119,25 @@ export async function rescoreHistory(tenantId: string, ruleSet: RuleSet, store: 
     const now = new Date(scan.bundle.collectedAt);
     const bundle = await withHistory(scan, store);
     const evaluation = evaluate(bundle, ruleSet.rules, { now, previous });
-    const report: Report = {
+    const scored: Report = {
       ...scan.report,
       level: evaluation.level,
       capabilities: evaluation.capabilities,
       findings: evaluation.findings,
       evidence: reportEvidence(bundle.evidence, evaluation.derived),
       roadmap: evaluation.roadmap,
+      frameworks: reportFrameworks(bundle, ruleSet),
     };
+    // The forecast as the scan would have made it under these rules (the scans before it are already in memory).
+    const reach = Date.parse(scan.finishedAt) - FORECAST_REACH_DAYS * 86_400_000;
+    while (reachFrom < completeBefore.length && Date.parse(completeBefore[reachFrom]!.finishedAt) < reach) reachFrom += 1;
+    const before = completeBefore.slice(reachFrom).filter((s) => isBefore(s, scan));
+    const report = withForecast(scored, await forecastFor({ report: scored, rules: ruleSet.rules, settings: foresight, summaries: before, load: async (id) => byId.get(id) }));
     await store.replaceScanScores({ ...scan, report, rulesVersion: ruleSet.version });
-    if (scan.status === 'complete') previous = evaluation.findings;
+    if (scan.status === 'complete') {
+      previous = evaluation.findings;
+      completeBefore.push(scan);
+    }
     after = evaluation.level.value;
   }
   return { tenantId, scans: scans.length, before, after };

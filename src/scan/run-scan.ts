@@ -20,6 +20,9 @@ import { attestationEvidence } from './attestation-evidence.js';
 import { historyScansEvidence, historyStability, withoutHistoryScans } from './history-evidence.js';
 import { comparableView } from './rescore.js';
 import { runCollectors } from './run-collectors.js';
+import { reportFrameworks } from '../frameworks/index.js';
+import { forecastFor, storeLoader, withForecast } from './forecast-history.js';
+import { channelsFor } from '../alerts/at-risk-channels.js';
 
 export interface ScanDeps {
   config: RatchetConfig;
@@ -96,6 +99,21 @@ export async function finishScan(tenant: TenantConfig, deps: ScanDeps, collected
     if (b) baselines.set(b.id, await comparableView(b, deps.ruleSet, deps.store));
   }
   const evidence = [...withoutHistoryScans(bundle.evidence), ...evaluation.derived];
+  // Foresight reads the gates this scan holds and the recent complete scans before it (bounded: forecast-history.ts).
+  const scored: Report = {
+    schemaVersion: 1,
+    tenant: { id: tenant.id, name: tenant.name },
+    scan: { id, startedAt: startedAt.toISOString(), finishedAt: finishedAt.toISOString(), status, collectors: collected.runs },
+    level: evaluation.level,
+    capabilities: evaluation.capabilities,
+    findings: evaluation.findings,
+    evidence,
+    regression: { detected: false, confirmed: false, previousLevel: null, drops: [], lostVisibility: [] },
+    roadmap: evaluation.roadmap,
+    // Essential Eight from the same bundle (attestations included): a pure function of it, so rescore agrees.
+    frameworks: reportFrameworks(bundle, deps.ruleSet),
+  };
+  const forecast = await forecastFor({ report: scored, rules: deps.ruleSet.rules, settings: deps.config.foresight, summaries, load: storeLoader(deps.store) });
   const episodes = advanceEpisodes({
     tenant: { id: tenant.id, name: tenant.name },
     scan: { ...view(id, { ...evaluation, evidence }), status, finishedAt: finishedAt.toISOString() },
@@ -104,24 +122,18 @@ export async function finishScan(tenant: TenantConfig, deps: ScanDeps, collected
     baselines,
     recheck,
     opts: { ...deps.config.regression, publicUrl: deps.config.server.publicUrl },
+    forecast,
   });
   const rulesChanged = lastStored && lastStored.rulesVersion !== deps.ruleSet.version
     ? { from: lastStored.rulesVersion, to: deps.ruleSet.version, note: 'the rule set changed: the previous scan was re-scored with the current rules before comparing' }
     : undefined;
 
-  const report: Report = scrubDeep({
-    schemaVersion: 1,
-    tenant: { id: tenant.id, name: tenant.name },
-    scan: { id, startedAt: startedAt.toISOString(), finishedAt: finishedAt.toISOString(), status, collectors: collected.runs },
-    level: evaluation.level,
-    capabilities: evaluation.capabilities,
-    findings: evaluation.findings,
-    // The report carries history.<capability> (what the history gates read), not its input history.scans.
-    evidence,
-    regression: rulesChanged ? { ...episodes.regression, rulesChanged } : episodes.regression,
-    roadmap: evaluation.roadmap,
-  });
-  const deliveries = episodes.events.flatMap((ev) => planDeliveries(scrubDeep(ev), deps.channelIds ?? [], finishedAt));
+  // The report carries history.<capability> (what the history gates read), not its input history.scans.
+  const report: Report = scrubDeep(
+    withForecast({ ...scored, regression: rulesChanged ? { ...episodes.regression, rulesChanged } : episodes.regression }, forecast),
+  );
+  // At-risk events go only to the channels that opted in (alerts[].atRisk); every other event to every channel.
+  const deliveries = episodes.events.flatMap((ev) => planDeliveries(scrubDeep(ev), channelsFor(ev.kind, deps.channelIds ?? [], deps.config.alerts), finishedAt));
   const ticketOps = scrubDeep(
     planTicketOps(
       {

@@ -58,7 +58,7 @@ export function secretEnvName(tenantId: string, prefix = 'RATCHET_SIM'): string 
   return `${prefix}_${tenantId.toUpperCase().replace(/[^A-Z0-9]+/g, '_')}_SECRET`;
 }
 
-type ConfigSource = Pick<Simulator, 'url' | 'caPath' | 'tenants' | 'vendorSections'> & Partial<Pick<Simulator, 'psaBlock'>>;
+type ConfigSource = Pick<Simulator, 'url' | 'caPath' | 'tenants' | 'vendorSections'> & Partial<Pick<Simulator, 'psaBlock' | 'dns'>>;
 
 export function configFor(sim: ConfigSource, opts: SimulatorConfigOptions = {}): SimulatorConfig {
   const env: Record<string, string> = { NODE_EXTRA_CA_CERTS: sim.caPath };
@@ -71,6 +71,8 @@ export function configFor(sim: ConfigSource, opts: SimulatorConfigOptions = {}):
   const accounts = sharedAccounts(sections.flatMap((s) => s.vendors), opts, envRef);
   const defaults: Record<string, Record<string, unknown>> = {};
   const prefix = opts.envPrefix ?? 'RATCHET_SIM';
+  // The directory's DNS checks (mail authentication) ask the simulator's loopback DNS server, never the internet.
+  const dns = sim.dns ? { dns: { servers: [sim.dns] } } : {};
   const tenants = sections.map(({ tenant: t, vendors: found }) => {
     const directory: Record<string, Record<string, unknown>> = {};
     const vendors: Record<string, Record<string, unknown>> = {};
@@ -84,7 +86,7 @@ export function configFor(sim: ConfigSource, opts: SimulatorConfigOptions = {}):
           }
           defaults[v.key] = block;
         }
-        directory[v.key] = { ...v.shared.section };
+        directory[v.key] = { ...v.shared.section, ...dns };
         continue;
       }
       const account = accounts.of(v);
@@ -97,7 +99,8 @@ export function configFor(sim: ConfigSource, opts: SimulatorConfigOptions = {}):
         const suffix = v.secretNames?.[field] ?? `${v.kind.toUpperCase()}_${field.replace(/[A-Z]/g, (c) => `_${c}`).toUpperCase()}`;
         section[field] = envRef(`${secretEnvName(t.id, opts.envPrefix).replace(/_SECRET$/, '')}_${suffix}`, value);
       }
-      (v.kind === 'directory' ? directory : vendors)[v.key] = section;
+      if (v.kind === 'directory') directory[v.key] = { ...section, ...dns };
+      else vendors[v.key] = section;
     }
     // A simulated tenant without an RMM or a backup product has none to connect: say so in its scope, as an MSP
     // would for a client whose contract leaves them out, instead of leaving those capabilities unassessed.

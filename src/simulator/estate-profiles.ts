@@ -7,7 +7,9 @@
  * Backup service level: freshPct (newest success within 72 h) is 100 from level3 up, and the 30-day run success
  * share is ≥ 99 at level4/level5 (99.5 and 100); level1/level2 are poor on both (stale workloads, 70/92 % runs).
  * No profile has never-backed-up workloads (`backupNeverSucceeded`): tests set it explicitly. Automated recovery
- * verification (`backupVerifiedDaysAgo`): level3/4/5 verified 24/12/7 days ago, level1/level2 never.
+ * verification (`backupVerifiedDaysAgo`): level3/4/5 verified 24/12/7 days ago, level1/level2 never. Immutable
+ * backup storage (`backupImmutableDays`, gates at recovery L3 "an immutable copy" and L4 "≥ 14 days"): level1/level2
+ * none, level3 a hardened repository of 7 days, level4/level5 21/30 days.
  *
  * RMM service levels: level4/level5 have every device checked in (servers within 24 h, workstations within 7 days),
  * no high-severity alert older than 24 h and no stale alert; level5 has criticalCompliantPct 100 although a few
@@ -101,6 +103,7 @@ export const ESTATE_PROFILES: Readonly<Record<ProfileName, EstateKnobs>> = {
     alertsOver7d: 1,
     securityPendingDevices: 3,
     backupVerifiedDaysAgo: 24,
+    backupImmutableDays: 7,
   },
   level4: {
     ...BASE,
@@ -111,11 +114,13 @@ export const ESTATE_PROFILES: Readonly<Record<ProfileName, EstateKnobs>> = {
     openAlerts: 3,
     backupRunSuccessPct: 99.5,
     backupVerifiedDaysAgo: 12,
+    backupImmutableDays: 21,
   },
   level5: {
     ...BASE,
     // Days-old IMPORTANT security updates: not critical, so they must not hold level 5 back.
     securityPendingDevices: 4,
     backupVerifiedDaysAgo: 7,
+    backupImmutableDays: 30,
   },
 };

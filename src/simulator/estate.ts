@@ -78,6 +78,12 @@ export interface EstateKnobs {
    * weekly; the runs after the newest success failed, older ones mostly succeeded (`verificationRuns`).
    */
   backupVerifiedDaysAgo: number | null;
+  /**
+   * Immutability period in days of the repository the backup jobs write to (a hardened repository / Object Lock), or
+   * null/absent when it is an ordinary, deletable one. The backup product's own defaults (a configuration or template
+   * repository) stay mutable; vendor models decide how that shows (`backup.immutability`).
+   */
+  backupImmutableDays?: number | null;
 }
 
 /** One automated recovery verification run (a test-restore job session), as the backup product records it. */

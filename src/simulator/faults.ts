@@ -20,6 +20,7 @@
  *         | "token=" ("refuse" | "400" | "500")        the token endpoint refuses (400 invalid_grant) or fails (500)
  *         | "seed=" integer                            seed of the fault draws (default 1)
  *         | "429once=" path ("|" path)*                the first request to each URL under these paths gets 429
+ *         | "dns=" ("servfail" | "refused" | "drop")    the loopback DNS server fails the tenant's mail domains
  * rate   := decimal in [0, 1]
  * path   := a vendor API path (leading "/"; as the vendor defines it: after its API version, or with its mount
  *           prefix), matched as a prefix by segments; a segment "*" or "{name}" matches any one segment, e.g.
@@ -58,7 +59,12 @@ export interface FaultConfig {
   tokenRefuse?: false | 400 | 500;
   /** Path prefixes whose first request per URL is answered 429 (then served): a deterministic throttle. */
   throttleOnce?: string[];
+  /** The loopback DNS server (./dns.ts) answers the tenant's names with SERVFAIL, REFUSED, or not at all. */
+  dns?: DnsFault;
 }
+
+export const DNS_FAULTS = ['servfail', 'refused', 'drop'] as const;
+export type DnsFault = (typeof DNS_FAULTS)[number];
 
 export type FaultDecision =
   | { kind: 'none' }
@@ -149,12 +155,16 @@ export function parseFaultSpec(spec: string): FaultConfig {
         else if (value === 'ok' || value === 'off') out.tokenRefuse = false;
         else throw new Error(`fault spec: token must be refuse, 400 or 500, got ${JSON.stringify(value)}`);
         break;
+      case 'dns':
+        if (!(DNS_FAULTS as readonly string[]).includes(value.toLowerCase())) throw new Error(`fault spec: dns must be ${DNS_FAULTS.join(', ')}, got ${JSON.stringify(value)}`);
+        out.dns = value.toLowerCase() as DnsFault;
+        break;
       case 'seed':
         if (!/^\d+$/.test(value)) throw new Error(`fault spec: seed must be an integer, got ${JSON.stringify(value)}`);
         out.seed = Number(value);
         break;
       default:
-        throw new Error(`fault spec: unknown item ${JSON.stringify(key)} (known: 429, 5xx, stall, latency, 403, malformed, schema, token, seed)`);
+        throw new Error(`fault spec: unknown item ${JSON.stringify(key)} (known: 429, 5xx, stall, latency, 403, malformed, schema, token, dns, seed)`);
     }
   }
   return out;

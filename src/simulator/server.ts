@@ -17,6 +17,8 @@ import { hash32 } from './prng.js';
 import { createSimulatorCertificates } from './tls.js';
 import { domainLabel, type TenantSpec } from './tenant-spec.js';
 import { Estate } from './estate.js';
+import { startDnsServer, type DnsServer } from './dns.js';
+import { DirectoryDns } from './dns-host.js';
 import { ESTATE_PROFILES } from './estate-profiles.js';
 import { PortfolioChanges, portfolioRoute, type SimulatorPortfolio } from './portfolio.js';
 import { BearerTokens } from './tokens.js';
@@ -123,6 +125,11 @@ export interface Simulator {
   portfolio: SimulatorPortfolio;
   /** A served PSA fake's tickets and faults (./psa.ts). */
   psa(id: string): PsaLedger;
+  /**
+   * `127.0.0.1:<port>` of the loopback DNS server publishing the tenants' own DNS records (mail authentication),
+   * when the directory vendor publishes any (DirectorySimulator.dnsZone); configFor writes it into its section.
+   */
+  dns: string | null;
   /** The `psa:` block pointing at a served PSA fake, secrets split out (`wrongSecret`: credentials it rejects). */
   psaBlock(id: string, opts?: { wrongSecret?: boolean }): VendorConfigSection;
   close(): Promise<void>;
@@ -241,6 +248,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
   let views = new Map<string, readonly unknown[]>();
   const invalidate = () => {
     views = new Map();
+    directoryDns?.invalidate();
   };
   const portfolio = new PortfolioChanges(
     () => [...tenants.values()].map(portfolioTenant),
@@ -258,6 +266,11 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     }
     return v;
   };
+  // The tenants' own DNS zones (UDP and TCP on a loopback port), when the directory vendor publishes any.
+  const zoneOf = directory?.dnsZone?.bind(directory);
+  const directoryDns = zoneOf
+    ? new DirectoryDns(() => [...tenants.values()].map((t) => ({ zone: zoneOf(t.directory), faults: mergeFaults(simFaults, t.faults) })))
+    : null;
   const directoryViews = (): readonly DirectoryTenantView[] => {
     let v = views.get('') as DirectoryTenantView[] | undefined;
     if (!v) {
@@ -448,6 +461,16 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
   });
   const port = (server.address() as AddressInfo).port;
   baseUrl = `https://${host === '::1' ? '[::1]' : host}:${port}`;
+  // dns.setServers takes addresses, not names: localhost becomes 127.0.0.1.
+  let dnsServer: DnsServer | null = null;
+  if (directoryDns) {
+    try {
+      dnsServer = await startDnsServer({ host: host === 'localhost' ? '127.0.0.1' : host, handler: directoryDns.handler });
+    } catch (err) {
+      server.close();
+      throw err;
+    }
+  }
 
   function ledgerOf(id: string): PsaLedger {
     let ledger = psaLedgers.get(id);
@@ -523,6 +546,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     },
     portfolio,
     psa: (id) => ledgerOf(id),
+    dns: dnsServer?.address ?? null,
     psaBlock: (id, opts) => {
       ledgerOf(id);
       return psaFakes.get(id)!.configBlock(`${baseUrl}/${id}`, opts);
@@ -532,7 +556,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeAllConnections();
       for (const s of sockets) s.destroy();
-      await closed;
+      await Promise.all([closed, dnsServer?.close()]);
     },
   };
   return sim;

@@ -11,6 +11,7 @@
  *   expect it at the root of a host (an authority and an API endpoint, not a base path), so it is mounted at the
  *   root and answers every request no prefixed vendor claims.
  */
+import type { DnsRecord } from './dns.js';
 import type { Estate } from './estate.js';
 import type { FaultConfig, FaultDecision } from './faults.js';
 import type { ProfileName } from './levels.js';
@@ -205,6 +206,11 @@ export interface DirectorySimulator<S = unknown> {
   truth(state: S): unknown;
   /** `preferCertificate`: use a registered client certificate instead of the secret where the tenant has one. */
   configSection(tenant: DirectoryTenantView<S>, baseUrl: string, opts: { preferCertificate?: boolean }): VendorConfigSection;
+  /**
+   * The DNS records the tenant publishes under its own domains (`apexes`), e.g. mail authentication. When defined,
+   * the host serves them from a loopback DNS server (./dns.ts) and configFor points the directory's section at it.
+   */
+  dnsZone?(state: S): { apexes: string[]; records: DnsRecord[] };
 }
 
 /** Anything the host can serve. */

@@ -71,6 +71,8 @@ describe('GET /api/v1/openapi.json', () => {
       'strategy_review',
       'incident_response_plan',
       'it_owner',
+      // Essential Eight attestations (rules/frameworks/essential-eight.yaml): e8_<strategy>_ml<1..3>.
+      ...['patch_applications', 'patch_os', 'mfa', 'admin_privileges', 'application_control', 'office_macros', 'app_hardening', 'backups'].flatMap((s) => [1, 2, 3].map((l) => `e8_${s}_ml${l}`)),
     ]);
     expect(attest.responses['201'].content['application/json'].schema).toEqual({ $ref: '#/components/schemas/Attestation' });
     expect(attest.responses['403'].content['application/json'].schema).toEqual({ $ref: '#/components/schemas/Error' });

@@ -161,6 +161,9 @@ const FrameworkRequirementSchema = z.object({
   evidenceKeys: z.array(z.string()),
   attestation: z.object({ kind: z.string(), by: z.string(), at: z.string(), expiresAt: z.string().nullable() }).optional(),
   reason: z.string().optional(),
+  levels: z.array(z.number().int()).optional().describe('every maturity level whose complete requirement set includes it'),
+  unknown: z.boolean().optional().describe('judgeable, but the evidence was unavailable this scan; counts as not met'),
+  attestationKind: z.string().optional().describe('the attestation kind that satisfies it when evidence cannot'),
 });
 
 export const EssentialEightSchema = z
@@ -268,7 +271,7 @@ export const EpisodeSchema = z
   .object({
     id: z.string(),
     tenantId: z.string(),
-    kind: z.enum(['regression', 'visibility']),
+    kind: z.enum(['regression', 'visibility', 'at_risk']).describe('at_risk: foresight projects a gate to fail within the horizon (never a regression)'),
     state: z.enum(['pending', 'confirmed', 'closed']),
     openedAt: timestamp,
     openedScanId: z.string(),
@@ -282,6 +285,8 @@ export const EpisodeSchema = z
     currentLevel: z.number().int().nullable(),
     drops: z.array(RegressionDropSchema),
     lostKeys: z.array(z.string()),
+    forecast: z.array(ForecastEntrySchema).optional().describe('at_risk: the gates projected to fail, as of the latest complete scan'),
+    closedReason: z.enum(['cleared', 'superseded']).optional().describe('at_risk, once closed: the trend cleared, or a regression took over'),
     acknowledgedAt: timestamp.nullable(),
     acknowledgedBy: z.string().nullable(),
     acknowledgement: z.string().nullable(),

@@ -20,6 +20,7 @@ import { SchemaTooNewError } from '../../src/store/postgres/postgres-store.js';
 import { MIGRATIONS as SQLITE_MIGRATIONS } from '../../src/store/sqlite/migrations.js';
 import { sampleScan } from '../helpers/sample-scan.js';
 import { runStoreContract } from './store/run-store-contract.js';
+import { checkAtRiskUpgrade } from './store/at-risk-upgrade.js';
 
 const BASE_URL = process.env.RATCHET_TEST_PG_URL || 'postgres://postgres@127.0.0.1:5432/test';
 const CHILD_TABLES = ['evidence', 'findings', 'capability_scores'] as const;
@@ -194,6 +195,11 @@ describe('PostgresStore migrations', () => {
     expect(await v2.getScan('scan-contoso-0001')).not.toBeNull();
     await v2.close();
     expect((await versionsIn(schema)).map((r) => r.version)).toEqual(next.map((m) => m.version));
+  });
+
+  it('v9 (at-risk episodes) keeps every episode, alert row and ticket operation of a v8 schema, in order', async () => {
+    const schema = await freshSchema();
+    await checkAtRiskUpgrade((migrations) => new PostgresStore(urlFor(schema), { migrations }), MIGRATIONS);
   });
 
   it('rolls back a failing migration run completely, recording nothing', async () => {

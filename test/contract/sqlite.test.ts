@@ -14,6 +14,7 @@ import { MIGRATIONS } from '../../src/store/sqlite/migrations.js';
 import { SchemaTooNewError, SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import { sampleScan } from '../helpers/sample-scan.js';
 import { runStoreContract } from './store/run-store-contract.js';
+import { checkAtRiskUpgrade } from './store/at-risk-upgrade.js';
 
 const CHILD_TABLES = ['evidence', 'findings', 'capability_scores'] as const;
 
@@ -209,6 +210,13 @@ describe('SqliteStore migrations', () => {
       db.prepare<[], { version: number }>('SELECT version FROM schema_migrations ORDER BY version').all(),
     ).map((r) => r.version);
     expect(versions).toEqual(next.map((m) => m.version));
+  });
+
+  it('v9 (at-risk episodes) keeps every episode, alert row and ticket operation of a v8 database, in order', async () => {
+    const path = tempDb();
+    await checkAtRiskUpgrade((migrations) => new SqliteStore(path, { migrations }), MIGRATIONS);
+    // The foreign keys still hold after the rebuild.
+    expect(inspect(path, (db) => db.prepare('PRAGMA foreign_key_check').all())).toEqual([]);
   });
 
   it('rolls back a failing migration completely, recording nothing', async () => {

@@ -9,6 +9,8 @@ import { defaultRulesPath } from '../../src/paths.js';
 import { PROFILE_NAMES } from '../../src/simulator/index.js';
 import type { Evidence } from '../../src/domain/evidence.js';
 import { e2e } from './harness.js';
+import { mailAuthTruth } from '../../collectors/m365/simulator/mail-dns.js';
+import type { TenantModel } from '../../collectors/m365/simulator/tenant-model.js';
 
 describe('profiles end to end', () => {
   it('each profile yields its expected level, evidence and capability scores', async () => {
@@ -33,6 +35,46 @@ describe('profiles end to end', () => {
       expect(value('m365.admins')).toMatchObject(truth.admins);
       expect(value('m365.devices.compliance')).toMatchObject(truth.devices);
       expect(value('m365.licenses')).toMatchObject(truth.licences);
+      // Identity breadth (issue 17): null in the truth = the tenant lacks the licence, so the key is unavailable.
+      const id = truth.identity;
+      const identityKeys: Array<[string, Record<string, unknown> | null]> = [
+        ['m365.accounts.inactive', id.inactive],
+        ['m365.guest_access', id.guestAccess],
+        ['m365.user_consent', id.userConsent],
+        ['m365.auth_methods.policy', id.authMethods],
+        ['m365.sspr.registration', id.sspr],
+        ['m365.pim.global_admins', id.pim],
+        ['m365.risk_policies', id.riskPolicies],
+        ['m365.password_expiry', id.passwordExpiry],
+      ];
+      for (const [key, expectedValue] of identityKeys) {
+        const e = report.evidence.find((x) => x.key === key)!;
+        if (expectedValue === null) expect({ key, status: e.status, reasonCode: e.reasonCode }).toEqual({ key, status: 'unavailable', reasonCode: 'not_licensed' });
+        else expect(e.value).toMatchObject(expectedValue);
+      }
+      // E-mail authentication (issue 17): what the simulator's loopback DNS publishes for the tenant's mail domains.
+      const mail = mailAuthTruth((h.sim.directoryState(info.id) as { model: TenantModel }).model);
+      const mailKeys: Array<[string, Record<string, unknown>]> = [
+        ['m365.email.spf', mail.spf],
+        ['m365.email.dkim', mail.dkim],
+        ['m365.email.dmarc', mail.dmarc],
+      ];
+      for (const [key, v] of mailKeys) expect({ key, value: value(key) }).toMatchObject({ key, value: v });
+      // Device posture, Defender, update rings, SharePoint sharing (issues 16/17, m365-devices): null truth = unlicensed.
+      const p = truth.posture;
+      const postureKeys: Array<[string, Record<string, unknown> | null]> = [
+        ['m365.devices.encryption', p.encryption],
+        ['m365.devices.stale', p.stale],
+        ['m365.devices.os_currency', p.osCurrency],
+        ['m365.devices.update_rings', p.updateRings],
+        ['m365.defender.alerts', p.defender],
+        ['m365.sharepoint.sharing', p.sharepoint],
+      ];
+      for (const [key, v] of postureKeys) {
+        const e = report.evidence.find((x) => x.key === key)!;
+        if (v === null) expect({ key, status: e.status, reasonCode: e.reasonCode }).toEqual({ key, status: 'unavailable', reasonCode: 'not_licensed' });
+        else expect({ key, value: e.value }).toMatchObject({ key, value: v });
+      }
       // Scores: the default rules applied to evidence built from the simulator's ground truth (not from the scan).
       const at = report.scan.finishedAt;
       const fromTruth = (key: string, v: Record<string, unknown>): Evidence => ({ key, status: 'ok', value: v, reason: null, source: { collector: 'truth', endpoints: [], requests: 0 }, collectedAt: at });
@@ -44,6 +86,17 @@ describe('profiles end to end', () => {
         fromTruth('m365.devices.compliance', truth.devices),
         fromTruth('m365.licenses', truth.licences),
         fromTruth('m365.secure_score', truth.secureScore),
+        ...identityKeys.map(([key, v]) =>
+          v === null
+            ? { ...fromTruth(key, {}), status: 'unavailable' as const, value: null, reasonCode: 'not_licensed' as const, reason: 'not licensed' }
+            : fromTruth(key, v),
+        ),
+        ...mailKeys.map(([key, v]) => fromTruth(key, v)),
+        ...postureKeys.map(([key, v]) =>
+          v === null
+            ? { ...fromTruth(key, {}), status: 'unavailable' as const, value: null, reasonCode: 'not_licensed' as const, reason: 'not licensed' }
+            : fromTruth(key, v),
+        ),
       ];
       // Scoped as configFor writes a simulated tenant without an RMM or a backup product.
       const outOfScope = { monitoring: 'simulated tenant without an RMM', recovery: 'simulated tenant without a backup product' };

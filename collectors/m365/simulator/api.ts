@@ -21,6 +21,7 @@ import { partnerFederatedCredentials, routeFederation } from './federation.js';
 import { executeBatch, executeGraph, faultResult, fromThrown, graphError, type DispatchEnv, type GraphCall } from './graph-dispatch.js';
 import { routeTemplate, type GraphResult } from './graph-routes.js';
 import { publicKeyOfCertificate, routeIdentity, type IdentityEnv, type IdentityResult, type IdentityTenant } from './identity-routes.js';
+import { mailDnsZone } from './mail-dns.js';
 import { SkipTokens } from './odata.js';
 import { createPartner, gdapDirectory, partnerWorldTenant, type ConsentKnob, type PartnerTenant } from './partner.js';
 import { expectedLevelFor, type KnobOverrides, type ProfileName, type TenantKnobs } from './profiles.js';
@@ -368,6 +369,9 @@ export const m365Simulator: DirectorySimulator<M365Tenant> = {
   expected: (state, faults: FaultConfig) => expectedLevelFor(state.model.profile, state.overrides, faults),
 
   truth: (state) => state.model.truth(),
+
+  // SPF, DKIM and DMARC of the tenant's mail domains, served by the host's loopback DNS server (mail-dns.ts).
+  dnsZone: (state) => mailDnsZone(state.model),
 
   configSection(view, baseUrl, opts): M365ConfigSection {
     const { identity, certificatePath, partner: msp } = view.state;

@@ -5,6 +5,8 @@
  */
 import { delegatedAdminCustomers, delegatedAdminRelationships, GDAP_READ_ROLE, type GdapDirectory } from './partner.js';
 import type { DeviceCore, TenantModel, UserCore } from './tenant-model.js';
+import { routePosture } from './posture-routes.js';
+import { routeIdentityBreadth } from './identity-breadth-routes.js';
 import { applySelect, GraphHttpError, nextLink, parseQuery, queryScope, type FilterClause, type FilterValue, type ODataQuery, type SkipTokens } from './odata.js';
 
 export interface GraphRouteRequest {
@@ -450,6 +452,10 @@ export function routeGraph(req: GraphRouteRequest): GraphResult {
   }
   if (segs.length === 0) throw segmentError('');
 
+  // Identity breadth: authorization/authentication methods policies, PIM schedules, domains, signInActivity filters.
+  const identity = routeIdentityBreadth(req, segs);
+  if (identity) return identity;
+
   // /subscribedSkus
   if (is(0, 'subscribedSkus') && segs.length === 1) {
     return listCollection(arraySource(t.subscribedSkus(), { context: 'subscribedSkus', resource: 'subscribedSku', filterable: {}, defaultTop: 100, maxTop: 999, unpaged: true, cacheKey: 'skus' }), req);
@@ -579,6 +585,10 @@ export function routeGraph(req: GraphRouteRequest): GraphResult {
       return entity(req, 'deviceManagement/managedDevices', row, Object.keys(row), 'managedDevice');
     }
   }
+
+  // Defender alerts, Windows Update rings, SharePoint settings (posture-routes.ts).
+  const posture = routePosture(req, segs);
+  if (posture) return posture;
 
   throw segmentError(segs[0]!);
 }

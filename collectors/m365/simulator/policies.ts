@@ -93,6 +93,7 @@ interface PolicyParts {
   includeRoles?: string[];
   clientAppTypes?: string[];
   signInRiskLevels?: string[];
+  userRiskLevels?: string[];
   platforms?: { includePlatforms: string[]; excludePlatforms: string[] } | null;
   operator?: 'OR' | 'AND';
   builtInControls?: string[];
@@ -112,7 +113,7 @@ function policy(seed: number, now: Date, p: PolicyParts): Record<string, unknown
     state: GRAPH_STATE[p.state],
     sessionControls: null,
     conditions: {
-      userRiskLevels: [],
+      userRiskLevels: p.userRiskLevels ?? [],
       signInRiskLevels: p.signInRiskLevels ?? [],
       clientAppTypes: p.clientAppTypes ?? ['all'],
       servicePrincipalRiskLevels: [],
@@ -245,6 +246,17 @@ export function conditionalAccessPolicies(
         includeUsers: ['All'],
         signInRiskLevels: ['high', 'medium'],
         builtInControls: ['mfa'],
+        ageDays: 150,
+      }),
+      // m365.risk_policies: user risk → MFA and a secure password change (Microsoft's template, CIS 5.2.2.6).
+      policy(seed, now, {
+        key: 'risky-user',
+        displayName: 'CA012 - Require password change for high-risk users',
+        state: 'enabled',
+        includeUsers: ['All'],
+        userRiskLevels: ['high'],
+        operator: 'AND',
+        builtInControls: ['mfa', 'passwordChange'],
         ageDays: 150,
       }),
     );

@@ -13,6 +13,17 @@
  * | level4  | + phishing-resistant strength for admin roles                                | 99.5 %   | 3   | 97 %      | 3 / 5                             |
  * | level5  | as level4, with more headroom (secure score 86 %, no stale devices)          | 100 %    | 3   | 99 %      | 3 / 5                             |
  *
+ * Device posture, Defender and SharePoint (m365-devices, posture-model.ts), chosen to sit clear of the new gates
+ * (disk encryption ≥ 90 % L2 / ≥ 98 % L3, unsupported OS ≤ 2 % L2 / 0 L3; the Defender, stale-device, update-ring and
+ * SharePoint rules are advisory):
+ *
+ * | profile | encrypted | unsupported OS | stale high alerts | triaged ≤ 24 h | WUfB rings | SharePoint sharing            |
+ * |---------|-----------|----------------|-------------------|----------------|------------|-------------------------------|
+ * | level1  | 45 %      | 22 %           | 4                 | 20 %           | 0          | externalUserAndGuestSharing   |
+ * | level2  | 94 %      | 1 %            | 1                 | 70 %           | 1          | externalUserAndGuestSharing   |
+ * | level3  | 100 %     | 0              | 0                 | 92 %           | 2          | externalUserSharingOnly       |
+ * | level4/5| 100 %     | 0              | 0                 | 100 %          | 3          | externalUserSharingOnly       |
+ *
  * Levels 4 and 5 read history (rules/README.md): the level-3 gates held over 90 days of at least weekly complete
  * scans, level 4 over 180 days, plus a strategy review attestation for 5. A fresh tenant has none, so level4 and
  * level5 data are confirmed 3 with potential 5 on the first scan; `ratchet demo` (simulate-history) stores weeks of
@@ -79,6 +90,19 @@ export interface TenantKnobs {
    * document it: vendor-apis §1.1 UNVERIFIED): `empty` = 200 with no policies (default), `forbidden` = 403.
    */
   caWithoutPremium: 'empty' | 'forbidden';
+  /** Device posture (m365-devices). Share (0–100) of managed devices reporting isEncrypted. */
+  encryptedPct: number;
+  /** Share (0–100) of managed devices on an OS build past end of servicing (rules/data/os-support.yaml). */
+  unsupportedOsPct: number;
+  /** Open high-severity Defender alerts older than 24 h (the stale backlog). */
+  staleHighAlerts: number;
+  /** Share (0–100) of the last 30 days' high alerts triaged within 24 h. */
+  alertTriagePct: number;
+  /** Windows Update for Business rings (assigned) and their quality-update deferral. */
+  updateRings: number;
+  qualityDeferralDays: number;
+  /** SharePoint tenant sharingCapability. */
+  sharingCapability: 'disabled' | 'existingExternalUserSharingOnly' | 'externalUserSharingOnly' | 'externalUserAndGuestSharing';
 }
 
 /** Knobs as accepted from callers: everything optional, CA knobs too. */
@@ -130,6 +154,13 @@ const LEVEL4: TenantKnobs = {
   staleDevicesPct: 1,
   licence: 'p2',
   caWithoutPremium: 'empty',
+  encryptedPct: 100,
+  unsupportedOsPct: 0,
+  staleHighAlerts: 0,
+  alertTriagePct: 100,
+  updateRings: 3,
+  qualityDeferralDays: 3,
+  sharingCapability: 'externalUserSharingOnly',
 };
 
 export const PROFILES: Readonly<Record<ProfileName, ProfileDefinition>> = {
@@ -152,6 +183,13 @@ export const PROFILES: Readonly<Record<ProfileName, ProfileDefinition>> = {
       compliantPct: 30,
       staleDevicesPct: 25,
       licence: 'p1',
+      // Old Windows 10 / macOS Ventura left in service, unencrypted laptops, anyone-links on, ignored high alerts.
+      encryptedPct: 45,
+      unsupportedOsPct: 22,
+      staleHighAlerts: 4,
+      alertTriagePct: 20,
+      updateRings: 0,
+      sharingCapability: 'externalUserAndGuestSharing',
     },
   },
   level2: {
@@ -174,6 +212,14 @@ export const PROFILES: Readonly<Record<ProfileName, ProfileDefinition>> = {
       compliantPct: 78,
       staleDevicesPct: 10,
       licence: 'p1',
+      // Level-2 posture: ≥ 90 % encrypted, ≤ 2 % unsupported OS, one stale high alert, anyone-links still on.
+      encryptedPct: 94,
+      unsupportedOsPct: 1,
+      staleHighAlerts: 1,
+      alertTriagePct: 70,
+      updateRings: 1,
+      qualityDeferralDays: 7,
+      sharingCapability: 'externalUserAndGuestSharing',
     },
   },
   level3: {
@@ -195,6 +241,12 @@ export const PROFILES: Readonly<Record<ProfileName, ProfileDefinition>> = {
       compliantPct: 90,
       staleDevicesPct: 4,
       licence: 'p1',
+      encryptedPct: 100,
+      unsupportedOsPct: 0,
+      staleHighAlerts: 0,
+      alertTriagePct: 92,
+      updateRings: 2,
+      qualityDeferralDays: 5,
     },
   },
   level4: {
@@ -230,6 +282,8 @@ export const GATING_KNOBS: readonly (keyof TenantKnobs)[] = [
   'compliantPct',
   'licence',
   'caWithoutPremium',
+  'encryptedPct',
+  'unsupportedOsPct',
 ];
 
 const STATES: readonly PolicyState[] = ['enabled', 'reportOnly', 'disabled', 'none'];
@@ -288,6 +342,13 @@ export function resolveKnobs(profile: ProfileName, overrides: KnobOverrides = {}
     staleDevicesPct: share(overrides.staleDevicesPct ?? base.staleDevicesPct, 'staleDevicesPct'),
     licence: overrides.licence ?? base.licence,
     caWithoutPremium: overrides.caWithoutPremium ?? base.caWithoutPremium,
+    encryptedPct: share(overrides.encryptedPct ?? base.encryptedPct, 'encryptedPct'),
+    unsupportedOsPct: share(overrides.unsupportedOsPct ?? base.unsupportedOsPct, 'unsupportedOsPct'),
+    staleHighAlerts: count(overrides.staleHighAlerts ?? base.staleHighAlerts, 'staleHighAlerts'),
+    alertTriagePct: share(overrides.alertTriagePct ?? base.alertTriagePct, 'alertTriagePct'),
+    updateRings: count(overrides.updateRings ?? base.updateRings, 'updateRings'),
+    qualityDeferralDays: count(overrides.qualityDeferralDays ?? base.qualityDeferralDays, 'qualityDeferralDays'),
+    sharingCapability: overrides.sharingCapability ?? base.sharingCapability,
   };
   if (!['p2', 'p1', 'none'].includes(knobs.licence)) throw new Error(`licence: expected p2, p1 or none, got ${JSON.stringify(knobs.licence)}`);
   if (!['empty', 'forbidden'].includes(knobs.caWithoutPremium)) throw new Error(`caWithoutPremium: expected empty or forbidden, got ${JSON.stringify(knobs.caWithoutPremium)}`);

@@ -67,12 +67,14 @@ export async function startM365Simulator(options: M365SimulatorOptions = {}): Pr
 }
 
 /** A few lines for `ratchet simulate`: where the endpoints are and what each tenant should score. */
-export function describeSimulator(sim: Pick<M365Simulator, 'url' | 'caPath' | 'tenants' | 'partner'>): string {
+export function describeSimulator(sim: Pick<M365Simulator, 'url' | 'caPath' | 'tenants' | 'partner'> & { dns?: string | null }): string {
   const lines = [
     `Graph:     ${sim.url}/v1.0`,
     `Identity:  ${sim.url}/{tenant}/oauth2/v2.0/token`,
     `CA:        ${sim.caPath} (NODE_EXTRA_CA_CERTS)`,
   ];
+  // The mail domains' SPF, DKIM and DMARC (m365 config dns.servers).
+  if (sim.dns) lines.push(`DNS:       ${sim.dns} (UDP and TCP)`);
   const partner = sim.tenants.length > 0 ? sim.partner : undefined;
   if (partner) lines.push(`Partner:   ${partner.name} ${partner.tenantId} (${partner.domain}), app ${partner.clientId}`);
   lines.push('Tenants:');

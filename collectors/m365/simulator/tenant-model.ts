@@ -19,9 +19,11 @@ import { code, guid, indexFromId, indexedId, opaque } from '../../../src/simulat
 import { hasIntune, hasPremium, subscribedSkus } from './licences.js';
 import { DEPARTMENTS, FIRST_NAMES, JOB_TITLES, LAST_NAMES, PARTNER_DOMAINS } from './names.js';
 import { Permutation } from '../../../src/simulator/permutation.js';
+import { deviceEncrypted, postureTruth, simulatedOsVersion, type PostureTruth } from './posture-model.js';
 import { domainLabel } from '../../../src/simulator/tenant-spec.js';
 import { conditionalAccessPolicies, OTHER_ADMIN_ROLES, ROLE_TEMPLATES, securityDefaultsPolicy } from './policies.js';
 import { hash32, pick, seedOf, unitFloat } from '../../../src/simulator/prng.js';
+import { gaAccountFacts, gaAccountTruth, identityTruth, type IdentityTruth } from './identity-breadth-routes.js';
 import { PROFILES, resolveKnobs, type KnobOverrides, type ProfileName, type TenantKnobs } from './profiles.js';
 
 const DAY = 86_400_000;
@@ -93,6 +95,10 @@ export interface TenantTruth {
   secureScore: { current: number; max: number; pct: number | null };
   licences: { entraP1: boolean; entraP2: boolean; intune: boolean };
   users: { total: number; guests: number; disabled: number; enabledMembers: number };
+  /** Identity breadth keys (identity-breadth-routes.ts). */
+  identity: IdentityTruth;
+  /** Encryption, stale devices, OS currency, Defender alerts, update rings, SharePoint sharing (posture-model.ts). */
+  posture: PostureTruth;
 }
 
 const NON_COMPLIANT_STATES = ['noncompliant', 'noncompliant', 'noncompliant', 'noncompliant', 'noncompliant', 'noncompliant', 'inGracePeriod', 'inGracePeriod', 'unknown', 'configManager'] as const;
@@ -437,6 +443,8 @@ export class TenantModel {
           userType: u.userType,
           mail: u.mail,
           jobTitle: u.jobTitle,
+          // m365-identity: dedicated admin accounts (identity-breadth-routes.ts gaAccountFacts).
+          ...gaAccountFacts(this, core),
         },
       });
     }
@@ -593,25 +601,25 @@ export class TenantModel {
     let manufacturer: string;
     if (os < 0.65) {
       operatingSystem = 'Windows';
-      osVersion = unitFloat(this.seed, 'win', i) < 0.7 ? '10.0.22631.4460' : '10.0.26100.2314';
+      osVersion = simulatedOsVersion(this, operatingSystem, i);
       deviceName = `${unitFloat(this.seed, 'form', i) < 0.6 ? 'LAPTOP' : 'DESKTOP'}-${code(7, this.seed, 'devname', i)}`;
       model = pick(['Latitude 7440', 'ThinkPad T14 Gen 4', 'EliteBook 840 G10', 'Surface Laptop 5'], this.seed, 'model', i);
       manufacturer = model.startsWith('Latitude') ? 'Dell Inc.' : model.startsWith('ThinkPad') ? 'LENOVO' : model.startsWith('Elite') ? 'HP' : 'Microsoft Corporation';
     } else if (os < 0.75) {
       operatingSystem = 'macOS';
-      osVersion = '14.6.1';
+      osVersion = simulatedOsVersion(this, operatingSystem, i);
       deviceName = `${ownerName}'s MacBook Pro`;
       model = 'MacBook Pro';
       manufacturer = 'Apple';
     } else if (os < 0.9) {
       operatingSystem = 'iOS';
-      osVersion = unitFloat(this.seed, 'ios', i) < 0.5 ? '17.6.1' : '18.1';
+      osVersion = simulatedOsVersion(this, operatingSystem, i);
       deviceName = `${ownerName}'s iPhone`;
       model = 'iPhone 15';
       manufacturer = 'Apple';
     } else {
       operatingSystem = 'Android';
-      osVersion = '14';
+      osVersion = simulatedOsVersion(this, operatingSystem, i);
       deviceName = `${ownerName}_Android_${code(4, this.seed, 'android', i)}`;
       model = 'Pixel 8';
       manufacturer = 'Google';
@@ -641,7 +649,8 @@ export class TenantModel {
       azureADDeviceId: guid(this.seed, 'aad-device', i),
       deviceRegistrationState: 'registered',
       isSupervised: operatingSystem === 'iOS',
-      isEncrypted: core.compliant || unitFloat(this.seed, 'enc', i) < 0.4,
+      // BitLocker/FileVault share from the profile's encryptedPct (posture-model.ts).
+      isEncrypted: deviceEncrypted(this, i),
       userPrincipalName: ownerUser?.userPrincipalName ?? null,
       model,
       manufacturer,
@@ -687,11 +696,13 @@ export class TenantModel {
         phishingResistantAdmins: !sd && premium && ca.phishingResistantAdmins === 'enabled',
       },
       legacyAuth: { blocked: sd || (premium && ca.legacyBlock === 'enabled') },
-      admins: { globalAdmins: k.globalAdmins, globalAdminsWithoutMfa: this.gaEnd - this.gaUnregisteredFrom },
+      admins: { globalAdmins: k.globalAdmins, globalAdminsWithoutMfa: this.gaEnd - this.gaUnregisteredFrom, ...gaAccountTruth(this) },
       devices: { total: k.devices, compliant: this.compliantCount, pct: pct(this.compliantCount, k.devices), stale30d: this.staleCount },
       secureScore: { current: scores.currentScore as number, max: this.maxSecureScore, pct: pct(scores.currentScore as number, this.maxSecureScore) },
       licences: { entraP1: premium, entraP2: k.licence === 'p2', intune: this.intune },
       users: { total: k.users, guests: k.guests, disabled: k.disabled, enabledMembers: eligible },
+      identity: identityTruth(this),
+      posture: postureTruth(this, (i) => this.deviceCore(i).stale),
     };
   }
 }

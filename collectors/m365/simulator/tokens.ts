@@ -35,6 +35,10 @@ export const GRANTED_ROLES = [
   'Organization.Read.All',
   'User.Read.All',
   'UserAuthenticationMethod.Read.All',
+  // m365-devices: Defender alerts, Windows Update rings, SharePoint tenant settings.
+  'SecurityAlert.Read.All',
+  'DeviceManagementConfiguration.Read.All',
+  'SharePointTenantSettings.Read.All',
 ];
 
 export const TOKEN_LIFETIME_SECONDS = 3599;

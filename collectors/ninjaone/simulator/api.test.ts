@@ -77,6 +77,31 @@ describe('ninjaone simulator + real collector', () => {
     }
   });
 
+  it('Essential Eight patch windows equal the estate devices over several report pages, split by class', async () => {
+    for (const t of TENANTS) {
+      const v = ev(await collect(t.id!), 'rmm.patches').value as Record<string, number>;
+      // From the estate's devices as render.ts shows them: a non-compliant device waits on an approved patch ≥ 31 days
+      // old; a securityPending one on an IMPORTANT security update of its oldestPendingDays (rendered up to a second
+      // earlier, so 14 whole days is past the window); other compliant devices have nothing relevant pending.
+      const want = { pendingOver48hCritical: 0, pendingOver14d: 0, pendingOver30d: 0, serversPendingOver14d: 0, workstationsPendingOver30d: 0 };
+      for (const d of suite.sim.estate(t.id!)!.devices()) {
+        const age = !d.patch.compliant ? Math.max(31, d.patch.oldestPendingDays) : d.patch.securityPending ? d.patch.oldestPendingDays : 0;
+        if (d.patch.pendingCritical) want.pendingOver48hCritical += 1;
+        if (age >= 14) {
+          want.pendingOver14d += 1;
+          if (d.isServer) want.serversPendingOver14d += 1;
+        }
+        if (age > 30) {
+          want.pendingOver30d += 1;
+          if (!d.isServer) want.workstationsPendingOver30d += 1;
+        }
+      }
+      expect(v, t.id).toMatchObject(want);
+      expect(want.pendingOver30d, t.id).toBeGreaterThan(0); // every profile here has overdue devices
+      expect(v.pendingOver48hCritical).toBe(v.criticalOverdueDevices);
+    }
+  });
+
   it('without organizationId the collector sees the whole instance (the filter matters)', async () => {
     const result = await collect('contoso', { organizationId: undefined });
     const total = TENANTS.reduce((n, t) => n + suite.sim.estate(t.id!)!.knobs.endpoints, 0);

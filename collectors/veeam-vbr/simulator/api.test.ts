@@ -11,7 +11,7 @@ import type { CollectorResult } from '../../../src/collector-kit/plugin.js';
 import { SIMULATORS } from '../../index.js';
 import { configFor, type TenantSpec } from '../../../src/simulator/index.js';
 import { hash32 } from '../../../src/simulator/prng.js';
-import { failingJobNames, vbrServer } from './model.js';
+import { failingJobNames, vbrImmutabilityTruth, vbrServer } from './model.js';
 import { simulatorCollectorContext, vendorTestSuite, expectBackupTruth, request } from '../../../src/simulator/test-support.js';
 
 // Seeds chosen so the three builds are covered: contoso 13.0.1, fabrikam 12.0 (1.1-rev0), northwind 12.3.1.
@@ -60,6 +60,27 @@ describe('veeam-vbr simulator + real collector', () => {
     }
     // The three builds differ: 12.0 answers 1.1-rev0 (objectRestorePoints), 13.0.1 reports lastRunFailed.
     expect(TENANTS.map((t) => vbrServer(suite.sim.estate(t.id!)!, viewSeed(t.id!)).build).sort()).toEqual(['12.0', '12.3.1', '13.0.1']);
+  });
+
+  it('backup.immutability equals the server truth on every build: only the repositories jobs write to count', async () => {
+    const seen: unknown[] = [];
+    for (const t of TENANTS) {
+      const result = await collect(t.id!);
+      const e = result.evidence.find((x) => x.key === 'backup.immutability')!;
+      expect(e.status, `${t.id}: ${e.reason}`).toBe('ok');
+      const server = vbrServer(suite.sim.estate(t.id!)!, viewSeed(t.id!));
+      const truth = vbrImmutabilityTruth(server);
+      expect(e.value).toMatchObject({ ...truth, repositoriesOnServer: 3, unresolvedTargets: [] });
+      // The unused NAS share is on the server but holds none of the client's backups.
+      expect(JSON.stringify(e.value)).not.toContain('Old NAS share');
+      seen.push([t.profile, truth]);
+    }
+    // level1/level2 write to an ordinary repository; level3 to a hardened one of 7 days (beside VBR's default one).
+    expect(seen).toEqual([
+      ['level2', { repositories: 2, immutable: 0, pct: 0, minImmutableDays: 0 }],
+      ['level1', { repositories: 2, immutable: 0, pct: 0, minImmutableDays: 0 }],
+      ['level3', { repositories: 2, immutable: 1, pct: 50, minImmutableDays: 7 }],
+    ]);
   });
 
   it('configFor emits ${env:…} for the password and per-client credentials', () => {

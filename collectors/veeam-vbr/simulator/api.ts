@@ -24,6 +24,11 @@
  *                                                in 1.1-rev0, `BackupJob` later, `SureBackup` from 1.2 — another value
  *                                                → 400; repeatable from 1.3), createdAfterFilter, createdBeforeFilter,
  *                                                resultFilter, orderColumn=CreationTime|EndTime, orderAsc, skip/limit
+ *   GET  /api/v1/backupInfrastructure/repositories RepositoryModel[] (skip/limit): VBR's default repository, the one
+ *                                                the jobs write to (LinuxHardened with makeRecentBackupsImmutableDays
+ *                                                when the estate has `backupImmutableDays`, else WinLocal) and an
+ *                                                unused SMB share
+ *   GET  /api/v1/backupInfrastructure/scaleOutRepositories ScaleOutRepositoryModel[] (none on these servers)
  *
  * `x-api-version` is required on every request, the token request included: missing or not among the revisions the
  * server's build accepts → 400 Error{NotImplemented, "Unsupported RESTAPI version. The following versions are
@@ -40,7 +45,7 @@ import { randomBytes } from 'node:crypto';
 import type { BearerTokens } from '../../../src/simulator/tokens.js';
 import type { VendorContext, VendorRequest, VendorResponse, VendorSimulator, VendorTenantView } from '../../../src/simulator/vendor.js';
 import { hash32 } from '../../../src/simulator/prng.js';
-import { pointTime, renderBackupObject, renderJobState, renderRestorePoint, renderSession, sessionTypeOf, vbrServer, vbrTime, type VbrServer } from './model.js';
+import { pointTime, renderBackupObject, renderJobState, renderRepository, renderRestorePoint, renderSession, sessionTypeOf, vbrServer, vbrTime, type VbrServer } from './model.js';
 
 const ID = 'veeam-vbr';
 const TOKEN_LIFETIME_S = 900;
@@ -110,6 +115,7 @@ function violateSchema(route: string, body: { data: Record<string, unknown>[]; p
   if (/jobs\/states$/i.test(route)) first.lastResult = 2;
   else if (/sessions$/i.test(route)) first.result = { result: 'Succeeded' };
   else if (/backupObjects$/i.test(route)) first.id = 4711;
+  else if (/repositories$/i.test(route)) first.type = 7;
   else first.creationTime = Math.floor(Date.parse(String(first.creationTime)) / 1000);
   return body;
 }
@@ -242,6 +248,10 @@ function getRoute(route: string, query: URLSearchParams, server: VbrServer, vers
     return json(200, page(server.objects.length, p, (i) => renderBackupObject(server, server.objects[i]!, version, domain)));
   }
   if (/^\/api\/v1\/sessions$/i.test(route)) return sessions(query, p, server, version);
+  if (/^\/api\/v1\/backupInfrastructure\/repositories$/i.test(route)) {
+    return json(200, page(server.repositories.length, p, (i) => renderRepository(server, server.repositories[i]!, domain)));
+  }
+  if (/^\/api\/v1\/backupInfrastructure\/scaleOutRepositories$/i.test(route)) return json(200, page(0, p, () => ({})));
   const perObject = /^\/api\/v1\/backupObjects\/([^/]+)\/restorePoints$/i.exec(route);
   if (perObject) {
     const idx = server.byId.get(decodeURIComponent(perObject[1]!).toLowerCase());

@@ -64,6 +64,21 @@ export interface VbrJob {
   lastRunMs: number | null;
 }
 
+/**
+ * A backup repository of the server. `default` is VBR's own "Default Backup Repository" (WinLocal, on the backup
+ * server: the template and retired lab jobs write there); `primary` takes every other job — a hardened Linux
+ * repository with the estate's `backupImmutableDays`, else an ordinary Windows one; `spare` is an old NAS share no job
+ * uses any more (it must not count either way).
+ */
+export interface VbrRepository {
+  id: string;
+  name: string;
+  type: 'WinLocal' | 'LinuxHardened' | 'Smb';
+  role: 'default' | 'primary' | 'spare';
+  /** makeRecentBackupsImmutableDays of a hardened repository; null otherwise. */
+  immutableDays: number | null;
+}
+
 export interface VbrServer {
   build: VbrBuild;
   revisions: readonly string[];
@@ -79,6 +94,7 @@ export interface VbrServer {
   seed: number;
   /** Backup job and configuration backup sessions of the last 30 days, SureBackup sessions of 180, oldest first. */
   sessions: VbrSession[];
+  repositories: VbrRepository[];
 }
 
 export interface VbrSession {
@@ -182,6 +198,7 @@ export function vbrServer(estate: Estate, tenantSeed: number): VbrServer {
     jobs,
     seed,
     sessions: [],
+    repositories: vbrRepositories(seed, estate.knobs.backupImmutableDays ?? null),
   };
   server.sessions = buildSessions(server, now, estate.knobs.backupRunSuccessPct);
   // SureBackup: the estate's verification runs (up to 180 days back), merged into the one session collection.
@@ -189,6 +206,68 @@ export function vbrServer(estate: Estate, tenantSeed: number): VbrServer {
   server.sessions = [...sureBackup, ...server.sessions].sort((a, b) => a.createdMs - b.createdMs || a.job - b.job);
   cache.set(estate, server);
   return server;
+}
+
+function vbrRepositories(seed: number, immutableDays: number | null): VbrRepository[] {
+  const hardened = immutableDays !== null && immutableDays > 0;
+  return [
+    { id: guid(seed, 'repository', 'default'), name: 'Default Backup Repository', type: 'WinLocal', role: 'default', immutableDays: null },
+    hardened
+      ? { id: guid(seed, 'repository', 'primary'), name: 'Hardened Repository 01', type: 'LinuxHardened', role: 'primary', immutableDays }
+      : { id: guid(seed, 'repository', 'primary'), name: 'Repository 01', type: 'WinLocal', role: 'primary', immutableDays: null },
+    { id: guid(seed, 'repository', 'spare'), name: 'Old NAS share', type: 'Smb', role: 'spare', immutableDays: null },
+  ];
+}
+
+/** The repository a job writes to: the template and the retired lab job use the default one, the rest the primary. */
+export function repositoryOf(server: VbrServer, job: VbrJob): VbrRepository {
+  const role = job.platform === 'Template' || job.disabled ? 'default' : 'primary';
+  return server.repositories.find((r) => r.role === role)!;
+}
+
+/**
+ * `backup.immutability` as a correct collector reports it from this server: the repositories jobs write to (the
+ * default one always: the template job; the primary one when any estate workload is backed up), the hardened one
+ * immutable for the estate's period.
+ */
+export function vbrImmutabilityTruth(server: VbrServer): { repositories: number; immutable: number; pct: number | null; minImmutableDays: number } {
+  const used = server.repositories.filter((r) => server.jobs.some((j) => repositoryOf(server, j).id === r.id));
+  const immutable = used.filter((r) => r.immutableDays !== null);
+  const days = immutable.map((r) => r.immutableDays!);
+  return {
+    repositories: used.length,
+    immutable: immutable.length,
+    pct: used.length ? Math.round((immutable.length / used.length) * 1000) / 10 : null,
+    minImmutableDays: days.length ? Math.min(...days) : 0,
+  };
+}
+
+/** `RepositoryModel` as the spec's examples show it (RepositoriesResultExample, LinuxHardenedStorageModelExample, SmbStorageModelExample). */
+export function renderRepository(server: VbrServer, r: VbrRepository, domain: string): Record<string, unknown> {
+  const advancedSettings = { RotatedDriveCleanupMode: 'Disabled', alignDataBlocks: true, decompressBeforeStoring: false, rotatedDrives: false, perVmBackup: true };
+  const mountServer = {
+    mountServerSettingsType: 'Windows',
+    windows: { mountServerId: guid(server.seed, 'host', 'vbr'), writeCacheFolder: 'C:\\ProgramData\\Veeam\\Backup\\IRCache\\', vPowerNFSEnabled: true, vPowerNFSPortSettings: { mountPort: 1058, vPowerNFSPort: 2049 } },
+  };
+  const base = {
+    id: r.id,
+    name: r.name,
+    description: r.role === 'default' ? 'Created by Veeam Backup' : `Created by ${domain.split('.')[0]!.toUpperCase()}\\Administrator`,
+    uniqueId: r.id.replace(/-/g, '').toUpperCase(),
+    type: r.type,
+    mountServer,
+  };
+  if (r.type === 'Smb') {
+    return { ...base, share: { sharePath: `\\\\nas01.${domain}\\veeam`, credentialsId: guid(server.seed, 'credentials', 'nas'), gatewayServer: { autoSelectEnabled: true } }, repository: { taskLimitEnabled: true, maxTaskCount: 4, readWriteLimitEnabled: false, readWriteRate: 0, advancedSettings } };
+  }
+  if (r.type === 'LinuxHardened') {
+    return {
+      ...base,
+      hostId: guid(server.seed, 'host', 'hardened'),
+      repository: { path: '/mnt/veeam/repo01', taskLimitEnabled: true, maxTaskCount: 4, readWriteLimitEnabled: false, readWriteRate: 0, useFastCloningOnXFSVolumes: true, makeRecentBackupsImmutableDays: r.immutableDays, advancedSettings },
+    };
+  }
+  return { ...base, hostId: guid(server.seed, 'host', r.role === 'default' ? 'vbr' : 'repo'), repository: { path: r.role === 'default' ? 'C:\\Backup' : 'E:\\Backups', taskLimitEnabled: true, maxTaskCount: 4, readWriteLimitEnabled: false, readWriteRate: 0, advancedSettings } };
 }
 
 const SESSION_WINDOW_MS = 30 * DAY;
@@ -341,8 +420,8 @@ export function renderJobState(server: VbrServer, job: VbrJob, revision: string,
     description: `Created by ${domain.split('.')[0]!.toUpperCase()}\\Administrator`,
     lastRun: job.lastRunMs === null ? null : vbrTime(server, job.lastRunMs, `job-last ${job.id}`),
     nextRun: job.disabled || job.lastRunMs === null ? null : vbrTime(server, job.lastRunMs + (job.platform === 'Template' ? 30 : 1) * DAY, `job-next ${job.id}`),
-    repositoryId: guid(server.seed, 'repository', job.platform),
-    repositoryName: job.platform === 'Template' ? 'Default Backup Repository' : 'Repository 01',
+    repositoryId: repositoryOf(server, job).id,
+    repositoryName: repositoryOf(server, job).name,
     objectsCount: job.objects,
     sessionId: guid(server.seed, 'session', job.id),
     ...(v13 ? { highPriority: false, progressPercent: 100 } : {}),

@@ -11,7 +11,7 @@ import { ESTATE_PROFILES } from '../../../src/simulator/estate-profiles.js';
 import { SIMULATORS } from '../../index.js';
 import { startSimulator, type Simulator, type TenantSpec } from '../../../src/simulator/index.js';
 import { hash32 } from '../../../src/simulator/prng.js';
-import { vbrServer, vbrSessionTruth, vbrVerificationTruth } from './model.js';
+import { vbrImmutabilityTruth, vbrServer, vbrSessionTruth, vbrVerificationTruth } from './model.js';
 
 const NOW = new Date('2026-11-25T12:00:00Z');
 const estateOf = (knobs: Partial<EstateKnobs>, seed = 7) =>
@@ -80,6 +80,19 @@ describe('profiles keep their intended backup level', () => {
       const v = vbrVerificationTruth(new Estate(hash32('profile-test', p), ESTATE_PROFILES[p], NOW, 'contoso.local'));
       expect(v).toEqual({ lastVerifiedAt: null, verifiedDaysAgo: null, verifications90d: 0, failed90d: 0, via: 'Veeam SureBackup' });
     }
+  });
+
+  it('immutable backup storage: none at level1/level2, 7 days at level3, at least 14 days at level4/level5', () => {
+    const truth = (p: keyof typeof ESTATE_PROFILES) => {
+      const estate = new Estate(hash32('profile-test', p), ESTATE_PROFILES[p], NOW, 'contoso.local');
+      return vbrImmutabilityTruth(vbrServer(estate, hash32('profile-test', p)));
+    };
+    for (const p of ['level1', 'level2'] as const) expect(truth(p)).toMatchObject({ immutable: 0, minImmutableDays: 0 });
+    expect(truth('level3')).toMatchObject({ immutable: 1, minImmutableDays: 7 });
+    expect(truth('level4')).toMatchObject({ immutable: 1, minImmutableDays: 21 });
+    expect(truth('level5')).toMatchObject({ immutable: 1, minImmutableDays: 30 });
+    // VBR's default repository (the template job's) is always among the counted ones, and always mutable.
+    for (const p of ['level1', 'level3', 'level5'] as const) expect(truth(p).repositories).toBe(2);
   });
 
   it('level1/level2: stale workloads and a poor run success share', () => {

@@ -27,7 +27,7 @@ export function registerRescore(program: Command, { io, withContext, exit }: Com
             const tenants = o.tenant ? selectTenants(ctx.config, [o.tenant]).map((t) => t.id) : await ctx.store.tenantIds();
             const done = [];
             for (const id of tenants) {
-              const summary = await rescoreHistory(id, ctx.ruleSet, ctx.store);
+              const summary = await rescoreHistory(id, ctx.ruleSet, ctx.store, ctx.config.foresight);
               ctx.logger.info({ tenant: id, scans: summary.scans, before: summary.before, after: summary.after, rulesVersion: ctx.ruleSet.version }, 'history re-scored');
               done.push(summary);
             }
@@ -47,7 +47,7 @@ export function registerRescore(program: Command, { io, withContext, exit }: Com
               else ctx.logger.warn({ tenant: t.id }, 'no stored scan to rescore');
             }
           }
-          const reports = await Promise.all(scans.map((s) => rescoreScan(s, ctx.ruleSet, ctx.store, ctx.config.regression)));
+          const reports = await Promise.all(scans.map((s) => rescoreScan(s, ctx.ruleSet, ctx.store, ctx.config.regression, ctx.config.foresight)));
           io.out(render(reports, o.format));
           return reports.length ? EXIT.ok : EXIT.runtime;
         }, false),

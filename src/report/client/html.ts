@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { extname } from 'node:path';
 import type { Brand } from './brand.js';
 import { dayText, deltaText, levelSentence, periodEndText, plot, scoreText, steps, timeAxis, type Box, type XY } from './geometry.js';
-import { BENCHMARK_MEANING, type ClientReport } from './model.js';
+import { BENCHMARK_MEANING, E8_MEANING, type ClientReport } from './model.js';
 
 function esc(s: string): string {
   return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
@@ -72,6 +72,9 @@ export function renderClientReportHtml(r: ClientReport, brand: Brand): string {
   const benchmark = r.benchmark
     ? `<h2>How you compare</h2><p class="muted">${esc(BENCHMARK_MEANING(r.benchmark.peers))}</p>${list(r.benchmark.lines.map((l) => `<li>${esc(l)}</li>`), 'Not compared yet.')}${r.benchmark.note ? `<p class="muted">${esc(`Not compared: ${r.benchmark.note}.`)}</p>` : ''}`
     : '';
+  const e8 = r.essentialEight
+    ? `<h2>Essential Eight</h2><p class="muted">${esc(`${E8_MEANING} Overall: maturity level ${r.essentialEight.overall}.`)}</p>${list(r.essentialEight.strategies.map((x) => `<li><strong>${esc(`${x.name}: ML${x.level}`)}</strong><br><span class="muted">${esc(x.restsOn)}</span></li>`), '')}`
+    : '';
   const levelChart = svgChart(r, brand, r.level.points, 1, 5, [1, 2, 3, 4, 5], (v) => `L${v}`, true, `Level over ${r.period.label}: now ${r.level.value}`);
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
@@ -99,6 +102,7 @@ footer{margin-top:40px;color:#666;font-size:12px;border-top:1px solid #ddd;paddi
 <p class="muted">Each capability is scored 0–100 from the evidence: 25 per level above 1 plus progress to the next level (level 3 = 50–74.9).</p>
 ${caps}
 ${benchmark}
+${e8}
 <h2>What improved</h2>${improved}
 <h2>What slipped, and why</h2>${slipped}
 <h2>${esc(r.roadmap.toLevel === null ? 'Roadmap' : `Roadmap to level ${r.roadmap.toLevel}`)}</h2>${roadmap}

@@ -106,6 +106,8 @@ export interface ClientReport {
   attestations: Array<{ label: string; note: string; attestedAt: string; expiresAt: string; status: AttestationStatus }>;
   /** Null when no peers were given or this client has no complete scan in the period. */
   benchmark: ClientBenchmark | null;
+  /** ASD Essential Eight from the period's last report (DESIGN §14); absent when that report predates the view. */
+  essentialEight?: { model: string; overall: number; strategies: Array<{ name: string; level: number; restsOn: string }> };
 }
 
 const DAY = 86_400_000;
@@ -285,6 +287,10 @@ function peerFromReport(tenantId: string, r: Report): PeerScan {
   };
 }
 
+/** What the Essential Eight section means, in one sentence the client can read without the ISM at hand. */
+export const E8_MEANING =
+  "The Australian Signals Directorate's Essential Eight, judged from the same evidence: a strategy reaches a maturity level (0–3) only when every requirement of it is met, and what no system can show counts only once your IT provider has verified and recorded it.";
+
 /** What the percentile means, said once above the sentences (PDF and HTML alike). */
 export const BENCHMARK_MEANING = (peers: number): string =>
   `Compared with the ${peers} organisations whose IT this provider looks after (their latest complete scan in the period; no one else's data). The 78th percentile means you score above about 78 % of them; ties count half.`;
@@ -370,6 +376,8 @@ export async function buildClientReport(store: Store, tenant: { id: string; name
   const titleOf = (ruleId: string): string => report.findings.find((f) => f.ruleId === ruleId)?.title ?? opts.ruleTitles?.get(ruleId) ?? ruleId;
 
   const episodes: EpisodeLine[] = (await store.episodes(tenant.id, { limit: 500 }))
+    // At-risk notices are forecasts, not slips: this section lists what slipped, so they never appear in it.
+    .filter((e): e is typeof e & { kind: EpisodeLine['kind'] } => e.kind !== 'at_risk')
     .filter((e) => inPeriod(e.openedAt) || (e.closedAt !== null && inPeriod(e.closedAt)) || (Date.parse(e.openedAt) < period.from.getTime() && (e.closedAt === null || Date.parse(e.closedAt) >= period.to.getTime())))
     .sort((a, b) => a.openedAt.localeCompare(b.openedAt))
     .map((e) => {
@@ -418,5 +426,14 @@ export async function buildClientReport(store: Store, tenant: { id: string; name
     roadmap: { toLevel: report.roadmap[0]?.toLevel ?? null, steps, effort: effortText(steps) },
     attestations,
     benchmark: await clientBenchmark(store, tenant.id, report, period, opts),
+    ...(report.frameworks?.essentialEight
+      ? {
+          essentialEight: {
+            model: report.frameworks.essentialEight.model,
+            overall: report.frameworks.essentialEight.overall,
+            strategies: report.frameworks.essentialEight.strategies.map((x) => ({ name: x.name, level: x.level, restsOn: x.restsOn })),
+          },
+        }
+      : {}),
   };
 }

@@ -6,7 +6,7 @@
 import PDFDocument from 'pdfkit';
 import type { Brand } from './brand.js';
 import { dayText, deltaText, levelSentence, periodEndText, plot, scoreText, steps, timeAxis, type Box, type XY } from './geometry.js';
-import { BENCHMARK_MEANING, type ClientReport } from './model.js';
+import { BENCHMARK_MEANING, E8_MEANING, type ClientReport } from './model.js';
 
 const A4 = { width: 595.28, height: 841.89 };
 const MARGIN = 50;
@@ -182,6 +182,16 @@ function benchmarkSection(doc: Doc, r: ClientReport, brand: Brand): void {
   if (b.note) para(doc, `Not compared: ${b.note}.`, { color: MUTED });
 }
 
+/** ASD Essential Eight from the same evidence (DESIGN §14): one line per strategy, nothing for an older report. */
+function essentialEightSection(doc: Doc, r: ClientReport, brand: Brand): void {
+  const e8 = r.essentialEight;
+  if (!e8) return;
+  heading(doc, brand, 'Essential Eight');
+  para(doc, `${E8_MEANING} Overall: maturity level ${e8.overall}.`, { color: MUTED, size: 9 });
+  doc.moveDown(0.3);
+  for (const x of e8.strategies) bullet(doc, `${x.name}: ML${x.level}`, brand.colors.primary, x.restsOn);
+}
+
 function changesSection(doc: Doc, r: ClientReport, brand: Brand): void {
   heading(doc, brand, 'What improved');
   if (r.improved.length === 0) para(doc, 'No check moved up between the first and the last scan of the period.', { color: MUTED });
@@ -257,6 +267,7 @@ export function renderClientReportPdf(report: ClientReport, brand: Brand): Promi
   doc.addPage();
   capabilitiesSection(doc, report, brand);
   benchmarkSection(doc, report, brand);
+  essentialEightSection(doc, report, brand);
   changesSection(doc, report, brand);
   roadmapSection(doc, report, brand);
   attestationsSection(doc, report, brand);

@@ -292,6 +292,16 @@ CREATE TABLE oidc_logins (
 CREATE INDEX oidc_logins_by_expiry ON oidc_logins (expires_at);
 `,
   },
+  {
+    version: 9,
+    name: 'at-risk episodes (foresight)',
+    // PostgreSQL changes the CHECK in place (SQLite rebuilds the table). The constraint has PostgreSQL's default name
+    // for an unnamed column check; IF EXISTS keeps a hand-renamed one from failing the upgrade (the ADD still runs).
+    sql: `
+ALTER TABLE episodes DROP CONSTRAINT IF EXISTS episodes_kind_check;
+ALTER TABLE episodes ADD CONSTRAINT episodes_kind_check CHECK (kind IN ('regression', 'visibility', 'at_risk'));
+`,
+  },
 ];
 
 /** The schema version this code writes and understands (equal to SQLite's: the versions mirror each other). */

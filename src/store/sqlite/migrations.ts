@@ -286,6 +286,43 @@ CREATE TABLE oidc_logins (
 CREATE INDEX oidc_logins_by_expiry ON oidc_logins (expires_at);
 `,
   },
+  {
+    version: 9,
+    name: 'at-risk episodes (foresight)',
+    // SQLite cannot change a CHECK constraint in place, so `episodes` is rebuilt with 'at_risk' allowed. The
+    // migration runs in a transaction with foreign keys on, where `PRAGMA foreign_keys` cannot be switched off and
+    // dropping `episodes` cascades into `deliveries` and `ticket_ops`: so those rows are set aside first and put back
+    // after, every table with its rowids (ties in episode order and the ticket queue's order are rowid order).
+    sql: `
+CREATE TEMP TABLE m9_episodes AS SELECT rowid AS m9_rowid, * FROM episodes;
+CREATE TEMP TABLE m9_deliveries AS SELECT rowid AS m9_rowid, * FROM deliveries;
+CREATE TEMP TABLE m9_ticket_ops AS SELECT rowid AS m9_rowid, * FROM ticket_ops;
+DROP TABLE episodes;
+CREATE TABLE episodes (
+  id                TEXT    NOT NULL PRIMARY KEY,
+  tenant_id         TEXT    NOT NULL,
+  kind              TEXT    NOT NULL CHECK (kind IN ('regression', 'visibility', 'at_risk')),
+  state             TEXT    NOT NULL CHECK (state IN ('pending', 'confirmed', 'closed')),
+  opened_at         TEXT    NOT NULL,
+  closed_at         TEXT,
+  episode_json      TEXT    NOT NULL
+) STRICT;
+CREATE INDEX episodes_by_tenant ON episodes (tenant_id, opened_at);
+INSERT INTO episodes (rowid, id, tenant_id, kind, state, opened_at, closed_at, episode_json)
+  SELECT m9_rowid, id, tenant_id, kind, state, opened_at, closed_at, episode_json FROM m9_episodes ORDER BY m9_rowid;
+DELETE FROM deliveries;
+INSERT INTO deliveries (rowid, id, episode_id, event, channel, idempotency_key, payload_json, status, attempts, next_attempt_at, last_error, created_at, delivered_at)
+  SELECT m9_rowid, id, episode_id, event, channel, idempotency_key, payload_json, status, attempts, next_attempt_at, last_error, created_at, delivered_at
+  FROM m9_deliveries ORDER BY m9_rowid;
+DELETE FROM ticket_ops;
+INSERT INTO ticket_ops (rowid, id, idempotency_key, tenant_id, episode_id, payload_json, status, attempts, next_attempt_at, last_error, created_at, delivered_at)
+  SELECT m9_rowid, id, idempotency_key, tenant_id, episode_id, payload_json, status, attempts, next_attempt_at, last_error, created_at, delivered_at
+  FROM m9_ticket_ops ORDER BY m9_rowid;
+DROP TABLE m9_episodes;
+DROP TABLE m9_deliveries;
+DROP TABLE m9_ticket_ops;
+`,
+  },
 ];
 
 /** The schema version this code writes and understands. */

@@ -3,7 +3,27 @@
  * interpolation, so nothing here produces markup.
  */
 import { CAPABILITIES, LEVEL_NAMES, type Outcome } from '../../domain/assessment.js';
-import type { AttestationKind, AttestationStatus } from '../../domain/attestation.js';
+import { E8_ATTESTATION_KINDS, type AttestationKind, type AttestationStatus, type E8AttestationKind } from '../../domain/attestation.js';
+
+const E8_STRATEGY_LABELS: Record<string, string> = {
+  patch_applications: 'Patch applications',
+  patch_os: 'Patch operating systems',
+  mfa: 'Multi-factor authentication',
+  admin_privileges: 'Restrict administrative privileges',
+  application_control: 'Application control',
+  office_macros: 'Restrict Microsoft Office macros',
+  app_hardening: 'User application hardening',
+  backups: 'Regular backups',
+};
+
+/** "E8 · Application control · ML2": what a technician verified that Ratchet cannot read (rules/frameworks/essential-eight.yaml). */
+const E8_LABELS = Object.fromEntries(
+  E8_ATTESTATION_KINDS.map((kind) => {
+    const [, strategy = kind, level = '?'] = /^e8_(.+)_ml(\d)$/.exec(kind) ?? [];
+    const name = E8_STRATEGY_LABELS[strategy] ?? strategy;
+    return [kind, { label: `E8 · ${name} · ML${level}`, hint: `Essential Eight: the ${name.toLowerCase()} requirements of maturity level ${level} (and below) that Ratchet cannot read were verified.` }];
+  }),
+) as Record<E8AttestationKind, { label: string; hint: string }>;
 
 const OUTCOME_LABELS: Record<Outcome, string> = {
   pass: 'Pass',
@@ -20,6 +40,7 @@ export const ATTESTATION_LABELS: Record<AttestationKind, { label: string; hint: 
   strategy_review: { label: 'IT strategy review', hint: 'A periodic IT strategy / roadmap review was held with the client.' },
   incident_response_plan: { label: 'Incident response plan', hint: 'An incident response plan exists and names contacts.' },
   it_owner: { label: 'Named IT owner', hint: 'The client has a named person accountable for IT.' },
+  ...E8_LABELS,
 };
 
 const STATUS_LABELS: Record<AttestationStatus, string> = { valid: 'Valid', expired: 'Expired', revoked: 'Revoked' };

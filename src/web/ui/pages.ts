@@ -105,7 +105,9 @@ async function tenantPage(ui: Ui, req: FastifyRequest<{ Params: Params }>, reply
   if (!data) return ui.notFound(req, reply, 'There is no such tenant, or it is outside your scope.');
   const episodes = (await ui.service.episodes(p, id)) ?? [];
   const { summary, report } = data;
-  const open = episodes.filter((e) => e.state !== 'closed');
+  // At-risk episodes are forecasts: shown as notices of their own, never under "Open regressions".
+  const open = episodes.filter((e) => e.state !== 'closed' && e.kind !== 'at_risk');
+  const atRiskEpisode = episodes.find((e) => e.state !== 'closed' && e.kind === 'at_risk') ?? null;
   const q = req.query as RawQuery;
   const problemsOnly = first(q, 'show') === 'problems';
   return ui.page(
@@ -118,6 +120,7 @@ async function tenantPage(ui: Ui, req: FastifyRequest<{ Params: Params }>, reply
       summary,
       report,
       openEpisodes: open,
+      atRisk: { notices: report?.forecast ?? [], since: atRiskEpisode?.openedAt ?? null },
       spark: sparkline(summary.sparkline, 160, 32),
       why: report ? explainLevel(report) : null,
       rests: report ? restsOnView(report) : null,
@@ -246,7 +249,9 @@ async function attestationsPage(ui: Ui, req: FastifyRequest<{ Params: Params }>,
   };
   const order = { valid: 0, expired: 1, revoked: 2 } as const;
   const sorted = [...list].sort((a, b) => order[a.status] - order[b.status] || b.attestedAt.localeCompare(a.attestedAt));
-  const coverage = ATTESTATION_KINDS.map((kind) => {
+  // Governance criteria always show; Essential Eight kinds (24 of them) only once one was recorded for this tenant.
+  const shown = ATTESTATION_KINDS.filter((kind) => !kind.startsWith('e8_') || sorted.some((a) => a.kind === kind));
+  const coverage = shown.map((kind) => {
     const current = sorted.find((a) => a.kind === kind && a.status === 'valid') ?? null;
     const lapsed = current ? null : (sorted.find((a) => a.kind === kind && a.status === 'expired') ?? null);
     return { kind, label: ATTESTATION_LABELS[kind].label, hint: ATTESTATION_LABELS[kind].hint, current, lapsed };
@@ -420,7 +425,8 @@ export function registerPages(app: FastifyInstance, ui: Ui): void {
     const episodes = (await svc.episodes(p, id)) ?? [];
     const tickets = Object.fromEntries(((await svc.episodeTickets?.(p, id)) ?? []).map((t) => [t.episodeId, t]));
     const caps = data.summary.capabilities.length > 0 ? data.summary.capabilities.map((c) => ({ id: c.id, name: c.name })) : [...CAPABILITIES];
-    const chart = historyChart(scans.slice(0, 120), episodes, caps, ui.now());
+    // The newest report's at-risk notices are drawn as dashed projections to their crossing dates.
+    const chart = historyChart(scans.slice(0, 120), episodes, caps, ui.now(), data.report?.forecast ?? []);
     const from = first(q, 'from');
     const to = first(q, 'to');
     let diff = null;

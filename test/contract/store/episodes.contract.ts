@@ -17,5 +17,42 @@ export function episodeStoreContract(factory: StoreFactory<EpisodeStore & AuditS
         expect((await store.auditLog()).map((e) => e.id)).toEqual(['ack']);
       });
     });
+
+    describe('at-risk episodes (schema v9)', () => {
+      it('stores an at_risk episode with its forecast, updates and closes it, and lists it beside the others', async () => {
+        const forecast = [
+          {
+            ruleId: 'backup-success',
+            capability: 'backup',
+            gateLevel: 3,
+            evidenceKey: 'backup.protection',
+            measure: 'pct',
+            unit: '%',
+            threshold: 95,
+            direction: 'gte' as const,
+            current: 97.5,
+            slopePerWeek: -1.2,
+            projectedCrossing: '2025-01-14',
+            daysToCrossing: 12,
+            horizonDays: 30,
+            scans: 8,
+            projection: [
+              { at: '2025-01-02T00:00:00.000Z', value: 97.4 },
+              { at: '2025-01-14T00:00:00.000Z', value: 93 },
+            ],
+            text: 'backup success falling ~1.2 points a week; crosses the level-3 gate of 95 % around 14 Jan',
+          },
+        ];
+        const regression = episode({ id: 'ep-reg', openedAt: '2025-01-01T00:00:00.000Z' });
+        const atRisk = episode({ id: 'ep-risk', kind: 'at_risk', previousLevel: 3, currentLevel: 3, forecast });
+        await store.saveEpisode(regression);
+        await store.saveEpisode(atRisk);
+        expect(await store.episodes('contoso', { open: true })).toEqual([atRisk, regression]);
+        const closed = { ...atRisk, state: 'closed' as const, closedAt: '2025-01-05T00:00:00.000Z', closedScanId: 's-5', closedReason: 'cleared' as const };
+        await store.saveEpisode(closed);
+        expect(await store.episodes('contoso', { open: true })).toEqual([regression]);
+        expect(await store.episodes('contoso')).toEqual([closed, regression]);
+      });
+    });
   });
 }
