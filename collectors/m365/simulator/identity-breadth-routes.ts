@@ -10,9 +10,53 @@ import { guid } from '../../../src/simulator/ids.js';
 import { hash32 } from '../../../src/simulator/prng.js';
 import { GraphHttpError, nextLink, parseQuery, queryScope } from './odata.js';
 import { ROLE_TEMPLATES } from './policies.js';
-import type { ProfileName } from './profiles.js';
-import type { TenantModel, UserCore } from './tenant-model.js';
-import type { GraphResult, GraphRouteRequest } from './graph-routes.js';
+import type { ProfileName, TenantKnobs } from './profiles.js';
+import type { SkipTokens } from './odata.js';
+
+/*
+ * The slices of the tenant model and of the route request this module reads, declared here (structurally) rather
+ * than imported: tenant-model.ts and graph-routes.ts import this module, and a type import back would be a cycle.
+ */
+export interface IdentityUser {
+  index: number;
+  rank: number;
+  kind: 'globalAdmin' | 'admin' | 'guest' | 'disabled' | 'member';
+  enabled: boolean;
+  guest: boolean;
+  admin: boolean;
+  breakGlass: boolean;
+  registered: boolean;
+}
+
+export interface IdentityTenant {
+  readonly tenantId: string;
+  readonly domain: string;
+  readonly seed: number;
+  readonly profile: ProfileName;
+  readonly knobs: TenantKnobs;
+  readonly now: Date;
+  readonly userCount: number;
+  readonly premium: boolean;
+  userCore(index: number): IdentityUser;
+  user(core: IdentityUser): Record<string, unknown>;
+  methods(core: IdentityUser): { email: boolean };
+  userId(index: number): string;
+  userIndexOfRank(rank: number): number;
+}
+
+interface RouteRequest {
+  path: string;
+  params: URLSearchParams;
+  tenant: IdentityTenant;
+  baseUrl: string;
+  skipTokens: SkipTokens;
+}
+
+interface RouteResult {
+  status: number;
+  headers: Record<string, string>;
+  body?: unknown;
+}
 
 const DAY = 86_400_000;
 const NEVER_EXPIRES = 2_147_483_647;
@@ -112,13 +156,13 @@ export const IDENTITY_SETTINGS: Readonly<Record<ProfileName, IdentitySettings>> 
 
 const iso = (ms: number) => new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
 
-export function settingsOf(t: TenantModel): IdentitySettings {
+export function settingsOf(t: IdentityTenant): IdentitySettings {
   return IDENTITY_SETTINGS[t.profile];
 }
 
 // ------------------------------------------------------------------------------------------------ sign-in activity
 /** Last successful sign-in of a user (ms), or null when none is on record; plus the creation time it is judged by. */
-export function lastSuccessfulSignIn(t: TenantModel, core: UserCore): { last: number | null; created: number } {
+export function lastSuccessfulSignIn(t: IdentityTenant, core: IdentityUser): { last: number | null; created: number } {
   const last = lastSuccessMs(t, core);
   const created = Date.parse(String(t.user(core).createdDateTime));
   // Accounts with no sign-in on record are old enough to count (they were created before the 90-day window).
@@ -126,7 +170,7 @@ export function lastSuccessfulSignIn(t: TenantModel, core: UserCore): { last: nu
 }
 
 /** The last successful sign-in alone (ms, or null): cheap, no row is built — the filters scan every user with it. */
-function lastSuccessMs(t: TenantModel, core: UserCore): number | null {
+function lastSuccessMs(t: IdentityTenant, core: IdentityUser): number | null {
   const s = settingsOf(t);
   const now = t.now.getTime();
   const days = (salt: string, from: number, span: number) => from + (hash32(t.seed, salt, core.index) % span);
@@ -154,7 +198,7 @@ function lastSuccessMs(t: TenantModel, core: UserCore): number | null {
   return now - days('signin-recent', 0, 30) * DAY - (hash32(t.seed, 'signin-min', core.index) % 1440) * 60_000;
 }
 
-function signInRow(t: TenantModel, core: UserCore): Record<string, unknown> {
+function signInRow(t: IdentityTenant, core: IdentityUser): Record<string, unknown> {
   const u = t.user(core);
   const { last, created } = lastSuccessfulSignIn(t, core);
   return {
@@ -186,7 +230,7 @@ function parseSignInFilter(text: string): { op: 'le' | 'eq'; value: number | nul
   return { op: m[2]!.toLowerCase() as 'le' | 'eq', value };
 }
 
-function routeSignInUsers(req: GraphRouteRequest, filterText: string): GraphResult {
+function routeSignInUsers(req: RouteRequest, filterText: string): RouteResult {
   const t = req.tenant;
   if (!t.premium) {
     throw new GraphHttpError(403, 'Authentication_RequestFromNonPremiumTenantOrB2CTenant', "Neither tenant is B2C or tenant doesn't have premium license");
@@ -226,12 +270,12 @@ function pick(row: Record<string, unknown>, select: readonly string[] | null): R
   return Object.fromEntries(Object.entries(row).filter(([k]) => k === 'id' || lower.includes(k.toLowerCase())));
 }
 
-function ok(body: unknown): GraphResult {
+function ok(body: unknown): RouteResult {
   return { status: 200, headers: { 'Content-Type': 'application/json;odata.metadata=minimal;odata.streaming=true;IEEE754Compatible=false;charset=utf-8', 'OData-Version': '4.0' }, body };
 }
 
 // ------------------------------------------------------------------------------------------------ policies
-export function authorizationPolicy(t: TenantModel, baseUrl: string): Record<string, unknown> {
+export function authorizationPolicy(t: IdentityTenant, baseUrl: string): Record<string, unknown> {
   const s = settingsOf(t);
   return {
     '@odata.context': `${baseUrl}/v1.0/$metadata#policies/authorizationPolicy/$entity`,
@@ -257,7 +301,7 @@ export function authorizationPolicy(t: TenantModel, baseUrl: string): Record<str
   };
 }
 
-export function authenticationMethodsPolicy(t: TenantModel, baseUrl: string): Record<string, unknown> {
+export function authenticationMethodsPolicy(t: IdentityTenant, baseUrl: string): Record<string, unknown> {
   const s = settingsOf(t);
   const state = (on: boolean) => (on ? 'enabled' : 'disabled');
   const all = [{ targetType: 'group', id: 'all_users', isRegistrationRequired: false }];
@@ -286,7 +330,7 @@ export function authenticationMethodsPolicy(t: TenantModel, baseUrl: string): Re
  * Global Administrator schedules. With P2 and PIM in use (level4/5), break-glass accounts stay permanently assigned
  * and the other GAs are eligible; otherwise every GA is a standing assignment. Without P2 Graph refuses PIM reads.
  */
-export function gaSchedules(t: TenantModel, kind: 'eligible' | 'active'): Record<string, unknown>[] {
+export function gaSchedules(t: IdentityTenant, kind: 'eligible' | 'active'): Record<string, unknown>[] {
   const pimInUse = t.knobs.licence === 'p2' && (t.profile === 'level4' || t.profile === 'level5');
   const out: Record<string, unknown>[] = [];
   for (let rank = 0; rank < t.knobs.globalAdmins; rank++) {
@@ -316,7 +360,7 @@ export function gaSchedules(t: TenantModel, kind: 'eligible' | 'active'): Record
   return out;
 }
 
-function routeSchedules(req: GraphRouteRequest, kind: 'eligible' | 'active', context: string): GraphResult {
+function routeSchedules(req: RouteRequest, kind: 'eligible' | 'active', context: string): RouteResult {
   const t = req.tenant;
   if (t.knobs.licence !== 'p2') {
     throw new GraphHttpError(403, 'AadPremiumLicenseRequired', 'The tenant needs an AAD Premium 2 license.');
@@ -331,7 +375,7 @@ function routeSchedules(req: GraphRouteRequest, kind: 'eligible' | 'active', con
 }
 
 // ------------------------------------------------------------------------------------------------ domains
-export function domains(t: TenantModel): Record<string, unknown>[] {
+export function domains(t: IdentityTenant): Record<string, unknown>[] {
   const s = settingsOf(t);
   const row = (id: string, initial: boolean) => ({
     id,
@@ -351,7 +395,7 @@ export function domains(t: TenantModel): Record<string, unknown>[] {
 }
 
 /** The identity breadth routes; null when the request is not one of them. */
-export function routeIdentityBreadth(req: GraphRouteRequest, segs: readonly string[]): GraphResult | null {
+export function routeIdentityBreadth(req: RouteRequest, segs: readonly string[]): RouteResult | null {
   const is = (i: number, name: string) => segs[i]?.toLowerCase() === name.toLowerCase();
   const t = req.tenant;
   if (is(0, 'users') && segs.length === 1) {
@@ -387,7 +431,7 @@ export interface IdentityTruth {
   passwordExpiry: { domains: number; expiringDomains: number; neverExpire: boolean };
 }
 
-export function identityTruth(t: TenantModel): IdentityTruth {
+export function identityTruth(t: IdentityTenant): IdentityTruth {
   const s = settingsOf(t);
   const now = t.now.getTime();
   let members = 0;
@@ -445,14 +489,14 @@ const LICENSED_GAS: Readonly<Record<ProfileName, number>> = { level1: Infinity, 
 const SKU_E3 = '05e9a617-0261-4cee-bb44-138d3ef5d965';
 
 /** assignedLicenses and onPremisesSyncEnabled of a role holder, as the expanded principal carries them. */
-export function gaAccountFacts(t: TenantModel, core: UserCore): { assignedLicenses: Array<{ disabledPlans: string[]; skuId: string }>; onPremisesSyncEnabled: boolean | null } {
+export function gaAccountFacts(t: IdentityTenant, core: IdentityUser): { assignedLicenses: Array<{ disabledPlans: string[]; skuId: string }>; onPremisesSyncEnabled: boolean | null } {
   const licensed = !core.breakGlass && core.rank < LICENSED_GAS[t.profile];
   // level1 syncs its first Global Administrator from on-premises AD; everyone else is cloud-only (null = never synced).
   const synced = t.profile === 'level1' && core.rank === 0;
   return { assignedLicenses: licensed ? [{ disabledPlans: [], skuId: SKU_E3 }] : [], onPremisesSyncEnabled: synced ? true : null };
 }
 
-export function gaAccountTruth(t: TenantModel): { globalAdminsLicensed: number; globalAdminsSynced: number } {
+export function gaAccountTruth(t: IdentityTenant): { globalAdminsLicensed: number; globalAdminsSynced: number } {
   let licensed = 0;
   let synced = 0;
   for (let rank = 0; rank < t.knobs.globalAdmins; rank++) {
