@@ -22,7 +22,7 @@ const FLOORS: ReadonlyArray<readonly string[]> = [
   ['src/paths.ts', 'src/log', 'src/metrics.ts', 'src/validation', 'src/runtime'],
   ['src/evidence'],
   ['src/engine', 'src/http'],
-  ['src/collector-kit', 'src/frameworks'],
+  ['src/collector-kit', 'src/frameworks', 'src/foresight'],
   ['src/config', 'src/simulator'],
   ['collectors/*', 'psa/*'],
   ['src/store', 'src/regression', 'src/portfolio'],

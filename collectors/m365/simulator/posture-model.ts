@@ -8,7 +8,20 @@ import { hash32, pick, unitFloat } from '../../../src/simulator/prng.js';
 import { code, guid } from '../../../src/simulator/ids.js';
 import { Permutation } from '../../../src/simulator/permutation.js';
 import { judgeOs, loadOsSupport, type OsSupport } from '../os-support.js';
-import type { TenantModel } from './tenant-model.js';
+import type { TenantKnobs } from './profiles.js';
+
+/**
+ * The tenant facts posture data derives from. Structural rather than PostureTenant, so tenant-model.ts can build its
+ * devices from this module without an import cycle.
+ */
+export interface PostureTenant {
+  readonly tenantId: string;
+  readonly domain: string;
+  readonly seed: number;
+  readonly knobs: TenantKnobs;
+  readonly now: Date;
+  readonly intune: boolean;
+}
 
 const HOUR = 60 * 60 * 1000;
 const DAY = 24 * HOUR;
@@ -20,9 +33,9 @@ interface Flags {
   unsupportedCount: number;
 }
 
-const flagsCache = new WeakMap<TenantModel, Flags>();
+const flagsCache = new WeakMap<PostureTenant, Flags>();
 
-function flags(t: TenantModel): Flags {
+function flags(t: PostureTenant): Flags {
   let f = flagsCache.get(t);
   if (!f) {
     const n = t.knobs.devices;
@@ -37,12 +50,12 @@ function flags(t: TenantModel): Flags {
   return f;
 }
 
-export function deviceEncrypted(t: TenantModel, index: number): boolean {
+export function deviceEncrypted(t: PostureTenant, index: number): boolean {
   const f = flags(t);
   return f.encPerm.forward(index) < f.encryptedCount;
 }
 
-export function deviceOnUnsupportedOs(t: TenantModel, index: number): boolean {
+export function deviceOnUnsupportedOs(t: PostureTenant, index: number): boolean {
   const f = flags(t);
   return f.unsupPerm.forward(index) < f.unsupportedCount;
 }
@@ -54,7 +67,7 @@ function osSupport(): OsSupport {
 }
 
 /** An osVersion for the platform that the data file judges supported (or not) at the model's clock. */
-export function simulatedOsVersion(t: TenantModel, operatingSystem: string, index: number): string {
+export function simulatedOsVersion(t: PostureTenant, operatingSystem: string, index: number): string {
   const data = osSupport();
   const want = deviceOnUnsupportedOs(t, index) ? 'unsupported' : 'supported';
   const candidates: string[] = [];
@@ -82,7 +95,7 @@ export function simulatedOsVersion(t: TenantModel, operatingSystem: string, inde
  * security/alerts_v2 rows: `staleHighAlerts` open high alerts older than a day, plus 30 days of history whose high
  * alerts were triaged within 24 h at `alertTriagePct`, and a few open medium/low alerts.
  */
-export function defenderAlerts(t: TenantModel): Record<string, unknown>[] {
+export function defenderAlerts(t: PostureTenant): Record<string, unknown>[] {
   const k = t.knobs;
   const now = t.now.getTime();
   const rows: Record<string, unknown>[] = [];
@@ -139,7 +152,7 @@ export function defenderAlerts(t: TenantModel): Record<string, unknown>[] {
 
 // ------------------------------------------------------------------------------------------------ Intune rings
 
-export function updateRings(t: TenantModel): Record<string, unknown>[] {
+export function updateRings(t: PostureTenant): Record<string, unknown>[] {
   const names = ['Pilot', 'Broad', 'Critical servers', 'Executives'];
   const rows: Record<string, unknown>[] = [];
   for (let r = 0; r < t.knobs.updateRings; r++) {
@@ -177,7 +190,7 @@ export function updateRings(t: TenantModel): Record<string, unknown>[] {
 
 // ------------------------------------------------------------------------------------------------ SharePoint
 
-export function sharepointSettings(t: TenantModel): Record<string, unknown> {
+export function sharepointSettings(t: PostureTenant): Record<string, unknown> {
   return {
     '@odata.type': '#microsoft.graph.sharepointSettings',
     allowedDomainGuidsForSyncApp: [],
@@ -213,7 +226,7 @@ export function sharepointSettings(t: TenantModel): Record<string, unknown> {
 }
 
 /** Defender for Business / Endpoint come with Business Premium and E5; Business Standard has none. */
-export function defenderProvisioned(t: TenantModel): boolean {
+export function defenderProvisioned(t: PostureTenant): boolean {
   return t.knobs.licence !== 'none';
 }
 
@@ -231,8 +244,8 @@ export interface PostureTruth {
 
 const pct1 = (n: number, d: number): number | null => (d === 0 ? null : Math.round((n / d) * 1000) / 10);
 
-/** `isDesktop(i)` mirrors TenantModel.device(): Windows below 0.65, macOS below 0.75 of unitFloat(seed, 'dev-os', i). */
-export function postureTruth(t: TenantModel, isStale: (index: number) => boolean): PostureTruth {
+/** `isDesktop(i)` mirrors PostureTenant.device(): Windows below 0.65, macOS below 0.75 of unitFloat(seed, 'dev-os', i). */
+export function postureTruth(t: PostureTenant, isStale: (index: number) => boolean): PostureTruth {
   const k = t.knobs;
   let desktops = 0;
   let encrypted = 0;

@@ -5,8 +5,28 @@
  * Intune licence. Only the query forms the collector sends (and Microsoft documents) are accepted.
  */
 import { nextLink, parseQuery, queryScope, GraphHttpError } from './odata.js';
-import type { GraphResult, GraphRouteRequest } from './graph-routes.js';
-import { defenderAlerts, defenderProvisioned, sharepointSettings, updateRings } from './posture-model.js';
+import type { SkipTokens } from './odata.js';
+import { defenderAlerts, defenderProvisioned, sharepointSettings, updateRings, type PostureTenant } from './posture-model.js';
+
+/**
+ * The parts of graph-routes' request and result these routes use, declared structurally so graph-routes.ts can
+ * import this module without an import cycle (graph-routes' own types satisfy them).
+ */
+interface GraphRouteRequest {
+  method: string;
+  path: string;
+  params: URLSearchParams;
+  tenant: PostureTenant;
+  baseUrl: string;
+  skipTokens: SkipTokens;
+  roles?: readonly string[];
+}
+
+interface GraphResult {
+  status: number;
+  headers: Record<string, string>;
+  body?: unknown;
+}
 
 const JSON_HEADERS = { 'Content-Type': 'application/json;odata.metadata=minimal;odata.streaming=true;IEEE754Compatible=false;charset=utf-8', 'OData-Version': '4.0' };
 const ALERT_PAGE = 10;
