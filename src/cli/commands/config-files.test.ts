@@ -5,7 +5,7 @@
 import { join } from 'node:path';
 import nock from 'nock';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { CLIENT_ID, LOGIN, GRAPH, SECRET, TENANT } from '../../../collectors/m365/test-support.js';
+import { CLIENT_ID, LOGIN, GRAPH, SECRET, TENANT, TEST_DNS } from '../../../collectors/m365/test-support.js';
 import { runCli, tempDir, writeConfig } from '../../../bench/lib/cli.js';
 
 const ENV = { CONTOSO_SECRET: SECRET };
@@ -25,7 +25,7 @@ function config(tenant: Record<string, unknown>, extra: Record<string, unknown> 
   return writeConfig(dir, { storage: { url: `sqlite:${join(dir, 'ratchet.db')}` }, tenants: [{ id: 'contoso', name: 'Contoso Ltd', ...tenant }], ...extra });
 }
 
-const m365 = { tenantId: TENANT, clientId: CLIENT_ID, clientSecret: '${env:CONTOSO_SECRET}', cloud: { graphEndpoint: GRAPH, authorityHost: LOGIN } };
+const m365 = { tenantId: TENANT, clientId: CLIENT_ID, clientSecret: '${env:CONTOSO_SECRET}', cloud: { graphEndpoint: GRAPH, authorityHost: LOGIN }, dns: { servers: [TEST_DNS], timeoutMs: 500 } };
 
 describe('files named by the config', () => {
   it('scan: a missing rmm caFile exits 2 naming the field, the path and the fix', async () => {

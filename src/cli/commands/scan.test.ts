@@ -17,6 +17,8 @@ import {
   SECRET,
   standardTenant,
   TENANT,
+  TEST_DNS,
+  fixture,
 } from '../../../collectors/m365/test-support.js';
 import type { Report } from '../../domain/report.js';
 import { runCli, tempDir, writeConfig } from '../../../bench/lib/cli.js';
@@ -33,7 +35,7 @@ function config(dir: string, extra: Record<string, unknown> = {}, tenantExtra: R
         id: 'contoso',
         name: 'Contoso Ltd',
         ...tenantExtra,
-        m365: { tenantId: TENANT, clientId: CLIENT_ID, clientSecret: '${env:CONTOSO_SECRET}', cloud: { graphEndpoint: GRAPH, authorityHost: LOGIN }, timeoutMs: 5000 },
+        m365: { tenantId: TENANT, clientId: CLIENT_ID, clientSecret: '${env:CONTOSO_SECRET}', cloud: { graphEndpoint: GRAPH, authorityHost: LOGIN }, timeoutMs: 5000, dns: { servers: [TEST_DNS], timeoutMs: 500 } },
       },
     ],
     ...extra,
@@ -72,8 +74,15 @@ describe('ratchet scan', () => {
 
   it('a 403 on one endpoint yields unavailable evidence, unknown findings, an unconfirmed level and exit 0', async () => {
     // A fully compliant estate, so that only the permission gap stands between the confirmed and potential level.
-    const device = (i: number) => ({ id: `d-${i}`, deviceName: `PC-${i}`, complianceState: 'compliant', lastSyncDateTime: '2024-05-31T08:00:00Z', operatingSystem: 'Windows' });
+    const device = (i: number) => ({ id: `d-${i}`, deviceName: `PC-${i}`, complianceState: 'compliant', lastSyncDateTime: '2024-05-31T08:00:00Z', operatingSystem: 'Windows', osVersion: '10.0.22631.3593', isEncrypted: true });
     graph.on('/deviceManagement/managedDevices', json({ value: [1, 2, 3, 4, 5].map(device) }));
+    // Microsoft's documented examples allow SMS and let one domain's passwords expire: level-3 gates of their own.
+    const methods = fixture('authentication-methods-policy.json') as { authenticationMethodConfigurations: Array<{ id: string; state: string }> };
+    for (const m of methods.authenticationMethodConfigurations) if (m.id === 'Sms') m.state = 'disabled';
+    graph.on('/policies/authenticationMethodsPolicy', json(methods));
+    const domains = fixture('domains-password-policy.json') as { value: Array<{ passwordValidityPeriodInDays?: number | null }> };
+    for (const d of domains.value) if (d.passwordValidityPeriodInDays) d.passwordValidityPeriodInDays = 2147483647;
+    graph.on('/domains', json(domains));
     graph.on('/reports/authenticationMethods/userRegistrationDetails', graphError(403, { error: { code: 'Authorization_RequestDenied', message: 'Insufficient privileges to complete the operation.', innerError: { 'request-id': 'r-1' } } }));
     const r = await runCli(['--config', config(dir), 'scan', '--format', 'json'], ENV, clock);
     expect(r.code).toBe(0);
@@ -155,8 +164,14 @@ describe('ratchet scan', () => {
     const withScope = (extra: Record<string, unknown> = {}) => config(dir, extra, scope);
     const t = (h: number) => () => new Date(NOW.getTime() + h * 3_600_000);
     const scan = async (cfg: string, h: number) => JSON.parse((await runCli(['--config', cfg, 'scan', '--format', 'json'], ENV, t(h))).stdout) as Report;
-    // A lenient rule set (three level-2 gates relaxed) under which this tenant is level 2.
-    const relaxed = { 'global-admins-mfa-registered': { pass: { lte: 100 } }, 'mfa-admin-coverage': { pass: { gte: 0 } }, 'device-compliance-basic': { pass: { gte: 0 } } };
+    // A lenient rule set (the level-2 gates this fixture fails relaxed) under which this tenant is level 2.
+    const relaxed = {
+      'global-admins-mfa-registered': { pass: { lte: 100 } },
+      'mfa-admin-coverage': { pass: { gte: 0 } },
+      'device-compliance-basic': { pass: { gte: 0 } },
+      'disk-encryption-basic': { pass: { gte: 0 } },
+      'os-unsupported-limited': { pass: { lte: 100 } },
+    };
     const lenient = withScope({ rules: { overrides: relaxed } });
     const a = await scan(lenient, 0);
     const b = await scan(lenient, 1);
