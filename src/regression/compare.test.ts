@@ -60,6 +60,16 @@ describe('regression detection (scan and rescore share it)', () => {
     expect(r.lostVisibility).toEqual(['m365.mfa.registration']);
   });
 
+  it('a licence the tenant no longer has is neither a regression nor lost visibility (nothing to grant)', () => {
+    const lapsed = scan(strong().map((e) => (e.key === 'm365.pim.global_admins' ? { ...ev(e.key, null, 'unavailable', 'needs Microsoft Entra ID P2'), reasonCode: 'not_licensed' as const } : e)));
+    const r = detectRegression(lapsed, [good, good], true, opts);
+    expect(r.detected).toBe(false);
+    expect(r.lostVisibility).toEqual([]);
+    // The same key refused by a missing permission is lost visibility.
+    const refused = scan(strong().map((e) => (e.key === 'm365.pim.global_admins' ? { ...ev(e.key, null, 'unavailable', 'grant RoleManagement.Read.Directory'), reasonCode: 'permission_missing' as const } : e)));
+    expect(detectRegression(refused, [good, good], true, opts).lostVisibility).toEqual(['m365.pim.global_admins']);
+  });
+
   it('a score drop of at least scoreDrop over findings known in both scans is a capability regression', () => {
     const worse = scan(patch('m365.devices.compliance', { compliant: 72, pct: 72 }));
     expect(good.level.value).toBe(4);

@@ -70,10 +70,14 @@ export function compareScans(baseline: ComparableScan, current: ComparableScan, 
 
 /**
  * Collector evidence that was ok and is not now. History and attestations are not visibility: an expired
- * attestation is a governance finding (its rule turns unknown), not a permission that went missing.
+ * attestation is a governance finding (its rule turns unknown), not a permission that went missing. Nor is a
+ * licence the tenant no longer has (reasonCode not_licensed, e.g. Entra ID P2 lapsed to P1): Ratchet's access did
+ * not change, the feature is gone from the tenant, and its gates say so themselves (not applicable or unknown with
+ * the licence named). A lost-visibility notice there would tell the MSP to fix a permission that is not missing.
  */
 export function lostVisibility(before: Evidence[], after: Evidence[]): string[] {
   const now = new Map(after.map((e) => [e.key, e]));
   const collected = (e: Evidence) => !['history', 'attestation'].includes(catalogEntry(e.key)?.source ?? '');
-  return before.filter((e) => e.status === 'ok' && collected(e) && now.get(e.key)?.status !== 'ok').map((e) => e.key);
+  const lost = (e: Evidence | undefined) => e?.status !== 'ok' && e?.reasonCode !== 'not_licensed';
+  return before.filter((e) => e.status === 'ok' && collected(e) && lost(now.get(e.key))).map((e) => e.key);
 }

@@ -117,9 +117,10 @@ function confirm(e: Episode, input: EpisodeInput): Episode {
   return { ...e, state: 'confirmed', confirmedAt: input.scan.finishedAt, confirmedScanId: input.scan.id };
 }
 
+/** Keys of an open visibility episode still not readable (a key now `not_licensed` is no longer a visibility gap: see lostVisibility). */
 function stillLost(keys: readonly string[], evidence: readonly Evidence[]): string[] {
-  const now = new Map(evidence.map((e) => [e.key, e.status]));
-  return keys.filter((k) => now.get(k) !== 'ok');
+  const now = new Map(evidence.map((e) => [e.key, e]));
+  return keys.filter((k) => now.get(k)?.status !== 'ok' && now.get(k)?.reasonCode !== 'not_licensed');
 }
 
 export function advanceEpisodes(input: EpisodeInput): EpisodeOutput {
