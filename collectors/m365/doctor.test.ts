@@ -3,7 +3,8 @@ import { describe, expect, it } from 'vitest';
 import { offline } from '../../src/collector-kit/testing/fake-server.js';
 import type { DoctorCheck } from '../../src/collector-kit/plugin.js';
 import { m365Plugin } from './index.js';
-import { FakeGraph, TENANT, fixture, graphError, json, mockLogin, standardTenant, testConfig, testContext, text } from './test-support.js';
+import { FakeGraph, TENANT, TEST_DNS, fixture, graphError, json, mockLogin, standardTenant, testConfig, testContext, text } from './test-support.js';
+import { DNS_CHECK } from './email-auth/doctor.js';
 
 const GROUP = '6f1d0c3a-1111-4a4a-8b8b-000000000001';
 const COUNT_CHECK = 'GET /groups/{id}/transitiveMembers/microsoft.graph.user/$count';
@@ -17,6 +18,17 @@ const check = (checks: DoctorCheck[], name: string) => {
 };
 
 describe('m365 doctor', () => {
+  it('fails the DNS check with the fix when the configured resolver cannot be reached', async () => {
+    mockLogin();
+    standardTenant(new FakeGraph()).install();
+    // Nothing listens on UDP/TCP port 9 of loopback: refused (or timed out), never an internet lookup.
+    const checks = await m365Plugin.doctor(testConfig({ dns: { servers: ['127.0.0.1:9'], timeoutMs: 300 } }), testContext());
+    const dns = check(checks, DNS_CHECK);
+    expect(dns.ok).toBe(false);
+    expect(dns.detail).toMatch(/asking 127\.0\.0\.1:9 for TXT contoso\.com/);
+    expect(dns.detail).toContain('set m365.dns.servers to a resolver this host can reach (outbound UDP and TCP 53)');
+  });
+
   it('passes on a healthy tenant, probing each endpoint cheaply', async () => {
     mockLogin();
     const graph = standardTenant(new FakeGraph())
@@ -48,8 +60,11 @@ describe('m365 doctor', () => {
       'GET /domains',
       'GET /users/{id}/authentication/methods',
       COUNT_CHECK,
+      DNS_CHECK,
     ]);
     expect(checks.filter((c) => !c.ok)).toEqual([]);
+    // The resolver is asked about the tenant's own mail domain (the loopback server serving contoso.com).
+    expect(check(checks, DNS_CHECK).detail).toBe(`${TEST_DNS} answers for contoso.com (1 mail domain to check)`);
     expect(check(checks, 'credential').detail).toBe(`client secret for app ${testConfig().clientId}`);
     expect(check(checks, 'token').detail).toMatch(/\(client secret\)$/);
     expect(check(checks, COUNT_CHECK).detail).toContain('GroupMember.Read.All');

@@ -12,6 +12,7 @@ import { classifyTokenFailure, consentTargetOf } from './consent.js';
 import { ENDPOINTS, EVENTUAL_CONSISTENCY, GLOBAL_ADMIN_ROLE_TEMPLATE, QUERIES, type EndpointSpec } from './endpoints.js';
 import { GraphFailure, classify, isNonPremium, toGraphFailure, type ClassifyOptions } from './errors.js';
 import { isDefenderNotProvisioned } from './defender-alerts.js';
+import { DNS_CHECK, dnsCheck } from './email-auth/doctor.js';
 import { RequestCounter, RequestTag, acquireToken, createDescribedCredential, createGraphClient, describeTokenError, graphPace } from './graph.js';
 import { IDENTITY_ENDPOINTS, IDENTITY_QUERIES } from './identity-endpoints.js';
 import { getJson, type GraphContext } from './requests.js';
@@ -58,6 +59,7 @@ export async function doctorM365(config: M365Config, ctx: CollectorContext, opti
     for (const p of PROBES) checks.push({ check: p.label ?? label(p.spec), ok: false, detail: reason });
     checks.push({ check: label(ENDPOINTS.authenticationMethods), ok: false, detail: reason });
     checks.push({ check: label(ENDPOINTS.groupUserCount), ok: false, detail: reason });
+    checks.push({ check: DNS_CHECK, ok: false, detail: reason });
     return checks;
   };
 
@@ -159,7 +161,17 @@ export async function doctorM365(config: M365Config, ctx: CollectorContext, opti
     }
   }
   checks.push(await groupCountCheck(g, tag, opts));
+  checks.push(await dnsCheck(config, await domainsForDns(g, tag, opts), ctx.signal));
   return checks;
+}
+
+/** The tenant's domains for the DNS check (one more small GET: the probe above asks for a narrower $select). */
+async function domainsForDns(g: GraphContext, tag: RequestTag, opts: ClassifyOptions): Promise<{ ok: true; body: unknown } | { ok: false; reason: string }> {
+  try {
+    return { ok: true, body: await getJson(g, QUERIES.domains, z.unknown(), tag) };
+  } catch (err) {
+    return { ok: false, reason: classify(err, ENDPOINTS.domains, opts).reason };
+  }
 }
 
 /**
