@@ -11,6 +11,7 @@ import { renderAlert } from './render.js';
 import { slackPayload } from './slack.js';
 import { teamsPayload } from './teams.js';
 import { sampleEvent } from './test-support.js';
+import { sampleForecast } from '../foresight/test-support.js';
 
 const alerts = [
   { type: 'teams', url: 'https://example.webhook.office.com/a' },
@@ -40,26 +41,7 @@ describe('channelsFor', () => {
   });
 });
 
-const forecast: ForecastEntry[] = [
-  {
-    ruleId: 'backup-success',
-    capability: 'backup',
-    gateLevel: 3,
-    evidenceKey: 'backup.protection',
-    measure: 'pct',
-    unit: '%',
-    threshold: 95,
-    direction: 'gte',
-    current: 97.5,
-    slopePerWeek: -1.2,
-    projectedCrossing: '2026-01-14',
-    daysToCrossing: 12,
-    horizonDays: 30,
-    scans: 8,
-    projection: [],
-    text: 'backup success falling ~1.2 points a week; crosses the level-3 gate of 95 % around 14 Jan',
-  },
-];
+const forecast: ForecastEntry[] = [sampleForecast({ projectedCrossing: '2026-01-14', projection: [] })];
 
 describe('renderAlert: at risk', () => {
   const event = sampleEvent({ kind: 'at_risk', drops: [], previousLevel: 3, previousLevelName: 'Defined', currentLevel: 3, currentLevelName: 'Defined', forecast });

@@ -11,6 +11,7 @@ import type { Episode } from '../domain/episode.js';
 import type { Evidence } from '../domain/evidence.js';
 import type { ForecastEntry } from '../domain/forecast.js';
 import { defaultRulesPath } from '../paths.js';
+import { sampleForecast } from '../foresight/test-support.js';
 import { advanceEpisodes, type EpisodeOutput, type ScanView } from './episodes.js';
 
 const { rules } = loadRuleSet(defaultRulesPath());
@@ -34,25 +35,7 @@ const deviceRule = (() => {
   return { ruleId: changed.ruleId, capability: changed.capability };
 })();
 
-const entry = (over: Partial<ForecastEntry> = {}): ForecastEntry => ({
-  ruleId: 'backup-success',
-  capability: 'backup',
-  gateLevel: 3,
-  evidenceKey: 'backup.protection',
-  measure: 'pct',
-  unit: '%',
-  threshold: 95,
-  direction: 'gte',
-  current: 97.5,
-  slopePerWeek: -1.2,
-  projectedCrossing: '2025-01-14',
-  daysToCrossing: 12,
-  horizonDays: 30,
-  scans: 8,
-  projection: [],
-  text: 'backup success falling ~1.2 points a week; crosses the level-3 gate of 95 % around 14 Jan',
-  ...over,
-});
+const entry = sampleForecast;
 
 interface Step {
   view: ScanView;

@@ -8,6 +8,7 @@ import type { ForecastEntry } from '../domain/forecast.js';
 import type { Report } from '../domain/report.js';
 import { sampleScan } from '../../test/helpers/sample-scan.js';
 import { webFixture, type WebFixture } from './test-support.js';
+import { sampleForecast } from '../foresight/test-support.js';
 
 let f: WebFixture;
 beforeEach(async () => {
@@ -19,27 +20,15 @@ afterEach(async () => {
 const get = (url: string) => f.as('viewer', { method: 'GET', url });
 
 const forecast: ForecastEntry[] = [
-  {
-    ruleId: 'backup-success',
-    capability: 'recovery',
-    gateLevel: 3,
-    evidenceKey: 'backup.protection',
-    measure: 'pct',
-    unit: '%',
-    threshold: 95,
-    direction: 'gte',
-    current: 97.5,
-    slopePerWeek: -1.2,
+  sampleForecast({
     projectedCrossing: '2025-01-20',
     daysToCrossing: 17,
-    horizonDays: 30,
-    scans: 8,
     projection: [
       { at: '2025-01-03T02:00:42.000Z', value: 97.4 },
       { at: '2025-01-20T00:00:00.000Z', value: 93 },
     ],
     text: 'backup success falling ~1.2 points a week; crosses the level-3 gate of 95 % around 20 Jan',
-  },
+  }),
 ];
 
 describe('at-risk in the API', () => {
