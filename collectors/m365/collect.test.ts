@@ -81,7 +81,7 @@ describe('m365 collector — healthy tenant', () => {
     expect(graph.batches).toHaveLength(1);
     expect(graph.batches[0]!.requests.map((r) => r.id).sort()).toEqual(
       ['conditionalAccess', 'disabledUsers', 'globalAdmins', 'secureScores', 'securityDefaults', 'subscribedSkus', 'defenderAlerts', 'updateRings', 'sharepointSettings',
-        // m365-identity: authorization/authentication methods policies, PIM schedules, domains (password expiry).
+        // authorization/authentication methods policies, PIM schedules, domains (password expiry).
         'authorizationPolicy', 'authenticationMethodsPolicy', 'pimEligible', 'pimActive', 'domains'].sort(),
     );
     const disabledSub = graph.batches[0]!.requests.find((r) => r.id === 'disabledUsers')!;

@@ -131,14 +131,14 @@ function firstRoundRequests(plan: Plan, cloud: ResolvedCloud, now: Date): BatchR
   if (plan.secureScore && cloud.features.secureScore) requests.push({ id: BATCH_IDS.secureScores, url: QUERIES.secureScores });
   if (plan.globalAdmins) requests.push({ id: BATCH_IDS.globalAdmins, url: QUERIES.globalAdmins });
   if (plan.registration) requests.push({ id: BATCH_IDS.disabledUsers, url: QUERIES.disabledUsers, headers: { ...EVENTUAL_CONSISTENCY } });
-  // m365-devices: three first pages in the same round trip (their nextLinks are followed in round 2).
+  // three first pages in the same round trip (their nextLinks are followed in round 2).
   const usOrGlobal = cloud.name !== 'china';
   if (plan.defenderAlerts && usOrGlobal) requests.push({ id: BATCH_IDS.defenderAlerts, url: defenderAlertsUrl(now) });
   if (plan.updateRings) requests.push({ id: BATCH_IDS.updateRings, url: QUERIES.updateRings });
   if (plan.sharepoint && usOrGlobal) requests.push({ id: BATCH_IDS.sharepointSettings, url: QUERIES.sharepointSettings });
   // email-auth: the verified domains (one read shared with password expiry, which skips it when already requested).
   if (plan.email) requests.push({ id: SHARED_DOMAINS_BATCH_ID, url: QUERIES.domains });
-  // m365-identity: authorization and authentication methods policies, PIM schedules (and the shared domains read).
+  // authorization and authentication methods policies, PIM schedules (and the shared domains read).
   requests.push(...identityBatchRequests(plan.identity, requests));
   return requests;
 }

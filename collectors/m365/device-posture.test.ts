@@ -1,5 +1,5 @@
 /**
- * The m365-devices keys through the real collector against a faked Graph (fixtures from Microsoft's documented
+ * The device posture, Defender, update ring and SharePoint keys through the real collector against a faked Graph (fixtures from Microsoft's documented
  * examples): encryption, stale devices and OS currency from the one managedDevices paging; Defender alerts, update
  * rings and SharePoint sharing from the first $batch; and how each degrades on its own.
  */

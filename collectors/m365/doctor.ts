@@ -35,11 +35,11 @@ const PROBES: Probe[] = [
   { spec: ENDPOINTS.roleAssignments, url: `${ENDPOINTS.roleAssignments.path}?$filter=roleDefinitionId eq '${GLOBAL_ADMIN_ROLE_TEMPLATE}'&$select=id` },
   { spec: ENDPOINTS.managedDevices, url: `${ENDPOINTS.managedDevices.path}?$select=id&$top=1` },
   { spec: ENDPOINTS.users, url: '/users?$select=id&$top=1' },
-  // m365-devices: Defender alerts, Windows Update rings, SharePoint tenant settings.
+  // Defender alerts, Windows Update rings, SharePoint tenant settings.
   { spec: ENDPOINTS.defenderAlerts, url: `${ENDPOINTS.defenderAlerts.path}?$top=1` },
   { spec: ENDPOINTS.updateRings, url: `${QUERIES.updateRings}&$top=1` },
   { spec: ENDPOINTS.sharepointSettings, url: QUERIES.sharepointSettings },
-  // m365-identity: authorization and authentication methods policies, PIM schedules, signInActivity, domains.
+  // authorization and authentication methods policies, PIM schedules, signInActivity, domains.
   { spec: IDENTITY_ENDPOINTS.authorizationPolicy, url: IDENTITY_QUERIES.authorizationPolicy },
   { spec: IDENTITY_ENDPOINTS.authenticationMethodsPolicy, url: IDENTITY_QUERIES.authenticationMethodsPolicy },
   { spec: IDENTITY_ENDPOINTS.roleEligibilitySchedules, url: `${IDENTITY_QUERIES.pimEligible}&$top=1` },

@@ -71,7 +71,7 @@ export const ENDPOINTS = {
     permission: 'UserAuthenticationMethod.Read.All',
     licence: null,
   },
-  // ---- m365-devices: Defender alerts, Windows Update rings, SharePoint sharing
+  // ---- Defender alerts, Windows Update rings, SharePoint sharing
   defenderAlerts: {
     path: '/security/alerts_v2',
     permission: 'SecurityAlert.Read.All',

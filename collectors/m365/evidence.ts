@@ -18,14 +18,14 @@ export const EVIDENCE_KEYS = {
   secureScore: 'm365.secure_score',
   admins: 'm365.admins',
   devices: 'm365.devices.compliance',
-  // Device posture from the same managedDevices paging, plus Defender, update rings and SharePoint (m365-devices).
+  // Device posture from the same managedDevices paging, plus Defender, update rings and SharePoint.
   deviceEncryption: 'm365.devices.encryption',
   deviceStale: 'm365.devices.stale',
   osCurrency: 'm365.devices.os_currency',
   updateRings: 'm365.devices.update_rings',
   defenderAlerts: 'm365.defender.alerts',
   sharepointSharing: 'm365.sharepoint.sharing',
-  // Identity breadth (m365-identity): identity-breadth.ts.
+  // Identity breadth: identity-breadth.ts.
   inactiveAccounts: 'm365.accounts.inactive',
   guestAccess: 'm365.guest_access',
   userConsent: 'm365.user_consent',

@@ -187,7 +187,7 @@ export function standardTenant(graph: FakeGraph): FakeGraph {
     .on('/users', (req) => {
       const filter = req.query.get('$filter') ?? '';
       if (filter === 'accountEnabled eq false') return json(fixture('users-disabled.json'));
-      // m365-identity: inactive-account candidates (signInActivity filters).
+      // inactive-account candidates (signInActivity filters).
       if (filter.startsWith('signInActivity/lastSuccessfulSignInDateTime le ')) return json(fixture('users-signin-inactive.json'));
       if (filter === 'signInActivity/lastSuccessfulSignInDateTime eq null') return json(fixture('users-never-signed-in.json'));
       if (filter.startsWith('accountEnabled eq true')) return json({ '@odata.count': 6, value: [{ id: 'x' }] });
@@ -202,11 +202,11 @@ export function standardTenant(graph: FakeGraph): FakeGraph {
       }),
     )
     .on('/deviceManagement/managedDevices', paged({ '': fixture('managed-devices-page1.json'), devices2: fixture('managed-devices-page2.json') }))
-    // m365-devices: Defender alerts, Windows Update rings, SharePoint settings (Microsoft's documented examples).
+    // Defender alerts, Windows Update rings, SharePoint settings (Microsoft's documented examples).
     .on('/security/alerts_v2', json(fixture('security-alerts-v2.json')))
     .on('/deviceManagement/deviceConfigurations', json(fixture('update-rings.json')))
     .on('/admin/sharepoint/settings', json(fixture('sharepoint-settings.json')))
-    // m365-identity: authorization and authentication methods policies, PIM schedules (Microsoft's documented examples).
+    // authorization and authentication methods policies, PIM schedules (Microsoft's documented examples).
     .on('/policies/authorizationPolicy', json(fixture('authorization-policy-restricted.json')))
     .on('/policies/authenticationMethodsPolicy', json(fixture('authentication-methods-policy.json')))
     .on('/roleManagement/directory/roleEligibilitySchedules', json(fixture('role-eligibility-schedules-ga.json')))

@@ -257,7 +257,7 @@ export const EVIDENCE_CATALOG: readonly CatalogEntry[] = [
     key: 'm365.devices.os_currency',
     source: 'm365',
     description: 'Intune managed devices on an operating-system build still supported by its vendor (osVersion vs rules/data/os-support.yaml)',
-    // unsupportedPct added by m365-devices: the ISM-1501 gate (≤ 2 %) reads the unsupported share of known builds.
+    // unsupportedPct: the ISM-1501 gate (≤ 2 %) reads the unsupported share of known builds.
     fields: { devices: 'number', supported: 'number', unsupported: 'number', pct: 'number', unknownBuild: 'number', unsupportedPct: 'number' },
     maxAgeHours: 14 * D,
   },
@@ -272,7 +272,7 @@ export const EVIDENCE_CATALOG: readonly CatalogEntry[] = [
     key: 'm365.email.spf',
     source: 'm365',
     description: 'SPF records of the verified mail domains, read through DNS (hard fail -all, or soft ~all)',
-    // email-dns added strictPct (share ending in -all) and unknown (domains DNS did not answer for).
+    // strictPct (share ending in -all) and unknown (domains DNS did not answer for).
     fields: { domains: 'number', withSpf: 'number', strict: 'number', pct: 'number', strictPct: 'number', unknown: 'number' },
     maxAgeHours: 48 * H,
   },
@@ -287,7 +287,7 @@ export const EVIDENCE_CATALOG: readonly CatalogEntry[] = [
     key: 'm365.email.dmarc',
     source: 'm365',
     description: 'DMARC policy of the verified mail domains (_dmarc TXT): none, quarantine or reject',
-    // email-dns added enforcedPct (share at quarantine/reject with pct=100) and unknown (domains DNS did not answer for).
+    // enforcedPct (share at quarantine/reject with pct=100) and unknown (domains DNS did not answer for).
     fields: { domains: 'number', withDmarc: 'number', enforced: 'number', pct: 'number', weakestPolicy: 'string', enforcedPct: 'number', unknown: 'number' },
     maxAgeHours: 48 * H,
   },

@@ -1,5 +1,5 @@
 /**
- * The simulator serves the m365-devices endpoints with Graph's shapes and refusals, and its profiles differ the way
+ * The simulator serves the device posture, Defender, update ring and SharePoint endpoints with Graph's shapes and refusals, and its profiles differ the way
  * the demo needs: level1 old builds, unencrypted laptops, "Anyone" links and a stale high-alert backlog; level5
  * current builds, every laptop encrypted, nothing stale. Every served body is read with the collector's own schemas
  * and derive functions and must equal the simulator's ground truth (computed from the knobs, not by the collector).

@@ -31,14 +31,14 @@ function bundleOf(truth: TenantTruth, lost: readonly string[] = [], mail?: Tenan
     ev('m365.devices.compliance', truth.devices),
     ev('m365.secure_score', { ...truth.secureScore, date: FIXED_NOW.toISOString() }),
     ev('m365.licenses', truth.licences),
-    // m365-devices: device posture, Defender, update rings, SharePoint sharing (null truth = not served: unlicensed).
+    // device posture, Defender, update rings, SharePoint sharing (null truth = not served: unlicensed).
     ev('m365.devices.encryption', truth.posture.encryption),
     ev('m365.devices.stale', truth.posture.stale),
     ev('m365.devices.os_currency', truth.posture.osCurrency),
     ev('m365.devices.update_rings', truth.posture.updateRings, truth.posture.updateRings ? 'ok' : 'unavailable'),
     ev('m365.defender.alerts', truth.posture.defender, truth.posture.defender ? 'ok' : 'unavailable'),
     ev('m365.sharepoint.sharing', truth.posture.sharepoint),
-    // m365-identity: identity breadth (null truth = the licence is missing: unavailable).
+    // identity breadth (null truth = the licence is missing: unavailable).
     ...Object.entries({
       'm365.accounts.inactive': truth.identity.inactive,
       'm365.guest_access': truth.identity.guestAccess,

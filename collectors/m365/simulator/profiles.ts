@@ -13,7 +13,7 @@
  * | level4  | + phishing-resistant strength for admin roles                                | 99.5 %   | 3   | 97 %      | 3 / 5                             |
  * | level5  | as level4, with more headroom (secure score 86 %, no stale devices)          | 100 %    | 3   | 99 %      | 3 / 5                             |
  *
- * Device posture, Defender and SharePoint (m365-devices, posture-model.ts), chosen to sit clear of the new gates
+ * Device posture, Defender and SharePoint (posture-model.ts), chosen to sit clear of the new gates
  * (disk encryption ≥ 90 % L2 / ≥ 98 % L3, unsupported OS ≤ 2 % L2 / 0 L3; the Defender, stale-device, update-ring and
  * SharePoint rules are advisory):
  *
@@ -90,7 +90,7 @@ export interface TenantKnobs {
    * document it: vendor-apis §1.1 UNVERIFIED): `empty` = 200 with no policies (default), `forbidden` = 403.
    */
   caWithoutPremium: 'empty' | 'forbidden';
-  /** Device posture (m365-devices). Share (0–100) of managed devices reporting isEncrypted. */
+  /** Device posture. Share (0–100) of managed devices reporting isEncrypted. */
   encryptedPct: number;
   /** Share (0–100) of managed devices on an OS build past end of servicing (rules/data/os-support.yaml). */
   unsupportedOsPct: number;

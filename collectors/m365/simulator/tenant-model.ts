@@ -443,7 +443,7 @@ export class TenantModel {
           userType: u.userType,
           mail: u.mail,
           jobTitle: u.jobTitle,
-          // m365-identity: dedicated admin accounts (identity-breadth-routes.ts gaAccountFacts).
+          // dedicated admin accounts (identity-breadth-routes.ts gaAccountFacts).
           ...gaAccountFacts(this, core),
         },
       });

@@ -35,7 +35,7 @@ export const GRANTED_ROLES = [
   'Organization.Read.All',
   'User.Read.All',
   'UserAuthenticationMethod.Read.All',
-  // m365-devices: Defender alerts, Windows Update rings, SharePoint tenant settings.
+  // Defender alerts, Windows Update rings, SharePoint tenant settings.
   'SecurityAlert.Read.All',
   'DeviceManagementConfiguration.Read.All',
   'SharePointTenantSettings.Read.All',
