@@ -7,18 +7,12 @@ import type { Report } from '../domain/report.js';
 import { catalogEntry } from '../evidence/catalog.js';
 import { singleBound } from '../engine/condition.js';
 import type { Rule } from '../engine/rule-schema.js';
+import type { ForecastEntry } from '../domain/forecast.js';
 
-export interface HeldGate {
-  ruleId: string;
-  capability: string;
-  gateLevel: number;
-  evidenceKey: string;
-  measure: string;
-  unit?: string;
-  threshold: number;
-  direction: 'gte' | 'lte' | 'gt' | 'lt';
+/** A gate holding a level: the half of a forecast entry that names the gate, plus the rule's title for the text. */
+export type HeldGate = Pick<ForecastEntry, 'ruleId' | 'capability' | 'gateLevel' | 'evidenceKey' | 'measure' | 'unit' | 'threshold' | 'direction'> & {
   title: string;
-}
+};
 
 /**
  * Sources whose gates are left out: `history.*` is derived by the engine from the level history itself (it is not in
