@@ -10,7 +10,8 @@
  * the "alone" runs no scan runs; in the mixed run the technicians' "scan now" keeps scans going.
  *
  * Environment: BENCH_SERVE_SECONDS (default 10) per alone run, twice that for the mixed one; BENCH_SERVE_CLIENTS
- * (default 16); BENCH_SERVE_HISTORY (default 30).
+ * (default 16); BENCH_SERVE_HISTORY (default 30). To profile the server: BENCH_SERVE_DIST=1 (the built dist/, for real
+ * line numbers) and BENCH_SERVE_NODE_ARGS="--cpu-prof --cpu-prof-dir=DIR" (bench/lib/serve-process.ts).
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir, totalmem } from 'node:os';

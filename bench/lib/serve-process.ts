@@ -141,7 +141,13 @@ export async function spawnServe(opts: {
   const startTimeoutMs = opts.startTimeoutMs ?? 60_000;
   const childEnv: NodeJS.ProcessEnv = { ...process.env, ...opts.env };
   delete childEnv.RATCHET_LOG_LEVEL; // the default level, as in the container
-  const child = spawn(process.execPath, ['--import', TSX, join(ROOT, 'src', 'cli', 'entry.ts'), '--config', opts.configPath, 'serve', ...(opts.args ?? [])], {
+  // For profiling the server under load: BENCH_SERVE_NODE_ARGS (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof") are Node
+  // flags for the server process only (NODE_OPTIONS refuses --cpu-prof, and would profile every process besides);
+  // BENCH_SERVE_DIST=1 runs the built dist/ (`npm run build` first) instead of the sources through tsx, whose
+  // transformed modules put every function of a profile on line 1.
+  const nodeArgs = (process.env.BENCH_SERVE_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  const entry = process.env.BENCH_SERVE_DIST === '1' ? [join(ROOT, 'dist', 'src', 'cli', 'entry.js')] : ['--import', TSX, join(ROOT, 'src', 'cli', 'entry.ts')];
+  const child = spawn(process.execPath, [...nodeArgs, ...entry, '--config', opts.configPath, 'serve', ...(opts.args ?? [])], {
     cwd: opts.dir,
     env: childEnv,
     stdio: ['ignore', 'ignore', 'pipe'],

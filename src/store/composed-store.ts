@@ -8,6 +8,7 @@ import type { Attestation } from '../domain/attestation.js';
 import type { AuditEntry } from '../domain/audit.js';
 import type { Delivery, Episode } from '../domain/episode.js';
 import type { ScanSummary } from '../domain/scan-summary.js';
+import type { Report } from '../domain/report.js';
 import type { ReportDelivery } from '../domain/report-delivery.js';
 import type { TicketOp, TicketRecord } from '../domain/ticket.js';
 import type {
@@ -80,6 +81,9 @@ export abstract class ComposedStore implements Store {
   }
   recentScans(tenantId: string, opts?: ListOptions): Promise<StoredScan[]> {
     return this.scans.recentScans(tenantId, opts);
+  }
+  recentReports(tenantId: string, opts?: ListOptions): Promise<Report[]> {
+    return this.scans.recentReports(tenantId, opts);
   }
   listScans(tenantId: string, opts?: ListOptions): Promise<ScanSummary[]> {
     return this.scans.listScans(tenantId, opts);

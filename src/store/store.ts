@@ -131,6 +131,12 @@ export interface ScanStore {
   replaceScanScores(scan: StoredScan): Promise<void>;
   /** Full scans of a tenant, newest first. */
   recentScans(tenantId: string, opts?: ListOptions): Promise<StoredScan[]>;
+  /**
+   * The report documents of a tenant's scans, newest first, as `recentScans` would return them but without reading
+   * the evidence bundles: the tenant page and API show the report only, and the bundle is a fifth of what a scan row
+   * holds (BENCHMARKS.md).
+   */
+  recentReports(tenantId: string, opts?: ListOptions): Promise<Report[]>;
   /** Light summaries of a tenant's scans, newest first. */
   listScans(tenantId: string, opts?: ListOptions): Promise<ScanSummary[]>;
   tenantIds(): Promise<string[]>;

@@ -259,8 +259,7 @@ export function createWebService(deps: WebServiceDeps): WebService {
     async tenant(p, tenantId) {
       const t = tenantOf(p, tenantId);
       if (!t) return null;
-      const [latest] = await store.recentScans(t.id, { limit: 1 });
-      const report = latest?.report ?? null;
+      const [report = null] = await store.recentReports(t.id, { limit: 1 });
       // The report just read gives the summary its scope: no second read.
       const known = new Map<string, Promise<PeerScan | null>>();
       const summary = await summarise(t, report, (scans) => startPeer(known, t.id, scans, report));

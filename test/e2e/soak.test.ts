@@ -7,12 +7,14 @@
  * never Ratchet's own answers), every answer the one its kind expects, no leaked handles, bounded RSS growth,
  * /healthz 200, no secret or token in the log, and a clean exit 0 on SIGTERM.
  *
- * Bounded to 60 s of load (the driver stops at 20,000 requests or 60 s, whichever comes first, and the test then
- * insists on 20,000): ~30 s in all on a quiet 2-core machine, of which the load takes 18–19 s; 24–36 s of load were
- * seen while other test runs took the cores (the bound is for a hung server, not a throughput goal). The server's history is short here (a few scans per tenant), and the
- * cost of the tenant list and pages grows with it up to the 30-scan sparkline: see BENCHMARKS.md (`npm run bench`)
- * for figures, which are not assertions here — the server, the load driver, the simulator and other test runs share
- * this machine's two cores.
+ * The load is a count, not a rate: the driver sends exactly 20,000 requests, however long this machine takes, and stops
+ * early only at SOAK_HANG_MS, which no healthy run comes near (a hung server). Throughput is a benchmark figure
+ * (BENCHMARKS.md, `npm run bench`), never an assertion here: the server, the load driver, the simulator and other
+ * test files share this machine's two cores, and a CI run once failed a 60-second bar at 19,151 requests while every
+ * answer was right. The load takes ~25 s on a quiet 2-core machine (18–19 s before the tenant page and API carried
+ * the Essential Eight view and three times the findings; BENCHMARKS.md has the figures).
+ * The server's history is short here (a few scans per tenant), and the cost of the tenant list and pages grows with
+ * it up to the 30-scan sparkline.
  */
 import { rmSync } from 'node:fs';
 import { afterAll, expect, it } from 'vitest';
@@ -21,7 +23,8 @@ import { discoverTarget, getOnce, kindTable, ratchetMix, runLoad, scrapeMetrics 
 import { startServeProcess, type ServeProcess } from '../../bench/lib/serve-process.js';
 
 const SOAK_REQUESTS = 20_000;
-const SOAK_MAX_MS = 60_000;
+/** Only a hung server takes this long: ~25 s quiet, and about twice that while other test files hold the cores. */
+const SOAK_HANG_MS = 240_000;
 const CONCURRENCY = 16;
 /** Vendor-side faults (Graph): 5 % throttled with Retry-After 1 s, 3 % answered 500/503. Retries and partial scans absorb them. */
 const VENDOR_FAULTS = '429=0.05:1,5xx=0.03,seed=7';
@@ -68,7 +71,7 @@ async function scrapeUntil(url: string, ok: (m: Map<string, number>) => boolean,
   }
 }
 
-it('serve takes ≥ 20,000 mixed requests while scans run: no crash, no 5xx, no leak', { timeout: 150_000 }, async () => {
+it('serve takes ≥ 20,000 mixed requests while scans run: no crash, no 5xx, no leak', { timeout: 360_000 }, async () => {
   serve = await startServeProcess({
     sim: { tenants: SAMPLE_TENANTS, faults: VENDOR_FAULTS },
     // Every minute, two at a time, no jitter: the scheduler keeps scanning too, besides the technicians' "scan now".
@@ -92,7 +95,7 @@ it('serve takes ≥ 20,000 mixed requests while scans run: no crash, no 5xx, no 
       .then((m) => (peakRss = Math.max(peakRss, m.get('process_resident_memory_bytes') ?? 0)))
       .catch(() => undefined); // a failed scrape shows up below: the process or its /healthz
   }, 2_000);
-  const soak = await runLoad({ url: s.url, concurrency: CONCURRENCY, durationMs: SOAK_MAX_MS, maxRequests: SOAK_REQUESTS, mix, seed: 1 });
+  const soak = await runLoad({ url: s.url, concurrency: CONCURRENCY, durationMs: SOAK_HANG_MS, maxRequests: SOAK_REQUESTS, mix, seed: 1 });
   clearInterval(sampler);
   const atEnd = await scrapeMetrics(s.url);
 
@@ -104,8 +107,8 @@ it('serve takes ≥ 20,000 mixed requests while scans run: no crash, no 5xx, no 
 
   expect(exitedDuring).toBeNull();
   expect(s.exitCode()).toBeNull();
-  // The bar is 20,000 requests within the time budget; fewer means the server (or this machine) got slower.
-  expect(soak.sent, `only ${soak.sent} requests in ${SOAK_MAX_MS} ms`).toBeGreaterThanOrEqual(SOAK_REQUESTS);
+  // All 20,000 were sent: fewer means the driver gave up at SOAK_HANG_MS, i.e. the server stopped answering.
+  expect(soak.sent, `only ${soak.sent} requests answered in ${SOAK_HANG_MS} ms: the server hung`).toBe(SOAK_REQUESTS);
   expect(soak.errors, soak.errorSamples.join('\n')).toBe(0);
   expect(soak.completed).toBe(soak.sent);
   expect(fiveXx).toEqual([]);

@@ -302,6 +302,14 @@ ALTER TABLE episodes DROP CONSTRAINT IF EXISTS episodes_kind_check;
 ALTER TABLE episodes ADD CONSTRAINT episodes_kind_check CHECK (kind IN ('regression', 'visibility', 'at_risk'));
 `,
   },
+  {
+    version: 10,
+    name: 'report revision (kept report parses)',
+    // Bumped by every rewrite of report_json (rescore --write): see the SQLite migration and src/store/parsed-reports.ts.
+    sql: `
+ALTER TABLE scans ADD COLUMN report_rev integer NOT NULL DEFAULT 0;
+`,
+  },
 ];
 
 /** The schema version this code writes and understands (equal to SQLite's: the versions mirror each other). */

@@ -8,6 +8,7 @@
  * evidence rows costs four round trips, not thousands.
  */
 import type { ScanSummary } from '../../domain/scan-summary.js';
+import type { Report } from '../../domain/report.js';
 import {
   assertListLimit,
   scanFromRow,
@@ -23,6 +24,7 @@ import {
   type ScanSummaryRow,
 } from '../rows.js';
 import type { ListOptions, ScanStore, StoredScan } from '../store.js';
+import { ParsedReports } from '../parsed-reports.js';
 import { POSTGRES_ROWS, type PostgresConnection, type Queryable, type StagedWrite } from './connection.js';
 
 /** One column of a bulk insert: its name (a key of the row), its PostgreSQL array type, and the cast applied to each element. */
@@ -113,6 +115,8 @@ export function stageScanInsert(scan: StoredScan): StagedWrite {
 }
 
 export class PostgresScanStore implements ScanStore {
+  private readonly reports = new ParsedReports();
+
   constructor(private readonly connection: PostgresConnection) {}
 
   async getScan(id: string): Promise<StoredScan | null> {
@@ -127,7 +131,7 @@ export class PostgresScanStore implements ScanStore {
     await this.connection.transaction(async (client) => {
       await client.query(
         `UPDATE scans SET level = $2, potential = $3, confirmed = $4, regression_detected = $5, regression_confirmed = $6,
-           rules_version = $7, report_json = $8::jsonb, bundle_json = $9::jsonb WHERE id = $1`,
+           rules_version = $7, report_json = $8::jsonb, bundle_json = $9::jsonb, report_rev = report_rev + 1 WHERE id = $1`,
         [s.id, s.level, s.potential, s.confirmed, s.regression_detected, s.regression_confirmed, s.rules_version,
           s.report_json, s.bundle_json],
       );
@@ -144,6 +148,26 @@ export class PostgresScanStore implements ScanStore {
       listParams(tenantId, opts),
     );
     return rows.map(fromRow);
+  }
+
+  async recentReports(tenantId: string, opts: ListOptions = {}): Promise<Report[]> {
+    const { rows: heads } = await this.connection.query<{ id: string; report_rev: number }>(
+      `SELECT id, report_rev FROM scans ${TENANT_FILTER_NEWEST_FIRST}`,
+      listParams(tenantId, opts),
+    );
+    const kept = heads.map((h) => this.reports.get({ id: h.id, rev: h.report_rev }));
+    const missing = heads.filter((_, i) => !kept[i]).map((h) => h.id);
+    const fresh = new Map<string, Report>();
+    if (missing.length > 0) {
+      // The revision read with the document labels it: a rescore between the two reads only makes this parse newer.
+      const { rows } = await this.connection.query<{ id: string; report_json: unknown; report_rev: number }>(
+        'SELECT id, report_json, report_rev FROM scans WHERE id = ANY ($1::text[])',
+        [missing],
+      );
+      for (const row of rows) fresh.set(row.id, this.reports.put({ id: row.id, rev: row.report_rev }, POSTGRES_ROWS.readJson<Report>(row.report_json)));
+    }
+    // A row deleted between the two reads (retention) is left out, as if the first read had come after.
+    return heads.flatMap((h, i) => kept[i] ?? fresh.get(h.id) ?? []);
   }
 
   async listScans(tenantId: string, opts: ListOptions = {}): Promise<ScanSummary[]> {

@@ -323,6 +323,15 @@ DROP TABLE m9_deliveries;
 DROP TABLE m9_ticket_ops;
 `,
   },
+  {
+    version: 10,
+    name: 'report revision (kept report parses)',
+    // Bumped by every rewrite of report_json (rescore --write), so a store can keep a parsed report and know, from a
+    // few bytes, whether the row still holds that document (src/store/parsed-reports.ts). Rows before this start at 0.
+    sql: `
+ALTER TABLE scans ADD COLUMN report_rev INTEGER NOT NULL DEFAULT 0;
+`,
+  },
 ];
 
 /** The schema version this code writes and understands. */

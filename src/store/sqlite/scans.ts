@@ -6,6 +6,7 @@
  */
 import type Database from 'better-sqlite3';
 import type { ScanSummary } from '../../domain/scan-summary.js';
+import type { Report } from '../../domain/report.js';
 import {
   assertListLimit,
   scanFromRow,
@@ -17,6 +18,7 @@ import {
   type ScanSummaryRow,
 } from '../rows.js';
 import type { ListOptions, ScanStore, StoredScan } from '../store.js';
+import { ParsedReports } from '../parsed-reports.js';
 import { SQLITE_ROWS, type SqliteConnection, type StagedWrite } from './connection.js';
 
 // `status IN (json_each(…))` lets one prepared statement take any number of statuses; NULL means "no filter".
@@ -42,9 +44,6 @@ const prepareScanStatements = (db: Database.Database) => ({
   insertCapability: db.prepare(`INSERT INTO capability_scores (scan_id, capability, ordinal, level, potential,
       score, coverage, snapshot_level, snapshot_potential, snapshot_score)
     VALUES (@scan_id, @capability, @ordinal, @level, @potential, @score, @coverage, @snapshot_level, @snapshot_potential, @snapshot_score)`),
-  updateScanScores: db.prepare(`UPDATE scans SET level = @level, potential = @potential, confirmed = @confirmed,
-      regression_detected = @regression_detected, regression_confirmed = @regression_confirmed,
-      rules_version = @rules_version, report_json = @report_json, bundle_json = @bundle_json WHERE id = @id`),
   deleteEvidenceOf: db.prepare<[string]>('DELETE FROM evidence WHERE scan_id = ?'),
   deleteFindingsOf: db.prepare<[string]>('DELETE FROM findings WHERE scan_id = ?'),
   deleteCapabilitiesOf: db.prepare<[string]>('DELETE FROM capability_scores WHERE scan_id = ?'),
@@ -57,6 +56,19 @@ const prepareScanStatements = (db: Database.Database) => ({
   capabilitiesOf: db.prepare<[string], CapabilityScoreRow>(`SELECT scan_id, capability, level, score, coverage, snapshot_level, snapshot_potential, snapshot_score FROM capability_scores
       WHERE scan_id IN (SELECT value FROM json_each(?)) ORDER BY scan_id, ordinal`),
   tenantIds: db.prepare<[], { tenant_id: string }>('SELECT DISTINCT tenant_id FROM scans ORDER BY tenant_id'),
+});
+
+/**
+ * The statements that read or bump `report_rev` (schema v10), prepared apart from the rest: SQLite checks columns when
+ * it prepares, and the upgrade tests write scans through a store still at an older schema.
+ */
+const prepareRevisionStatements = (db: Database.Database) => ({
+  updateScanScores: db.prepare(`UPDATE scans SET level = @level, potential = @potential, confirmed = @confirmed,
+      regression_detected = @regression_detected, regression_confirmed = @regression_confirmed,
+      rules_version = @rules_version, report_json = @report_json, bundle_json = @bundle_json,
+      report_rev = report_rev + 1 WHERE id = @id`),
+  reportHeads: db.prepare<[ListParams], { id: string; report_rev: number }>(`SELECT id, report_rev FROM scans ${TENANT_FILTER} ${NEWEST_FIRST}`),
+  reportOf: db.prepare<[string], { report_json: string; report_rev: number }>('SELECT report_json, report_rev FROM scans WHERE id = ?'),
 });
 
 /** Validates and serialises `scan` now, and stages its inserts for the transaction of `SqliteStore.saveScan`. */
@@ -72,6 +84,8 @@ export function stageScanInsert(connection: SqliteConnection, scan: StoredScan):
 }
 
 export class SqliteScanStore implements ScanStore {
+  private readonly reports = new ParsedReports();
+
   constructor(private readonly connection: SqliteConnection) {}
 
   private statements() {
@@ -85,11 +99,12 @@ export class SqliteScanStore implements ScanStore {
 
   async replaceScanScores(scan: StoredScan): Promise<void> {
     const statements = this.statements();
+    const revision = this.connection.statements(prepareRevisionStatements);
     const rows = scanRows(scan, SQLITE_ROWS);
     const { id, level, potential, confirmed, regression_detected, regression_confirmed, rules_version, report_json, bundle_json } = rows.scan;
     // One transaction: a crash mid-rescore leaves the scan as it was, never half re-scored.
     this.connection.write(() => {
-      statements.updateScanScores.run({ id, level, potential, confirmed, regression_detected, regression_confirmed, rules_version, report_json, bundle_json });
+      revision.updateScanScores.run({ id, level, potential, confirmed, regression_detected, regression_confirmed, rules_version, report_json, bundle_json });
       statements.deleteEvidenceOf.run(scan.id);
       statements.deleteFindingsOf.run(scan.id);
       statements.deleteCapabilitiesOf.run(scan.id);
@@ -101,6 +116,17 @@ export class SqliteScanStore implements ScanStore {
 
   async recentScans(tenantId: string, opts: ListOptions = {}): Promise<StoredScan[]> {
     return this.statements().recentScans.all(listParams(tenantId, opts)).map(fromRow);
+  }
+
+  async recentReports(tenantId: string, opts: ListOptions = {}): Promise<Report[]> {
+    const statements = this.connection.statements(prepareRevisionStatements);
+    return statements.reportHeads.all(listParams(tenantId, opts)).flatMap(({ id, report_rev }) => {
+      const kept = this.reports.get({ id, rev: report_rev });
+      if (kept) return [kept];
+      // The revision read with the document labels it: a rescore between the two reads only makes this parse newer.
+      const row = statements.reportOf.get(id);
+      return row ? [this.reports.put({ id, rev: row.report_rev }, SQLITE_ROWS.readJson<Report>(row.report_json))] : [];
+    });
   }
 
   async listScans(tenantId: string, opts: ListOptions = {}): Promise<ScanSummary[]> {

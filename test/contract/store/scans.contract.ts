@@ -124,6 +124,58 @@ export function scanStoreContract(factory: StoreFactory<ScanStoreWithSave>, opti
       });
     });
 
+    describe('recentReports', () => {
+      it("returns each scan's report as recentScans does, newest first, with the same filter and limit", async () => {
+        const statuses = ['complete', 'partial', 'complete', 'failed', 'partial'] as const;
+        const history = sampleHistory(5).map((s, i) => {
+          const status = statuses[i] ?? 'complete';
+          return { ...s, status, report: { ...s.report, scan: { ...s.report.scan, status } } };
+        });
+        for (const i of [2, 0, 4, 1, 3]) await store.saveScan(history[i] as StoredScan);
+        await store.saveScan(sampleScan({ id: 'other-tenant', tenantId: 'fabrikam' }));
+        for (const opts of [{}, { limit: 1 }, { limit: 0 }, { statuses: ['complete' as const] }, { statuses: ['complete' as const, 'partial' as const], limit: 2 }]) {
+          const reports = await store.recentReports('contoso', opts);
+          expect(reports).toEqual((await store.recentScans('contoso', opts)).map((s) => s.report));
+        }
+        expect((await store.recentReports('contoso')).map((r) => r.scan.id)).toEqual([...history].reverse().map((s) => s.id));
+        expect(await store.recentReports('nobody')).toEqual([]);
+      });
+
+      it('shows a rescore at once, also one written by another store instance (the store keeps parses by revision)', async () => {
+        const original = sampleScan({ id: 'rr', level: 3, potential: 3 });
+        await store.saveScan(original);
+        expect((await store.recentReports('contoso'))[0]).toEqual(original.report);
+        expect((await store.recentReports('contoso'))[0]).toEqual(original.report); // the kept parse
+
+        // Same scores, different findings: a key made of the scan's id and scores would miss this rewrite.
+        const rewritten = { ...original, report: { ...original.report, findings: original.report.findings.map((f) => ({ ...f, observed: `${f.observed} (rescored)` })) } };
+        await store.replaceScanScores(rewritten);
+        expect((await store.recentReports('contoso'))[0]).toEqual(rewritten.report);
+
+        const other = options.sameDatabase ? ((await options.sameDatabase(store)) as ScanStore & Lifecycle) : null;
+        if (!other) return;
+        try {
+          const third = { ...original, rulesVersion: 'rules-3', report: sampleScan({ id: 'rr', level: 2, potential: 4, extraFindings: 2 }).report };
+          await other.replaceScanScores(third);
+          expect((await store.recentReports('contoso'))[0]).toEqual(third.report);
+        } finally {
+          await other.close();
+        }
+      });
+
+      it('hands out reports no caller can change for the next one (shared parses are frozen)', async () => {
+        await store.saveScan(sampleScan({ id: 'frozen' }));
+        const [first] = await store.recentReports('contoso');
+        expect(() => {
+          (first!.findings as unknown[]).push({});
+        }).toThrow(TypeError);
+        expect(() => {
+          (first!.level as { value: number }).value = 5;
+        }).toThrow(TypeError);
+        expect((await store.recentReports('contoso'))[0]).toEqual((await store.getScan('frozen'))!.report);
+      });
+    });
+
     describe('listScans', () => {
       it("reads only the newest scan's capabilities when asked to", async () => {
         await store.saveScan(sampleScan({ id: 'c-old', startedAt: '2025-01-01T02:00:00.000Z' }));
