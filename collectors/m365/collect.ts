@@ -45,7 +45,7 @@ import { identityBatchRequests, identityEvidence, identityPlan, type IdentityPla
 import { DOMAINS_BATCH_ID as SHARED_DOMAINS_BATCH_ID } from './identity-breadth.js';
 import { dnsSource, emailAuthFor, graphDomain } from './email-auth/index.js';
 import { scanInactiveCandidates } from './inactive-accounts.js';
-import { getJson, iteratePages, parseWith, runBatch, type BatchOutcome, type BatchRequest, type GraphContext } from './requests.js';
+import { getJson, iteratePages, runBatch, single, type BatchOutcome, type BatchRequest, type Fetched, type GraphContext } from './requests.js';
 import {
   conditionalAccessPolicy,
   directoryObjectId,
@@ -102,7 +102,6 @@ export function planFor(only?: readonly string[]): Plan {
   };
 }
 
-type Fetched<T> = { ok: true; data: T } | { ok: false; error: Error };
 
 const BATCH_IDS = {
   subscribedSkus: 'subscribedSkus',
@@ -180,16 +179,6 @@ async function allItems<T>(
     return { ok: true, data: items };
   } catch (err) {
     return { ok: false, error: toGraphFailure(err, pathOf(url)) };
-  }
-}
-
-function single<T>(outcome: BatchOutcome | undefined, url: string, schema: ZodType<T>): Fetched<T> {
-  if (!outcome) return { ok: false, error: new Error(`GET ${pathOf(url)} was not requested`) };
-  if (!outcome.ok) return { ok: false, error: outcome.error };
-  try {
-    return { ok: true, data: parseWith(schema, outcome.body, pathOf(url)) };
-  } catch (err) {
-    return { ok: false, error: err as Error };
   }
 }
 

@@ -19,7 +19,7 @@ import type { LicenseValue } from './licenses.js';
 import type { RegistrationResult } from './mfa-registration.js';
 import { derivePasswordExpiry } from './password-expiry.js';
 import { derivePim } from './pim.js';
-import { iteratePages, parseWith, type BatchOutcome, type BatchRequest, type GraphContext } from './requests.js';
+import { iteratePages, single, type BatchOutcome, type BatchRequest, type Fetched, type GraphContext } from './requests.js';
 import { deriveRiskPolicies } from './risk-policies.js';
 import type { ConditionalAccessPolicy } from './schema.js';
 
@@ -61,7 +61,6 @@ export function identityBatchRequests(plan: IdentityPlan, existing: readonly Bat
   return out;
 }
 
-type Fetched<T> = { ok: true; data: T } | { ok: false; error: Error };
 
 export interface IdentityInputs {
   g: GraphContext;
@@ -82,16 +81,6 @@ export interface IdentityInputs {
 
 function fail<V>(failure: Failure): Outcome<V> {
   return { ok: false, failure };
-}
-
-function single<T>(outcome: BatchOutcome | undefined, url: string, schema: ZodType<T>): Fetched<T> {
-  if (!outcome) return { ok: false, error: new Error(`GET ${pathOf(url)} was not requested`) };
-  if (!outcome.ok) return { ok: false, error: outcome.error };
-  try {
-    return { ok: true, data: parseWith(schema, outcome.body, pathOf(url)) };
-  } catch (err) {
-    return { ok: false, error: err as Error };
-  }
 }
 
 async function collection<T>(g: GraphContext, outcome: BatchOutcome | undefined, url: string, itemSchema: ZodType<T>, counter: RequestCounter): Promise<Fetched<T[]>> {

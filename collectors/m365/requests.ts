@@ -114,6 +114,24 @@ export interface BatchRequest {
 
 export type BatchOutcome = { ok: true; body: unknown; status: number } | { ok: false; error: Error };
 
+/** A document read and checked against its schema, or why not. */
+export type Fetched<T> = { ok: true; data: T } | { ok: false; error: Error };
+
+/**
+ * The answer to one request of a `$batch` (`runBatch`'s outcome for its id), parsed with `schema`: a request that was
+ * not made, a refused or failed one, and a body the schema rejects all come back as the error, never thrown, so the
+ * caller turns each into unknown evidence of its own key.
+ */
+export function single<T>(outcome: BatchOutcome | undefined, url: string, schema: ZodType<T>): Fetched<T> {
+  if (!outcome) return { ok: false, error: new Error(`GET ${pathOf(url)} was not requested`) };
+  if (!outcome.ok) return { ok: false, error: outcome.error };
+  try {
+    return { ok: true, data: parseWith(schema, outcome.body, pathOf(url)) };
+  } catch (err) {
+    return { ok: false, error: err as Error };
+  }
+}
+
 function sleep(ms: number, signal: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {
     if (signal.aborted) {
