@@ -7,36 +7,29 @@ import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Episode } from '../../src/domain/episode.js';
 import type { ForecastEntry } from '../../src/domain/forecast.js';
+import { sampleForecast } from '../../src/foresight/test-support.js';
 import { historyChart } from '../../src/web/ui/chart.js';
 import { fakeApp } from './fake-app.js';
 import { FakeWebService, fixtureTenants, HOSTILE } from './fake-service.js';
 
 const TECH = { 'x-test-token': 'tok-tech', accept: 'text/html' };
 
-const notice = (over: Partial<ForecastEntry> = {}): ForecastEntry => ({
-  ruleId: 'backup-success',
-  capability: 'recovery',
-  gateLevel: 3,
-  evidenceKey: 'backup.protection',
-  measure: 'pct',
-  unit: '%',
-  threshold: 95,
-  direction: 'gte',
-  current: 97.6,
-  slopePerWeek: -1.2,
-  projectedCrossing: '2026-03-14',
-  daysToCrossing: 13,
-  horizonDays: 30,
-  scans: 9,
-  projection: [
-    { at: '2026-03-01T05:00:00.000Z', value: 97.5 },
-    { at: '2026-03-05T13:00:00.000Z', value: 96.7 },
-    { at: '2026-03-09T21:00:00.000Z', value: 96 },
-    { at: '2026-03-14T05:00:00.000Z', value: 93 },
-  ],
-  text: 'backup success falling ~1.2 points a week; crosses the level-3 gate of 95 % (93 % with its dead band) around 14 Mar',
-  ...over,
-});
+/** The shared sample notice, dated into the fixture tenants' history (March 2026) with a projection of four points. */
+const notice = (over: Partial<ForecastEntry> = {}): ForecastEntry =>
+  sampleForecast({
+    current: 97.6,
+    projectedCrossing: '2026-03-14',
+    daysToCrossing: 13,
+    scans: 9,
+    projection: [
+      { at: '2026-03-01T05:00:00.000Z', value: 97.5 },
+      { at: '2026-03-05T13:00:00.000Z', value: 96.7 },
+      { at: '2026-03-09T21:00:00.000Z', value: 96 },
+      { at: '2026-03-14T05:00:00.000Z', value: 93 },
+    ],
+    text: 'backup success falling ~1.2 points a week; crosses the level-3 gate of 95 % (93 % with its dead band) around 14 Mar',
+    ...over,
+  });
 
 function service(): FakeWebService {
   const tenants = fixtureTenants();

@@ -2,6 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import type { AuditStore, EpisodeStore } from '../../../src/store/store.js';
 import { audit, episode, freshStoreForEachTest, type Lifecycle, type StoreFactory } from './fixtures.js';
+import { sampleForecast } from '../../../src/foresight/test-support.js';
 
 export function episodeStoreContract(factory: StoreFactory<EpisodeStore & AuditStore>): void {
   describe('episodes', () => {
@@ -20,29 +21,7 @@ export function episodeStoreContract(factory: StoreFactory<EpisodeStore & AuditS
 
     describe('at-risk episodes (schema v9)', () => {
       it('stores an at_risk episode with its forecast, updates and closes it, and lists it beside the others', async () => {
-        const forecast = [
-          {
-            ruleId: 'backup-success',
-            capability: 'backup',
-            gateLevel: 3,
-            evidenceKey: 'backup.protection',
-            measure: 'pct',
-            unit: '%',
-            threshold: 95,
-            direction: 'gte' as const,
-            current: 97.5,
-            slopePerWeek: -1.2,
-            projectedCrossing: '2025-01-14',
-            daysToCrossing: 12,
-            horizonDays: 30,
-            scans: 8,
-            projection: [
-              { at: '2025-01-02T00:00:00.000Z', value: 97.4 },
-              { at: '2025-01-14T00:00:00.000Z', value: 93 },
-            ],
-            text: 'backup success falling ~1.2 points a week; crosses the level-3 gate of 95 % around 14 Jan',
-          },
-        ];
+        const forecast = [sampleForecast()];
         const regression = episode({ id: 'ep-reg', openedAt: '2025-01-01T00:00:00.000Z' });
         const atRisk = episode({ id: 'ep-risk', kind: 'at_risk', previousLevel: 3, currentLevel: 3, forecast });
         await store.saveEpisode(regression);
