@@ -109,6 +109,24 @@ describe('identity breadth — derived from the documented examples', () => {
     // old.member (a failed attempt last week does not make it active) + never.used; not new.hire, not the disabled one.
     expect(v).toMatchObject({ members: 6, membersInactive90d: 2, membersInactivePct: 33.3, guests: 1, guestsInactive90d: 1, privileged: 2, privilegedInactive45d: 1 });
   });
+
+  it('inactive tally: DateTime.MinValue (0001-01-01T00:00:00Z) is no sign-in on record, so the account age decides', () => {
+    const tally = new InactiveTally(NOW);
+    const day = 86_400_000;
+    const user = (id: string, createdDaysAgo: number) =>
+      userSignIn.parse({
+        id,
+        userType: 'Member',
+        accountEnabled: true,
+        createdDateTime: new Date(NOW.getTime() - createdDaysAgo * day).toISOString(),
+        signInActivity: { lastSignInDateTime: '0001-01-01T00:00:00Z', lastNonInteractiveSignInDateTime: '0001-01-01T00:00:00Z', lastSuccessfulSignInDateTime: '0001-01-01T00:00:00Z' },
+      });
+    // Both come back from the `le` query (year 1 is before any cut-off): a hire of last week, and an account of 2 years.
+    tally.add(user('new-hire', 7), false);
+    tally.add(user('dormant', 730), false);
+    expect(tally.membersInactive90d).toBe(1);
+    expect([...tally.idle45]).toEqual(['dormant']);
+  });
 });
 
 describe('m365.admins dedicated accounts (from the expanded principal, no extra request)', () => {

@@ -43,9 +43,9 @@ export class InactiveTally {
   add(u: UserSignIn, neverSignedIn: boolean): void {
     if (u.accountEnabled === false || this.seen.has(u.id)) return;
     this.seen.add(u.id);
-    const last = u.signInActivity?.lastSuccessfulSignInDateTime;
+    const last = recordedSignIn(u.signInActivity?.lastSuccessfulSignInDateTime);
     // No sign-in on record: idle since creation; an unknown creation date never counts in the tenant's favour.
-    const since = neverSignedIn || !last ? (u.createdDateTime ? Date.parse(u.createdDateTime) : -Infinity) : Date.parse(last);
+    const since = neverSignedIn || last === null ? (u.createdDateTime ? Date.parse(u.createdDateTime) : -Infinity) : last;
     const idleDays = (this.now.getTime() - since) / DAY;
     if (idleDays < PRIVILEGED_INACTIVE_DAYS) return;
     this.idle45.add(u.id);
@@ -53,6 +53,20 @@ export class InactiveTally {
     if ((u.userType ?? '').toLowerCase() === 'guest') this.guestsInactive90d += 1;
     else this.membersInactive90d += 1;
   }
+}
+
+/**
+ * Sign-in activity has answered "none on record" with .NET's DateTime.MinValue, `0001-01-01T00:00:00Z`, instead of
+ * null (seen on lastNonInteractiveSignInDateTime in Microsoft's own examples). The `le` filter returns such users
+ * too, so read any instant before Entra ID existed as no sign-in: then the account's age decides, as for null, and a
+ * new hire is not flagged as idle for two thousand years.
+ */
+const NO_SIGN_IN_BEFORE = Date.parse('2000-01-01T00:00:00Z');
+
+function recordedSignIn(at: string | null | undefined): number | null {
+  if (!at) return null;
+  const t = Date.parse(at);
+  return Number.isNaN(t) || t < NO_SIGN_IN_BEFORE ? null : t;
 }
 
 export interface InactiveDeps {
