@@ -10,7 +10,7 @@ import type { Report } from '../domain/report.js';
 import type { ScanSummary } from '../domain/scan-summary.js';
 import type { Rule } from '../engine/rule-schema.js';
 import { FORESIGHT_METHOD, forecastTenant, heldGates, type ForesightMethod, type ScanPoint } from '../foresight/index.js';
-import type { Store, StoredScan } from '../store/store.js';
+import type { ScanEvidence, Store } from '../store/store.js';
 
 const DAY = 86_400_000;
 
@@ -64,8 +64,11 @@ export interface ForecastInput {
   settings: ForesightConfig | undefined;
   /** The tenant's complete scans (summaries), any order; the scan itself and later ones are left out. */
   summaries: readonly Candidate[];
-  /** Reads one stored scan (the store, or scans already in memory when re-scoring a whole history). */
-  load: (id: string) => Promise<StoredScan | null | undefined>;
+  /**
+   * Reads the evidence of the scans named (the store's `bundlesOf`, or scans already in memory when re-scoring a
+   * whole history); any order, unknown ids left out.
+   */
+  load: (ids: readonly string[]) => Promise<readonly ScanEvidence[]>;
 }
 
 /** The at-risk notices of one scored report; [] when foresight is off or has nothing to say. */
@@ -79,11 +82,11 @@ export async function forecastFor(input: ForecastInput): Promise<ForecastEntry[]
   const own = input.report.scan.status === 'complete' ? 1 : 0;
   if (earlier.filter((s) => s.status === 'complete').length + own < settings.minScans) return [];
   const ids = forecastScanIds(earlier, at, settings);
-  const history: ScanPoint[] = [];
-  for (const id of ids) {
-    const s = await input.load(id);
-    if (s) history.push({ scanId: s.id, at: s.finishedAt, status: s.status, bundle: s.bundle });
-  }
+  const byId = new Map((await input.load(ids)).map((s) => [s.id, s]));
+  const history: ScanPoint[] = ids.flatMap((id) => {
+    const s = byId.get(id);
+    return s ? [{ scanId: s.id, at: s.finishedAt, status: s.status, bundle: s.bundle }] : [];
+  });
   return forecastTenant({ report: input.report, rules: input.rules, history, settings, now: at });
 }
 
@@ -93,5 +96,14 @@ export function withForecast(report: Report, forecast: readonly ForecastEntry[])
   return forecast.length > 0 ? { ...rest, forecast: [...forecast] } : rest;
 }
 
-/** Reads through the store. */
-export const storeLoader = (store: Store) => (id: string) => store.getScan(id);
+/** Reads through the store: the bundles only, in one query. */
+export const storeLoader = (store: Pick<Store, 'bundlesOf'>) => (ids: readonly string[]) => store.bundlesOf(ids);
+
+/** Reads scans already in memory first, and the rest through the store. */
+export const memoryThenStore =
+  (inMemory: ReadonlyMap<string, ScanEvidence>, store: Pick<Store, 'bundlesOf'> | null) =>
+  async (ids: readonly string[]): Promise<ScanEvidence[]> => {
+    const held = ids.flatMap((id) => inMemory.get(id) ?? []);
+    const missing = ids.filter((id) => !inMemory.has(id));
+    return missing.length > 0 && store ? [...held, ...(await store.bundlesOf(missing))] : held;
+  };

@@ -11,7 +11,7 @@ import { replayEpisodes } from '../regression/replay.js';
 import type { Report } from '../domain/report.js';
 import type { Store, StoredScan } from '../store/store.js';
 import { historyScansEvidence, withoutHistoryScans } from './history-evidence.js';
-import { FORECAST_REACH_DAYS, forecastFor, withForecast, type ForesightConfig } from './forecast-history.js';
+import { FORECAST_REACH_DAYS, forecastFor, memoryThenStore, withForecast, type ForesightConfig } from './forecast-history.js';
 import { reportFrameworks } from '../frameworks/index.js';
 
 const reportEvidence = (bundle: Evidence[], derived: Evidence[]) => [...withoutHistoryScans(bundle), ...derived];
@@ -87,7 +87,7 @@ export async function rescoreScan(
     frameworks: reportFrameworks(bundle, ruleSet),
   };
   const loaded = new Map(earlier.map((s) => [s.id, s]));
-  const forecast = await forecastFor({ report, rules: ruleSet.rules, settings: foresight, summaries: before, load: async (id) => loaded.get(id) ?? store.getScan(id) });
+  const forecast = await forecastFor({ report, rules: ruleSet.rules, settings: foresight, summaries: before, load: memoryThenStore(loaded, store) });
   return withForecast(report, forecast);
 }
 
@@ -132,7 +132,7 @@ export async function rescoreHistory(tenantId: string, ruleSet: RuleSet, store: 
     const reach = Date.parse(scan.finishedAt) - FORECAST_REACH_DAYS * 86_400_000;
     while (reachFrom < completeBefore.length && Date.parse(completeBefore[reachFrom]!.finishedAt) < reach) reachFrom += 1;
     const before = completeBefore.slice(reachFrom).filter((s) => isBefore(s, scan));
-    const report = withForecast(scored, await forecastFor({ report: scored, rules: ruleSet.rules, settings: foresight, summaries: before, load: async (id) => byId.get(id) }));
+    const report = withForecast(scored, await forecastFor({ report: scored, rules: ruleSet.rules, settings: foresight, summaries: before, load: memoryThenStore(byId, null) }));
     await store.replaceScanScores({ ...scan, report, rulesVersion: ruleSet.version });
     if (scan.status === 'complete') {
       previous = evaluation.findings;

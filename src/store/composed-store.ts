@@ -24,6 +24,7 @@ import type {
   OutboxStore,
   ReportOutboxStore,
   ScanEffects,
+  ScanEvidence,
   ScanStore,
   SessionRecord,
   Store,
@@ -84,6 +85,9 @@ export abstract class ComposedStore implements Store {
   }
   recentReports(tenantId: string, opts?: ListOptions): Promise<Report[]> {
     return this.scans.recentReports(tenantId, opts);
+  }
+  bundlesOf(ids: readonly string[]): Promise<ScanEvidence[]> {
+    return this.scans.bundlesOf(ids);
   }
   listScans(tenantId: string, opts?: ListOptions): Promise<ScanSummary[]> {
     return this.scans.listScans(tenantId, opts);

@@ -13,7 +13,7 @@ import type { Delivery, Episode, OutboxState } from '../domain/episode.js';
 import type { EvidenceBundle } from '../domain/evidence.js';
 import type { Report, ScanStatus } from '../domain/report.js';
 import type { ScanSummary } from '../domain/scan-summary.js';
-import type { ApiTokenRecord, ListOptions, SessionRecord, StoredScan } from './store.js';
+import type { ApiTokenRecord, ListOptions, ScanEvidence, SessionRecord, StoredScan } from './store.js';
 
 /** What differs between drivers in a row: `Json` is how a JSON column is read back, `Flag` how a flag is stored. */
 export interface RowCodec<Json, Flag> {
@@ -251,6 +251,18 @@ export function scanFromRow<Json>(row: ScanRow<Json>, codec: RowCodec<Json, unkn
     report: codec.readJson<Report>(row.report_json),
     bundle: codec.readJson<EvidenceBundle>(row.bundle_json),
   };
+}
+
+/** The columns `bundlesOf` reads: a scan row without its report. */
+export interface BundleRow<Json> {
+  id: string;
+  finished_at: string;
+  status: ScanStatus;
+  bundle_json: Json;
+}
+
+export function bundleFromRow<Json>(row: BundleRow<Json>, codec: RowCodec<Json, unknown>): ScanEvidence {
+  return { id: row.id, finishedAt: row.finished_at, status: row.status, bundle: codec.readJson<EvidenceBundle>(row.bundle_json) };
 }
 
 /** The summary rows whose capability scores `listScans` reads: all of them, or only the newest (the first). */

@@ -32,6 +32,9 @@ export interface StoredScan {
   bundle: EvidenceBundle;
 }
 
+/** What foresight reads of a stored scan: when it finished, how, and its evidence — never the (larger) report. */
+export type ScanEvidence = Pick<StoredScan, 'id' | 'finishedAt' | 'status' | 'bundle'>;
+
 export interface ListOptions {
   limit?: number;
   statuses?: ScanStatus[];
@@ -137,6 +140,11 @@ export interface ScanStore {
    * holds (BENCHMARKS.md).
    */
   recentReports(tenantId: string, opts?: ListOptions): Promise<Report[]>;
+  /**
+   * The evidence bundles of the scans `ids` names, in one read and in no particular order; ids not stored are left
+   * out. Foresight reads up to 60 per scan, and a scan's report is four to five times its bundle.
+   */
+  bundlesOf(ids: readonly string[]): Promise<ScanEvidence[]>;
   /** Light summaries of a tenant's scans, newest first. */
   listScans(tenantId: string, opts?: ListOptions): Promise<ScanSummary[]>;
   tenantIds(): Promise<string[]>;

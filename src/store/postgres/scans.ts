@@ -11,10 +11,12 @@ import type { ScanSummary } from '../../domain/scan-summary.js';
 import type { Report } from '../../domain/report.js';
 import {
   assertListLimit,
+  bundleFromRow,
   scanFromRow,
   scanRows,
   scansWantingCapabilities,
   summariesFromRows,
+  type BundleRow,
   type CapabilityRow,
   type CapabilityScoreRow,
   type EvidenceRow,
@@ -23,7 +25,7 @@ import {
   type ScanRows,
   type ScanSummaryRow,
 } from '../rows.js';
-import type { ListOptions, ScanStore, StoredScan } from '../store.js';
+import type { ListOptions, ScanEvidence, ScanStore, StoredScan } from '../store.js';
 import { ParsedReports } from '../parsed-reports.js';
 import { POSTGRES_ROWS, type PostgresConnection, type Queryable, type StagedWrite } from './connection.js';
 
@@ -168,6 +170,15 @@ export class PostgresScanStore implements ScanStore {
     }
     // A row deleted between the two reads (retention) is left out, as if the first read had come after.
     return heads.flatMap((h, i) => kept[i] ?? fresh.get(h.id) ?? []);
+  }
+
+  async bundlesOf(ids: readonly string[]): Promise<ScanEvidence[]> {
+    if (ids.length === 0) return [];
+    const { rows } = await this.connection.query<BundleRow<unknown>>(
+      'SELECT id, finished_at, status, bundle_json FROM scans WHERE id = ANY ($1::text[])',
+      [ids],
+    );
+    return rows.map((row) => bundleFromRow(row, POSTGRES_ROWS));
   }
 
   async listScans(tenantId: string, opts: ListOptions = {}): Promise<ScanSummary[]> {

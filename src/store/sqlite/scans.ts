@@ -9,15 +9,17 @@ import type { ScanSummary } from '../../domain/scan-summary.js';
 import type { Report } from '../../domain/report.js';
 import {
   assertListLimit,
+  bundleFromRow,
   scanFromRow,
   scanRows,
   scansWantingCapabilities,
   summariesFromRows,
+  type BundleRow,
   type CapabilityScoreRow,
   type ScanRow,
   type ScanSummaryRow,
 } from '../rows.js';
-import type { ListOptions, ScanStore, StoredScan } from '../store.js';
+import type { ListOptions, ScanEvidence, ScanStore, StoredScan } from '../store.js';
 import { ParsedReports } from '../parsed-reports.js';
 import { SQLITE_ROWS, type SqliteConnection, type StagedWrite } from './connection.js';
 
@@ -56,6 +58,8 @@ const prepareScanStatements = (db: Database.Database) => ({
   capabilitiesOf: db.prepare<[string], CapabilityScoreRow>(`SELECT scan_id, capability, level, score, coverage, snapshot_level, snapshot_potential, snapshot_score FROM capability_scores
       WHERE scan_id IN (SELECT value FROM json_each(?)) ORDER BY scan_id, ordinal`),
   tenantIds: db.prepare<[], { tenant_id: string }>('SELECT DISTINCT tenant_id FROM scans ORDER BY tenant_id'),
+  bundlesOf: db.prepare<[string], BundleRow<string>>(`SELECT id, finished_at, status, bundle_json FROM scans
+      WHERE id IN (SELECT value FROM json_each(?))`),
 });
 
 /**
@@ -127,6 +131,11 @@ export class SqliteScanStore implements ScanStore {
       const row = statements.reportOf.get(id);
       return row ? [this.reports.put({ id, rev: row.report_rev }, SQLITE_ROWS.readJson<Report>(row.report_json))] : [];
     });
+  }
+
+  async bundlesOf(ids: readonly string[]): Promise<ScanEvidence[]> {
+    if (ids.length === 0) return [];
+    return this.statements().bundlesOf.all(JSON.stringify(ids)).map((row) => bundleFromRow(row, SQLITE_ROWS));
   }
 
   async listScans(tenantId: string, opts: ListOptions = {}): Promise<ScanSummary[]> {

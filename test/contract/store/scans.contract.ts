@@ -176,6 +176,19 @@ export function scanStoreContract(factory: StoreFactory<ScanStoreWithSave>, opti
       });
     });
 
+    describe('bundlesOf', () => {
+      it('reads the named scans\' evidence bundles with when and how each finished, leaving unknown ids out', async () => {
+        const history = sampleHistory(4);
+        for (const s of history) await store.saveScan(s);
+        await store.saveScan(sampleScan({ id: 'elsewhere', tenantId: 'fabrikam' }));
+        const wanted = [history[3]!.id, 'no-such-scan', history[1]!.id, 'elsewhere'];
+        const got = await store.bundlesOf(wanted);
+        const expected = [history[3]!, history[1]!, (await store.getScan('elsewhere'))!].map((s) => ({ id: s.id, finishedAt: s.finishedAt, status: s.status, bundle: s.bundle }));
+        expect([...got].sort((a, b) => a.id.localeCompare(b.id))).toEqual(expected.sort((a, b) => a.id.localeCompare(b.id)));
+        expect(await store.bundlesOf([])).toEqual([]);
+      });
+    });
+
     describe('listScans', () => {
       it("reads only the newest scan's capabilities when asked to", async () => {
         await store.saveScan(sampleScan({ id: 'c-old', startedAt: '2025-01-01T02:00:00.000Z' }));
