@@ -103,11 +103,11 @@ describe('ninjaone collector — healthy organisation', () => {
       devices: 5,
       compliant: 3,
       pct: 60,
-      // Only web01's CRITICAL kernel update (72 h) counts: DC01's 40-day security update is IMPORTANT, HV01's
-      // critical one is 24 h old.
-      pendingCritical: 1,
-      criticalOverdueDevices: 1,
-      criticalCompliantPct: 80,
+      // web01's CRITICAL kernel update (72 h) and Design-Mac's CRITICAL update whose install failed 5 days ago (still
+      // not applied) count: DC01's 40-day security update is IMPORTANT, HV01's critical one is 24 h old.
+      pendingCritical: 2,
+      criticalOverdueDevices: 2,
+      criticalCompliantPct: 60,
       failed: 1,
       oldestPendingDays: 40,
       oldestPendingSince: '2024-04-22T00:00:00.000Z',
@@ -118,9 +118,9 @@ describe('ninjaone collector — healthy organisation', () => {
       nonCompliant: ['DC01', 'Design-Mac'],
       nonCompliantTotal: 2,
       windowDays: 30,
-      // Essential Eight windows: web01's critical update (72 h) is past 48 h; only DC01 (a server, 40 days) is past
-      // two weeks and a month; the other pending rows are 1–10 days old, and failed installs are not counted here.
-      pendingOver48hCritical: 1,
+      // Essential Eight windows: web01's critical update (72 h) and Design-Mac's failed critical one (5 days) are past
+      // 48 h; only DC01 (a server, 40 days) is past two weeks and a month; the other rows are 1–10 days old.
+      pendingOver48hCritical: 2,
       pendingOver14d: 1,
       pendingOver30d: 1,
       serversPendingOver14d: 1,
@@ -267,7 +267,7 @@ describe('ninjaone collector — throttling and failures', () => {
     const result = await collectNinjaOne(testConfig(), testContext({ only: ['rmm.patches'] }), FAST);
     expect(Date.now() - t0).toBeGreaterThanOrEqual(950);
     expect(byKey(result.evidence, 'rmm.patches').status).toBe('ok');
-    expect(value(result.evidence, 'rmm.patches')).toMatchObject({ devices: 5, compliant: 3, pendingCritical: 1 });
+    expect(value(result.evidence, 'rmm.patches')).toMatchObject({ devices: 5, compliant: 3, pendingCritical: 2 });
     expect(calls).toBe(4); // 3 pages + the throttled attempt
     // token + 3 devices + 4 patch attempts (the retry is a wire request)
     expect(result.requests).toBe(8);

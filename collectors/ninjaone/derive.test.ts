@@ -175,14 +175,44 @@ describe('patches', () => {
       expect(v).toMatchObject({ pendingOver14d: 4, pendingOver30d: 2, serversPendingOver14d: 2, workstationsPendingOver30d: 1 });
     });
 
-    it('ignores rows that are not relevant, failed installs, and devices outside the scope', () => {
+    it('ignores rows that are not relevant, rejected ones, and devices outside the scope', () => {
       const t = new PatchTally(NOW, 30);
       t.add(patch(1, { status: 'MANUAL', severity: 'OPTIONAL', type: 'FEATURE_PACKS', timestamp: S - 60 * DAY }));
-      t.add(patch(2, { status: 'FAILED', timestamp: S - 60 * DAY }));
       t.add(patch(3, { status: 'REJECTED', timestamp: S - 60 * DAY }));
       t.add(patch(99, { timestamp: S - 60 * DAY }));
       const v = t.value(mixed([1, 2, 3], []), none, NOW);
-      expect(v).toMatchObject({ pendingOver14d: 0, pendingOver30d: 0, serversPendingOver14d: 0, failed: 1 });
+      expect(v).toMatchObject({ pendingOver14d: 0, pendingOver30d: 0, serversPendingOver14d: 0, failed: 0 });
+    });
+
+    // GET /v2/queries/os-patches is the "Pending, Failed and Rejected OS patches report" (NinjaOne Public API 2.0,
+    // DeviceOSPatch: installedAt = "Installation attempt timestamp", timestamp = "Date/Time when data was
+    // collected/updated"): a FAILED row is a patch that is still not applied.
+    it('counts a failed install in the windows: a critical patch that failed days ago is past 48 h', () => {
+      const t = new PatchTally(NOW, 30);
+      t.add(patch(11, { status: 'FAILED', severity: 'CRITICAL', type: 'SECURITY_UPDATES', installedAt: S - 5 * DAY, timestamp: S - 5 * DAY }));
+      t.add(patch(12, { status: 'FAILED', severity: 'CRITICAL', type: 'SECURITY_UPDATES', installedAt: S - 24 * 3600, timestamp: S - 24 * 3600 }));
+      const v = t.value(mixed([], [11, 12]), none, NOW);
+      expect(v).toMatchObject({ pendingOver48hCritical: 1, criticalOverdueDevices: 1, pendingCritical: 1, criticalCompliantPct: 50, failed: 2 });
+      // Failed rows are not pending ones: the pending-only fields are untouched.
+      expect(v).toMatchObject({ pendingPatches: 0, failedPatches: 2, oldestPendingDays: 0, pendingOver14d: 0, pendingOver30d: 0 });
+    });
+
+    it('ages a failed row from its install attempt when that is earlier than the row timestamp (a lower bound)', () => {
+      const t = new PatchTally(NOW, 30);
+      // Any failed row counts (an install was attempted, so it was approved), whatever its type and severity.
+      t.add(patch(1, { status: 'FAILED', severity: 'MODERATE', type: 'UPDATE_ROLLUPS', installedAt: S - 20 * DAY, timestamp: S - 3600 }));
+      t.add(patch(11, { status: 'FAILED', severity: 'IMPORTANT', type: 'SECURITY_UPDATES', installedAt: null, timestamp: S - 31 * DAY }));
+      t.add(patch(12, { status: 'FAILED', severity: 'IMPORTANT', type: 'SECURITY_UPDATES', timestamp: S - 10 * DAY }));
+      const v = t.value(mixed([1], [11, 12]), none, NOW);
+      expect(v).toMatchObject({ pendingOver14d: 2, serversPendingOver14d: 1, pendingOver30d: 1, workstationsPendingOver30d: 1, pendingOver48hCritical: 0 });
+    });
+
+    it('puts a device with an undated failed row in every window, and counts an undated failed critical one past 48 h', () => {
+      const t = new PatchTally(NOW, 30);
+      t.add(patch(1, { status: 'FAILED', severity: 'CRITICAL', timestamp: null, installedAt: null }));
+      t.add(patch(11, { status: 'FAILED', severity: 'IMPORTANT', timestamp: undefined }));
+      const v = t.value(mixed([1], [11, 12]), none, NOW);
+      expect(v).toMatchObject({ pendingOver14d: 2, pendingOver30d: 2, serversPendingOver14d: 1, workstationsPendingOver30d: 1, pendingOver48hCritical: 1, failed: 2 });
     });
 
     it('counts critical rows over 48 h per device, and IMPORTANT security updates only in the long windows', () => {

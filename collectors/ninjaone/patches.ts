@@ -12,21 +12,29 @@
  *   made one laptop left off for a few days look like an unpatched critical vulnerability.
  * - its age runs from `timestamp` (epoch seconds: when NinjaOne recorded the row).
  * A device is compliant when no relevant pending row is older than `patchWindowDays` and none of its rows failed.
- * A device is **critical-overdue** when a critical pending row is older than 48 h — or has no `timestamp` at all
+ * A device is **critical-overdue** when a critical pending or failed row is older than 48 h — or has no time at all
  * (a critical patch of unknown age is counted as overdue, the worst case, rather than hidden as unknown).
  * State is kept per device, not per row, and joined to the device scope at the end.
  *
  * Essential Eight patch windows (ASD, November 2023: ISM-1877/1696 48 h for critical, ISM-1694 two weeks for
  * internet-facing servers, ISM-1695/1902 one month for workstations and other servers) count **devices** whose
- * oldest relevant pending row is older than the window:
+ * oldest relevant pending or failed row is older than the window:
  * - `pendingOver48hCritical`: a critical row older than 48 h (or undated) — the same devices as
  *   `criticalOverdueDevices`, named for the framework;
  * - `pendingOver14d` / `pendingOver30d`: any relevant row older than 14 / 30 days; `serversPendingOver14d` and
  *   `workstationsPendingOver30d` split them by device class (no API marks a server internet-facing, so every server
  *   gets the stricter two-week window).
  * A relevant row without `timestamp` puts its device in every window (worst case, as for critical rows): an age
- * we cannot read must not make a device look patched. Failed installs are counted in `failed`, not here: NinjaOne's
- * row timestamp of a failure says when it failed, not how long the patch has waited.
+ * we cannot read must not make a device look patched.
+ *
+ * A `FAILED` row is a patch that is still not applied (the report lists "Pending, Failed and Rejected OS patches";
+ * an install that later succeeds leaves it), so it counts in the windows — and, when critical, in the 48-hour
+ * counts — besides `failed`. An install was attempted, so it was approved: every failed row is relevant. Its age
+ * runs from the earlier of `installedAt` ("Installation attempt timestamp") and `timestamp`: the patch was released
+ * before the attempt that failed, so that age is a lower bound and never makes a device look worse than it is.
+ * Leaving failed rows out would let a critical patch that failed to install a week ago pass the 48-hour window.
+ * (Spec: NinjaOne Public API 2.0, `DeviceOSPatch`, GET /v2/queries/os-patches,
+ * https://app.ninjarmm.com/apidocs/NinjaRMM-API-v2.json.) `oldestPendingDays` and `pendingPatches` stay pending-only.
  */
 import { CappedCollector, pct } from '../../src/domain/evidence.js';
 import type { ManagedDevice } from './devices.js';
@@ -68,7 +76,11 @@ interface DevicePatchState {
   criticalOver48h: number;
   oldestRelevantMs: number | null;
   undatedRelevant: number;
+  /** Critical rows without a usable time, pending or failed (counted as past 48 h). */
   undatedCritical: number;
+  /** Failed rows: the earliest time each was known to exist, and those with no time at all (Essential Eight windows). */
+  oldestFailedMs: number | null;
+  undatedFailed: number;
 }
 
 export interface AutomationInput {
@@ -81,7 +93,7 @@ export interface PatchesValue extends Record<string, unknown> {
   devices: number;
   compliant: number;
   pct: number | null;
-  /** Critical-severity pending rows older than 48 h (undated ones included), on managed devices. */
+  /** Critical-severity pending or failed rows older than 48 h (undated ones included), on managed devices. */
   pendingCritical: number;
   /** Managed devices with at least one such row, and the share of devices without any. */
   criticalOverdueDevices: number;
@@ -95,7 +107,7 @@ export interface PatchesValue extends Record<string, unknown> {
   nonCompliant: string[];
   nonCompliantTotal: number;
   windowDays: number;
-  /** Essential Eight windows: managed devices with a relevant pending row older than the window (see above). */
+  /** Essential Eight windows: managed devices with a relevant pending or failed row older than the window (see above). */
   pendingOver48hCritical: number;
   pendingOver14d: number;
   pendingOver30d: number;
@@ -124,7 +136,7 @@ export class PatchTally {
   private state(deviceId: number): DevicePatchState {
     let s = this.byDevice.get(deviceId);
     if (!s) {
-      s = { failed: 0, overdue: 0, relevantPending: 0, criticalOver48h: 0, oldestRelevantMs: null, undatedRelevant: 0, undatedCritical: 0 };
+      s = { failed: 0, overdue: 0, relevantPending: 0, criticalOver48h: 0, oldestRelevantMs: null, undatedRelevant: 0, undatedCritical: 0, oldestFailedMs: null, undatedFailed: 0 };
       this.byDevice.set(deviceId, s);
     }
     return s;
@@ -134,7 +146,18 @@ export class PatchTally {
     const kind = rowKind(p);
     if (kind === 'ignored') return;
     if (kind === 'failed') {
-      this.state(p.deviceId).failed += 1;
+      const s = this.state(p.deviceId);
+      s.failed += 1;
+      // Still not applied: aged from the earliest time we know it existed (see the module comment).
+      const known = [epochToMs(p.installedAt), epochToMs(p.timestamp)].filter((ms): ms is number => ms !== null);
+      const since = known.length > 0 ? Math.min(...known) : null;
+      if (since === null) {
+        s.undatedFailed += 1;
+        if (isCritical(p)) s.undatedCritical += 1;
+        return;
+      }
+      if (s.oldestFailedMs === null || since < s.oldestFailedMs) s.oldestFailedMs = since;
+      if (isCritical(p) && since < this.criticalStart) s.criticalOver48h += 1;
       return;
     }
     if (!isRelevant(p)) return;
@@ -183,7 +206,11 @@ export class PatchTally {
       if (overdueCritical > 0) criticalOverdueDevices += 1;
       if (s.undatedRelevant > 0) oldestUnknown = true;
       if (s.oldestRelevantMs !== null && (oldest === null || s.oldestRelevantMs < oldest)) oldest = s.oldestRelevantMs;
-      const olderThan = (start: number) => s.undatedRelevant > 0 || (s.oldestRelevantMs !== null && s.oldestRelevantMs < start);
+      const olderThan = (start: number) =>
+        s.undatedRelevant > 0 ||
+        s.undatedFailed > 0 ||
+        (s.oldestRelevantMs !== null && s.oldestRelevantMs < start) ||
+        (s.oldestFailedMs !== null && s.oldestFailedMs < start);
       if (olderThan(over14dStart)) {
         windows.over14d += 1;
         if (device.kind === 'server') windows.servers14d += 1;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { collectVeeamVbr } from './collect.js';
-import { deriveImmutability, extentsOf, immutabilityOf } from './immutability.js';
+import { deriveImmutability, extentsOf, immutabilityOf, needsScaleOut } from './immutability.js';
 import { repositoriesPage, scaleOutRepositoriesPage, type JobState, type Repository } from './schema.js';
 import { FakeVbr, fixture, json, offlineWithVbrSecret, testConfig, testContext, vbrError } from './test-support.js';
 import type { ImmutabilityValue } from './immutability.js';
@@ -108,7 +108,34 @@ describe('backup.immutability over the job targets', () => {
       excluded: none,
     });
     expect(v).toMatchObject({ immutable: 1, minImmutableDays: null });
-    expect(v.unknownReasons?.minImmutableDays).toMatch(/archive tiers .* not reported/);
+    expect(v.unknownReasons?.minImmutableDays).toMatch(/no immutability period of their own \(archive tiers/);
+  });
+});
+
+describe('jobs without a backup target', () => {
+  // VBR writes "no repository" as the nil GUID, not null: the 1.3-rev0 … 1.3-rev2 specs' TaskSessionsResultExample
+  // (Cenvora/veeam-br openapi_schemas/vbr_rest_1.3-rev2.json) has "repositoryId": "00000000-0000-0000-0000-000000000000".
+  const NIL = '00000000-0000-0000-0000-000000000000';
+
+  it('a nil-GUID repositoryId is no target: not unresolved, and no scale-out read is asked for', () => {
+    const input = {
+      jobs: [job('Backup', 'storage3'), { ...job('Replica', NIL), repositoryName: '' }],
+      repositories: [repo('storage3', 'LinuxHardened', { repository: { makeRecentBackupsImmutableDays: 14 } })],
+      scaleOut: null,
+      excluded: none,
+    };
+    expect(needsScaleOut(input.jobs, input.repositories, none)).toBe(false);
+    expect(deriveImmutability(input)).toMatchObject({ repositories: 1, immutable: 1, pct: 100, targets: 1, unresolvedTargets: [] });
+  });
+
+  it('over HTTP: a replica job state with the nil GUID leaves the value as it was and reads no scale-out list', async () => {
+    const vbr = FakeVbr.standard();
+    const first = vbr.jobs[0]!;
+    vbr.jobs.push({ ...first, id: 'a7f3c1de-0b6e-4c9a-8f0e-3d2b1c4a5e6f', name: 'SQL Replica', type: 'VSphereReplica', repositoryId: NIL, repositoryName: '' });
+    vbr.install();
+    const v = immutabilityOfResult((await collectVeeamVbr(testConfig(), testContext({ only: ['backup.immutability'] }), FAST)).evidence);
+    expect(v).toMatchObject({ repositories: 2, immutable: 1, targets: 2, unresolvedTargets: [] });
+    expect(vbr.get('/api/v1/backupInfrastructure/scaleOutRepositories')).toHaveLength(0);
   });
 });
 

@@ -8,7 +8,10 @@
  *
  * A repository is immutable when its own settings say so (schema.ts lists where each type keeps them):
  * - LinuxHardened: `repository.makeRecentBackupsImmutableDays` > 0 — the period;
- * - object storage and deduplicating appliances: `immutability.isEnabled` — the period is `daysCount`;
+ * - object storage and deduplicating appliances: `immutability.isEnabled` — the period is `daysCount`. From 1.3 an
+ *   object storage repository may be in `immutabilityMode: RetentionSettings` ("for the entire duration of their
+ *   retention policy"): the effective period is then the longer of the job retention and `daysCount` (Veeam user
+ *   guide, helpcenter.veeam.com/docs/vbr/userguide/veeam_data_cloud_details.html), so `daysCount` stays a lower bound;
  * - archive tiers (AmazonS3Glacier, AzureArchive): `immutabilityEnabled` — immutable, with no period of their own.
  * Every other type (Windows/Linux local, SMB, NFS, …) is not: a backup administrator can delete its files.
  *
@@ -49,11 +52,19 @@ export function extentsOf(s: ScaleOutRepository): string[] {
   return ids;
 }
 
+/**
+ * VBR writes "no repository" as the nil GUID rather than null (the spec's TaskSessionsResultExample, 1.3-rev0 …
+ * 1.3-rev2, has `"repositoryId": "00000000-0000-0000-0000-000000000000"` on a task with no target). A job state
+ * carrying it (replicas, jobs without a backup target) has no target: it must neither become an "unresolved target"
+ * nor make the scale-out list be read for nothing.
+ */
+const NIL_GUID = /^\{?0{8}-0{4}-0{4}-0{4}-0{12}\}?$/;
+
 /** Job targets (after `excludeJobs`), by id, with a name to show when the target cannot be resolved. */
 export function jobTargets(jobs: readonly JobState[], excluded: (name: string) => boolean): Map<string, string> {
   const targets = new Map<string, string>();
   for (const j of jobs) {
-    if (excluded(j.name) || !j.repositoryId) continue;
+    if (excluded(j.name) || !j.repositoryId || NIL_GUID.test(j.repositoryId.trim())) continue;
     if (!targets.has(j.repositoryId)) targets.set(j.repositoryId, j.repositoryName?.trim() || j.repositoryId);
   }
   return targets;
@@ -147,7 +158,9 @@ export function deriveImmutability(input: ImmutabilityInput): ImmutabilityValue 
   };
   if (immutable > 0 && minDays === null) {
     value.unknownReasons = {
-      minImmutableDays: `the ${periodless} immutable repositories holding the backups are archive tiers whose immutability period is not reported by the VBR API`,
+      minImmutableDays:
+        `the ${periodless} immutable repositories holding the backups report no immutability period of their own ` +
+        `(archive tiers, or immutability set to follow each job's retention without a minimum period)`,
     };
   }
   return value;

@@ -235,6 +235,13 @@ describe('VerificationTally', () => {
     expect(t.classify(parse(sessionRow(1, 'Success')))).toBe('ignored');
   });
 
+  it('an end time of 0001-01-01T00:00:00 (VBR\'s "no end", as in the spec\'s session examples) falls back to the creation time', () => {
+    const t = new VerificationTally(NOW.getTime());
+    const row = sureBackupRow(1, 'Success', 3);
+    t.add(parse({ ...row, endTime: '0001-01-01T00:00:00' }));
+    expect(t.value()).toMatchObject({ lastVerifiedAt: new Date(parse(row).creationTime).toISOString(), verifiedDaysAgo: 3, verifications90d: 1 });
+  });
+
   it('a run stamped in the future (clock skew) is 0 days ago', () => {
     const t = new VerificationTally(NOW.getTime());
     t.add(parse({ ...sureBackupRow(1, 'Success', 0), endTime: new Date(NOW.getTime() + 600_000).toISOString() }));

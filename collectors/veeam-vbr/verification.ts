@@ -22,6 +22,7 @@ import type { Failure } from '../../src/collector-kit/failure.js';
 import { classify } from './errors.js';
 import { forEachPage } from './http.js';
 import { sessionsPage, type Session } from './schema.js';
+import { isPlaceholderTime } from './time.js';
 
 const DAY_MS = 24 * 3_600_000;
 
@@ -66,11 +67,15 @@ export class VerificationTally {
   add(s: Session): void {
     const outcome = this.classify(s);
     if (outcome !== 'verified' && outcome !== 'failed') return;
-    if (s.endTime != null) {
-      if (s.endTime > this.lastEndMs) this.ordered = false;
-      this.lastEndMs = s.endTime;
+    // VBR writes a session without an end as .NET's DateTime.MinValue, "0001-01-01T00:00:00" (the spec's
+    // EntraIdTenantRestoreSessionModelExample, 1.2-rev1 … 1.3-rev2), not null: read it as absent, or a verified run
+    // would be dated year 1 and reported as never recent.
+    const endTime = s.endTime != null && !isPlaceholderTime(s.endTime) ? s.endTime : null;
+    if (endTime !== null) {
+      if (endTime > this.lastEndMs) this.ordered = false;
+      this.lastEndMs = endTime;
     }
-    const at = s.endTime ?? s.creationTime;
+    const at = endTime ?? s.creationTime;
     const inWindow = at >= this.sinceMs;
     if (outcome === 'verified') {
       if (this.lastVerifiedMs === null || at > this.lastVerifiedMs) this.lastVerifiedMs = at;
