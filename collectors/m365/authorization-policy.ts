@@ -39,32 +39,57 @@ export function deriveGuestAccess(p: AuthorizationPolicy): GuestAccessValue {
   };
 }
 
-export type UserConsent = 'none' | 'low_impact' | 'all_apps' | 'custom';
+export type UserConsent = 'none' | 'low_impact' | 'all_apps' | 'custom' | 'unknown';
 
 export interface UserConsentValue extends Record<string, unknown> {
   /**
    * none: users cannot consent (admin consent only); low_impact: verified publishers, low-impact permissions only
    * (microsoft-user-default-low); all_apps: any app, any user-consentable permission (microsoft-user-default-legacy);
-   * custom: a tenant-defined permission grant policy.
+   * custom: a tenant-defined permission grant policy; unknown: the policy carried no consent list at all.
    */
   userConsent: UserConsent;
-  /** No consent, or Microsoft's low-impact policy only. */
-  consentRestricted: boolean;
+  /** No consent, or Microsoft's low-impact policy only; null when Graph did not say (see unknownReasons). */
+  consentRestricted: boolean | null;
   usersCanRegisterApps: boolean;
   consentPolicies: string[];
+  unknownReasons?: Record<string, string>;
 }
 
 const SELF_CONSENT = 'managepermissiongrantsforself.';
+const OWNED_RESOURCE_CONSENT = 'managepermissiongrantsforownedresource.';
+
+/**
+ * The user-consent policy ids of the tenant. v1.0 carries them in defaultUserRolePermissions.permissionGrantPoliciesAssigned
+ * (`managePermissionGrantsForSelf.{id}`; the Get example shows a bare id, `just-user-read`), beta in the top-level
+ * permissionGrantPolicyIdsAssignedToDefaultUserRole; both are read, the top-level one first when present. Group/team
+ * owner consent (`ManagePermissionGrantsForOwnedResource.*`) is not user consent. null: neither list was sent.
+ */
+function selfConsentPolicies(p: AuthorizationPolicy): string[] | null {
+  const ids = p.permissionGrantPolicyIdsAssignedToDefaultUserRole ?? p.defaultUserRolePermissions.permissionGrantPoliciesAssigned;
+  if (ids === null) return null;
+  return ids
+    .map((id) => id.toLowerCase())
+    .filter((id) => !id.startsWith(OWNED_RESOURCE_CONSENT))
+    .map((id) => (id.startsWith(SELF_CONSENT) ? id.slice(SELF_CONSENT.length) : id));
+}
 
 export function deriveUserConsent(p: AuthorizationPolicy): UserConsentValue {
-  // v1.0 lists `ManagePermissionGrantsForSelf.{id}` (user consent) and `ManagePermissionGrantsForOwnedResource.{id}`
-  // (group/team owner consent); the nested list of the documented example carries bare policy ids.
-  const v1 = p.permissionGrantPolicyIdsAssignedToDefaultUserRole;
-  const selfPolicies = v1
-    ? v1.filter((id) => id.toLowerCase().startsWith(SELF_CONSENT)).map((id) => id.slice(SELF_CONSENT.length).toLowerCase())
-    : (p.defaultUserRolePermissions.permissionGrantPoliciesAssigned ?? [])
-        .filter((id) => !id.toLowerCase().startsWith('managepermissiongrantsforownedresource.'))
-        .map((id) => (id.toLowerCase().startsWith(SELF_CONSENT) ? id.slice(SELF_CONSENT.length) : id).toLowerCase());
+  const selfPolicies = selfConsentPolicies(p);
+  const usersCanRegisterApps = p.defaultUserRolePermissions.allowedToCreateApps;
+  if (selfPolicies === null) {
+    // "An empty list indicates user consent to apps is disabled": an absent list is not an empty one, so it never
+    // reads as disabled.
+    return {
+      userConsent: 'unknown',
+      consentRestricted: null,
+      usersCanRegisterApps,
+      consentPolicies: [],
+      unknownReasons: {
+        consentRestricted:
+          'the authorizationPolicy carried no consent policy list (defaultUserRolePermissions.permissionGrantPoliciesAssigned), so user consent could not be read',
+      },
+    };
+  }
   let userConsent: UserConsent;
   if (selfPolicies.length === 0) userConsent = 'none';
   else if (selfPolicies.includes('microsoft-user-default-legacy')) userConsent = 'all_apps';
@@ -74,7 +99,7 @@ export function deriveUserConsent(p: AuthorizationPolicy): UserConsentValue {
     userConsent,
     // A custom policy may grant anything: not taken as restricted.
     consentRestricted: userConsent === 'none' || userConsent === 'low_impact',
-    usersCanRegisterApps: p.defaultUserRolePermissions.allowedToCreateApps,
+    usersCanRegisterApps,
     consentPolicies: selfPolicies,
   };
 }

@@ -143,6 +143,16 @@ describe('m365 device posture, Defender, update rings, SharePoint sharing', () =
     expect(sp.reason).toContain('SharePointTenantSettings.Read.All');
   });
 
+  it('a tenant without SharePoint Online (400 "Tenant does not have a SPO license.") is not_licensed, not a collector error', async () => {
+    mockLogin();
+    standardTenant(graph).on('/admin/sharepoint/settings', graphError(400, fixture('error-spo-not-licensed.json'))).install();
+    const result = await m365Plugin.collect(testConfig(), testContext({ only: ['m365.sharepoint.sharing'] }));
+    const sp = byKey(result.evidence, 'm365.sharepoint.sharing');
+    expect(sp).toMatchObject({ status: 'unavailable', reasonCode: 'not_licensed' });
+    expect(sp.reason).toContain('SharePoint Online');
+    expect(result.status).toBe('ok');
+  });
+
   it('a settings body without sharingCapability is a schema violation naming the field', async () => {
     mockLogin();
     standardTenant(graph).on('/admin/sharepoint/settings', json({ isLoopEnabled: true })).install();

@@ -4,24 +4,30 @@
  */
 import { z } from 'zod';
 
-const list = z
-  .array(z.string())
-  .nullish()
-  .transform((v) => v ?? []);
 const dateTime = z.iso.datetime({ offset: true });
 
 // ---------------------------------------------------------------------------------------------- authorizationPolicy
+/** A consent list as Graph sent it: null/absent stays null (not told), which is not the documented empty list. */
+const consentList = z.array(z.string()).nullish().transform((v) => v ?? null);
+
 export const authorizationPolicy = z.looseObject({
   /** none | adminsAndGuestInviters | adminsGuestInvitersAndAllMembers | everyone (a string: future values must not fail). */
   allowInvitesFrom: z.string(),
   /** Role template id given to guests: User, Guest User or Restricted Guest User. */
   guestUserRoleId: z.string().nullish(),
-  /** v1.0: `ManagePermissionGrantsForSelf.{policy id}` entries (user consent) and `ManagePermissionGrantsForOwnedResource.*`. */
-  permissionGrantPolicyIdsAssignedToDefaultUserRole: list.optional(),
+  /**
+   * beta (and the PowerShell/Learn consent how-tos, which PATCH it): `ManagePermissionGrantsForSelf.{policy id}`
+   * (user consent) and `ManagePermissionGrantsForOwnedResource.*` entries. Not a v1.0 property; read when present.
+   */
+  permissionGrantPolicyIdsAssignedToDefaultUserRole: consentList,
   defaultUserRolePermissions: z.looseObject({
     allowedToCreateApps: z.boolean(),
-    /** beta name of the same list; read when v1.0's is absent. */
-    permissionGrantPoliciesAssigned: list.optional(),
+    /**
+     * v1.0 (defaultUserRolePermissions resource): "Value should be in the format managePermissionGrantsForSelf.{id}
+     * … An empty list indicates user consent to apps is disabled."
+     * https://learn.microsoft.com/graph/api/resources/defaultuserrolepermissions?view=graph-rest-1.0
+     */
+    permissionGrantPoliciesAssigned: consentList,
   }),
 });
 export type AuthorizationPolicy = z.output<typeof authorizationPolicy>;
@@ -42,10 +48,11 @@ export const authenticationMethodConfiguration = z.looseObject({
 });
 
 export const authenticationMethodsPolicy = z.looseObject({
-  authenticationMethodConfigurations: z
-    .array(authenticationMethodConfiguration)
-    .nullish()
-    .transform((v) => v ?? []),
+  /**
+   * Required: the documented Get example always carries it, and a policy read without it says nothing about SMS or
+   * voice — taking it as "no method enabled" would pass the weak-methods gate on an answer that was not given.
+   */
+  authenticationMethodConfigurations: z.array(authenticationMethodConfiguration),
 });
 export type AuthenticationMethodsPolicy = z.output<typeof authenticationMethodsPolicy>;
 
@@ -93,7 +100,10 @@ export type UserSignIn = z.output<typeof userSignIn>;
 export const passwordDomain = z.looseObject({
   id: z.string(),
   isVerified: z.boolean(),
-  /** 2147483647 = passwords never expire; null when the tenant never set it (Graph then applies 90 days). */
+  /**
+   * 2147483647 = passwords never expire. null = never set, which Microsoft documents two ways: 90 days for tenants
+   * created before 2021, no expiry for later ones — so null decides nothing (password-expiry.ts).
+   */
   passwordValidityPeriodInDays: z.number().int().nullish(),
 });
 export type PasswordDomain = z.output<typeof passwordDomain>;

@@ -84,6 +84,15 @@ export async function collectUpdateRings(
   return { ok: true, value: deriveUpdateRings(items) };
 }
 
+/**
+ * SharePoint-backed Graph APIs answer a tenant without SharePoint Online with 400 BadRequest "Tenant does not have a
+ * SPO license." (reported against Graph: microsoftgraph/microsoft-graph-docs-contrib#7328, OneDrive/onedrive-api-docs#1773):
+ * a licence the tenant has not bought, not a collector failure.
+ */
+export function isSharepointNotLicensed(err: unknown): boolean {
+  return err instanceof GraphFailure && err.status === 400 && /does not have a(n)? SPO licen[cs]e/i.test(err.message);
+}
+
 export function collectSharepointSharing(first: BatchOutcome | undefined, url: string, opts: ClassifyOptions): Outcome<SharepointSharingValue> {
   const spec = ENDPOINTS.sharepointSettings;
   try {
@@ -91,6 +100,14 @@ export function collectSharepointSharing(first: BatchOutcome | undefined, url: s
     if (!first.ok) throw first.error;
     return { ok: true, value: deriveSharepointSharing(parseWith(sharepointSettings, first.body, spec.path)) };
   } catch (err) {
-    return fail(classify(err, spec, opts));
+    const e = toGraphFailure(err, spec.path);
+    if (isSharepointNotLicensed(e)) {
+      return fail({
+        status: 'unavailable',
+        reasonCode: 'not_licensed',
+        reason: scrub(`GET ${spec.path}: the tenant has no ${spec.licence} (HTTP 400: ${(e as GraphFailure).message.slice(0, 120)})`),
+      });
+    }
+    return fail(classify(e, spec, opts));
   }
 }

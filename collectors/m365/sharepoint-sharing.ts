@@ -25,18 +25,33 @@ export type SharepointSettings = z.output<typeof settings>;
 
 export interface SharepointSharingValue extends Record<string, unknown> {
   sharingCapability: string;
-  anyoneLinks: boolean;
-  externalSharing: boolean;
+  /** null for a sharingCapability outside the documented four (see unknownReasons). */
+  anyoneLinks: boolean | null;
+  externalSharing: boolean | null;
   domainRestriction: string | null;
   resharingByExternalUsers: boolean | null;
+  unknownReasons?: Record<string, string>;
 }
 
+/**
+ * The sharingCapabilities enum of the v1.0 sharepointSettings resource
+ * (https://learn.microsoft.com/graph/api/resources/sharepointsettings?view=graph-rest-1.0). It is evolvable
+ * (`unknownFutureValue`, and values Graph adds later): anything else is not read as "no Anyone links".
+ */
+const SHARING_CAPABILITIES = new Set(['disabled', 'existingExternalUserSharingOnly', 'externalUserSharingOnly', 'externalUserAndGuestSharing']);
+
 export function deriveSharepointSharing(s: SharepointSettings): SharepointSharingValue {
-  return {
+  const known = SHARING_CAPABILITIES.has(s.sharingCapability);
+  const v: SharepointSharingValue = {
     sharingCapability: s.sharingCapability,
-    anyoneLinks: s.sharingCapability === 'externalUserAndGuestSharing',
-    externalSharing: s.sharingCapability !== 'disabled',
+    anyoneLinks: known ? s.sharingCapability === 'externalUserAndGuestSharing' : null,
+    externalSharing: known ? s.sharingCapability !== 'disabled' : null,
     domainRestriction: s.sharingDomainRestrictionMode ?? null,
     resharingByExternalUsers: s.isResharingByExternalUsersEnabled ?? null,
   };
+  if (!known) {
+    const why = `sharingCapability "${s.sharingCapability}" is not one of the documented values (disabled, existingExternalUserSharingOnly, externalUserSharingOnly, externalUserAndGuestSharing)`;
+    v.unknownReasons = { anyoneLinks: why, externalSharing: why };
+  }
+  return v;
 }

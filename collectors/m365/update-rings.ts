@@ -3,6 +3,12 @@
  * (`/deviceManagement/deviceConfigurations?$filter=isof('microsoft.graph.windowsUpdateForBusinessConfiguration')`,
  * assignments expanded). A ring counts as assigned when it has at least one assignment; the longest quality-update
  * deferral (qualityUpdatesDeferralPeriodInDays, 0–30) across assigned rings is how long security fixes wait.
+ *
+ * Only an assignment that *includes* devices counts: a target of type exclusionGroupAssignmentTarget (one of the
+ * documented deviceAndAppManagementAssignmentTarget types, beside groupAssignmentTarget, allDevicesAssignmentTarget,
+ * allLicensedUsersAssignmentTarget and configurationManagerCollectionAssignmentTarget;
+ * https://learn.microsoft.com/graph/api/resources/intune-shared-deviceandappmanagementassignmenttarget?view=graph-rest-1.0)
+ * takes a group out of a ring, so a ring assigned only that way reaches no device.
  */
 import { z } from 'zod';
 
@@ -31,11 +37,18 @@ export interface UpdateRingsValue extends Record<string, unknown> {
 
 const RING_TYPE = '#microsoft.graph.windowsUpdateForBusinessConfiguration';
 
+type Assignment = NonNullable<UpdateRing['assignments']>[number];
+
+/** Microsoft's examples write the target type with and without the leading `#`. */
+function isExclusion(a: Assignment): boolean {
+  return (a.target?.['@odata.type'] ?? '').replace(/^#/, '').toLowerCase() === 'microsoft.graph.exclusiongroupassignmenttarget';
+}
+
 export function deriveUpdateRings(items: UpdateRing[]): UpdateRingsValue {
   // The server filters by type; a typed item of another type (a tolerant server ignoring isof) is not a ring.
   const rings = items.filter((r) => r['@odata.type'] === undefined || r['@odata.type'] === RING_TYPE);
   const assignmentsKnown = rings.every((r) => r.assignments !== undefined);
-  const assignedRings = assignmentsKnown ? rings.filter((r) => (r.assignments?.length ?? 0) > 0) : rings;
+  const assignedRings = assignmentsKnown ? rings.filter((r) => (r.assignments ?? []).some((a) => !isExclusion(a))) : rings;
   const deferrals = assignedRings.map((r) => r.qualityUpdatesDeferralPeriodInDays).filter((d): d is number => typeof d === 'number');
   const v: UpdateRingsValue = {
     rings: rings.length,

@@ -179,7 +179,7 @@ export const EVIDENCE_CATALOG: readonly CatalogEntry[] = [
   {
     key: 'm365.user_consent',
     source: 'm365',
-    description: 'Whether users may consent to applications themselves (authorizationPolicy permissionGrantPolicyIdsAssignedToDefaultUserRole)',
+    description: 'Whether users may consent to applications themselves (authorizationPolicy defaultUserRolePermissions.permissionGrantPoliciesAssigned; an absent list is unknown)',
     fields: { userConsent: 'string', consentRestricted: 'boolean', usersCanRegisterApps: 'boolean' },
     maxAgeHours: 48 * H,
   },
@@ -221,7 +221,7 @@ export const EVIDENCE_CATALOG: readonly CatalogEntry[] = [
   {
     key: 'm365.password_expiry',
     source: 'm365',
-    description: 'Password expiry on verified domains (domains passwordValidityPeriodInDays; never-expire is the current guidance)',
+    description: 'Password expiry on verified domains (domains passwordValidityPeriodInDays; never-expire is the current guidance; an unset period is unknown)',
     fields: { domains: 'number', expiringDomains: 'number', neverExpire: 'boolean' },
     maxAgeHours: 7 * D,
   },

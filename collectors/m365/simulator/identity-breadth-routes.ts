@@ -290,9 +290,11 @@ export function authorizationPolicy(t: IdentityTenant, baseUrl: string): Record<
     displayName: 'Authorization Policy',
     enabledPreviewFeatures: [],
     guestUserRoleId: s.guestUserRoleId,
-    permissionGrantPolicyIdsAssignedToDefaultUserRole: [...s.consent, 'ManagePermissionGrantsForOwnedResource.microsoft-dynamically-managed-permissions-for-team'],
     defaultUserRolePermissions: {
       allowedToCreateApps: s.allowedToCreateApps,
+      // v1.0 carries the consent policies here (defaultUserRolePermissions resource); the top-level
+      // permissionGrantPolicyIdsAssignedToDefaultUserRole is the beta name.
+      permissionGrantPoliciesAssigned: [...s.consent, 'ManagePermissionGrantsForOwnedResource.microsoft-dynamically-managed-permissions-for-team'],
       allowedToCreateSecurityGroups: t.profile === 'level1',
       allowedToCreateTenants: t.profile === 'level1',
       allowedToReadBitlockerKeysForOwnedDevice: true,
