@@ -2,11 +2,11 @@
  * The client report of the demo's history, end to end: `ratchet demo` stores weeks of real scans of the simulator,
  * `ratchet report` renders Tailspin's PDF, and what poppler reads from it matches `ratchet history` of the same store.
  */
-import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCli, tempDir } from '../../bench/lib/cli.js';
 import type { ScanSummary } from '../../src/domain/scan-summary.js';
+import { pdfToText } from '../helpers/pdf.js';
 
 const day = (d: Date) => d.toISOString().slice(0, 10);
 
@@ -27,7 +27,7 @@ describe('ratchet report on the demo history', () => {
     const oldest = inPeriod[inPeriod.length - 1]!;
     const identity = newest.capabilities.find((c) => c.id === 'identity')!;
 
-    const text = execFileSync('/usr/bin/pdftotext', [out, '-'], { encoding: 'utf8' }).replace(/\s+/g, ' ');
+    const text = pdfToText(out).replace(/\s+/g, ' ');
     expect(text).toContain('Tailspin Toys');
     expect(text).toContain(`Level ${newest.level} (Quantitatively Managed)`);
     expect(text).toContain(`Level ${oldest.level} at the start of ${from} to ${day(now)}, level ${newest.level} at the end`);

@@ -15,6 +15,7 @@ import { main } from '../main.js';
 import { registerReport } from './report.js';
 import { selfCommand } from '../self.js';
 import { MFA_AFTER, PATCH_AFTER, seedHistory, TENANT, TITLES } from '../../report/client/test-support.js';
+import { pdfToText } from '../../../test/helpers/pdf.js';
 
 const NOW = new Date('2026-12-04T12:00:00.000Z');
 let dir: string;
@@ -126,8 +127,7 @@ describe('ratchet report', () => {
     expect(pdf.subarray(0, 5).toString()).toBe('%PDF-');
     const file = join(dir, 'piped.pdf');
     writeFileSync(file, pdf);
-    const { execFileSync } = await import('node:child_process');
-    const text = execFileSync('/usr/bin/pdftotext', [file, '-'], { encoding: 'utf8' }).replace(/\s+/g, ' ');
+    const text = pdfToText(file).replace(/\s+/g, ' ');
     expect(text).toContain(TENANT.name);
     expect(text).toContain(TITLES['patch-compliance']);
   }, 60_000);

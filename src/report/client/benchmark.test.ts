@@ -2,7 +2,6 @@
  * The client report's "How you compare" (issue 16 item 3): built from the stored scans of the MSP's other tenants,
  * in the client's words, and read back from the PDF through pdftotext and from the HTML.
  */
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,6 +12,7 @@ import { renderClientReportHtml } from './html.js';
 import { buildClientReport, parsePeriod, type ClientReport } from './model.js';
 import { renderClientReportPdf } from './pdf.js';
 import { seedHistory, TENANT, type SeededHistory } from './test-support.js';
+import { pdfToText } from '../../../test/helpers/pdf.js';
 
 const NOW = new Date('2026-12-04T12:00:00.000Z');
 /** Five peers with complete Q4 scans (identity scores around contoso's 82.5) and one with only a partial scan. */
@@ -64,7 +64,7 @@ describe('client report benchmark', () => {
     const dir = mkdtempSync(join(tmpdir(), 'ratchet-client-benchmark-'));
     const file = join(dir, 'report.pdf');
     writeFileSync(file, await renderClientReportPdf(report, DEFAULT_BRAND));
-    const text = execFileSync('/usr/bin/pdftotext', [file, '-'], { encoding: 'utf8' }).replace(/\s+/g, ' ');
+    const text = pdfToText(file).replace(/\s+/g, ' ');
     expect(text).toContain('How you compare');
     expect(text).toContain('Identity & access: 58th percentile of your peers at this MSP (58th among organisations with 50–249 users).');
     const html = renderClientReportHtml(report, DEFAULT_BRAND);

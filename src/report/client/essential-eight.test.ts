@@ -2,7 +2,6 @@
  * The client report's "Essential Eight" section: one line per strategy from the period's last report, in the PDF
  * (read back through pdftotext) and the HTML; absent when that report predates the view.
  */
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,6 +14,7 @@ import { renderClientReportHtml } from './html.js';
 import { buildClientReport, parsePeriod } from './model.js';
 import { renderClientReportPdf } from './pdf.js';
 import { seedHistory, TENANT, type SeededHistory } from './test-support.js';
+import { pdfToText } from '../../../test/helpers/pdf.js';
 
 const NOW = new Date('2026-12-04T12:00:00.000Z');
 const view = evaluateEssentialEight(defaultFrameworks().essentialEight!, e8Bundle([...e8Strong(), attested('e8_backups_ml3')]));
@@ -44,7 +44,7 @@ describe('client report Essential Eight', () => {
     const dir = mkdtempSync(join(tmpdir(), 'ratchet-client-e8-'));
     const file = join(dir, 'report.pdf');
     writeFileSync(file, await renderClientReportPdf(report, DEFAULT_BRAND));
-    const text = execFileSync('/usr/bin/pdftotext', [file, '-'], { encoding: 'utf8' }).replace(/\s+/g, ' ');
+    const text = pdfToText(file).replace(/\s+/g, ' ');
     expect(text).toContain('Essential Eight');
     expect(text).toContain('Regular backups: ML3');
     expect(text).toContain(`Overall: maturity level ${view.overall}.`);

@@ -2,7 +2,6 @@
  * Renders the client report of a stored history and reads it back the way a person would: the PDF's text through
  * poppler's pdftotext (checked against the stored facts) and page 1 rasterised by pdftoppm (checked not blank).
  */
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,6 +12,7 @@ import { renderClientReportHtml } from './html.js';
 import { buildClientReport, parsePeriod, type ClientReport } from './model.js';
 import { pdfText, renderClientReportPdf } from './pdf.js';
 import { MFA_AFTER, PATCH_AFTER, PATCH_BEFORE, seedHistory, TENANT, TITLES, type SeededHistory } from './test-support.js';
+import { pdfInfo, pdfToPng, pdfToText } from '../../../test/helpers/pdf.js';
 
 const NOW = new Date('2026-12-04T12:00:00.000Z');
 
@@ -108,7 +108,7 @@ describe('client report rendering', () => {
     const pdf = await renderClientReportPdf(report, brand);
     const file = join(dir, 'report.pdf');
     writeFileSync(file, pdf);
-    const text = oneLine(execFileSync('/usr/bin/pdftotext', [file, '-'], { encoding: 'utf8' }));
+    const text = oneLine(pdfToText(file));
     const endpoint = report.capabilities.find((c) => c.id === 'endpoint')!;
     expect(text).toContain(TENANT.name);
     expect(text).toContain('Northwind IT Services');
@@ -123,7 +123,7 @@ describe('client report rendering', () => {
     expect(text).toContain('Restore test');
     expect(text).toMatch(/Disaster recovery plan \(1 Sep 2025\), expired 1 Sep 2026/);
     expect(text).not.toMatch(/patch-compliance|mfa-enforced/);
-    const pages = Number(/Pages:\s+(\d+)/.exec(execFileSync('/usr/bin/pdfinfo', [file], { encoding: 'utf8' }))![1]);
+    const pages = Number(/Pages:\s+(\d+)/.exec(pdfInfo(file))![1]);
     expect(text).toContain(`Page 1 of ${pages}`);
     expect(text).toContain(`Page ${pages} of ${pages}`);
   });
@@ -131,7 +131,7 @@ describe('client report rendering', () => {
   it('page 1 is not blank: the band, the logo and the level badge put ink on it', async () => {
     const file = join(dir, 'page.pdf');
     writeFileSync(file, await renderClientReportPdf(report, brand));
-    execFileSync('/usr/bin/pdftoppm', ['-png', '-r', '40', '-f', '1', '-l', '1', file, join(dir, 'page')]);
+    pdfToPng(file, join(dir, 'page'), ['-png', '-r', '40', '-f', '1', '-l', '1']);
     const png = decodePng(readFileSync(join(dir, 'page-1.png')));
     let ink = 0;
     let logoRed = 0;
