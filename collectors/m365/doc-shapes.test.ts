@@ -78,6 +78,15 @@ describe('password expiry: an unset period decides nothing', () => {
     expect(v.unknownReasons?.neverExpire).toContain('2021');
     expect(derivePasswordExpiry([...domains, { id: 'fabrikam.com', isVerified: true, passwordValidityPeriodInDays: 90 }])).toMatchObject({ neverExpire: false, expiringDomains: 1 });
   });
+
+  it("a federated domain is not judged (its identity provider keeps its passwords), and no managed domain decides nothing", () => {
+    const domains = items('domains-password-unset.json', (x) => passwordDomain.parse(x));
+    const federated = { id: 'corp.fabrikam.com', isVerified: true, authenticationType: 'Federated', passwordValidityPeriodInDays: 90 };
+    const managedNever = domains.map((d) => ({ ...d, passwordValidityPeriodInDays: 2147483647 }));
+    expect(derivePasswordExpiry([...managedNever, federated])).toMatchObject({ neverExpire: true, expiringDomains: 0, federatedDomains: ['corp.fabrikam.com'] });
+    expect(derivePasswordExpiry([federated])).toMatchObject({ neverExpire: null, domains: 0 });
+    expect(derivePasswordExpiry([])).toMatchObject({ neverExpire: null });
+  });
 });
 
 describe('SharePoint sharing: the evolvable sharingCapabilities enum', () => {

@@ -147,7 +147,7 @@ export const QUERIES = {
   defenderAlerts: (since: string) =>
     `/security/alerts_v2?$filter=status eq 'new' or status eq 'inProgress' or createdDateTime ge ${since}`,
   // "List domains" supports $select; a tenant has a handful of domains, so one unpaged answer (first $batch).
-  domains: '/domains?$select=id,isVerified,isInitial,isDefault,supportedServices,passwordValidityPeriodInDays,passwordNotificationWindowInDays',
+  domains: '/domains?$select=id,authenticationType,isVerified,isInitial,isDefault,supportedServices,passwordValidityPeriodInDays,passwordNotificationWindowInDays',
   authenticationMethods: (userId: string) => `/users/${encodeURIComponent(userId)}/authentication/methods`,
   // Plain-text integer body; needs ConsistencyLevel: eventual (a directory $count is an advanced query).
   groupUserCount: (groupId: string) => `/groups/${encodeURIComponent(groupId)}/transitiveMembers/microsoft.graph.user/$count`,

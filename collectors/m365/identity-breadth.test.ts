@@ -84,10 +84,10 @@ describe('identity breadth — derived from the documented examples', () => {
 
   it('password expiry counts verified domains only; 2147483647 means never', () => {
     const domains = (fixture('domains-password-policy.json') as { value: unknown[] }).value.map((d) => passwordDomain.parse(d));
-    expect(derivePasswordExpiry(domains)).toEqual({ domains: 2, expiringDomains: 1, neverExpire: false, expiring: [{ domain: 'contoso.onmicrosoft.com', days: 90 }], unsetDomains: [] });
+    expect(derivePasswordExpiry(domains)).toEqual({ domains: 2, expiringDomains: 1, neverExpire: false, expiring: [{ domain: 'contoso.onmicrosoft.com', days: 90 }], unsetDomains: [], federatedDomains: [] });
     expect(derivePasswordExpiry(domains.slice(0, 1)).neverExpire).toBe(true);
-    // No verified domain: nothing shows that passwords never expire.
-    expect(derivePasswordExpiry([]).neverExpire).toBe(false);
+    // No verified domain: nothing shows either way — unknown (no credit), not a failure the tenant cannot fix.
+    expect(derivePasswordExpiry([]).neverExpire).toBeNull();
   });
 
   it('risk policies: only enabled all-users policies with a grant count; report-only and narrowed ones do not', () => {

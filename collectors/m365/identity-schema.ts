@@ -105,5 +105,7 @@ export const passwordDomain = z.looseObject({
    * created before 2021, no expiry for later ones — so null decides nothing (password-expiry.ts).
    */
   passwordValidityPeriodInDays: z.number().int().nullish(),
+  /** `Managed` or `Federated` (domain resource, v1.0): a federated domain's passwords live with its identity provider. */
+  authenticationType: z.string().nullish(),
 });
 export type PasswordDomain = z.output<typeof passwordDomain>;
