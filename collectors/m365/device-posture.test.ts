@@ -143,6 +143,17 @@ describe('m365 device posture, Defender, update rings, SharePoint sharing', () =
     expect(sp.reason).toContain('SharePointTenantSettings.Read.All');
   });
 
+  it('SharePoint\'s 401 accessDenied ("error authenticating the request") without the consent names the permission, not a collector error', async () => {
+    mockLogin();
+    standardTenant(graph).on('/admin/sharepoint/settings', graphError(401, fixture('error-spo-401-access-denied.json'))).install();
+    const result = await m365Plugin.collect(testConfig(), testContext({ only: ['m365.sharepoint.sharing'] }));
+    const sp = byKey(result.evidence, 'm365.sharepoint.sharing');
+    expect(sp).toMatchObject({ status: 'unavailable', reasonCode: 'permission_missing' });
+    expect(sp.reason).toContain('SharePointTenantSettings.Read.All');
+    expect(sp.reason).toContain('6a1d2f0e-8c53-4a47-9a55-0d3b6c2f7e91');
+    expect(result.status).toBe('ok');
+  });
+
   it('a tenant without SharePoint Online (400 "Tenant does not have a SPO license.") is not_licensed, not a collector error', async () => {
     mockLogin();
     standardTenant(graph).on('/admin/sharepoint/settings', graphError(400, fixture('error-spo-not-licensed.json'))).install();

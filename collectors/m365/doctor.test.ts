@@ -125,6 +125,21 @@ describe('m365 doctor', () => {
     expect(check(checks, 'GET /domains').detail).toContain('Domain.Read.All');
   });
 
+  it('names SharePointTenantSettings.Read.All on SharePoint\'s 401 accessDenied (its answer without the consent)', async () => {
+    mockLogin();
+    standardTenant(new FakeGraph())
+      .on(/^\/users\/[^/]+\/authentication\/methods$/, json(fixture('auth-methods-authenticator.json')))
+      .on('/admin/sharepoint/settings', graphError(401, fixture('error-spo-401-access-denied.json')))
+      .install();
+
+    const checks = await m365Plugin.doctor(testConfig(), testContext());
+
+    const sp = check(checks, 'GET /admin/sharepoint/settings');
+    expect(sp.ok).toBe(false);
+    expect(sp.detail).toContain('SharePointTenantSettings.Read.All');
+    expect(sp.detail).toContain('admin-consent');
+  });
+
   it('names GroupMember.Read.All when groups cannot be listed or counted', async () => {
     mockLogin();
     standardTenant(new FakeGraph())
