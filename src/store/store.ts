@@ -137,7 +137,8 @@ export interface ScanStore {
   /**
    * The report documents of a tenant's scans, newest first, as `recentScans` would return them but without reading
    * the evidence bundles: the tenant page and API show the report only, and the bundle is a fifth of what a scan row
-   * holds (BENCHMARKS.md).
+   * holds (BENCHMARKS.md). The store keeps parses and hands the same frozen object to every caller
+   * (src/store/parsed-reports.ts): copy a report before changing it.
    */
   recentReports(tenantId: string, opts?: ListOptions): Promise<Report[]>;
   /**
