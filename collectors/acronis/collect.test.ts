@@ -144,6 +144,19 @@ describe('acronis collector — healthy data centre', () => {
     expect(result.requests).toBe(5);
   });
 
+  it('reads a resource in the OpenAPI shape: no context.id, *_time run fields, a warning aggregate', async () => {
+    // fixtures/resource-statuses-openapi-shape.json: the OpenAPI `Resource` requires name, parent_group_ids, cti and
+    // type only — `id` is optional — and `PolicyExecutions` spells its runs `last_run_time` / `last_success_run_time`.
+    new FakeAcronis().onStatuses(() => ({ status: 200, body: fixture('resource-statuses-openapi-shape.json') })).install();
+
+    const e = only((await collectAcronis(testConfig(), testContext(), FAST)).evidence);
+
+    expect(e.status).toBe('ok');
+    expect(e.reasonCode ?? null).toBeNull();
+    // The aggregate `warning` covers every module of the plan; the backup policy's own last run succeeded.
+    expect(valueOf(e)).toMatchObject({ workloads: 1, protected: 1, succeeded24h: 1, lastRunFailed: 0, failing: [], objectNames: ['SRV-BRANCH05'] });
+  });
+
   it('returns nothing and calls nothing when ctx.only excludes backup.protection', async () => {
     const fake = new FakeAcronis().install();
     const result = await collectAcronis(testConfig(), testContext({ only: ['m365.admins'] }), FAST);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { OFFENDER_CAP } from '../../src/domain/evidence.js';
-import { OBJECT_NAMES_CAP, ProtectionTally, judgeWorkload, workloadName } from './protection.js';
+import { OBJECT_NAMES_CAP, ProtectionTally, UNNAMED_WORKLOAD, judgeWorkload, workloadName } from './protection.js';
 import { resourceStatus, type ResourceStatus } from './schema.js';
 
 const NOW = new Date('2024-06-01T00:00:00Z');
@@ -136,6 +136,10 @@ describe('ProtectionTally', () => {
     expect(workloadName(item({ name: '  ', userName: 'Pretty name' }))).toBe('Pretty name');
     const anonymous = item({ name: null });
     expect(workloadName(anonymous)).toBe(anonymous.context.id);
+    // The OpenAPI `Resource` makes `id` optional: the item still parses, and is still named and counted.
+    const noId = resourceStatus.parse({ context: { name: '', external_id: 'abc@17', type: 'resource.machine' } });
+    expect(workloadName(noId)).toBe('abc@17');
+    expect(workloadName(resourceStatus.parse({ context: { type: 'resource.machine' } }))).toBe(UNNAMED_WORKLOAD);
   });
 });
 

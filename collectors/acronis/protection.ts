@@ -63,10 +63,16 @@ export interface TallyOptions {
   resourceTypes: readonly string[];
 }
 
-/** Host name for messages and the coverage join: `name` is the machine name; the user may have renamed it. */
+/** Shown when a resource carries neither a name nor an id (the OpenAPI makes `id` optional). */
+export const UNNAMED_WORKLOAD = '(unnamed workload)';
+
+/**
+ * Host name for messages and the coverage join: `name` is the machine name; the user may have renamed it. The ids
+ * only stand in when the names are empty, so the workload is still counted and listed.
+ */
 export function workloadName(item: ResourceStatus): string {
   const c = item.context;
-  return (c.name?.trim() || c.user_defined_name?.trim() || c.id).trim();
+  return c.name?.trim() || c.user_defined_name?.trim() || c.id?.trim() || c.external_id?.trim() || UNNAMED_WORKLOAD;
 }
 
 const lastSuccessOf = (p: PolicyExecution): number | null => p.last_success_run ?? p.last_success_run_time;

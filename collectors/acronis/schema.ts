@@ -51,9 +51,14 @@ export const aggregateStatus = z.looseObject({
   running: z.looseObject({ state: z.string().nullish() }).nullish(),
 });
 
-/** `items[].context` (`Resource`): the workload. */
+/**
+ * `items[].context` (`Resource`): the workload. The OpenAPI's `Resource` requires only `name`, `parent_group_ids`,
+ * `cti` and `type`; `id` is optional there, so a resource without one must not fail the whole scan (it only serves
+ * as a name fallback).
+ */
 export const resourceContext = z.looseObject({
-  id: z.string().min(1),
+  id: z.string().nullish(),
+  external_id: z.string().nullish(),
   /** Host name for machines (`DESKTOP-JRPTA4A`). */
   name: z.string().nullish(),
   user_defined_name: z.string().nullish(),
