@@ -90,6 +90,13 @@ describe('vendor HTTP layer', () => {
     expect(s.hits).toHaveLength(2);
   });
 
+  it('names the vendor\'s message from a nested error object ({ error: { code, message } })', async () => {
+    const s = await serve((_q, res) => send(res, 400, { error: { domain: 'PolicyManager', code: 'InvalidFilter', message: 'Unknown filter field: tenantz', context: {} } }));
+    const e = (await http(s.url).get('/x', Items).catch((err) => err)) as VendorHttpError;
+    expect(e.kind).toBe('bad_request');
+    expect(e.message).toContain('Unknown filter field: tenantz');
+  });
+
   it('times out each attempt and reports a timeout', async () => {
     const s = await serve(() => undefined); // never answers
     const c = http(s.url, { timeoutMs: 200, maxRetries: 1 });

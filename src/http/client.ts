@@ -85,9 +85,11 @@ function errorBodyMessage(body: unknown): string {
   if (!body || typeof body !== 'object') return '';
   const b = body as Record<string, unknown>;
   const firstError = Array.isArray(b.errors) ? (b.errors[0] as unknown) : undefined;
-  // Vendors differ: `errors: ["text"]` (Autotask), `{ Message }` (HaloPSA, .NET), `errors: [{ message }]`.
+  // Vendors differ: `errors: ["text"]` (Autotask), `{ Message }` (HaloPSA, .NET), `errors: [{ message }]`, and
+  // `error: { code, message }` (Acronis, OData-style APIs).
   const fromErrors = typeof firstError === 'string' ? firstError : (firstError as Record<string, unknown> | undefined)?.message;
-  const candidates = [b.errorMessage, b.message, b.Message, b.error_description, b.error, b.resultCode, fromErrors];
+  const nested = b.error && typeof b.error === 'object' ? (b.error as Record<string, unknown>).message : undefined;
+  const candidates = [b.errorMessage, b.message, b.Message, b.error_description, b.error, nested, b.resultCode, fromErrors];
   const first = candidates.find((c) => typeof c === 'string' && c.length > 0) as string | undefined;
   return first ? `: ${first.slice(0, 200)}` : '';
 }
