@@ -92,6 +92,11 @@ describe('rmm.devices check-in window', () => {
     expect(v.offline).toEqual(['GHOST']);
   });
 
+  it('calls a device whose lastSeen is the DateTime.MinValue placeholder never seen, not seen in year 1', () => {
+    const v = inventory([dev({ lastSeen: '0001-01-01T00:00:00Z' }), dev({ lastSeen: -62135596800000 })]);
+    expect(v).toMatchObject({ total: 2, neverSeen: 2, online24h: 0, checkedIn: 0 });
+  });
+
   it('names a device by its uid when it has no hostname', () => {
     expect(inventory([dev({ hostname: null, uid: 'abc-uid', lastSeen: now - 48 * HOUR })]).offline).toEqual(['abc-uid']);
   });
@@ -214,6 +219,12 @@ describe('rmm.alerts ages', () => {
   it('counts an alert without a timestamp as stale over 24 h and over 7 days, not skipped', () => {
     const v = alerts([{ priority: 'High', timestamp: null }, { priority: 'Low', timestamp: now - HOUR }]);
     expect(v).toMatchObject({ open: 2, undated: 1, staleOver24h: 1, staleOver7d: 1, highOver24h: 1, highOver7d: 1, oldestOpenHours: 1 });
+  });
+
+  it('reads a DateTime.MinValue timestamp as undated, never as an alert open since year 1', () => {
+    // The "no date" placeholder public Datto clients map to null (TheShadowTek/DattoRMM.Core, DRMMObject.ParseApiDate).
+    const v = alerts([{ priority: 'High', timestamp: '0001-01-01T00:00:00Z' }, { priority: 'Low', timestamp: now - HOUR }]);
+    expect(v).toMatchObject({ open: 2, undated: 1, staleOver24h: 1, staleOver7d: 1, oldestOpenHours: 1, oldestOpenAt: new Date(now - HOUR).toISOString() });
   });
 
   it('counts high (Critical or High, or no priority at all) by age, and stale alerts over 7 days of any priority', () => {

@@ -29,6 +29,43 @@ describe('doctorDattoRmm', () => {
     ]);
   });
 
+  it('does not pass the probe page off as the total when a page carries no totalCount', async () => {
+    // Open-alert pages without pageDetails.totalCount (reported from a live account; the spec's PaginationData makes
+    // every field optional): the one-item probe page must not read as "1 open alert".
+    mockToken();
+    api()
+      .get(SITE_DEVICES)
+      .query({ max: '1' })
+      .reply(200, page('site-devices-page1.json', null))
+      .get(SITE_ALERTS)
+      .query({ max: '1' })
+      .reply(200, fixture('site-alerts-open-no-total.json'))
+      .get(RATE)
+      .reply(200, fixture('system-request-rate.json'));
+    const checks = await doctorDattoRmm(testConfig(), testContext());
+    expect(checks[2]).toEqual({ check: `GET ${SITE_ALERTS}`, ok: true, detail: 'readable: at least 2 open alert(s)' });
+  });
+
+  it('counts the items of a last page without totalCount, and warns on an empty site only when it is known to be empty', async () => {
+    mockToken();
+    const empty = { pageDetails: { count: 0, prevPageUrl: null, nextPageUrl: null }, devices: [] };
+    const lastAlerts = fixture<{ pageDetails: Record<string, unknown> }>('site-alerts-open-no-total.json');
+    lastAlerts.pageDetails.nextPageUrl = null;
+    api()
+      .get(SITE_DEVICES)
+      .query({ max: '1' })
+      .reply(200, empty)
+      .get(SITE_ALERTS)
+      .query({ max: '1' })
+      .reply(200, lastAlerts)
+      .get(RATE)
+      .reply(200, fixture('system-request-rate.json'));
+    const checks = await doctorDattoRmm(testConfig(), testContext());
+    expect(checks[1]!.detail).toContain('readable: 0 device(s)');
+    expect(checks[1]!.detail).toContain('none at all');
+    expect(checks[2]!.detail).toBe('readable: 1 open alert(s)');
+  });
+
   it('stops after a refused token and says which tenant and why', async () => {
     mockToken({ secret: 'another-secret' });
     const checks = await doctorDattoRmm(testConfig(), testContext());

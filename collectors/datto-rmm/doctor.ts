@@ -10,9 +10,20 @@ import { siteUidsOf, type DattoRmmConfig } from './config.js';
 import { PACING, PATHS, TOKEN_PATH, type Resource } from './endpoints.js';
 import { classify, describeTokenError, maskKey } from './errors.js';
 import { createDattoClient, type ClientOptions } from './http.js';
-import { alertsPage, devicesPage, requestRate } from './schema.js';
+import { alertsPage, devicesPage, requestRate, type PageDetails } from './schema.js';
 
 const label = (path: string) => `GET ${path}`;
+
+/**
+ * How many items a one-item page says the listing holds. `pageDetails.totalCount` when Datto sends it; otherwise
+ * (open-alert pages have been seen without it on a live account) only what the page shows: "at least 1" while a
+ * next page exists, never the one item of the probe page passed off as the total.
+ */
+export function countOf(details: PageDetails, onPage: number): { count: number; exact: boolean; text: string } {
+  if (typeof details.totalCount === 'number') return { count: details.totalCount, exact: true, text: String(details.totalCount) };
+  const more = details.nextPageUrl !== null && details.nextPageUrl.trim() !== '';
+  return more ? { count: onPage, exact: false, text: `at least ${onPage + 1}` } : { count: onPage, exact: true, text: String(onPage) };
+}
 
 export async function doctorDattoRmm(config: DattoRmmConfig, ctx: CollectorContext, options: ClientOptions = {}): Promise<DoctorCheck[]> {
   const client = createDattoClient(config, ctx, options);
@@ -38,13 +49,13 @@ export async function doctorDattoRmm(config: DattoRmmConfig, ctx: CollectorConte
       try {
         if (p.resource === 'devices') {
           const page = await client.get(`${p.path}?max=1`, devicesPage);
-          const n = page.pageDetails.totalCount ?? page.devices.length;
+          const n = countOf(page.pageDetails, page.devices.length);
           const site = p.siteUid ? ` in site ${page.devices[0]?.siteName ? `"${page.devices[0].siteName}" ` : ''}(${p.siteUid})` : ' in the account';
-          const warn = n === 0 ? ' — none at all: check that the security level\'s Device Visibility includes the site' : '';
-          return { check: label(p.path), ok: true, detail: `readable: ${n} device(s)${site}${warn}` };
+          const warn = n.count === 0 && n.exact ? ' — none at all: check that the security level\'s Device Visibility includes the site' : '';
+          return { check: label(p.path), ok: true, detail: `readable: ${n.text} device(s)${site}${warn}` };
         }
         const page = await client.get(`${p.path}?max=1`, alertsPage);
-        return { check: label(p.path), ok: true, detail: `readable: ${page.pageDetails.totalCount ?? page.alerts.length} open alert(s)` };
+        return { check: label(p.path), ok: true, detail: `readable: ${countOf(page.pageDetails, page.alerts.length).text} open alert(s)` };
       } catch (err) {
         const failure = await classify(err, {
           resource: p.resource,

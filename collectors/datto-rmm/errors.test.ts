@@ -118,6 +118,19 @@ describe('403: missing permission or IP block', () => {
     expect(result.requests).toBe(4);
   });
 
+  it('a 403 carrying Retry-After is an IP block at once, even when its body reads like a refusal', async () => {
+    // The throttling signal pncit/datto-rmm-api-client's isRateLimitBlock reads; a permission refusal has none.
+    mockToken();
+    api().get(SITE_DEVICES).query({ max: '250' }).once().reply(403, fixture('error-access-denied.json'), { 'Retry-After': '300' });
+    mockSiteAlerts();
+    const result = await collectDattoRmm(testConfig(), testContext());
+    const e = byKey(result.evidence);
+    expect(e['rmm.devices'].status).toBe('error');
+    expect(e['rmm.devices'].reason).toContain('temporary IP block (the response says so)');
+    // token + the 403 + two alert pages: no probe, no retry of the block
+    expect(result.requests).toBe(4);
+  });
+
   it('when /system/pagination is refused too, every 403 is the IP block — one probe for both listings', async () => {
     mockToken();
     api()

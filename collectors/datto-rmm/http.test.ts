@@ -13,6 +13,11 @@ describe('isIpBlock', () => {
     expect(isIpBlock(403, { error: 'access_denied', error_description: 'Access is denied' })).toBe(false);
     expect(isIpBlock(403, undefined)).toBe(false);
     expect(isIpBlock(401, { message: 'blocked' })).toBe(false);
+    expect(isIpBlock(403, { error: 'access_denied' }, { 'content-type': 'application/json' })).toBe(false);
+  });
+  it('recognises a 403 that carries Retry-After, whatever its body says', () => {
+    expect(isIpBlock(403, { error: 'access_denied', error_description: 'Access is denied' }, { 'retry-after': '300' })).toBe(true);
+    expect(isIpBlock(401, undefined, { 'Retry-After': '300' })).toBe(false);
   });
 });
 

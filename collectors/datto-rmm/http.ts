@@ -25,8 +25,11 @@ export const VENDOR = 'datto-rmm';
  */
 const IP_BLOCK_MARKER = /rate[\s._-]?limit|ip[\s._-]?(?:address[\s._-]?)?(?:is[\s._-]?)?block|blocked|too[\s._-]?many[\s._-]?requests|throttl/i;
 
-export function isIpBlock(status: number, body: unknown): boolean {
+export function isIpBlock(status: number, body: unknown, headers: Record<string, unknown> = {}): boolean {
   if (status !== 403) return false;
+  // A Retry-After on a 403 is the server's own throttling signal, never part of a permission refusal
+  // (pncit/datto-rmm-api-client src/http/http-client.ts `isRateLimitBlock`).
+  if (Object.keys(headers).some((k) => k.toLowerCase() === 'retry-after')) return true;
   const text = typeof body === 'string' ? body : body && typeof body === 'object' ? JSON.stringify(body) : '';
   return IP_BLOCK_MARKER.test(text);
 }

@@ -40,3 +40,21 @@ describe('hoursSince', () => {
     expect(hoursSince(10_000, 0)).toBe(0);
   });
 });
+
+describe('toEpochMs: placeholder dates', () => {
+  // .NET's DateTime.MinValue, which public Datto clients map to "no date" (TheShadowTek/DattoRMM.Core,
+  // DRMMObject.ParseApiDate: "The DateTime.MinValue sentinel (-62135596800000 ms) is treated as null").
+  it('reads DateTime.MinValue as unknown, whether sent as epoch ms or as an ISO date-time', () => {
+    expect(toEpochMs(-62135596800000)).toBeNull();
+    expect(toEpochMs('-62135596800000')).toBeNull();
+    expect(toEpochMs('0001-01-01T00:00:00Z')).toBeNull();
+    expect(toEpochMs('0001-01-01T00:00:00')).toBeNull();
+  });
+  it('reads any other date before 1971 as unknown, not as a real (ancient) time', () => {
+    expect(toEpochMs('1970-01-01T00:00:00.001Z')).toBeNull();
+    expect(toEpochMs(1)).toBeNull();
+  });
+  it('keeps a real date', () => {
+    expect(toEpochMs('1971-01-01T00:00:00Z')).toBe(Date.UTC(1971, 0, 1));
+  });
+});

@@ -6,21 +6,31 @@
  *     date (it would be before 1973) and is read as epoch seconds instead;
  *   - an ISO 8601 date-time with `Z` or an offset (`+02:00`, `+0200`): converted to UTC;
  *   - an ISO date-time without a zone: read as UTC (Datto's servers run in UTC; the host's zone must not matter);
- *   - `0`, `null`, `""`: unknown (null).
+ *   - `0`, `null`, `""`: unknown (null);
+ *   - a "never happened" placeholder — .NET's `DateTime.MinValue` (`0001-01-01T00:00:00`, -62135596800000 ms), which
+ *     public Datto clients map to null (TheShadowTek/DattoRMM.Core `DRMMObject.ParseApiDate`), or anything else
+ *     before 1971 — is unknown (null) too: read as a date it would make an alert 17 million hours old or a device
+ *     "seen" in year 1 instead of never seen.
  */
 
-import { epochToMs, hoursBetween } from '../../src/collector-kit/time.js';
+import { epochToMs, hoursBetween, isPlaceholderTime } from '../../src/collector-kit/time.js';
 
 const ISO = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,9}))?)?)?\s*(Z|[+-]\d{2}(?::?\d{2})?)?$/i;
 
 /** Epoch ms, `null` when absent, or `undefined` when the value is not a timestamp at all (a schema violation). */
 export function toEpochMs(value: unknown): number | null | undefined {
+  const ms = parseTimestamp(value);
+  if (ms === undefined) return undefined;
+  return ms === null || isPlaceholderTime(ms) ? null : ms;
+}
+
+function parseTimestamp(value: unknown): number | null | undefined {
   if (value === null || value === undefined) return null;
   if (typeof value === 'number') return epochToMs(value);
   if (typeof value !== 'string') return undefined;
   const s = value.trim();
   if (s === '') return null;
-  if (/^\d+(?:\.\d+)?$/.test(s)) return epochToMs(Number(s));
+  if (/^-?\d+(?:\.\d+)?$/.test(s)) return epochToMs(Number(s));
   const m = ISO.exec(s);
   if (!m) return undefined;
   const [, y, mo, d, h = '00', mi = '00', sec = '00', frac = '', zone] = m;
