@@ -12,6 +12,7 @@ import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import { logPath } from '../log/logger.js';
+import { closeUnusedConnectionsOnShutdown } from './unused-connections.js';
 import { registerSecret, scrub } from '../log/secrets.js';
 import type { QueueSchedulerHealth } from '../queue/queue-scheduler.js';
 import type { QueueStats } from '../queue/scan-queue.js';
@@ -132,6 +133,8 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
     routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
     frameworkErrors: (err, req, reply) => refuseUrl(err, req as FastifyRequest, reply as FastifyReply),
   });
+
+  closeUnusedConnectionsOnShutdown(app);
 
   // After the reply is sent, so the status and time are final; `req.log` honours each route's logLevel.
   app.addHook('onResponse', async (req, reply) => logRequest(req, reply));
