@@ -7,18 +7,23 @@ offline();
 
 const RATE = '/api/v2/system/request_rate';
 
+/** The probes doctor makes after the token: one-item device and open-alert pages, then the account's request rate. */
+function probes(devices: unknown, alerts: unknown) {
+  return api()
+    .get(SITE_DEVICES)
+    .query({ max: '1' })
+    .reply(200, devices as Record<string, unknown>)
+    .get(SITE_ALERTS)
+    .query({ max: '1' })
+    .reply(200, alerts as Record<string, unknown>)
+    .get(RATE)
+    .reply(200, fixture('system-request-rate.json'));
+}
+
 describe('doctorDattoRmm', () => {
   it('checks the token, one item of each listing, and the account read budget', async () => {
     mockToken();
-    const scope = api()
-      .get(SITE_DEVICES)
-      .query({ max: '1' })
-      .reply(200, page('site-devices-page1.json', null))
-      .get(SITE_ALERTS)
-      .query({ max: '1' })
-      .reply(200, page('site-alerts-open-page1.json', null))
-      .get(RATE)
-      .reply(200, fixture('system-request-rate.json'));
+    const scope = probes(page('site-devices-page1.json', null), page('site-alerts-open-page1.json', null));
     const checks = await doctorDattoRmm(testConfig(), testContext());
     expect(scope.isDone()).toBe(true);
     expect(checks).toEqual([
@@ -33,15 +38,7 @@ describe('doctorDattoRmm', () => {
     // Open-alert pages without pageDetails.totalCount (reported from a live account; the spec's PaginationData makes
     // every field optional): the one-item probe page must not read as "1 open alert".
     mockToken();
-    api()
-      .get(SITE_DEVICES)
-      .query({ max: '1' })
-      .reply(200, page('site-devices-page1.json', null))
-      .get(SITE_ALERTS)
-      .query({ max: '1' })
-      .reply(200, fixture('site-alerts-open-no-total.json'))
-      .get(RATE)
-      .reply(200, fixture('system-request-rate.json'));
+    probes(page('site-devices-page1.json', null), fixture('site-alerts-open-no-total.json'));
     const checks = await doctorDattoRmm(testConfig(), testContext());
     expect(checks[2]).toEqual({ check: `GET ${SITE_ALERTS}`, ok: true, detail: 'readable: at least 2 open alert(s)' });
   });
@@ -51,15 +48,7 @@ describe('doctorDattoRmm', () => {
     const empty = { pageDetails: { count: 0, prevPageUrl: null, nextPageUrl: null }, devices: [] };
     const lastAlerts = fixture<{ pageDetails: Record<string, unknown> }>('site-alerts-open-no-total.json');
     lastAlerts.pageDetails.nextPageUrl = null;
-    api()
-      .get(SITE_DEVICES)
-      .query({ max: '1' })
-      .reply(200, empty)
-      .get(SITE_ALERTS)
-      .query({ max: '1' })
-      .reply(200, lastAlerts)
-      .get(RATE)
-      .reply(200, fixture('system-request-rate.json'));
+    probes(empty, lastAlerts);
     const checks = await doctorDattoRmm(testConfig(), testContext());
     expect(checks[1]!.detail).toContain('readable: 0 device(s)');
     expect(checks[1]!.detail).toContain('none at all');
