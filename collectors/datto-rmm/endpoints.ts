@@ -26,6 +26,12 @@ export const PACING = { limit: 500, intervalMs: 60_000 } as const;
 /** Longest Retry-After we wait for; the window is 60 s, so anything longer means something else is wrong. */
 export const MAX_RETRY_AFTER_SECONDS = 120;
 
+/**
+ * The wait after a 429 without Retry-After (Datto documents the 429, not the header): one rolling window. A retry
+ * within seconds would land in the same full window, and persistent excess is what Datto answers with an IP block.
+ */
+export const THROTTLED_WAIT_MS = PACING.intervalMs;
+
 export const MAX_RETRIES = 3;
 
 export const PATHS = {

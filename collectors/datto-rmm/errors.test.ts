@@ -2,6 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { offline } from '../../src/collector-kit/testing/fake-server.js';
 import { collectDattoRmm } from './collect.js';
+import { THROTTLED_WAIT_MS } from './endpoints.js';
 import {
   API_SECRET,
   BASE,
@@ -42,6 +43,24 @@ describe('throttling', () => {
     expect(result.evidence[0]!.value).toMatchObject({ total: 7 });
     // token + page 1 + 429 + page 2
     expect(result.requests).toBe(4);
+  });
+
+  it('after a 429 without Retry-After (Datto documents the status, not the header), waits a rolling window before retrying', async () => {
+    mockToken();
+    const at: number[] = [];
+    const scope = api()
+      .get(SITE_DEVICES)
+      .query({ max: '250' })
+      .reply(() => (at.push(Date.now()), [429, { error: 'Too Many Requests' }]))
+      .get(SITE_DEVICES)
+      .query({ max: '250' })
+      .reply(() => (at.push(Date.now()), [200, fixture('site-devices-page2.json')]));
+    // The window is 60 s in production (THROTTLED_WAIT_MS); the seam shortens it, not the rule.
+    const result = await collectDattoRmm(testConfig(), testContext({ only: ['rmm.devices'] }), { backoffBaseMs: 1, throttledWaitMs: 500 });
+    expect(scope.isDone()).toBe(true);
+    expect(result.status).toBe('ok');
+    expect(at[1]! - at[0]!).toBeGreaterThanOrEqual(480);
+    expect(THROTTLED_WAIT_MS).toBe(60_000);
   });
 
   it('gives up after the retries when 5xx persists: error, and the other listing still succeeds', async () => {

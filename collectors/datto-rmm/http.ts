@@ -14,7 +14,7 @@ import type { CollectorContext } from '../../src/collector-kit/plugin.js';
 import { accountBudget, accountUrl, credentialDigest, rateGateOf, type RateBudget } from '../../src/collector-kit/rate-gate.js';
 import { createVendorHttp, type RequestOptions, type VendorHttp } from '../../src/http/client.js';
 import type { DattoRmmConfig } from './config.js';
-import { MAX_RETRIES, MAX_RETRY_AFTER_SECONDS, PACING, PUBLIC_CLIENT, TOKEN_PATH } from './endpoints.js';
+import { MAX_RETRIES, MAX_RETRY_AFTER_SECONDS, PACING, PUBLIC_CLIENT, THROTTLED_WAIT_MS, TOKEN_PATH } from './endpoints.js';
 
 export const VENDOR = 'datto-rmm';
 
@@ -57,6 +57,7 @@ export interface DattoClient {
 export interface ClientOptions {
   backoffBaseMs?: number;
   maxRetries?: number;
+  throttledWaitMs?: number;
 }
 
 export function createDattoClient(config: DattoRmmConfig, ctx: Pick<CollectorContext, 'logger' | 'signal' | 'rateGate'>, options: ClientOptions = {}): DattoClient {
@@ -80,6 +81,7 @@ export function createDattoClient(config: DattoRmmConfig, ctx: Pick<CollectorCon
     isIpBlock,
     maxRetryAfterSeconds: MAX_RETRY_AFTER_SECONDS,
     backoffBaseMs: options.backoffBaseMs,
+    throttledWaitMs: options.throttledWaitMs ?? THROTTLED_WAIT_MS,
     signal: ctx.signal,
     oauth: {
       vendor: VENDOR,

@@ -97,6 +97,17 @@ describe('vendor HTTP layer', () => {
     expect(e.message).toContain('Unknown filter field: tenantz');
   });
 
+  it('after a 429 that names no wait, waits at least throttledWaitMs before the retry (a rolling window needs time to clear)', async () => {
+    const at: number[] = [];
+    const s = await serve((_q, res) => {
+      at.push(performance.now());
+      return at.length === 1 ? send(res, 429, { error: 'Too Many Requests' }) : send(res, 200, { items: [] });
+    });
+    expect(await http(s.url, { throttledWaitMs: 400 }).get('/x', Items)).toEqual({ items: [] });
+    expect(at).toHaveLength(2);
+    expect(at[1]! - at[0]!).toBeGreaterThanOrEqual(400);
+  });
+
   it('times out each attempt and reports a timeout', async () => {
     const s = await serve(() => undefined); // never answers
     const c = http(s.url, { timeoutMs: 200, maxRetries: 1 });

@@ -43,6 +43,12 @@ export interface VendorHttpOptions {
   maxRetryAfterSeconds?: number;
   /** Base of the exponential backoff when the server names no wait. */
   backoffBaseMs?: number;
+  /**
+   * The least wait after a 429 that names none (no Retry-After header or body value). For a vendor whose budget is a
+   * rolling window shared with the MSP's other integrations, a retry within seconds lands in the same full window and
+   * only adds to the excess a vendor may punish with a block (Datto RMM: 60 s). Unset: the exponential backoff.
+   */
+  throttledWaitMs?: number;
   signal?: AbortSignal;
 }
 
@@ -169,7 +175,11 @@ export function createVendorHttp(opts: VendorHttpOptions): VendorHttp {
       if (status === 429 || status >= 500) return serverWaitMs(error) <= maxWaitMs;
       return false;
     },
-    retryDelay: (retryCount, error) => Math.max(exponentialDelay(retryCount, error, opts.backoffBaseMs ?? 250), serverWaitMs(error)),
+    retryDelay: (retryCount, error) => {
+      const server = serverWaitMs(error);
+      const unnamedThrottle = error.response?.status === 429 && server === 0 ? (opts.throttledWaitMs ?? 0) : 0;
+      return Math.max(exponentialDelay(retryCount, error, opts.backoffBaseMs ?? 250), server, unnamedThrottle);
+    },
     onRetry: (retryCount, error, config) => {
       recordRetry(opts.vendor);
       opts.logger.debug({ vendor: opts.vendor, path: pathOf(config.url), status: error.response?.status, retryCount }, 'retrying vendor request');
