@@ -134,20 +134,22 @@ describe('m365 device posture, Defender, update rings, SharePoint sharing', () =
     expect(alerts.reason).toContain('SecurityAlert.Read.All');
   });
 
-  it('a refused SharePoint read names SharePointTenantSettings.Read.All', async () => {
+  /** Collects only m365.sharepoint.sharing, with the settings read answered by `status` and the fixture `body`. */
+  async function sharepointRefused(status: number, body: string) {
     mockLogin();
-    standardTenant(graph).on('/admin/sharepoint/settings', graphError(403, fixture('error-forbidden.json'))).install();
+    standardTenant(graph).on('/admin/sharepoint/settings', graphError(status, fixture(body))).install();
     const result = await m365Plugin.collect(testConfig(), testContext({ only: ['m365.sharepoint.sharing'] }));
-    const sp = byKey(result.evidence, 'm365.sharepoint.sharing');
+    return { result, sp: byKey(result.evidence, 'm365.sharepoint.sharing') };
+  }
+
+  it('a refused SharePoint read names SharePointTenantSettings.Read.All', async () => {
+    const { sp } = await sharepointRefused(403, 'error-forbidden.json');
     expect(sp).toMatchObject({ status: 'unavailable', reasonCode: 'permission_missing' });
     expect(sp.reason).toContain('SharePointTenantSettings.Read.All');
   });
 
   it('SharePoint\'s 401 accessDenied ("error authenticating the request") without the consent names the permission, not a collector error', async () => {
-    mockLogin();
-    standardTenant(graph).on('/admin/sharepoint/settings', graphError(401, fixture('error-spo-401-access-denied.json'))).install();
-    const result = await m365Plugin.collect(testConfig(), testContext({ only: ['m365.sharepoint.sharing'] }));
-    const sp = byKey(result.evidence, 'm365.sharepoint.sharing');
+    const { result, sp } = await sharepointRefused(401, 'error-spo-401-access-denied.json');
     expect(sp).toMatchObject({ status: 'unavailable', reasonCode: 'permission_missing' });
     expect(sp.reason).toContain('SharePointTenantSettings.Read.All');
     expect(sp.reason).toContain('6a1d2f0e-8c53-4a47-9a55-0d3b6c2f7e91');
@@ -155,10 +157,7 @@ describe('m365 device posture, Defender, update rings, SharePoint sharing', () =
   });
 
   it('a tenant without SharePoint Online (400 "Tenant does not have a SPO license.") is not_licensed, not a collector error', async () => {
-    mockLogin();
-    standardTenant(graph).on('/admin/sharepoint/settings', graphError(400, fixture('error-spo-not-licensed.json'))).install();
-    const result = await m365Plugin.collect(testConfig(), testContext({ only: ['m365.sharepoint.sharing'] }));
-    const sp = byKey(result.evidence, 'm365.sharepoint.sharing');
+    const { result, sp } = await sharepointRefused(400, 'error-spo-not-licensed.json');
     expect(sp).toMatchObject({ status: 'unavailable', reasonCode: 'not_licensed' });
     expect(sp.reason).toContain('SharePoint Online');
     expect(result.status).toBe('ok');

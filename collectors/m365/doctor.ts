@@ -12,7 +12,6 @@ import { classifyTokenFailure, consentTargetOf } from './consent.js';
 import { ENDPOINTS, EVENTUAL_CONSISTENCY, GLOBAL_ADMIN_ROLE_TEMPLATE, QUERIES, type EndpointSpec } from './endpoints.js';
 import { GraphFailure, classify, isNonPremium, toGraphFailure, type ClassifyOptions } from './errors.js';
 import { isDefenderNotProvisioned } from './defender-alerts.js';
-import { isSharepointPermissionDenied, sharepointPermissionMissing } from './posture-collect.js';
 import { DNS_CHECK, dnsCheck } from './email-auth/doctor.js';
 import { RequestCounter, RequestTag, acquireToken, createDescribedCredential, createGraphClient, describeTokenError, graphPace } from './graph.js';
 import { IDENTITY_ENDPOINTS, IDENTITY_QUERIES } from './identity-endpoints.js';
@@ -134,9 +133,6 @@ export async function doctorM365(config: M365Config, ctx: CollectorContext, opti
           };
         }
         const e = toGraphFailure(err, probe.spec.path);
-        if (probe.spec === ENDPOINTS.sharepointSettings && isSharepointPermissionDenied(e)) {
-          return { check: probe.label ?? label(probe.spec), ok: false, detail: sharepointPermissionMissing(e as GraphFailure).reason };
-        }
         if (probe.spec === ENDPOINTS.defenderAlerts && e instanceof GraphFailure && isDefenderNotProvisioned(e.status, e.message)) {
           return {
             check: probe.label ?? label(probe.spec),

@@ -18,6 +18,16 @@ describe('classify', () => {
     expect(f.reason).toContain('request-id req-1');
   });
 
+  it('a 401 refusing a grant (accessDenied, Authorization_RequestDenied) is a missing permission; a rejected token stays an error', () => {
+    for (const code of ['accessDenied', 'Authorization_RequestDenied']) {
+      const f = classify(failure(401, code, 'There has been an error authenticating the request.'), ENDPOINTS.sharepointSettings, opts);
+      expect(f, code).toMatchObject({ status: 'unavailable', reasonCode: 'permission_missing' });
+      expect(f.reason).toContain('SharePointTenantSettings.Read.All');
+    }
+    const token = classify(failure(401, 'InvalidAuthenticationToken', 'Access token has expired or is not yet valid.'), ENDPOINTS.sharepointSettings, opts);
+    expect(token).toMatchObject({ status: 'error', reasonCode: 'collector_error' });
+  });
+
   it('403 on a licensed API names the licence too, unless the licence is known to be present', () => {
     const err = failure(403, 'Forbidden');
     expect(classify(err, ENDPOINTS.managedDevices, opts).reason).toContain('or the tenant lacks Microsoft Intune');

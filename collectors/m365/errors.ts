@@ -179,6 +179,19 @@ function requestRef(f: GraphFailure): string {
  * Classify an error from one endpoint. `licenceKnownPresent` lets callers that already read the licences say
  * "permission" with confidence; otherwise a 403 on a licensed API names both possible causes.
  */
+/**
+ * A 401 that refuses a grant rather than the token: Graph's `Authorization_RequestDenied`, and SharePoint-backed APIs'
+ * `accessDenied` "There has been an error authenticating the request." — what `/admin/sharepoint/settings` answers
+ * without SharePointTenantSettings.Read.All (reported in Galvnyz/M365-Assess#116 and
+ * microsoft/Partner-Center-PowerShell#428). The token itself was accepted by every other call of the scan, so the
+ * missing consent is the cause. A rejected token is `InvalidAuthenticationToken`, which stays an error.
+ */
+function isRefusedWithToken(e: GraphFailure): boolean {
+  if (e.status !== 401) return false;
+  const code = (e.code ?? '').toLowerCase();
+  return code === 'authorization_requestdenied' || code === 'accessdenied';
+}
+
 export function classify(err: unknown, spec: EndpointSpec, opts: ClassifyOptions, licenceKnownPresent?: boolean): Failure {
   const e = toGraphFailure(err, spec.path);
   const result = ((): Failure => {
@@ -203,7 +216,7 @@ export function classify(err: unknown, spec: EndpointSpec, opts: ClassifyOptions
         reason: `${where} needs ${spec.licence ?? 'a licence'} the tenant does not have (${requestRef(e)})`,
       };
     }
-    if (e.status === 403 || (e.status === 401 && e.code === 'Authorization_RequestDenied')) {
+    if (e.status === 403 || isRefusedWithToken(e)) {
       const licenceHint = spec.licence && !licenceKnownPresent ? ` (or the tenant lacks ${spec.licence})` : '';
       return permissionMissing(
         `${where} was refused: grant the application permission ${spec.permission} and admin-consent it in this tenant${licenceHint} (${requestRef(e)})`,

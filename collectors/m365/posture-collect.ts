@@ -3,7 +3,7 @@
  * `$batch` (collect.ts); `@odata.nextLink`s are followed here, concurrently with the registration and device paging.
  * Each key fails on its own and degrades to `unavailable` with the exact permission or licence to grant.
  */
-import { permissionMissing, type Failure, type Outcome } from '../../src/collector-kit/failure.js';
+import type { Failure, Outcome } from '../../src/collector-kit/failure.js';
 import { scrub } from '../../src/log/secrets.js';
 import { DefenderAlertTally, isDefenderNotProvisioned, securityAlert, type DefenderAlertsValue } from './defender-alerts.js';
 import { ENDPOINTS } from './endpoints.js';
@@ -93,26 +93,6 @@ export function isSharepointNotLicensed(err: unknown): boolean {
   return err instanceof GraphFailure && err.status === 400 && /does not have a(n)? SPO licen[cs]e/i.test(err.message);
 }
 
-/**
- * SharePoint's settings API answers an application without SharePointTenantSettings.Read.All with 401, code
- * `accessDenied`, "There has been an error authenticating the request." — not Graph's usual 403 — as reported against
- * both an MSP assessment tool (Galvnyz/M365-Assess#116) and Microsoft's partner tooling
- * (microsoft/Partner-Center-PowerShell#428). The token was accepted (every other call of the scan used it), so the
- * missing consent is the cause: a permission to grant, not a collector failure.
- */
-export function isSharepointPermissionDenied(err: unknown): boolean {
-  return err instanceof GraphFailure && err.status === 401 && (err.code ?? '').toLowerCase() === 'accessdenied';
-}
-
-/** The refusal of the SharePoint settings read, as a permission to grant (see isSharepointPermissionDenied). */
-export function sharepointPermissionMissing(e: GraphFailure): Failure {
-  const spec = ENDPOINTS.sharepointSettings;
-  return permissionMissing(
-    scrub(`GET ${spec.path} was refused (HTTP 401 accessDenied): grant the application permission ${spec.permission} and admin-consent it in this tenant`) +
-      (e.requestId ? ` (request-id ${e.requestId})` : ''),
-  );
-}
-
 export function collectSharepointSharing(first: BatchOutcome | undefined, url: string, opts: ClassifyOptions): Outcome<SharepointSharingValue> {
   const spec = ENDPOINTS.sharepointSettings;
   try {
@@ -121,7 +101,6 @@ export function collectSharepointSharing(first: BatchOutcome | undefined, url: s
     return { ok: true, value: deriveSharepointSharing(parseWith(sharepointSettings, first.body, spec.path)) };
   } catch (err) {
     const e = toGraphFailure(err, spec.path);
-    if (isSharepointPermissionDenied(e)) return fail(sharepointPermissionMissing(e as GraphFailure));
     if (isSharepointNotLicensed(e)) {
       return fail({
         status: 'unavailable',
